@@ -1,0 +1,87 @@
+package org.vlalign;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A generated answer: its text, token ids, why it ended, token counts and timings.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param text the decoded new tokens, cut before a stop string if one ended generation
+ * @param tokenIds the new token ids (without the prompt, without a final end-of-sequence token)
+ * @param finishReason why generation ended
+ * @param score the sequence score: for beam search Hugging Face's {@code sequences_scores} (sum of
+ *     log-probabilities divided by length to the power of the length penalty); otherwise the sum of
+ *     the chosen tokens' log-probabilities under the processed distribution
+ * @param promptTokens the number of prompt positions, embeddings included
+ * @param alternatives further sequences when more than one was requested, best first; empty
+ *     otherwise
+ * @param timings where the time went
+ * @since 0.1.0
+ */
+public record Answer(
+        String text,
+        int[] tokenIds,
+        FinishReason finishReason,
+        double score,
+        int promptTokens,
+        List<Answer> alternatives,
+        Timings timings) {
+
+    /** Validates and copies. */
+    public Answer {
+        Checks.notNull(text, "text");
+        Checks.notNull(tokenIds, "tokenIds");
+        Checks.notNull(finishReason, "finishReason");
+        Checks.check(promptTokens >= 0, "promptTokens must be >= 0");
+        tokenIds = tokenIds.clone();
+        alternatives = List.copyOf(Checks.notNull(alternatives, "alternatives"));
+        Checks.notNull(timings, "timings");
+    }
+
+    @Override
+    public int[] tokenIds() {
+        return tokenIds.clone();
+    }
+
+    /**
+     * The number of generated tokens.
+     *
+     * @return the count
+     */
+    public int generatedTokens() {
+        return tokenIds.length;
+    }
+
+    /**
+     * A copy with other timings.
+     *
+     * @param newTimings the timings
+     * @return the answer
+     */
+    public Answer withTimings(Timings newTimings) {
+        return new Answer(text, tokenIds, finishReason, score, promptTokens, alternatives, newTimings);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Answer a
+                && text.equals(a.text)
+                && Arrays.equals(tokenIds, a.tokenIds)
+                && finishReason == a.finishReason
+                && Double.compare(score, a.score) == 0
+                && promptTokens == a.promptTokens
+                && alternatives.equals(a.alternatives);
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode() * 31 + Arrays.hashCode(tokenIds);
+    }
+
+    @Override
+    public String toString() {
+        return "Answer[" + finishReason + ", " + tokenIds.length + " tokens: " + text + "]";
+    }
+}

@@ -1,0 +1,176 @@
+package org.vlalign;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.vlalign.spi.ModelProvider;
+
+/**
+ * A vision-language model: answers questions about images and searches images by text.
+ *
+ * <p>It composes the five parts of the pipeline: image → {@link FeatureExtractor} → {@link Adaptor}
+ * → {@link PromptWrapper} → {@link LanguageModel} → {@link Answer}, and for search a text embedding
+ * from the same extractor against its {@link ImageIndex}.
+ *
+ * <p>A {@code VlModel} is thread-safe: any number of threads may ask and search concurrently, and each
+ * gets exactly what a sequential call would. A {@link Chat} it creates is not thread-safe.
+ *
+ * <pre>{@code
+ * try (VlModel model = VlModel.load(Path.of("instructblip-vicuna-7b"))) {
+ *     Answer a = model.ask(ImageInput.of(Path.of("cat.jpg")), "What is on the table?");
+ *     System.out.println(a.text());
+ * }
+ * }</pre>
+ *
+ * @since 0.1.0
+ */
+public interface VlModel extends AutoCloseable {
+
+    /**
+     * Loads a checkpoint folder (Hugging Face layout: {@code config.json}, safetensors, tokenizer)
+     * with the first {@link ModelProvider} on the class path that supports it.
+     *
+     * @param checkpoint the folder
+     * @return the model, which the caller must close
+     * @throws UnsupportedModelException if no provider supports the folder; the message lists the
+     *     providers and what each supports
+     * @throws CheckpointException if the folder is damaged
+     */
+    static VlModel load(Path checkpoint) {
+        Checks.notNull(checkpoint, "checkpoint");
+        List<String> known = new ArrayList<>();
+        for (ModelProvider provider : ServiceLoader.load(ModelProvider.class)) {
+            if (provider.supports(checkpoint)) {
+                return provider.load(checkpoint);
+            }
+            known.add(provider.name() + " " + provider.modelTypes());
+        }
+        throw new UnsupportedModelException(
+                "No model provider supports " + checkpoint + ". Providers on the class path: "
+                        + (known.isEmpty() ? "none (add org.vlalign:vlalign-torch)" : known));
+    }
+
+    /**
+     * Answers a question about an image with the default settings.
+     *
+     * @param image the image
+     * @param query the question; may be empty (the model then describes the image)
+     * @return the answer
+     */
+    default Answer ask(ImageInput image, String query) {
+        return ask(image, query, GenerationConfig.DEFAULT);
+    }
+
+    /**
+     * Answers a question about an image.
+     *
+     * @param image the image
+     * @param query the question
+     * @param config the generation settings
+     * @return the answer
+     */
+    default Answer ask(ImageInput image, String query, GenerationConfig config) {
+        return ask(image, query, config, text -> {});
+    }
+
+    /**
+     * Answers a question about an image, streaming the answer as it is generated.
+     *
+     * @param image the image
+     * @param query the question
+     * @param config the generation settings
+     * @param listener receives the answer's text in pieces
+     * @return the answer
+     * @throws ImageDecodingException if the image cannot be decoded
+     * @throws InvalidArgumentException if the query is too long for the model's context
+     */
+    Answer ask(ImageInput image, String query, GenerationConfig config, TokenListener listener);
+
+    /**
+     * Answers several questions, batching the work where possible.
+     *
+     * @param requests the questions
+     * @param config the generation settings, shared
+     * @return one answer per request, in order
+     */
+    List<Answer> askBatch(List<AskRequest> requests, GenerationConfig config);
+
+    /**
+     * Starts a conversation about an image; its features are computed now, once.
+     *
+     * @param image the image
+     * @return the chat
+     */
+    default Chat newChat(ImageInput image) {
+        return newChat(image, "");
+    }
+
+    /**
+     * Starts a conversation about an image with a system prompt.
+     *
+     * @param image the image
+     * @param systemPrompt the system prompt; empty for the template's default
+     * @return the chat
+     */
+    Chat newChat(ImageInput image, String systemPrompt);
+
+    /**
+     * Adds an image to the index (or replaces the one with that id).
+     *
+     * @param id the id
+     * @param image the image
+     * @param metadata metadata to store with it
+     */
+    void index(String id, ImageInput image, Map<String, String> metadata);
+
+    /**
+     * The images that best match a text.
+     *
+     * @param text the query, not empty
+     * @param k how many, at least 1
+     * @return up to {@code k} hits, best first
+     * @throws UnsupportedModelException if this model cannot embed for search
+     */
+    List<SearchHit> search(String text, int k);
+
+    /**
+     * The index that {@link #search} and {@link #index} use.
+     *
+     * @return the index
+     */
+    ImageIndex imageIndex();
+
+    /**
+     * The feature extractor.
+     *
+     * @return the extractor
+     */
+    FeatureExtractor featureExtractor();
+
+    /**
+     * The adaptor.
+     *
+     * @return the adaptor
+     */
+    Adaptor adaptor();
+
+    /**
+     * The prompt wrapper.
+     *
+     * @return the wrapper
+     */
+    PromptWrapper promptWrapper();
+
+    /**
+     * The language model.
+     *
+     * @return the language model
+     */
+    LanguageModel languageModel();
+
+    /** Releases the parts this model owns. Idempotent. */
+    @Override
+    void close();
+}
