@@ -1,0 +1,102 @@
+package org.vlalign.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.vlalign.Answer;
+import org.vlalign.Chat;
+import org.vlalign.Features;
+import org.vlalign.GenerationConfig;
+import org.vlalign.ImageInput;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.Prompt;
+import org.vlalign.TokenListener;
+import org.vlalign.Turn;
+
+/**
+ * A conversation about one image with a {@link ComposedVlModel}: the image embeddings are computed
+ * once and every turn is answered with the whole conversation so far.
+ *
+ * <p><b>When the embeddings are computed.</b> For an extractor that ignores instructions, when the
+ * chat is created. For an instruction-aware extractor (InstructBLIP's Q-Former), at the first {@link
+ * #send}, with the first question as the instruction, and then reused for every later turn: the
+ * image is encoded once per chat, and the first turn equals {@link ComposedVlModel#ask} for the same
+ * question. Later questions do not re-encode the image; start a new chat to condition the image on a
+ * different instruction.
+ *
+ * <p><b>Turns.</b> A non-empty system prompt becomes a {@link org.vlalign.Role#SYSTEM} turn first
+ * (an empty one lets the template use its default); each {@link #send} appends the question and the
+ * answer's text. A failed send leaves the turns unchanged. The first answer's {@code extract}
+ * timing holds the image's encoding time; later answers report zero.
+ *
+ * <p>Not thread-safe: use one chat per conversation. The model behind it is thread-safe, so many
+ * chats may run at once.
+ *
+ * @since 0.1.0
+ */
+public final class ComposedChat implements Chat {
+    private final ComposedVlModel model;
+    private final ImageInput image;
+    private final List<Turn> turns = new ArrayList<>();
+    private Features embeddings; // (tokens, hidden) adapted image embeddings, null until computed
+    private Duration pendingExtract = Duration.ZERO;
+
+    ComposedChat(ComposedVlModel model, ImageInput image, String systemPrompt) {
+        this.model = model;
+        this.image = image;
+        if (!systemPrompt.isEmpty()) {
+            turns.add(Turn.system(systemPrompt));
+        }
+        if (!model.featureExtractor().acceptsInstruction()) {
+            encode("");
+        }
+    }
+
+    private void encode(String query) {
+        long start = System.nanoTime();
+        embeddings = model.embed(image, query);
+        pendingExtract = Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    @Override
+    public Answer send(String query) {
+        return send(query, model.defaultConfig(), text -> {});
+    }
+
+    @Override
+    public Answer send(String query, GenerationConfig config, TokenListener listener) {
+        model.checkOpen();
+        if (query == null || config == null || listener == null) {
+            throw new InvalidArgumentException(
+                    "query, config and listener must not be null (query " + (query == null ? "null" : "set")
+                            + ", config " + config + ", listener " + listener + ")");
+        }
+        if (embeddings == null) {
+            encode(query);
+        }
+        List<Turn> conversation = new ArrayList<>(turns);
+        conversation.add(Turn.user(query));
+        Prompt prompt = model.promptWrapper().wrap(embeddings, conversation);
+        Answer answer = model.languageModel().generate(prompt, model.withTemplateStops(config), listener);
+        turns.add(Turn.user(query));
+        turns.add(Turn.assistant(answer.text()));
+        Duration extract = pendingExtract;
+        pendingExtract = Duration.ZERO;
+        return answer.withTimings(answer.timings().withVision(Duration.ZERO, extract));
+    }
+
+    @Override
+    public List<Turn> turns() {
+        return List.copyOf(turns);
+    }
+
+    @Override
+    public ImageInput image() {
+        return image;
+    }
+
+    @Override
+    public String toString() {
+        return "ComposedChat[" + image.description() + ", " + turns.size() + " turns]";
+    }
+}

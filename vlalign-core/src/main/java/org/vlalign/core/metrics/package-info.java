@@ -1,0 +1,11 @@
+/**
+ * Evaluation metrics: VQA accuracy with the official answer normalisation ({@link
+ * org.vlalign.core.metrics.VqaAccuracy}, {@link org.vlalign.core.metrics.AnswerNormalizer}), exact
+ * match ({@link org.vlalign.core.metrics.ExactMatch}), and retrieval metrics (Recall@k) for image
+ * search.
+ *
+ * <p>All metrics are plain Java, stateless or immutable, and thread-safe.
+ *
+ * @since 0.1.0
+ */
+package org.vlalign.core.metrics;

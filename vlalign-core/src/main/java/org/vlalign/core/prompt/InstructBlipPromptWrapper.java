@@ -1,0 +1,73 @@
+package org.vlalign.core.prompt;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.vlalign.Features;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.Prompt;
+import org.vlalign.PromptWrapper;
+import org.vlalign.Turn;
+
+/**
+ * InstructBLIP's prompt: the image embeddings first, then the beginning-of-sequence token, then the
+ * instruction as plain text, {@code [Embeddings, Bos, Text(query)]}, exactly what Hugging Face's
+ * {@code InstructBlipForConditionalGeneration} feeds its language model.
+ *
+ * <p>InstructBLIP has no chat format. A system turn and earlier exchanges are put in front of the
+ * query as plain text, in order, separated by single spaces ({@code {system} {q1} {a1} {q2}}); with
+ * neither, the text is the query unchanged (an empty query adds no text segment).
+ *
+ * <p>No stop strings. Immutable and thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class InstructBlipPromptWrapper implements PromptWrapper {
+    /** The template's name. */
+    public static final String NAME = "instructblip";
+
+    private static final InstructBlipPromptWrapper INSTANCE = new InstructBlipPromptWrapper();
+
+    private InstructBlipPromptWrapper() {}
+
+    /**
+     * The template.
+     *
+     * @return the shared instance
+     */
+    public static InstructBlipPromptWrapper create() {
+        return INSTANCE;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Prompt wrap(Features imageEmbeddings, List<Turn> conversation) {
+        if (imageEmbeddings == null) {
+            throw new InvalidArgumentException("imageEmbeddings must not be null");
+        }
+        Conversation c = Conversation.of(conversation, NAME);
+        String text;
+        if (c.system().isEmpty() && c.exchanges().isEmpty()) {
+            text = c.query();
+        } else {
+            List<String> parts = new ArrayList<>();
+            c.system().ifPresent(parts::add);
+            for (Conversation.Exchange e : c.exchanges()) {
+                parts.add(e.question());
+                parts.add(e.answer());
+            }
+            parts.add(c.query());
+            parts.removeIf(String::isEmpty);
+            text = String.join(" ", parts);
+        }
+        return new SegmentList().embeddings(imageEmbeddings).bos().text(text).build();
+    }
+
+    @Override
+    public String toString() {
+        return NAME;
+    }
+}

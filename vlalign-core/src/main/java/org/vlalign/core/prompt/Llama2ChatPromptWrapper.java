@@ -1,0 +1,126 @@
+package org.vlalign.core.prompt;
+
+import java.util.List;
+import java.util.OptionalInt;
+import org.vlalign.Features;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.Prompt;
+import org.vlalign.PromptWrapper;
+import org.vlalign.Turn;
+
+/**
+ * The LLaMA-2 chat template with the image embeddings in the first user turn: the reference system's
+ * prompt.
+ *
+ * <p>One question gives {@code [Bos, Text("[INST] "), Embeddings, Text(" {query} [/INST]")]}. A system
+ * turn adds LLaMA-2's {@code <<SYS>>} block in front of the image: {@code Text("[INST]
+ * <<SYS>>\n{system}\n<</SYS>>\n\n")}. There is no default system prompt. Earlier exchanges follow
+ * LLaMA-2 chat, {@code <s>[INST] {q1} [/INST] {a1} </s><s>[INST] {q2} [/INST]}; the image stays in
+ * the first user turn only:
+ *
+ * <pre>{@code
+ * [Bos, Text("[INST] "), Embeddings, Text(" {q1} [/INST] {a1} "), Tokens(eos), Bos, Text("[INST] {q2} [/INST]")]
+ * }</pre>
+ *
+ * <p>The {@code </s>} between turns is the end-of-sequence token, which a text segment cannot express
+ * (text is tokenised without special tokens). {@link #withEosTokenId(int)} gives the id (2 for the
+ * LLaMA-2 tokenizer); {@link #create()} without one closes an answer with the following {@code Bos}
+ * alone, a small deviation from the original template that loaders avoid by passing the id.
+ *
+ * <p>Stop string: {@code [INST]}, in case the model starts the next user turn itself.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class Llama2ChatPromptWrapper implements PromptWrapper {
+    /** The template's name. */
+    public static final String NAME = "llama-2-chat";
+
+    private static final String B_INST = "[INST]";
+    private static final String E_INST = "[/INST]";
+
+    private final OptionalInt eosTokenId;
+
+    private Llama2ChatPromptWrapper(OptionalInt eosTokenId) {
+        this.eosTokenId = eosTokenId;
+    }
+
+    /**
+     * The template without an end-of-sequence id between turns.
+     *
+     * @return the wrapper
+     */
+    public static Llama2ChatPromptWrapper create() {
+        return new Llama2ChatPromptWrapper(OptionalInt.empty());
+    }
+
+    /**
+     * A copy that closes earlier answers with the given end-of-sequence token, as LLaMA-2 chat does.
+     *
+     * @param eosTokenId the tokenizer's EOS id, at least 0
+     * @return the wrapper
+     * @throws InvalidArgumentException if the id is negative
+     */
+    public Llama2ChatPromptWrapper withEosTokenId(int eosTokenId) {
+        if (eosTokenId < 0) {
+            throw new InvalidArgumentException("eosTokenId must be >= 0 but was " + eosTokenId);
+        }
+        return new Llama2ChatPromptWrapper(OptionalInt.of(eosTokenId));
+    }
+
+    /**
+     * The end-of-sequence id placed between turns, if one was given.
+     *
+     * @return the id, or empty
+     */
+    public OptionalInt eosTokenId() {
+        return eosTokenId;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Prompt wrap(Features imageEmbeddings, List<Turn> conversation) {
+        if (imageEmbeddings == null) {
+            throw new InvalidArgumentException("imageEmbeddings must not be null");
+        }
+        Conversation c = Conversation.of(conversation, NAME);
+        SegmentList out = new SegmentList().bos().text(B_INST + " ");
+        c.system().ifPresent(s -> out.text("<<SYS>>\n" + s + "\n<</SYS>>\n\n"));
+        out.embeddings(imageEmbeddings);
+        boolean first = true;
+        for (Conversation.Exchange e : c.exchanges()) {
+            out.text(first ? " " + e.question() + " " + E_INST : B_INST + " " + e.question() + " " + E_INST);
+            out.text(" " + e.answer() + " ");
+            out.eosOr(eosTokenId, "");
+            out.bos();
+            first = false;
+        }
+        out.text(first ? " " + c.query() + " " + E_INST : B_INST + " " + c.query() + " " + E_INST);
+        return out.build();
+    }
+
+    @Override
+    public List<String> stopStrings() {
+        return List.of(B_INST);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Llama2ChatPromptWrapper w && w.eosTokenId.equals(eosTokenId);
+    }
+
+    @Override
+    public int hashCode() {
+        return eosTokenId.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return NAME + (eosTokenId.isPresent() ? "(eos " + eosTokenId.getAsInt() + ")" : "");
+    }
+}

@@ -1,0 +1,199 @@
+package org.vlalign.core;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.Color;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.vlalign.Answer;
+import org.vlalign.Chat;
+import org.vlalign.EmbeddingSpace;
+import org.vlalign.GenerationConfig;
+import org.vlalign.ImageIndex;
+import org.vlalign.ImageInput;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.Role;
+import org.vlalign.Turn;
+import org.vlalign.UnsupportedModelException;
+import org.vlalign.core.compose.FakeAdaptor;
+import org.vlalign.core.compose.FakeFeatureExtractor;
+import org.vlalign.core.compose.FakeLanguageModel;
+import org.vlalign.core.contract.ContractSupport;
+import org.vlalign.core.index.ExactImageIndex;
+import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
+import org.vlalign.core.prompt.VicunaPromptWrapper;
+
+/** Builder checks, validation, ownership and chat bookkeeping of {@link ComposedVlModel}. */
+class ComposedVlModelTest {
+    private static final ImageInput IMAGE = ContractSupport.pngImage(32, 32, Color.RED, Color.BLUE, Color.WHITE);
+    private static final GenerationConfig SHORT = GenerationConfig.builder().maxNewTokens(4).build();
+
+    private static ComposedVlModel.Builder blip2Builder(FakeLanguageModel lm) {
+        return ComposedVlModel.builder()
+                .featureExtractor(FakeFeatureExtractor.blip2())
+                .adaptor(FakeAdaptor.linear(24, 16, 1))
+                .promptWrapper(Llama2ChatPromptWrapper.create())
+                .languageModel(lm);
+    }
+
+    @Test
+    void should_refuse_an_adaptor_whose_output_is_not_the_hidden_size() {
+        InvalidArgumentException e = assertThrows(
+                InvalidArgumentException.class,
+                () -> blip2Builder(new FakeLanguageModel(20, 128, 1)).build());
+        assertTrue(e.getMessage().contains("16") && e.getMessage().contains("20"), e.getMessage());
+    }
+
+    @Test
+    void should_refuse_a_missing_part() {
+        InvalidArgumentException e = assertThrows(
+                InvalidArgumentException.class,
+                () -> blip2Builder(new FakeLanguageModel(16, 128, 1)).promptWrapper(null).build());
+        assertTrue(e.getMessage().contains("promptWrapper"), e.getMessage());
+    }
+
+    @Test
+    void should_refuse_an_index_from_another_space() {
+        ImageIndex other = ExactImageIndex.inMemory(new EmbeddingSpace("clip", "abc", "224", 8));
+        assertThrows(
+                InvalidArgumentException.class,
+                () -> blip2Builder(new FakeLanguageModel(16, 128, 1)).imageIndex(other).build());
+        other.close();
+    }
+
+    @Test
+    void should_throw_UnsupportedModelException_when_features_do_not_fit_the_adaptor() {
+        try (ComposedVlModel model = ComposedVlModel.builder()
+                .featureExtractor(FakeFeatureExtractor.llavaVision()) // width 20
+                .adaptor(FakeAdaptor.linear(24, 16, 1))
+                .promptWrapper(Llama2ChatPromptWrapper.create())
+                .languageModel(new FakeLanguageModel(16, 128, 1))
+                .build()) {
+            UnsupportedModelException e =
+                    assertThrows(UnsupportedModelException.class, () -> model.ask(IMAGE, "q", SHORT));
+            assertTrue(e.getMessage().contains("[16, 20]") && e.getMessage().contains("24"), e.getMessage());
+        }
+    }
+
+    @Test
+    void should_validate_search_arguments_with_messages_that_name_the_problem() {
+        try (ComposedVlModel model = blip2Builder(new FakeLanguageModel(16, 128, 1)).build()) {
+            assertThrows(InvalidArgumentException.class, () -> model.search("   ", 3));
+            assertThrows(InvalidArgumentException.class, () -> model.search(null, 3));
+            InvalidArgumentException huge = assertThrows(
+                    InvalidArgumentException.class,
+                    () -> model.search("x".repeat(ComposedVlModel.MAX_SEARCH_TEXT_CHARS + 1), 3));
+            assertTrue(huge.getMessage().contains("10001"), huge.getMessage());
+            assertDoesNotThrow(() -> model.search("x".repeat(ComposedVlModel.MAX_SEARCH_TEXT_CHARS), 3));
+            InvalidArgumentException k = assertThrows(InvalidArgumentException.class, () -> model.search("red", -1));
+            assertTrue(k.getMessage().contains("-1"), k.getMessage());
+        }
+    }
+
+    @Test
+    void should_throw_UnsupportedModelException_for_search_without_projections() {
+        try (ComposedVlModel model = ComposedVlModel.builder()
+                .featureExtractor(FakeFeatureExtractor.instructBlip())
+                .adaptor(FakeAdaptor.linear(24, 16, 1))
+                .promptWrapper(Llama2ChatPromptWrapper.create())
+                .languageModel(new FakeLanguageModel(16, 128, 1))
+                .build()) {
+            assertThrows(UnsupportedModelException.class, model::imageIndex);
+            assertThrows(UnsupportedModelException.class, () -> model.search("red", 1));
+        }
+    }
+
+    @Test
+    void should_use_a_given_index() {
+        FakeFeatureExtractor extractor = FakeFeatureExtractor.blip2();
+        ImageIndex index = ExactImageIndex.inMemory(extractor.embeddingSpace());
+        try (ComposedVlModel model = blip2Builder(new FakeLanguageModel(16, 128, 1))
+                .featureExtractor(extractor)
+                .imageIndex(index)
+                .build()) {
+            model.index("a", IMAGE, Map.of());
+            assertSame(index, model.imageIndex());
+            assertEquals(1, index.size());
+        }
+        assertEquals(1, index.size(), "a given index stays open when the model does not own its parts");
+        index.close();
+    }
+
+    @Test
+    void should_close_only_what_it_owns_and_refuse_calls_afterwards() {
+        FakeLanguageModel lm = new FakeLanguageModel(16, 128, 1);
+        ComposedVlModel model = blip2Builder(lm).build();
+        model.index("a", IMAGE, Map.of());
+        ImageIndex created = model.imageIndex();
+        model.close();
+        assertFalse(lm.isClosed(), "parts not owned");
+        assertThrows(RuntimeException.class, () -> created.search(
+                model.featureExtractor().embedText("red"), 1), "the index it created is closed");
+        assertDoesNotThrow(model::close, "idempotent");
+        assertThrows(IllegalStateException.class, () -> model.ask(IMAGE, "q"));
+
+        ComposedVlModel owning = blip2Builder(lm).ownsParts(true).build();
+        owning.close();
+        assertTrue(lm.isClosed());
+    }
+
+    @Test
+    void should_share_parts_through_toBuilder() {
+        FakeLanguageModel lm = new FakeLanguageModel(16, 128, 1);
+        ComposedVlModel model = blip2Builder(lm).defaultConfig(SHORT).build();
+        ComposedVlModel copy = model.toBuilder().build();
+        assertSame(model.languageModel(), copy.languageModel());
+        assertEquals(SHORT, copy.defaultConfig());
+        assertEquals(model.ownsParts(), copy.ownsParts());
+    }
+
+    @Test
+    void should_use_the_default_config_when_none_is_given() {
+        FakeLanguageModel lm = new FakeLanguageModel(16, 128, 1);
+        try (ComposedVlModel model = blip2Builder(lm).defaultConfig(SHORT).build()) {
+            Answer answer = model.ask(IMAGE, "q");
+            assertTrue(answer.generatedTokens() <= 4, "maxNewTokens 4 from the default config");
+            model.newChat(IMAGE).send("q");
+            for (GenerationConfig used : lm.configs()) {
+                assertEquals(4, used.maxNewTokens());
+            }
+        }
+    }
+
+    @Test
+    void should_record_a_system_prompt_as_the_first_turn_and_pass_it_to_the_template() {
+        FakeLanguageModel lm = new FakeLanguageModel(16, 128, 1);
+        try (ComposedVlModel model = blip2Builder(lm).promptWrapper(VicunaPromptWrapper.create()).build()) {
+            Chat chat = model.newChat(IMAGE, "Answer in one word.");
+            Answer a = chat.send("Colour?", SHORT, t -> {});
+            assertEquals(List.of(Turn.system("Answer in one word."), Turn.user("Colour?"), Turn.assistant(a.text())),
+                    chat.turns());
+            String text = lm.prompts().get(0).segments().get(1).toString();
+            assertTrue(text.contains("Answer in one word."), text);
+            assertEquals(Role.SYSTEM, chat.turns().get(0).role());
+        }
+    }
+
+    @Test
+    void should_leave_the_turns_unchanged_when_a_send_fails() {
+        FakeLanguageModel lm = new FakeLanguageModel(16, 60, 1); // too short for 32 image rows + a long query
+        try (ComposedVlModel model = blip2Builder(lm).build()) {
+            Chat chat = model.newChat(IMAGE);
+            assertThrows(InvalidArgumentException.class, () -> chat.send("x".repeat(100), SHORT, t -> {}));
+            assertEquals(List.of(), chat.turns());
+        }
+    }
+
+    @Test
+    void should_allow_an_empty_query() {
+        try (ComposedVlModel model = blip2Builder(new FakeLanguageModel(16, 128, 1)).build()) {
+            assertTrue(model.ask(IMAGE, "", SHORT).promptTokens() > 32);
+        }
+    }
+}

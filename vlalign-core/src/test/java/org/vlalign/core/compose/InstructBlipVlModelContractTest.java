@@ -1,0 +1,11 @@
+package org.vlalign.core.compose;
+
+import org.vlalign.VlModel;
+import org.vlalign.core.contract.AbstractVlModelContractTest;
+
+class InstructBlipVlModelContractTest extends AbstractVlModelContractTest {
+    @Override
+    protected VlModel newModel() {
+        return Compositions.instructBlip();
+    }
+}

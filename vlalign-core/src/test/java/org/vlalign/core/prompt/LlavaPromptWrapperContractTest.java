@@ -1,0 +1,11 @@
+package org.vlalign.core.prompt;
+
+import org.vlalign.PromptWrapper;
+import org.vlalign.core.contract.AbstractPromptWrapperContractTest;
+
+class LlavaPromptWrapperContractTest extends AbstractPromptWrapperContractTest {
+    @Override
+    protected PromptWrapper newWrapper() {
+        return LlavaPromptWrapper.create();
+    }
+}
