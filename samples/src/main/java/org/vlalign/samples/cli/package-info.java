@@ -1,0 +1,11 @@
+/**
+ * The {@code vlalign} command-line tool (picocli): {@code ask}, {@code chat}, {@code describe}, {@code index},
+ * {@code search} and {@code parity}. Entry point: {@link org.vlalign.samples.cli.VlalignCli}; the runnable fat
+ * jar is {@code samples/target/vlalign-cli.jar}, started by the {@code ./vlalign} launcher.
+ *
+ * <p>Models load through the public API only ({@link org.vlalign.VlModel#load}); persistent search indexes are
+ * {@link org.vlalign.core.index.ExactImageIndex} folders filled by {@link org.vlalign.core.index.FolderIndexer}.
+ *
+ * @since 0.1.0
+ */
+package org.vlalign.samples.cli;
