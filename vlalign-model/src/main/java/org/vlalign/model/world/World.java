@@ -1,0 +1,549 @@
+package org.vlalign.model.world;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.Iterator;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.vlalign.InvalidArgumentException;
+
+/**
+ * A seeded synthetic world of coloured shapes: a random-access generator of scene graphs, their
+ * rendering as RGB images, and every text derived from the scene graph (never from pixels).
+ *
+ * <p>{@link #sample(Split, long)} is a pure function of the world's seed, the split and the index,
+ * so datasets of any size can be produced in any order or in parallel, and the held-out splits use
+ * seed streams disjoint from training by construction (the per-scene seed is a bijection of
+ * {@code (index, split)}). Optionally, some colour–shape combinations can be held out of training
+ * entirely ({@link Builder#holdOut}) to measure compositional generalisation: training scenes and
+ * training questions never mention them, while validation and test scenes may contain them.
+ *
+ * <p>Each scene holds {@code minShapes..maxShapes} shapes (uniform), no two sharing both colour and
+ * kind; every shape keeps at least {@code minVisibleFraction} of its pixels uncovered by shapes
+ * drawn after it, and its centre lies inside one cell of the 3×3 grid, away from cell borders, so
+ * position answers are clear.
+ *
+ * <pre>{@code
+ * World world = World.builder().seed(7).imageSize(64).maxShapes(4).build();
+ * Scene scene = world.sample(Split.TRAIN, 42);
+ * BufferedImage image = world.render(scene);
+ * String caption = world.captions(scene).get(0);   // "a small red circle above a large blue square"
+ * for (QaPair qa : world.questions(scene)) { ... }
+ * }</pre>
+ *
+ * <p>Instances are immutable and thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class World {
+    /** The background grey level, 0–255. */
+    static final int BACKGROUND = 128;
+    /** Shape centres keep this distance (image fraction) from grid-cell borders. */
+    static final double CELL_MARGIN = 0.04;
+    /** Relative jitter of a shape's radius around its size class. */
+    static final double RADIUS_JITTER = 0.06;
+    /** The most shapes a scene may hold; more do not fit the 3×3 grid with the visibility bound. */
+    public static final int MAX_SHAPES = 6;
+    /** Largest index per split (the per-scene seed key is {@code index * 3 + split}). */
+    public static final long MAX_INDEX = Long.MAX_VALUE / 3 - 1;
+
+    private static final long NOISE_SALT = 0x6E6F697365L;
+    private static final int TRIES_PER_OBJECT = 200;
+    private static final int SCENE_ATTEMPTS = 100;
+
+    private final long seed;
+    private final int imageSize;
+    private final int minShapes;
+    private final int maxShapes;
+    private final int noiseAmplitude;
+    private final double minVisibleFraction;
+    private final Set<Combination> heldOut;
+
+    private World(Builder b) {
+        this.seed = b.seed;
+        this.imageSize = b.imageSize;
+        this.minShapes = b.minShapes;
+        this.maxShapes = b.maxShapes;
+        this.noiseAmplitude = b.noiseAmplitude;
+        this.minVisibleFraction = b.minVisibleFraction;
+        this.heldOut = Collections.unmodifiableSet(new LinkedHashSet<>(b.heldOut));
+    }
+
+    /**
+     * Returns a builder with the defaults: seed 0, 64×64 images, 1–4 shapes, background noise ±6,
+     * every shape at least 70% visible, no held-out combinations.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A colour–shape combination, e.g. purple star.
+     *
+     * <p>Instances are immutable and thread-safe.
+     *
+     * @param colour the colour
+     * @param kind the shape kind
+     * @since 0.1.0
+     */
+    public record Combination(ShapeColour colour, ShapeKind kind) {
+        /** Validates the fields. */
+        public Combination {
+            java.util.Objects.requireNonNull(colour, "colour");
+            java.util.Objects.requireNonNull(kind, "kind");
+        }
+    }
+
+    /**
+     * Returns the world seed.
+     *
+     * @return the seed every scene derives from
+     */
+    public long seed() {
+        return seed;
+    }
+
+    /**
+     * Returns the side of rendered images in pixels.
+     *
+     * @return the image size
+     */
+    public int imageSize() {
+        return imageSize;
+    }
+
+    /**
+     * Returns the fewest shapes a scene holds.
+     *
+     * @return the minimum shape count
+     */
+    public int minShapes() {
+        return minShapes;
+    }
+
+    /**
+     * Returns the most shapes a scene holds.
+     *
+     * @return the maximum shape count
+     */
+    public int maxShapes() {
+        return maxShapes;
+    }
+
+    /**
+     * Returns the amplitude of the uniform grey noise added to the background (0 = plain).
+     *
+     * @return the noise amplitude in grey levels
+     */
+    public int noiseAmplitude() {
+        return noiseAmplitude;
+    }
+
+    /**
+     * Returns the fraction of its pixels every shape keeps uncovered.
+     *
+     * @return the visibility bound
+     */
+    public double minVisibleFraction() {
+        return minVisibleFraction;
+    }
+
+    /**
+     * Returns the colour–shape combinations that never appear in training scenes or texts.
+     *
+     * @return the held-out combinations, possibly empty
+     */
+    public Set<Combination> heldOut() {
+        return heldOut;
+    }
+
+    /**
+     * Returns training scene {@code index}; same as {@code sample(Split.TRAIN, index)}.
+     *
+     * @param index 0 to {@link #MAX_INDEX}
+     * @return the scene
+     */
+    public Scene sample(long index) {
+        return sample(Split.TRAIN, index);
+    }
+
+    /**
+     * Returns scene {@code index} of a split, a pure function of the world's settings, the split and
+     * the index.
+     *
+     * @param split the split whose seed stream to use
+     * @param index 0 to {@link #MAX_INDEX}
+     * @return the scene
+     * @throws InvalidArgumentException if the index is out of range
+     */
+    public Scene sample(Split split, long index) {
+        java.util.Objects.requireNonNull(split, "split");
+        if (index < 0 || index > MAX_INDEX) {
+            throw new InvalidArgumentException(
+                    "scene index " + index + " is out of range; use 0 to " + MAX_INDEX);
+        }
+        long sceneSeed = sceneSeed(split, index);
+        SplitMix rng = new SplitMix(sceneSeed);
+        int count = minShapes + rng.nextInt(maxShapes - minShapes + 1);
+        for (int attempt = 0; attempt < SCENE_ATTEMPTS; attempt++) {
+            List<SceneObject> objects = tryPlace(rng, count, split);
+            if (objects != null) {
+                return new Scene(split, index, sceneSeed, imageSize, objects);
+            }
+        }
+        throw new IllegalStateException(
+                "could not place " + count + " shapes in scene " + index + " of " + split
+                        + " with image size " + imageSize + " and visibility "
+                        + minVisibleFraction + "; lower maxShapes or minVisibleFraction");
+    }
+
+    private long sceneSeed(Split split, long index) {
+        // index * 3 + split is injective, the added constant and mix() are bijections: every
+        // (split, index) gets its own seed, so splits can never share a scene stream.
+        long key = index * 3 + split.ordinal();
+        return SplitMix.mix(key + SplitMix.mix(seed ^ 0x766C616C69676EL));
+    }
+
+    private List<SceneObject> tryPlace(SplitMix rng, int count, Split split) {
+        List<SceneObject> objects = new ArrayList<>();
+        List<boolean[]> masks = new ArrayList<>();
+        Set<Combination> used = new LinkedHashSet<>();
+        for (int k = 0; k < count; k++) {
+            boolean placed = false;
+            for (int t = 0; t < TRIES_PER_OBJECT && !placed; t++) {
+                ShapeKind kind = ShapeKind.values()[rng.nextInt(ShapeKind.values().length)];
+                ShapeColour colour = ShapeColour.values()[rng.nextInt(ShapeColour.values().length)];
+                ShapeSize size = rng.nextBoolean() ? ShapeSize.SMALL : ShapeSize.LARGE;
+                double radius = size.radius() * rng.nextDouble(1 - RADIUS_JITTER, 1 + RADIUS_JITTER);
+                GridPosition cell = GridPosition.values()[rng.nextInt(9)];
+                double x = inCell(rng, cell.column(), radius);
+                double y = inCell(rng, cell.row(), radius);
+                Combination combination = new Combination(colour, kind);
+                if (used.contains(combination)
+                        || (split == Split.TRAIN && heldOut.contains(combination))) {
+                    continue;
+                }
+                SceneObject candidate = new SceneObject(kind, colour, size, x, y, radius);
+                boolean[] mask = ShapeGeometry.coverage(candidate, imageSize);
+                masks.add(mask);
+                double[] visible = ShapeGeometry.visibleFractions(masks);
+                boolean ok = ShapeGeometry.area(mask) > 0;
+                for (double v : visible) {
+                    ok &= v >= minVisibleFraction;
+                }
+                if (ok) {
+                    objects.add(candidate);
+                    used.add(combination);
+                    placed = true;
+                } else {
+                    masks.remove(masks.size() - 1);
+                }
+            }
+            if (!placed) {
+                return null;
+            }
+        }
+        return objects;
+    }
+
+    /** A coordinate inside grid band {@code band}, clear of its borders and of the image edge. */
+    private static double inCell(SplitMix rng, int band, double radius) {
+        double lo = Math.max(band / 3.0 + CELL_MARGIN, radius + 0.01);
+        double hi = Math.min((band + 1) / 3.0 - CELL_MARGIN, 1 - radius - 0.01);
+        return rng.nextDouble(lo, hi);
+    }
+
+    /**
+     * Renders a scene: a grey background with seeded noise, then each shape filled (anti-aliased)
+     * in drawing order.
+     *
+     * @param scene a scene of this world
+     * @return a new {@code TYPE_INT_RGB} image of {@code scene.imageSize()} pixels square
+     */
+    public BufferedImage render(Scene scene) {
+        int n = scene.imageSize();
+        BufferedImage image = new BufferedImage(n, n, BufferedImage.TYPE_INT_RGB);
+        SplitMix noise = new SplitMix(scene.seed() ^ NOISE_SALT);
+        int[] row = new int[n]; // (width) packed RGB
+        for (int y = 0; y < n; y++) {
+            for (int x = 0; x < n; x++) {
+                int v = BACKGROUND;
+                if (noiseAmplitude > 0) {
+                    v += noise.nextInt(2 * noiseAmplitude + 1) - noiseAmplitude;
+                }
+                v = Math.max(0, Math.min(255, v));
+                row[x] = (v << 16) | (v << 8) | v;
+            }
+            image.setRGB(0, y, n, 1, row, 0, n);
+        }
+        Graphics2D g = image.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
+            for (SceneObject object : scene.objects()) {
+                g.setColor(object.colour().color());
+                g.fill(ShapeGeometry.outline(object, n));
+            }
+        } finally {
+            g.dispose();
+        }
+        return image;
+    }
+
+    /**
+     * Renders a scene and encodes it as PNG; identical scenes give identical bytes.
+     *
+     * @param scene a scene of this world
+     * @return the PNG file content
+     */
+    public byte[] renderPng(Scene scene) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("png");
+        if (!writers.hasNext()) {
+            throw new IllegalStateException("no PNG writer is registered with javax.imageio");
+        }
+        ImageWriter writer = writers.next();
+        // An in-memory stream: ImageIO.write(image, "png", out) would spool through a temporary
+        // file, which makes encoding several times slower than rendering.
+        try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+            writer.setOutput(stream);
+            writer.write(null, new IIOImage(render(scene), null, null), writer.getDefaultWriteParam());
+        } catch (IOException e) {
+            throw new UncheckedIOException("encoding scene " + scene.name() + " as PNG failed", e);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Returns the captions of a scene; the first is the canonical one, the others rephrase it.
+     *
+     * @param scene a scene of this world
+     * @return at least four distinct captions, lower case, without final punctuation
+     */
+    public List<String> captions(Scene scene) {
+        return new WorldText(scene).captions();
+    }
+
+    /**
+     * Returns the detailed description of a scene: the shape count, then every object with its
+     * size, colour, shape and position, in reading order (grid row, then column, then x).
+     *
+     * @param scene a scene of this world
+     * @return the description, sentences ending in periods
+     */
+    public String description(Scene scene) {
+        return new WorldText(scene).description();
+    }
+
+    /**
+     * Returns the questions the world asks about a scene, each unambiguous given the scene graph,
+     * grouped by type in the order of {@link QaType}. Each scene gets one "yes" and one "no"
+     * existence question.
+     *
+     * @param scene a scene of this world
+     * @return the questions with their exact answers
+     */
+    public List<QaPair> questions(Scene scene) {
+        return new WorldText(scene).questions(
+                scene.split() == Split.TRAIN ? heldOut : Set.of());
+    }
+
+    /**
+     * Returns how object {@code a} relates to object {@code b}, or empty when no predicate is clear
+     * (the shapes barely touch, or their centres are too close or too diagonal).
+     *
+     * <p>Shapes sharing at least 5% of the smaller one's pixels are {@link Relation#OVERLAPPING};
+     * shapes that share fewer pixels or come within one pixel of each other have no relation;
+     * otherwise the relation follows the larger axis of the centre offset when that offset is at
+     * least 0.15 of the image side and at least twice the other axis.
+     *
+     * @param scene a scene
+     * @param a index of the first object in {@code scene.objects()}
+     * @param b index of the second object
+     * @return the relation "a is … b", if clear
+     */
+    public static Optional<Relation> relation(Scene scene, int a, int b) {
+        return new WorldText(scene).relation(a, b);
+    }
+
+    /**
+     * Returns every token (word or punctuation mark) that any caption, question, answer or
+     * description of any world can contain; a tokenizer built from it never needs an unknown token.
+     *
+     * @return the sorted vocabulary
+     */
+    public static SortedSet<String> vocabulary() {
+        return new TreeSet<>(WorldText.vocabulary());
+    }
+
+    /**
+     * Splits a world sentence into tokens the way the exported tokenizer does: on whitespace, with
+     * {@code . , ?} as tokens of their own.
+     *
+     * @param text a sentence
+     * @return its tokens, lower-cased
+     */
+    public static List<String> tokenize(String text) {
+        return WorldText.tokenize(text);
+    }
+
+    /**
+     * A builder of {@link World}s with prefix-less setters.
+     *
+     * <p>Not thread-safe.
+     *
+     * @since 0.1.0
+     */
+    public static final class Builder {
+        private long seed;
+        private int imageSize = 64;
+        private int minShapes = 1;
+        private int maxShapes = 4;
+        private int noiseAmplitude = 6;
+        private double minVisibleFraction = 0.7;
+        private final Set<Combination> heldOut = new LinkedHashSet<>();
+
+        private Builder() {}
+
+        /**
+         * Sets the world seed.
+         *
+         * @param seed any value
+         * @return this builder
+         */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Sets the image side in pixels.
+         *
+         * @param imageSize 32 to 1024
+         * @return this builder
+         */
+        public Builder imageSize(int imageSize) {
+            if (imageSize < 32 || imageSize > 1024) {
+                throw new InvalidArgumentException(
+                        "imageSize " + imageSize + " is out of range; use 32 to 1024 pixels");
+            }
+            this.imageSize = imageSize;
+            return this;
+        }
+
+        /**
+         * Sets the fewest shapes per scene.
+         *
+         * @param minShapes 1 to {@link #MAX_SHAPES}
+         * @return this builder
+         */
+        public Builder minShapes(int minShapes) {
+            if (minShapes < 1 || minShapes > MAX_SHAPES) {
+                throw new InvalidArgumentException(
+                        "minShapes " + minShapes + " is out of range; use 1 to " + MAX_SHAPES);
+            }
+            this.minShapes = minShapes;
+            return this;
+        }
+
+        /**
+         * Sets the most shapes per scene.
+         *
+         * @param maxShapes 1 to {@link #MAX_SHAPES}
+         * @return this builder
+         */
+        public Builder maxShapes(int maxShapes) {
+            if (maxShapes < 1 || maxShapes > MAX_SHAPES) {
+                throw new InvalidArgumentException(
+                        "maxShapes " + maxShapes + " is out of range; use 1 to " + MAX_SHAPES);
+            }
+            this.maxShapes = maxShapes;
+            return this;
+        }
+
+        /**
+         * Sets the background noise amplitude in grey levels (0 = plain background).
+         *
+         * @param noiseAmplitude 0 to 32
+         * @return this builder
+         */
+        public Builder noiseAmplitude(int noiseAmplitude) {
+            if (noiseAmplitude < 0 || noiseAmplitude > 32) {
+                throw new InvalidArgumentException(
+                        "noiseAmplitude " + noiseAmplitude + " is out of range; use 0 to 32");
+            }
+            this.noiseAmplitude = noiseAmplitude;
+            return this;
+        }
+
+        /**
+         * Sets the fraction of its pixels every shape must keep uncovered by later shapes.
+         *
+         * @param minVisibleFraction 0.6 to 1 (1 forbids overlaps)
+         * @return this builder
+         */
+        public Builder minVisibleFraction(double minVisibleFraction) {
+            if (!(minVisibleFraction >= 0.6 && minVisibleFraction <= 1)) {
+                throw new InvalidArgumentException(
+                        "minVisibleFraction " + minVisibleFraction
+                                + " is out of range; use 0.6 to 1 so every shape stays identifiable");
+            }
+            this.minVisibleFraction = minVisibleFraction;
+            return this;
+        }
+
+        /**
+         * Holds a colour–shape combination out of the training split: training scenes never contain
+         * it and training questions never mention it; validation and test scenes may.
+         *
+         * @param colour the colour
+         * @param kind the shape kind
+         * @return this builder
+         */
+        public Builder holdOut(ShapeColour colour, ShapeKind kind) {
+            heldOut.add(new Combination(colour, kind));
+            return this;
+        }
+
+        /**
+         * Builds the world.
+         *
+         * @return the immutable world
+         * @throws InvalidArgumentException if {@code minShapes > maxShapes} or more than half of
+         *     all combinations are held out
+         */
+        public World build() {
+            if (minShapes > maxShapes) {
+                throw new InvalidArgumentException(
+                        "minShapes " + minShapes + " exceeds maxShapes " + maxShapes
+                                + "; set minShapes <= maxShapes");
+            }
+            if (heldOut.size() > ShapeColour.values().length * ShapeKind.values().length / 2) {
+                throw new InvalidArgumentException(
+                        heldOut.size() + " held-out combinations leave too few for training; hold out"
+                                + " at most half of the " + ShapeColour.values().length
+                                * ShapeKind.values().length);
+            }
+            return new World(this);
+        }
+    }
+}
