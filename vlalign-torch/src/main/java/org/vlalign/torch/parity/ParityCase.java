@@ -279,8 +279,8 @@ public final class ParityCase implements AutoCloseable {
      */
     public Optional<JsonObject> callFor(String tensor) {
         for (JsonObject c : calls()) {
-            for (String id : HfConfigs.getString(c, "id", "").split("/")) {
-                if (id.equals(tensor)) {
+            for (String id : HfConfigs.getString(c, "id", "").split("\\s*/\\s*")) {
+                if (id.trim().equals(tensor)) {
                     return Optional.of(c);
                 }
             }

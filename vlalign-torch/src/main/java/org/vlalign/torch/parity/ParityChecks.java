@@ -16,7 +16,13 @@ public final class ParityChecks {
 
     /** Every known check; one line per class. */
     private static final List<ParityCheck> ALL = List.of(
-            new LlamaParityCheck());
+            new LlamaParityCheck(),
+            new InstructBlipParityCheck(),
+            new Blip2QFormerParityCheck(),
+            new Blip2RetrievalParityCheck(),
+            new ClipParityCheck(),
+            new LlavaParityCheck(),
+            new PreprocessParityCheck());
 
     private ParityChecks() {}
 
