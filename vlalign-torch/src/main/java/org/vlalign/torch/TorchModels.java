@@ -1,0 +1,404 @@
+package org.vlalign.torch;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.vlalign.Adaptor;
+import org.vlalign.CheckpointException;
+import org.vlalign.FeatureExtractor;
+import org.vlalign.GenerationConfig;
+import org.vlalign.ImageIndex;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.LanguageModel;
+import org.vlalign.PromptWrapper;
+import org.vlalign.UnsupportedModelException;
+import org.vlalign.VlModel;
+import org.vlalign.core.ComposedVlModel;
+import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
+import org.vlalign.torch.adaptor.LinearAdaptor;
+import org.vlalign.torch.blip2.Blip2Config;
+import org.vlalign.torch.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.clip.ClipFeatureExtractor;
+import org.vlalign.torch.instructblip.InstructBlipModels;
+import org.vlalign.torch.llama.LlamaLanguageModel;
+
+/**
+ * Loads Hugging Face checkpoint folders into ready {@link VlModel}s, and composes custom pipelines such as
+ * the reference system.
+ *
+ * <p>{@link #load(Path)} reads {@code config.json}'s {@code model_type}:
+ * <ul>
+ *   <li>{@code instructblip}: ViT + instruction-aware Q-Former, {@code language_projection}, Llama/Vicuna,
+ *       InstructBLIP prompt;
+ *   <li>{@code blip-2}: with a Llama language model ({@code Blip2ForConditionalGeneration}) the same
+ *       composition; retrieval checkpoints ({@code Blip2ForImageTextRetrieval}) and feature-only ones
+ *       ({@code Blip2Model}) become a model without a language model: search (retrieval only) and features
+ *       work, {@code ask} throws {@link UnsupportedModelException};
+ *   <li>{@code llava}: CLIP vision tower, MLP projector, Llama/Vicuna, LLaVA prompt;
+ *   <li>{@code clip}: search only.
+ * </ul>
+ *
+ * <p>Thread-safe (stateless); the returned models are thread-safe and must be closed.
+ *
+ * <pre>{@code
+ * try (VlModel model = TorchModels.load(Path.of("instructblip-vicuna-7b"))) {
+ *     System.out.println(model.ask(ImageInput.of(Path.of("cat.jpg")), "What is the cat doing?").text());
+ * }
+ * try (VlModel reference = TorchModels.builder()
+ *         .featureExtractor(Path.of("blip2-itm-vit-g"))
+ *         .adaptor(Path.of("adaptor-768-4096.safetensors"))
+ *         .languageModel(Path.of("Llama-2-7b-chat-hf"))
+ *         .build()) {
+ *     System.out.println(reference.ask(ImageInput.of(Path.of("cat.jpg")), "").text());
+ * }
+ * }</pre>
+ *
+ * @since 0.1.0
+ */
+public final class TorchModels {
+    /** The {@code model_type} values {@link #load} supports. */
+    public static final Set<String> MODEL_TYPES = Set.of("instructblip", "blip-2", "llava", "clip");
+
+    private TorchModels() {}
+
+    /**
+     * The {@code model_type} of a checkpoint folder.
+     *
+     * @param dir the folder
+     * @return the model type, or empty if {@code config.json} has none
+     * @throws CheckpointException if {@code config.json} is missing or not JSON
+     */
+    public static String modelType(Path dir) {
+        JsonObject config = readConfig(dir);
+        JsonElement type = config.get("model_type");
+        return type == null || type.isJsonNull() ? "" : type.getAsString();
+    }
+
+    /**
+     * Loads a checkpoint folder.
+     *
+     * @param dir the folder (Hugging Face layout: {@code config.json}, safetensors weights,
+     *     {@code preprocessor_config.json}, {@code tokenizer.json})
+     * @return the model, which the caller must close
+     * @throws UnsupportedModelException if the model type or one of its options is not supported; the
+     *     message lists the supported types
+     * @throws CheckpointException if the folder is damaged or its weights disagree with its config
+     */
+    public static VlModel load(Path dir) {
+        String type = modelType(dir);
+        switch (type) {
+            case "instructblip":
+                return composeInstructBlip(dir);
+            case "blip-2": {
+                Blip2Config config = Blip2Config.fromJson(readConfig(dir));
+                if (InstructBlipModels.hasLlamaLanguageModel(config)) {
+                    return composeInstructBlip(dir);
+                }
+                BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
+                return new SearchOnlyVlModel(
+                        "blip-2 " + config.architectures() + " at " + dir
+                                + (config.textModelType().equals("llama")
+                                        ? ""
+                                        : " (language model '" + config.textModelType()
+                                                + "' is not run by vlalign)"),
+                        extractor);
+            }
+            case "llava":
+                return composeLlava(dir);
+            case "clip":
+                return new SearchOnlyVlModel("clip at " + dir, ClipFeatureExtractor.load(dir));
+            default:
+                throw new UnsupportedModelException(
+                        "model_type '" + type + "' in " + dir.resolve("config.json")
+                                + " is not supported; vlalign-torch loads " + List.copyOf(MODEL_TYPES)
+                                + " (InstructBLIP, BLIP-2, LLaVA-1.5, CLIP checkpoints in the Hugging Face"
+                                + " layout)");
+        }
+    }
+
+    private static VlModel composeInstructBlip(Path dir) {
+        InstructBlipModels.Parts parts = InstructBlipModels.load(dir);
+        try {
+            return ComposedVlModel.builder()
+                    .featureExtractor(parts.featureExtractor())
+                    .adaptor(parts.adaptor())
+                    .promptWrapper(parts.promptWrapper())
+                    .languageModel(parts.languageModel())
+                    .ownsParts(true)
+                    .build();
+        } catch (RuntimeException e) {
+            closeAll(parts.featureExtractor(), parts.adaptor(), parts.languageModel());
+            throw e;
+        }
+    }
+
+    private static VlModel composeLlava(Path dir) {
+        return LlavaComposition.load(dir);
+    }
+
+    static JsonObject readConfig(Path dir) {
+        Path file = dir.resolve("config.json");
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException(
+                    "No config.json in " + dir + "; a checkpoint folder in the Hugging Face layout is"
+                            + " expected (config.json + model.safetensors)");
+        }
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(file));
+            if (!e.isJsonObject()) {
+                throw new CheckpointException(file + " is not a JSON object");
+            }
+            return e.getAsJsonObject();
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof CheckpointException c) {
+                throw c;
+            }
+            throw new CheckpointException("Cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void closeAll(AutoCloseable... parts) {
+        for (AutoCloseable p : parts) {
+            if (p != null) {
+                try {
+                    p.close();
+                } catch (Exception ignored) {
+                    // best effort while failing
+                }
+            }
+        }
+    }
+
+    /**
+     * A builder for the reference system and other custom pipelines.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Composes a pipeline from checkpoint folders, files or ready parts: by default the reference system
+     * (BLIP-2 Q-Former features → linear adaptor → Llama-2 chat template → Llama).
+     *
+     * <p>{@link #build()} validates that the extractor's feature width is the adaptor's input width and the
+     * adaptor's output width is the language model's hidden size. Parts loaded from paths are owned and
+     * closed by the built model; parts passed in are owned too (the model closes them), so do not share
+     * them between models. Not thread-safe; the built model is.
+     */
+    public static final class Builder {
+        private Path extractorPath;
+        private FeatureExtractor extractor;
+        private Path adaptorPath;
+        private Adaptor adaptor;
+        private Path languageModelPath;
+        private LanguageModel languageModel;
+        private PromptWrapper promptWrapper;
+        private ImageIndex imageIndex;
+        private GenerationConfig defaultConfig = GenerationConfig.DEFAULT;
+
+        private Builder() {}
+
+        /**
+         * The feature extractor's checkpoint folder: a BLIP-2 / InstructBLIP folder (its Q-Former output),
+         * or a CLIP folder.
+         *
+         * @param dir the folder
+         * @return this builder
+         */
+        public Builder featureExtractor(Path dir) {
+            this.extractorPath = dir;
+            this.extractor = null;
+            return this;
+        }
+
+        /**
+         * A ready feature extractor.
+         *
+         * @param featureExtractor the extractor
+         * @return this builder
+         */
+        public Builder featureExtractor(FeatureExtractor featureExtractor) {
+            this.extractor = featureExtractor;
+            this.extractorPath = null;
+            return this;
+        }
+
+        /**
+         * The linear adaptor: a safetensors file with {@code weight}/{@code bias} (or
+         * {@code language_projection.*}), or a checkpoint folder holding {@code language_projection.*}.
+         *
+         * @param path the file or folder
+         * @return this builder
+         */
+        public Builder adaptor(Path path) {
+            this.adaptorPath = path;
+            this.adaptor = null;
+            return this;
+        }
+
+        /**
+         * A ready adaptor.
+         *
+         * @param adaptor the adaptor
+         * @return this builder
+         */
+        public Builder adaptor(Adaptor adaptor) {
+            this.adaptor = adaptor;
+            this.adaptorPath = null;
+            return this;
+        }
+
+        /**
+         * The language model's checkpoint folder (a Llama-family {@code LlamaForCausalLM} with
+         * {@code tokenizer.json}).
+         *
+         * @param dir the folder
+         * @return this builder
+         */
+        public Builder languageModel(Path dir) {
+            this.languageModelPath = dir;
+            this.languageModel = null;
+            return this;
+        }
+
+        /**
+         * A ready language model.
+         *
+         * @param languageModel the language model
+         * @return this builder
+         */
+        public Builder languageModel(LanguageModel languageModel) {
+            this.languageModel = languageModel;
+            this.languageModelPath = null;
+            return this;
+        }
+
+        /**
+         * The prompt template; by default Llama-2 chat ({@code <s>[INST] <image> {query} [/INST]}) with the
+         * language model's end-of-sequence id between turns.
+         *
+         * @param promptWrapper the template
+         * @return this builder
+         */
+        public Builder promptWrapper(PromptWrapper promptWrapper) {
+            this.promptWrapper = promptWrapper;
+            return this;
+        }
+
+        /**
+         * The image index for search; by default an in-memory index created on first use when the
+         * extractor can search.
+         *
+         * @param imageIndex the index
+         * @return this builder
+         */
+        public Builder imageIndex(ImageIndex imageIndex) {
+            this.imageIndex = imageIndex;
+            return this;
+        }
+
+        /**
+         * The generation settings of {@code ask(image, query)}.
+         *
+         * @param defaultConfig the settings
+         * @return this builder
+         */
+        public Builder defaultConfig(GenerationConfig defaultConfig) {
+            this.defaultConfig = defaultConfig;
+            return this;
+        }
+
+        /**
+         * Loads the parts given as paths and composes the model.
+         *
+         * @return the model, which the caller must close
+         * @throws InvalidArgumentException if a part is missing or the widths do not chain
+         * @throws UnsupportedModelException if a folder's model type is not supported
+         * @throws CheckpointException if a folder or file is damaged
+         */
+        public VlModel build() {
+            if (extractor == null && extractorPath == null) {
+                throw new InvalidArgumentException("featureExtractor is required");
+            }
+            if (adaptor == null && adaptorPath == null) {
+                throw new InvalidArgumentException("adaptor is required");
+            }
+            if (languageModel == null && languageModelPath == null) {
+                throw new InvalidArgumentException("languageModel is required");
+            }
+            List<AutoCloseable> loaded = new ArrayList<>();
+            try {
+                FeatureExtractor fe = extractor != null ? extractor : loadExtractor(extractorPath);
+                loaded.add(fe);
+                Adaptor ad = adaptor != null ? adaptor : LinearAdaptor.load(adaptorPath);
+                loaded.add(ad);
+                int width = featureWidth(fe);
+                if (width > 0 && width != ad.inputDim()) {
+                    throw new InvalidArgumentException(
+                            "the feature extractor " + fe + " produces features of width " + width
+                                    + " but the adaptor " + ad + " expects " + ad.inputDim()
+                                    + "; use an adaptor trained for this extractor");
+                }
+                LanguageModel lm = languageModel != null
+                        ? languageModel
+                        : LlamaLanguageModel.load(languageModelPath);
+                loaded.add(lm);
+                if (ad.outputDim() != lm.hiddenSize()) {
+                    throw new InvalidArgumentException(
+                            "the adaptor " + ad + " produces width " + ad.outputDim()
+                                    + " but the language model's hidden size is " + lm.hiddenSize()
+                                    + "; use an adaptor trained for this language model");
+                }
+                PromptWrapper wrapper = promptWrapper != null ? promptWrapper : defaultWrapper(lm);
+                ComposedVlModel.Builder b = ComposedVlModel.builder()
+                        .featureExtractor(fe)
+                        .adaptor(ad)
+                        .promptWrapper(wrapper)
+                        .languageModel(lm)
+                        .defaultConfig(defaultConfig)
+                        .ownsParts(true);
+                if (imageIndex != null) {
+                    b.imageIndex(imageIndex);
+                }
+                return b.build();
+            } catch (RuntimeException e) {
+                closeAll(loaded.toArray(new AutoCloseable[0]));
+                throw e;
+            }
+        }
+
+        private static FeatureExtractor loadExtractor(Path dir) {
+            String type = modelType(dir);
+            return switch (type) {
+                case "blip-2", "instructblip" -> BlipFeatureExtractor.load(dir);
+                case "clip" -> ClipFeatureExtractor.load(dir);
+                default -> throw new UnsupportedModelException(
+                        "model_type '" + type + "' in " + dir + " is not a feature extractor vlalign loads;"
+                                + " use a BLIP-2, InstructBLIP or CLIP checkpoint folder");
+            };
+        }
+
+        private static int featureWidth(FeatureExtractor fe) {
+            if (fe instanceof BlipFeatureExtractor blip) {
+                return blip.config().qformer().hiddenSize();
+            }
+            return -1; // checked by the composed model on first use
+        }
+
+        private static PromptWrapper defaultWrapper(LanguageModel lm) {
+            Llama2ChatPromptWrapper wrapper = Llama2ChatPromptWrapper.create();
+            if (lm instanceof LlamaLanguageModel llama && !llama.specialTokens().eosTokenIds().isEmpty()) {
+                return wrapper.withEosTokenId(llama.specialTokens().eosTokenIds().get(0));
+            }
+            return wrapper;
+        }
+    }
+}

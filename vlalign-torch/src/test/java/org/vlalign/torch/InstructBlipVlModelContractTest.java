@@ -1,0 +1,23 @@
+package org.vlalign.torch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.vlalign.VlModel;
+import org.vlalign.core.contract.AbstractVlModelContractTest;
+import org.vlalign.torch.blip2.TinyBlipCheckpoints;
+import org.vlalign.torch.blip2.TinyBlipCheckpoints.Kind;
+
+/** The VlModel contract for a tiny InstructBLIP folder loaded through {@link TorchModels#load}. */
+class InstructBlipVlModelContractTest extends AbstractVlModelContractTest {
+    @Override
+    protected VlModel newModel() {
+        try {
+            Path dir = Files.createTempDirectory("vlalign-instructblip-contract");
+            return TorchModels.load(TinyBlipCheckpoints.write(dir, Kind.INSTRUCTBLIP, 33, 2));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.vlalign.torch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.vlalign.VlModel;
+import org.vlalign.core.contract.AbstractVlModelContractTest;
+import org.vlalign.torch.blip2.TinyBlipCheckpoints;
+import org.vlalign.torch.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.torch.checkpoint.SafetensorsWriter;
+
+/**
+ * The VlModel contract for the reference composition built by {@link TorchModels#builder()}: BLIP-2 retrieval
+ * folder (so search is exercised too), a linear adaptor file, a Llama folder and the Llama-2 chat template.
+ */
+class ReferenceSystemContractTest extends AbstractVlModelContractTest {
+    @Override
+    protected VlModel newModel() {
+        try {
+            Path dir = Files.createTempDirectory("vlalign-reference-contract");
+            Path blip = TinyBlipCheckpoints.write(dir.resolve("blip2"), Kind.BLIP2_RETRIEVAL, 34, 2);
+            Path llama = TinyBlipCheckpoints.writeLlama(dir.resolve("llama"), 35);
+            int in = TinyBlipCheckpoints.QFORMER_HIDDEN;
+            int out = TinyBlipCheckpoints.TEXT_HIDDEN;
+            Random r = new Random(36);
+            float[] w = new float[out * in];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) (r.nextGaussian() / Math.sqrt(in));
+            }
+            Path adaptor = dir.resolve("adaptor.safetensors");
+            SafetensorsWriter.create().addF32("weight", w, out, in).write(adaptor);
+            return TorchModels.builder().featureExtractor(blip).adaptor(adaptor).languageModel(llama).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

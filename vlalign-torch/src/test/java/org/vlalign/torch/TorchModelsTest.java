@@ -1,0 +1,196 @@
+package org.vlalign.torch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.Answer;
+import org.vlalign.Features;
+import org.vlalign.GenerationConfig;
+import org.vlalign.ImageInput;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.Prompt;
+import org.vlalign.SearchHit;
+import org.vlalign.UnsupportedModelException;
+import org.vlalign.VlModel;
+import org.vlalign.core.prompt.InstructBlipPromptWrapper;
+import org.vlalign.torch.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.blip2.TinyBlipCheckpoints;
+import org.vlalign.torch.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.torch.checkpoint.SafetensorsWriter;
+
+class TorchModelsTest {
+    @TempDir Path tmp;
+
+    private static GenerationConfig greedy(int tokens) {
+        return GenerationConfig.DEFAULT.toBuilder().maxNewTokens(tokens).build();
+    }
+
+    @Test
+    void should_answer_end_to_end_like_the_lower_level_pipeline_when_loading_an_instructblip_folder() {
+        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 21, 2);
+        ImageInput image = TinyBlipCheckpoints.image(7, 30, 22);
+        String query = "what color is the car ?";
+        try (VlModel model = TorchModels.load(dir)) {
+            assertTrue(model.featureExtractor().acceptsInstruction());
+            assertEquals(InstructBlipPromptWrapper.NAME, model.promptWrapper().name());
+            Answer first = model.ask(image, query, greedy(6));
+            Answer again = model.ask(image, query, greedy(6));
+            assertFalse(first.text().isBlank(), "answer: '" + first.text() + "'");
+            assertEquals(first.text(), again.text());
+
+            // the same computation by hand through the parts
+            Features features = model.featureExtractor().extract(image, query);
+            Features embeddings = model.adaptor().adapt(features);
+            assertArrayEquals(new int[] {TinyBlipCheckpoints.QUERIES, TinyBlipCheckpoints.TEXT_HIDDEN},
+                    embeddings.shape());
+            Prompt prompt = model.promptWrapper().wrap(embeddings, query);
+            Answer manual = model.languageModel().generate(prompt, greedy(6));
+            assertEquals(manual.text(), first.text());
+
+            // another image gives the model other embeddings
+            Features other = model.featureExtractor().extract(TinyBlipCheckpoints.image(8, 30, 22), query);
+            assertFalse(java.util.Arrays.equals(other.data(), features.data()));
+        }
+    }
+
+    @Test
+    void should_find_the_torch_provider_through_vlmodel_load() {
+        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 22, 1);
+        assertTrue(new TorchModelProvider().supports(dir));
+        assertFalse(new TorchModelProvider().supports(tmp.resolve("missing")));
+        try (VlModel model = VlModel.load(dir)) {
+            assertFalse(model.ask(TinyBlipCheckpoints.image(1, 16, 16), "describe this image", greedy(3))
+                    .text().isBlank());
+        }
+    }
+
+    @Test
+    void should_search_but_refuse_to_answer_when_the_checkpoint_is_retrieval_only() {
+        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 23, 2);
+        try (VlModel model = TorchModels.load(dir)) {
+            assertInstanceOf(BlipFeatureExtractor.class, model.featureExtractor());
+            for (int i = 0; i < 4; i++) {
+                model.index("img" + i, TinyBlipCheckpoints.image(i, 20 + i, 20), Map.of("n", "" + i));
+            }
+            List<SearchHit> hits = model.search("a red car", 3);
+            assertEquals(3, hits.size());
+            assertTrue(hits.get(0).score() >= hits.get(1).score());
+            // the best hit's score is the max over its query vectors of the dot product with the text
+            Features text = model.featureExtractor().embedText("a red car");
+            int best = Integer.parseInt(hits.get(0).metadata().get("n"));
+            Features vectors = model.featureExtractor().embedImage(TinyBlipCheckpoints.image(best, 20 + best, 20));
+            double max = Double.NEGATIVE_INFINITY;
+            for (int r = 0; r < vectors.rows(); r++) {
+                double dot = 0;
+                for (int c = 0; c < vectors.cols(); c++) {
+                    dot += vectors.row(r)[c] * text.row(0)[c];
+                }
+                max = Math.max(max, dot);
+            }
+            assertEquals(max, hits.get(0).score(), 1e-5);
+            UnsupportedModelException e = assertThrows(
+                    UnsupportedModelException.class, () -> model.ask(TinyBlipCheckpoints.image(1, 16, 16), "hi"));
+            assertTrue(e.getMessage().contains("language model"), e.getMessage());
+        }
+    }
+
+    @Test
+    void should_load_every_shared_checkpoint_folder_of_a_supported_type() throws Exception {
+        String parity = System.getProperty("vlalign.parity.dir");
+        org.junit.jupiter.api.Assumptions.assumeTrue(parity != null && Files.isDirectory(Path.of(parity)));
+        for (String name : List.of("instructblip", "blip2_qformer", "blip2_retrieval", "llava", "clip")) {
+            Path dir = Path.of(parity, name);
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            assertTrue(new TorchModelProvider().supports(dir), name);
+            try (VlModel model = TorchModels.load(dir)) {
+                boolean hasLanguageModel = name.equals("instructblip") || name.equals("llava");
+                if (hasLanguageModel) {
+                    assertEquals(model.adaptor().outputDim(), model.languageModel().hiddenSize(), name);
+                } else {
+                    assertInstanceOf(SearchOnlyVlModel.class, model, name);
+                    assertThrows(UnsupportedModelException.class, model::languageModel, name);
+                }
+                Features f = model.featureExtractor().extract(ImageInput.of(dir.resolve("image0.png")));
+                assertTrue(f.rows() > 0 && f.cols() > 0, name);
+            }
+        }
+    }
+
+    @Test
+    void should_list_the_supported_types_when_the_model_type_is_unknown() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("gpt"));
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gpt2\"}");
+        UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> TorchModels.load(dir));
+        assertTrue(e.getMessage().contains("gpt2") && e.getMessage().contains("instructblip")
+                && e.getMessage().contains("llava"), e.getMessage());
+        assertFalse(new TorchModelProvider().supports(dir));
+    }
+
+    @Test
+    void should_compose_the_reference_system_from_a_qformer_folder_an_adaptor_file_and_a_llama_folder() {
+        Path blip = TinyBlipCheckpoints.write(tmp.resolve("blip2"), Kind.BLIP2_RETRIEVAL, 24, 2);
+        Path llama = TinyBlipCheckpoints.writeLlama(tmp.resolve("llama"), 25);
+        Path adaptor = tmp.resolve("adaptor.safetensors");
+        Random r = new Random(26);
+        float[] w = new float[TinyBlipCheckpoints.TEXT_HIDDEN * TinyBlipCheckpoints.QFORMER_HIDDEN];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (r.nextGaussian() / Math.sqrt(TinyBlipCheckpoints.QFORMER_HIDDEN));
+        }
+        SafetensorsWriter.create()
+                .addF32("weight", w, TinyBlipCheckpoints.TEXT_HIDDEN, TinyBlipCheckpoints.QFORMER_HIDDEN)
+                .addF32("bias", new float[TinyBlipCheckpoints.TEXT_HIDDEN], TinyBlipCheckpoints.TEXT_HIDDEN)
+                .write(adaptor);
+        ImageInput image = TinyBlipCheckpoints.image(3, 18, 25);
+        try (VlModel model = TorchModels.builder()
+                .featureExtractor(blip)
+                .adaptor(adaptor)
+                .languageModel(llama)
+                .build()) {
+            assertEquals("llama-2-chat", model.promptWrapper().name());
+            Answer a = model.ask(image, "", greedy(5));
+            assertEquals(a.text(), model.ask(image, "", greedy(5)).text());
+            Prompt prompt = model.promptWrapper().wrap(model.adaptor().adapt(model.featureExtractor().extract(image)), "");
+            assertEquals(model.languageModel().generate(prompt, greedy(5)).text(), a.text());
+            // the reference system can search too: the BLIP-2 folder has retrieval heads
+            model.index("x", image, Map.of());
+            assertEquals("x", model.search("a cat", 1).get(0).id());
+        }
+    }
+
+    @Test
+    void should_reject_an_adaptor_whose_width_does_not_match_the_language_model() {
+        Path blip = TinyBlipCheckpoints.write(tmp.resolve("blip2"), Kind.BLIP2_MODEL, 27, 2);
+        Path llama = TinyBlipCheckpoints.writeLlama(tmp.resolve("llama"), 28);
+        Path adaptor = tmp.resolve("adaptor.safetensors");
+        int wrong = TinyBlipCheckpoints.TEXT_HIDDEN + 8;
+        SafetensorsWriter.create()
+                .addF32("weight", new float[wrong * TinyBlipCheckpoints.QFORMER_HIDDEN], wrong,
+                        TinyBlipCheckpoints.QFORMER_HIDDEN)
+                .write(adaptor);
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> TorchModels.builder()
+                .featureExtractor(blip).adaptor(adaptor).languageModel(llama).build());
+        assertTrue(e.getMessage().contains(String.valueOf(wrong))
+                && e.getMessage().contains(String.valueOf(TinyBlipCheckpoints.TEXT_HIDDEN)), e.getMessage());
+
+        Path narrow = tmp.resolve("narrow.safetensors");
+        SafetensorsWriter.create()
+                .addF32("weight", new float[TinyBlipCheckpoints.TEXT_HIDDEN * 7], TinyBlipCheckpoints.TEXT_HIDDEN, 7)
+                .write(narrow);
+        InvalidArgumentException e2 = assertThrows(InvalidArgumentException.class, () -> TorchModels.builder()
+                .featureExtractor(blip).adaptor(narrow).languageModel(llama).build());
+        assertTrue(e2.getMessage().contains("width " + TinyBlipCheckpoints.QFORMER_HIDDEN), e2.getMessage());
+    }
+}
