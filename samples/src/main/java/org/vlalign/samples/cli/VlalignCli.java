@@ -51,6 +51,7 @@ import picocli.CommandLine.Spec;
             DescribeCommand.class,
             IndexCommand.class,
             SearchCommand.class,
+            ServeCommand.class,
             ParityCommand.class,
             CommandLine.HelpCommand.class
         },

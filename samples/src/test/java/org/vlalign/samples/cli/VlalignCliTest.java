@@ -34,7 +34,7 @@ class VlalignCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ask", "chat", "describe", "index", "search", "parity"})
+    @ValueSource(strings = {"ask", "chat", "describe", "index", "search", "serve", "parity"})
     void should_print_usage_and_exit_0_when_subcommand_help_is_asked(String command) {
         Result r = CliRunner.run(command, "--help");
 
@@ -52,7 +52,7 @@ class VlalignCliTest {
         Result r = CliRunner.run("--help");
 
         assertEquals(0, r.exitCode(), r.toString());
-        for (String c : List.of("ask", "chat", "describe", "index", "search", "parity")) {
+        for (String c : List.of("ask", "chat", "describe", "index", "search", "serve", "parity")) {
             assertTrue(r.out().contains("  " + c + " "), c + " missing: " + r);
         }
         assertFalse(r.out().contains("  eval "), r.toString());

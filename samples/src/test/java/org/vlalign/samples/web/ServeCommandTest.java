@@ -1,0 +1,114 @@
+package org.vlalign.samples.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.samples.cli.ServeCommand;
+import org.vlalign.samples.cli.VlalignCli;
+import picocli.CommandLine;
+
+/** {@code vlalign serve} through the real command line, with the subcommand registered as the lead will. */
+class ServeCommandTest {
+    private static final Pattern URL = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/");
+
+    @TempDir Path tmp;
+
+    private record Run(CommandLine cl, StringWriter out, StringWriter err) {}
+
+    private static Run commandLine() {
+        CommandLine cl = VlalignCli.newCommandLine(new ByteArrayInputStream(new byte[0]));
+        if (!cl.getSubcommands().containsKey("serve")) {
+            cl.addSubcommand("serve", new ServeCommand());
+        }
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return new Run(cl, out, err);
+    }
+
+    @Test
+    void should_serve_until_interrupted_then_close_everything() throws Exception {
+        Path llava = TinyModels.writeLlava(tmp.resolve("tiny-llava"), 31);
+        Path clip = TinyModels.writeClip(tmp.resolve("tiny-clip"), 32);
+        Path images = TinyModels.writeImages(tmp.resolve("photos"), 3);
+        Run run = commandLine();
+        AtomicInteger exit = new AtomicInteger(-1);
+        Thread server = new Thread(() -> exit.set(run.cl().execute("serve", "--model", llava.toString(),
+                "--search-model", clip.toString(), "--images", images.toString(), "--port", "0", "-k", "2")));
+        server.start();
+        Matcher m = URL.matcher("");
+        for (int i = 0; i < 600 && server.isAlive(); i++) {
+            m = URL.matcher(run.out().toString());
+            if (m.find()) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(m.find(0), "no address printed:\n" + run.out() + "\n" + run.err());
+
+        WebClient client = new WebClient(URI.create(m.group()));
+        WebClient.Reply status = client.get("/api/status");
+        WebClient.Reply search = client.get("/api/search?q=red");
+        server.interrupt();
+        server.join(60_000);
+
+        assertFalse(server.isAlive(), "serve did not stop when interrupted");
+        assertEquals(0, exit.get(), run.err().toString());
+        assertEquals(200, status.status(), status.body());
+        assertEquals("tiny-llava", status.json().get("model").getAsString());
+        assertEquals(3, status.json().getAsJsonObject("search").get("images").getAsInt());
+        assertEquals(2, search.json().getAsJsonArray("hits").size(), "-k 2");
+        assertTrue(run.err().toString().contains("Indexed 3 new or changed images"), run.err().toString());
+        assertTrue(run.err().toString().contains("Stopped."), run.err().toString());
+    }
+
+    @Test
+    void should_say_in_help_that_model_is_required() {
+        Run run = commandLine();
+        int code = run.cl().execute("serve", "--help");
+        String help = run.out().toString();
+        assertEquals(0, code);
+        assertTrue(help.contains("--model") && help.contains("Required until an embedded default model ships"),
+                help);
+        for (String option : new String[] {"--search-model", "--images", "--index", "--port", "--host"}) {
+            assertTrue(help.contains(option), option + " missing from:\n" + help);
+        }
+
+        Run missing = commandLine();
+        assertEquals(VlalignCli.EXIT_USAGE, missing.cl().execute("serve"));
+        assertTrue(missing.err().toString().contains("--model"), missing.err().toString());
+    }
+
+    @Test
+    void should_fail_with_a_message_when_the_images_folder_is_missing() {
+        Path llava = TinyModels.writeLlava(tmp.resolve("tiny-llava"), 33);
+        Run run = commandLine();
+        int code = run.cl().execute("serve", "--model", llava.toString(), "--images",
+                tmp.resolve("nowhere").toString(), "--port", "0");
+        assertEquals(VlalignCli.EXIT_FAILURE, code);
+        assertTrue(run.err().toString().contains("does not exist"), run.err().toString());
+    }
+
+    @Test
+    void should_refuse_a_port_out_of_range() {
+        Path llava = TinyModels.writeLlava(tmp.resolve("tiny-llava"), 34);
+        Run run = commandLine();
+        assertEquals(VlalignCli.EXIT_USAGE, run.cl().execute("serve", "--model", llava.toString(), "--port",
+                "70000"));
+        assertNotNull(run.err().toString());
+        assertTrue(run.err().toString().contains("--port"), run.err().toString());
+    }
+}
