@@ -1,0 +1,85 @@
+package org.vlalign.torch.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.Features;
+import org.vlalign.GenerationConfig;
+import org.vlalign.ImageInput;
+import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
+import org.vlalign.core.train.AnswerEvaluator;
+import org.vlalign.core.train.TrainingExample;
+import org.vlalign.torch.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.blip2.TinyBlipCheckpoints;
+import org.vlalign.torch.checkpoint.Checkpoint;
+import org.vlalign.torch.llama.LlamaLanguageModel;
+
+/** The alignment stage end to end: image files → frozen BLIP-2 Q-Former features (cached) → linear adaptor → Llama. */
+class BlipPipelineTrainingTest {
+
+    @TempDir
+    Path dir;
+
+    private Path image(int seed) throws Exception {
+        BufferedImage img = new BufferedImage(20, 18, BufferedImage.TYPE_INT_RGB);
+        Random r = new Random(seed);
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                img.setRGB(x, y, r.nextInt(1 << 24));
+            }
+        }
+        Path file = dir.resolve("img" + seed + ".png");
+        ImageIO.write(img, "png", file.toFile());
+        return file;
+    }
+
+    @Test
+    void should_train_on_cached_blip_features_without_changing_the_extractor() throws Exception {
+        Path blipDir = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_MODEL, 3L, 2);
+        String[] captions = {"a red cat on the mat", "two blue bird near the tree", "a big dog runs on the road"};
+        List<TrainingExample> data = new ArrayList<>();
+        for (int i = 0; i < captions.length; i++) {
+            data.add(TrainingExample.caption(image(i), captions[i]));
+        }
+        Llama2ChatPromptWrapper wrapper = Llama2ChatPromptWrapper.create().withEosTokenId(TrainFixtures.EOS);
+        try (BlipFeatureExtractor blip = BlipFeatureExtractor.load(blipDir);
+                Checkpoint blipCkpt = Checkpoint.open(blipDir);
+                LlamaLanguageModel lm = LlamaLanguageModel.load(TrainFixtures.writeLlama(dir.resolve("llama"), 7L))) {
+            Features firstBefore = blip.extract(ImageInput.of(data.get(0).image()));
+            FeatureCache cache = new FeatureCache(dir.resolve("cache"), blip, blipCkpt.fingerprint());
+            cache.precompute(data);
+            assertEquals(3, cache.computedCount());
+            int width = cache.features(data.get(0)).cols();
+            try (TrainableAdaptor adaptor = TrainableAdaptor.linear(width, lm.hiddenSize(), 1L);
+                    AdaptorTrainer trainer = AdaptorTrainer.create(lm, wrapper, adaptor, cache,
+                            TrainingConfig.builder().epochs(150).microBatchSize(3).seed(5L).maxGradNorm(1.0)
+                                    .schedule((perEpoch, total) -> new org.vlalign.core.train.WarmupCosineSchedule(
+                                            1e-3, 3e-2, 5, total, 1e-2))
+                                    .checkpointDir(dir.resolve("run")).lossLog(dir.resolve("run/loss.jsonl"))
+                                    .build())) {
+                double before = trainer.loss(data);
+                TrainingResult r = trainer.train(data);
+                double after = trainer.loss(data);
+                assertTrue(r.completed());
+                assertTrue(after < 0.3 * before, "loss " + before + " -> " + after);
+                assertEquals(3, cache.computedCount(), "epochs never re-run the vision side");
+                AnswerEvaluator.Report report = AnswerEvaluator.evaluate(data, AnswerEvaluator.predictor(cache, adaptor,
+                        wrapper, lm, GenerationConfig.builder().maxNewTokens(10).build()));
+                assertEquals(3, report.items());
+                // each image's own caption comes back: the adaptor reads the frozen features
+                assertEquals(1.0, report.exactMatch(), "predictions " + report.predictions());
+                assertEquals(java.util.Arrays.asList(captions), report.predictions());
+            }
+            // the extractor is frozen: its output is bit-identical after training
+            assertEquals(firstBefore, blip.extract(ImageInput.of(data.get(0).image())));
+        }
+    }
+}
