@@ -273,6 +273,43 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
+     * A differentiable full-sequence forward for training: right-padded rows, no cache, gradients flow
+     * back to {@code inputsEmbeds}.
+     *
+     * <p>Unlike {@link #hiddenStates}, it neither copies its input ({@code NDArray.duplicate()} detaches
+     * from the autograd graph on the PyTorch engine) nor closes intermediate managers: every array the
+     * backward pass reads (rotary tables, mask, activations) stays alive in {@code owner}. Arrays made by
+     * {@code NDManager.create} wrap Java direct buffers, so closing them before the backward pass lets
+     * the garbage collector free memory autograd still reads (seen as sporadic NaN losses).
+     *
+     * @param owner owns the result and everything the backward pass needs; close it after backward
+     * @param inputsEmbeds {@code (batch, seq, hidden)}
+     * @param attentionMask {@code [batch][seq]}: 1 for real positions, 0 for right padding
+     * @return the normalised hidden states {@code (batch, seq, hidden)}
+     */
+    public NDArray trainingHiddenStates(NDManager owner, NDArray inputsEmbeds, long[][] attentionMask) {
+        long[] shape = inputsEmbeds.getShape().getShape();
+        Preconditions.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
+                "inputsEmbeds must be (batch, seq, %s) but is %s", config.hiddenSize(), Arrays.toString(shape));
+        int b = (int) shape[0];
+        int l = (int) shape[1];
+        checkMatrix("attentionMask", attentionMask, b, l);
+        long[][] positions = new long[b][l];
+        for (long[] row : positions) {
+            for (int j = 0; j < l; j++) {
+                row[j] = j; // right padding: real tokens sit at 0..len-1
+            }
+        }
+        NDArray[] cs = rotaryEmb.cosSin(owner, positions); // (batch, 1, seq, headDim) each
+        NDArray mask = NdArrays.floats(owner, additiveMask(attentionMask, 0, l), b, 1, l, l); // (batch, 1, seq, seq)
+        NDArray h = inputsEmbeds; // (batch, seq, hidden)
+        for (LlamaDecoderLayer layer : layers) {
+            h = layer.forward(h, cs[0], cs[1], mask, null);
+        }
+        return norm.forward(h); // (batch, seq, hidden)
+    }
+
+    /**
      * Projects hidden states to logits.
      *
      * @param hidden {@code (..., hidden)}; its manager owns the result
