@@ -9,8 +9,8 @@ import java.util.List;
  * embedding segments.
  *
  * <p>Text is tokenised by the language model without special tokens; {@link Segment.Bos} stands for
- * the model's beginning-of-sequence token, placed where the template wants it; {@link
- * Segment.Tokens} are ids passed as they are; {@link Segment.Embeddings} are rows fed directly as
+ * the model's beginning-of-sequence token, placed where the template wants it, and {@link
+ * Segment.Eos} its end-of-sequence token; {@link Segment.Tokens} are ids passed as they are; {@link Segment.Embeddings} are rows fed directly as
  * input embeddings (the adapted image features), each row one position. The reference system's
  * prompt is {@code [Bos, Text("[INST] "), Embeddings(32×4096), Text(" {query} [/INST]")]};
  * InstructBLIP's is {@code [Embeddings(32×4096), Bos, Text(query)]}.
@@ -64,7 +64,7 @@ public record Prompt(List<Segment> segments) {
     }
 
     /** One part of a prompt. */
-    public sealed interface Segment permits Segment.Text, Segment.Tokens, Segment.Embeddings, Segment.Bos {
+    public sealed interface Segment permits Segment.Text, Segment.Tokens, Segment.Embeddings, Segment.Bos, Segment.Eos {
 
         /**
          * Text, tokenised by the language model without adding special tokens.
@@ -80,6 +80,12 @@ public record Prompt(List<Segment> segments) {
 
         /** The language model's beginning-of-sequence token, if its tokenizer uses one. */
         record Bos() implements Segment {}
+
+        /**
+         * The language model's end-of-sequence token (its first one if it has several), which closes an
+         * earlier answer in a multi-turn template such as Llama-2 chat ({@code ... answer </s><s>[INST]}).
+         */
+        record Eos() implements Segment {}
 
         /**
          * Token ids passed as they are.
@@ -151,6 +157,16 @@ public record Prompt(List<Segment> segments) {
          */
         public Builder bos() {
             segments.add(new Segment.Bos());
+            return this;
+        }
+
+        /**
+         * Appends the end-of-sequence token.
+         *
+         * @return this builder
+         */
+        public Builder eos() {
+            segments.add(new Segment.Eos());
             return this;
         }
 

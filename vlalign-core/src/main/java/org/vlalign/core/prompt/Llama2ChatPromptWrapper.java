@@ -19,13 +19,12 @@ import org.vlalign.Turn;
  * the first user turn only:
  *
  * <pre>{@code
- * [Bos, Text("[INST] "), Embeddings, Text(" {q1} [/INST] {a1} "), Tokens(eos), Bos, Text("[INST] {q2} [/INST]")]
+ * [Bos, Text("[INST] "), Embeddings, Text(" {q1} [/INST] {a1} "), Eos, Bos, Text("[INST] {q2} [/INST]")]
  * }</pre>
  *
  * <p>The {@code </s>} between turns is the end-of-sequence token, which a text segment cannot express
- * (text is tokenised without special tokens). {@link #withEosTokenId(int)} gives the id (2 for the
- * LLaMA-2 tokenizer); {@link #create()} without one closes an answer with the following {@code Bos}
- * alone, a small deviation from the original template that loaders avoid by passing the id.
+ * (text is tokenised without special tokens): it is a {@link org.vlalign.Prompt.Segment.Eos}, which the
+ * language model turns into its own id. {@link #withEosTokenId(int)} pins a specific id instead.
  *
  * <p>Stop string: {@code [INST]}, in case the model starts the next user turn itself.
  *
@@ -96,7 +95,7 @@ public final class Llama2ChatPromptWrapper implements PromptWrapper {
         for (Conversation.Exchange e : c.exchanges()) {
             out.text(first ? " " + e.question() + " " + E_INST : B_INST + " " + e.question() + " " + E_INST);
             out.text(" " + e.answer() + " ");
-            out.eosOr(eosTokenId, "");
+            out.eos(eosTokenId);
             out.bos();
             first = false;
         }

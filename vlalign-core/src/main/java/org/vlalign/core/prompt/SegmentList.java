@@ -31,14 +31,15 @@ final class SegmentList {
         return this;
     }
 
-    /** Appends the end-of-sequence token if an id is given, else the fallback text. */
-    SegmentList eosOr(OptionalInt eosTokenId, String fallbackText) {
-        if (eosTokenId.isPresent()) {
-            flush();
-            segments.add(new Prompt.Segment.Tokens(new int[] {eosTokenId.getAsInt()}));
-        } else {
-            text(fallbackText);
-        }
+    /**
+     * Appends the end-of-sequence token: the given id when the template was configured with one, else
+     * the model's own through {@link Prompt.Segment.Eos}.
+     */
+    SegmentList eos(OptionalInt eosTokenId) {
+        flush();
+        segments.add(eosTokenId.isPresent()
+                ? new Prompt.Segment.Tokens(new int[] {eosTokenId.getAsInt()})
+                : new Prompt.Segment.Eos());
         return this;
     }
 

@@ -15,9 +15,8 @@ import org.vlalign.Turn;
  * <p>One question gives {@code [Bos, Text("{system} USER: "), Embeddings, Text("\n{query}
  * ASSISTANT:")]}. Without a system turn the Vicuna v1.1 system prompt ({@link #DEFAULT_SYSTEM}) is
  * used; a system turn replaces it, and an empty one removes it. Earlier answers are closed with
- * {@code </s>} as in FastChat: {@code ASSISTANT: {a1}</s>USER: {q2} ASSISTANT:}. That end-of-sequence
- * token needs its id ({@link #withEosTokenId(int)}); without one an answer is closed by a space, which
- * is FastChat's separator after user turns.
+ * {@code </s>} as in FastChat: {@code ASSISTANT: {a1}</s>USER: {q2} ASSISTANT:}, the end-of-sequence
+ * token being a {@link org.vlalign.Prompt.Segment.Eos} (or a pinned id: {@link #withEosTokenId(int)}).
  *
  * <p>Stop string: {@code USER:}.
  *

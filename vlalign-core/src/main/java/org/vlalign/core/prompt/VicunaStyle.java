@@ -21,7 +21,7 @@ final class VicunaStyle {
      * @param image the image embeddings
      * @param c the conversation
      * @param system the system text to use; empty for none
-     * @param eosTokenId the id closing earlier answers; without it they are closed by a space
+     * @param eosTokenId a pinned id closing earlier answers; empty for the model's own (an Eos segment)
      * @return the prompt
      */
     static Prompt wrap(Features image, Conversation c, String system, OptionalInt eosTokenId) {
@@ -33,7 +33,7 @@ final class VicunaStyle {
         boolean first = true;
         for (Conversation.Exchange e : c.exchanges()) {
             out.text((first ? "" : USER) + e.question() + ASSISTANT + " " + e.answer());
-            out.eosOr(eosTokenId, " ");
+            out.eos(eosTokenId);
             first = false;
         }
         out.text((first ? "" : USER) + c.query() + ASSISTANT);

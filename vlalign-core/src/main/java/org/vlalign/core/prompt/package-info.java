@@ -12,11 +12,10 @@
  * <p>{@link org.vlalign.core.prompt.PromptWrappers#forName(String)} finds a template by name. All
  * wrappers are immutable and thread-safe.
  *
- * <p><b>End of turn.</b> The API's {@link org.vlalign.Prompt} has no end-of-sequence segment, and
- * text segments are tokenised without special tokens, so the text {@code </s>} would not become the
- * EOS token. Chat templates that close earlier answers with EOS therefore take the id through {@code
- * withEosTokenId(int)}, which emits it as a {@link org.vlalign.Prompt.Segment.Tokens} segment; without
- * an id they close answers with plain-text separators only (documented per class).
+ * <p><b>End of turn.</b> Text segments are tokenised without special tokens, so the text {@code </s>}
+ * would not become the EOS token. Chat templates that close earlier answers with EOS emit a {@link
+ * org.vlalign.Prompt.Segment.Eos}, which the language model maps to its own id; {@code
+ * withEosTokenId(int)} pins an id instead (emitted as a {@link org.vlalign.Prompt.Segment.Tokens}).
  *
  * @since 0.1.0
  */

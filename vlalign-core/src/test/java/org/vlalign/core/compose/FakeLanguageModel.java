@@ -179,6 +179,8 @@ public final class FakeLanguageModel implements LanguageModel {
         for (Prompt.Segment s : prompt.segments()) {
             if (s instanceof Prompt.Segment.Bos) {
                 parts.add(new DecoderInput.Tokens(new int[] {BOS}));
+            } else if (s instanceof Prompt.Segment.Eos) {
+                parts.add(new DecoderInput.Tokens(new int[] {EOS}));
             } else if (s instanceof Prompt.Segment.Text t) {
                 if (!t.text().isEmpty()) {
                     parts.add(new DecoderInput.Tokens(encode(t.text())));

@@ -11,6 +11,7 @@ import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
 import org.vlalign.Prompt.Segment.Bos;
+import org.vlalign.Prompt.Segment.Eos;
 import org.vlalign.Prompt.Segment.Embeddings;
 import org.vlalign.Prompt.Segment.Text;
 import org.vlalign.Prompt.Segment.Tokens;
@@ -49,7 +50,7 @@ class PromptTemplatesTest {
     }
 
     @Test
-    void should_separate_llama2_chat_turns_with_eos_and_bos_when_an_eos_id_is_given() {
+    void should_separate_llama2_chat_turns_with_eos_and_bos() {
         List<Turn> turns = List.of(Turn.user("Q1"), Turn.assistant("A1"), Turn.user("Q2"));
         assertEquals(
                 prompt(new Bos(), new Text("[INST] "), new Embeddings(IMAGE), new Text(" Q1 [/INST] A1 "),
@@ -57,7 +58,7 @@ class PromptTemplatesTest {
                 Llama2ChatPromptWrapper.create().withEosTokenId(2).wrap(IMAGE, turns));
         assertEquals(
                 prompt(new Bos(), new Text("[INST] "), new Embeddings(IMAGE), new Text(" Q1 [/INST] A1 "),
-                        new Bos(), new Text("[INST] Q2 [/INST]")),
+                        new Eos(), new Bos(), new Text("[INST] Q2 [/INST]")),
                 Llama2ChatPromptWrapper.create().wrap(IMAGE, turns));
     }
 
@@ -77,15 +78,15 @@ class PromptTemplatesTest {
     }
 
     @Test
-    void should_close_vicuna_answers_with_eos_when_an_eos_id_is_given() {
+    void should_close_vicuna_answers_with_eos() {
         List<Turn> turns = List.of(Turn.system("S."), Turn.user("Q1"), Turn.assistant("A1"), Turn.user("Q2"));
         assertEquals(
                 prompt(new Bos(), new Text("S. USER: "), new Embeddings(IMAGE), new Text("\nQ1 ASSISTANT: A1"),
                         new Tokens(new int[] {7}), new Text("USER: Q2 ASSISTANT:")),
                 VicunaPromptWrapper.create().withEosTokenId(7).wrap(IMAGE, turns));
         assertEquals(
-                prompt(new Bos(), new Text("S. USER: "), new Embeddings(IMAGE),
-                        new Text("\nQ1 ASSISTANT: A1 USER: Q2 ASSISTANT:")),
+                prompt(new Bos(), new Text("S. USER: "), new Embeddings(IMAGE), new Text("\nQ1 ASSISTANT: A1"),
+                        new Eos(), new Text("USER: Q2 ASSISTANT:")),
                 VicunaPromptWrapper.create().wrap(IMAGE, turns));
     }
 

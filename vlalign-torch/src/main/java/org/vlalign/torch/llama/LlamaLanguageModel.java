@@ -221,6 +221,12 @@ public final class LlamaLanguageModel implements LanguageModel {
                 if (bosTokenId >= 0) {
                     parts.add(new DecoderInput.Tokens(new int[] {bosTokenId}));
                 }
+            } else if (s instanceof Prompt.Segment.Eos) {
+                if (specialTokens.eosTokenIds().isEmpty()) {
+                    throw new InvalidArgumentException("the prompt has an end-of-sequence segment but this model "
+                            + "defines no eos_token_id; set it in config.json or generation_config.json");
+                }
+                parts.add(new DecoderInput.Tokens(new int[] {specialTokens.eosTokenIds().get(0)}));
             } else if (s instanceof Prompt.Segment.Text t) {
                 int[] ids = encode(t.text());
                 if (ids.length > 0) {

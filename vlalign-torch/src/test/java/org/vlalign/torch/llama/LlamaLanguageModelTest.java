@@ -92,6 +92,16 @@ class LlamaLanguageModelTest {
     }
 
     @Test
+    void should_map_bos_and_eos_segments_to_the_model_ids() {
+        // The tiny model's config has bos 1 and eos 2 (the HF Llama defaults).
+        Answer viaSegments = lm.generate(Prompt.builder().bos().tokens(7, 8).eos().bos().tokens(9).build(),
+                greedyConfig(4));
+        Answer viaIds = lm.generate(Prompt.builder().tokens(1, 7, 8, 2, 1, 9).build(), greedyConfig(4));
+        assertArrayEquals(viaIds.tokenIds(), viaSegments.tokenIds());
+        assertEquals(6, viaSegments.promptTokens());
+    }
+
+    @Test
     void should_accept_embedding_segments_equal_to_token_embeddings() {
         float[] rows;
         try (NDManager call = lm.model().manager().newSubManager()) {
