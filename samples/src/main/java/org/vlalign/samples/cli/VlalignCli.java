@@ -53,6 +53,8 @@ import picocli.CommandLine.Spec;
             SearchCommand.class,
             ServeCommand.class,
             ParityCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -151,7 +153,9 @@ public final class VlalignCli implements Callable<Integer> {
     private static int handleUsageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cl = e.getCommandLine();
         PrintWriter err = cl.getErr();
-        err.println(cl.getColorScheme().errorText("Error: " + e.getMessage()));
+        // picocli's messages for option groups already start with "Error: ".
+        String message = String.valueOf(e.getMessage());
+        err.println(cl.getColorScheme().errorText(message.startsWith("Error: ") ? message : "Error: " + message));
         if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
             err.println("Run '" + cl.getCommandSpec().qualifiedName() + " --help' for usage.");
         }

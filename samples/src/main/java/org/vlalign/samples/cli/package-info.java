@@ -1,6 +1,7 @@
 /**
  * The {@code vlalign} command-line tool (picocli): {@code ask}, {@code chat}, {@code describe}, {@code index},
- * {@code search} and {@code parity}. Entry point: {@link org.vlalign.samples.cli.VlalignCli}; the runnable fat
+ * {@code search}, {@code serve} (the web demo), {@code train} (adaptor training), {@code eval} (VQA accuracy
+ * and retrieval recall) and {@code parity}. Entry point: {@link org.vlalign.samples.cli.VlalignCli}; the runnable fat
  * jar is {@code samples/target/vlalign-cli.jar}, started by the {@code ./vlalign} launcher.
  *
  * <p>Models load through the public API only ({@link org.vlalign.VlModel#load}); persistent search indexes are
