@@ -1,0 +1,440 @@
+package org.vlalign.model.recipe;
+
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vlalign.GenerationConfig;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.PromptWrapper;
+import org.vlalign.core.metrics.RetrievalEvaluator;
+import org.vlalign.core.prompt.InstructBlipPromptWrapper;
+import org.vlalign.core.train.AnswerEvaluator;
+import org.vlalign.core.train.LearningRateSchedule;
+import org.vlalign.core.train.TextNormalization;
+import org.vlalign.core.train.TrainingData;
+import org.vlalign.core.train.TrainingExample;
+import org.vlalign.core.train.TrainingProgress;
+import org.vlalign.core.train.WarmupCosineSchedule;
+import org.vlalign.model.world.Split;
+import org.vlalign.model.world.World;
+import org.vlalign.model.world.WorldExport;
+import org.vlalign.torch.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.llama.LlamaLanguageModel;
+import org.vlalign.torch.train.AdaptorTrainer;
+import org.vlalign.torch.train.FeatureCache;
+import org.vlalign.torch.train.TrainableAdaptor;
+import org.vlalign.torch.train.TrainingConfig;
+
+/**
+ * The one-command recipe that trains vlalign's embedded default model on the synthetic world, the
+ * reference system's way, with the SDK's own model classes.
+ *
+ * <ol>
+ *   <li>World export: {@code data/train} and {@code data/test} folders ({@link WorldExport}).
+ *   <li>Stage 1 (ITC): a random {@code Blip2ForImageTextRetrieval} (ViT + Q-Former) trained with the
+ *       image–text contrastive loss on the training captions ({@link ContrastiveTrainer}) → {@code blip2/}.
+ *   <li>Stage 2 (LM): a random {@code LlamaForCausalLM} pre-trained with the next-token loss on the
+ *       training texts ({@link LanguageModelPretrainer}) → {@code llama/}.
+ *   <li>Stages 3 and 4: with both frozen, a linear adaptor trained on captions with an empty query, then
+ *       on instructions, with the SDK's {@link AdaptorTrainer} and the InstructBLIP prompt
+ *       ({@code [image embeddings] <s> query}) → {@code adaptor.safetensors}.
+ * </ol>
+ *
+ * <p>It writes {@code metrics.json} (command, seeds, data sizes, losses, search Recall@1/5/10 on held-out
+ * test scenes, held-out exact match per question type after stage 3 and after stage 4, times) and
+ * {@code RECIPE.md}. The folders load with {@code BlipFeatureExtractor.load}, {@code LlamaLanguageModel.load}
+ * and compose with {@code TorchModels.builder().featureExtractor(blip2).adaptor(adaptor).languageModel(llama)}.
+ *
+ * <p>Flags (all optional): {@code --out DIR} (default {@code default-model}), {@code --world-seed N} (1),
+ * {@code --seed N} (weights and data order, 7), {@code --size small|tiny} (small), {@code --train-images N}
+ * (20000), {@code --test-images N} (500), {@code --itc-steps N} (6000), {@code --itc-batch N} (64),
+ * {@code --itc-lr X} (5e-4), {@code --lm-steps N} (6000), {@code --lm-batch N} (32), {@code --lm-lr X}
+ * (1e-3), {@code --align-epochs N} (1), {@code --instruct-epochs N} (1), {@code --adaptor-batch N} (16),
+ * {@code --align-lr X} (1e-3), {@code --instruct-lr X} (3e-4), {@code --adaptor-examples N} (0 = all),
+ * {@code --eval-questions N} (700). PyTorch runs
+ * one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} is given. Run with
+ * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}.
+ *
+ * <p>Not thread-safe; run one recipe per output folder.
+ *
+ * @since 0.1.0
+ */
+public final class DefaultModelRecipe {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultModelRecipe.class);
+
+    /** The ITC softmax temperature (BLIP-2's initial value). */
+    static final double TEMPERATURE = 0.07;
+    /** Held-out predictions recorded in {@code metrics.json} (greedy, at most {@value #MAX_NEW_TOKENS} new tokens). */
+    static final int SAMPLES = 8;
+    /** The generation budget of evaluation answers. */
+    static final int MAX_NEW_TOKENS = 48;
+    /** DJL's PyTorch intra-op thread count; the recipe defaults it to 1 unless set. */
+    static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
+
+    /**
+     * The recipe's settings.
+     *
+     * <p>Instances are immutable and thread-safe.
+     *
+     * @param out the output folder
+     * @param worldSeed the world seed
+     * @param seed the seed of weights and data order
+     * @param tiny whether to use the tiny test sizes instead of the default model's
+     * @param trainImages training scenes
+     * @param testImages held-out test scenes
+     * @param itcSteps contrastive steps
+     * @param itcBatch contrastive batch size
+     * @param itcLr contrastive peak learning rate
+     * @param lmSteps language-model steps
+     * @param lmBatch language-model batch size
+     * @param lmLr language-model peak learning rate
+     * @param alignEpochs adaptor epochs on captions
+     * @param instructEpochs adaptor epochs on instructions
+     * @param adaptorBatch adaptor micro-batch size
+     * @param alignLr peak learning rate of the caption stage
+     * @param instructLr peak learning rate of the instruction stage
+     * @param adaptorExamples at most this many caption and this many instruction examples (evenly spaced) for
+     *     the adaptor stages, 0 for all
+     * @param evalQuestions held-out questions scored before and after the instruction stage
+     * @since 0.1.0
+     */
+    public record Settings(Path out, long worldSeed, long seed, boolean tiny, int trainImages, int testImages,
+            long itcSteps, int itcBatch, double itcLr, long lmSteps, int lmBatch, double lmLr, int alignEpochs,
+            int instructEpochs, int adaptorBatch, double alignLr, double instructLr, int adaptorExamples,
+            int evalQuestions) {
+        /**
+         * Parses command-line flags over the defaults.
+         *
+         * @param args {@code --name value} pairs
+         * @return the settings
+         * @throws InvalidArgumentException for an unknown flag or a malformed value
+         */
+        public static Settings parse(String... args) {
+            Map<String, String> f = new LinkedHashMap<>();
+            for (int i = 0; i < args.length; i += 2) {
+                if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                    throw new InvalidArgumentException("expected '--flag value' pairs but got '" + args[i]
+                            + "'; see the DefaultModelRecipe Javadoc for the flags");
+                }
+                f.put(args[i].substring(2), args[i + 1]);
+            }
+            List<String> known = List.of("out", "world-seed", "seed", "size", "train-images", "test-images",
+                    "itc-steps", "itc-batch", "itc-lr", "lm-steps", "lm-batch", "lm-lr", "align-epochs",
+                    "instruct-epochs", "adaptor-batch", "align-lr", "instruct-lr", "adaptor-examples",
+                    "eval-questions");
+            for (String k : f.keySet()) {
+                if (!known.contains(k)) {
+                    throw new InvalidArgumentException("unknown flag --" + k + "; known flags: " + known);
+                }
+            }
+            String size = f.getOrDefault("size", "small");
+            if (!size.equals("small") && !size.equals("tiny")) {
+                throw new InvalidArgumentException("--size must be 'small' or 'tiny' but was '" + size + "'");
+            }
+            try {
+                return new Settings(Path.of(f.getOrDefault("out", "default-model")),
+                        Long.parseLong(f.getOrDefault("world-seed", "1")),
+                        Long.parseLong(f.getOrDefault("seed", "7")),
+                        size.equals("tiny"),
+                        Integer.parseInt(f.getOrDefault("train-images", "20000")),
+                        Integer.parseInt(f.getOrDefault("test-images", "500")),
+                        Long.parseLong(f.getOrDefault("itc-steps", "6000")),
+                        Integer.parseInt(f.getOrDefault("itc-batch", "64")),
+                        Double.parseDouble(f.getOrDefault("itc-lr", "5e-4")),
+                        Long.parseLong(f.getOrDefault("lm-steps", "6000")),
+                        Integer.parseInt(f.getOrDefault("lm-batch", "32")),
+                        Double.parseDouble(f.getOrDefault("lm-lr", "1e-3")),
+                        Integer.parseInt(f.getOrDefault("align-epochs", "1")),
+                        Integer.parseInt(f.getOrDefault("instruct-epochs", "1")),
+                        Integer.parseInt(f.getOrDefault("adaptor-batch", "16")),
+                        Double.parseDouble(f.getOrDefault("align-lr", "1e-3")),
+                        Double.parseDouble(f.getOrDefault("instruct-lr", "3e-4")),
+                        Integer.parseInt(f.getOrDefault("adaptor-examples", "0")),
+                        Integer.parseInt(f.getOrDefault("eval-questions", "700")));
+            } catch (NumberFormatException e) {
+                throw new InvalidArgumentException("a recipe flag has a malformed number: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private DefaultModelRecipe() {}
+
+    /**
+     * Runs the recipe from the command line.
+     *
+     * @param args the flags
+     * @throws IOException if a file cannot be written
+     */
+    public static void main(String[] args) throws IOException {
+        if (System.getProperty(THREADS_PROPERTY) == null) {
+            // Small models on a shared CPU: more intra-op threads were up to 20x slower when other processes ran.
+            System.setProperty(THREADS_PROPERTY, "1");
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+        Settings s = Settings.parse(args);
+        Map<String, Object> metrics = run(s, "DefaultModelRecipe " + String.join(" ", args));
+        System.out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+                .toJson(metrics));
+    }
+
+    /**
+     * Runs every stage and writes the folders, {@code metrics.json} and {@code RECIPE.md}.
+     *
+     * @param s the settings
+     * @param command the command line to record
+     * @return the metrics written to {@code metrics.json}
+     * @throws IOException if a file cannot be written
+     */
+    public static Map<String, Object> run(Settings s, String command) throws IOException {
+        Instant started = Instant.now();
+        Path out = s.out();
+        Path work = out.resolve("work");
+        Files.createDirectories(work);
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("command", command);
+        metrics.put("settings", settingsMap(s));
+
+        // World export
+        World world = World.builder().seed(s.worldSeed()).build();
+        long t = System.nanoTime();
+        Path trainDir = out.resolve("data/train");
+        Path testDir = out.resolve("data/test");
+        WorldExport.Summary trainSummary = WorldExport.write(trainDir, world, s.trainImages(), Split.TRAIN);
+        WorldExport.Summary testSummary = WorldExport.write(testDir, world, s.testImages(), Split.TEST);
+        metrics.put("data", Map.of("train", trainSummary, "test", testSummary, "seconds", seconds(t)));
+        List<ImageCaptions> trainImages = WorldData.imageCaptions(world, Split.TRAIN, 0, s.trainImages());
+        List<ImageCaptions> testImages = WorldData.imageCaptions(world, Split.TEST, 0, s.testImages());
+
+        // Stage 1: ITC
+        RandomCheckpoints.RetrievalSpec retrievalSpec =
+                s.tiny() ? RandomCheckpoints.RetrievalSpec.tiny() : RandomCheckpoints.RetrievalSpec.small();
+        Path blipInit = RandomCheckpoints.writeRetrieval(work.resolve("blip2-init"), retrievalSpec, s.seed());
+        Path blipDir = out.resolve("blip2");
+        t = System.nanoTime();
+        Map<String, Object> itc = new LinkedHashMap<>();
+        TrainOptions itcOptions = TrainOptions.of(s.itcSteps(), s.itcBatch(), s.itcLr(), s.seed());
+        try (ContrastiveTrainer trainer = ContrastiveTrainer.create(blipInit, itcOptions, TEMPERATURE)) {
+            trainer.addListener(p -> logEvery("ITC", p.step(), p.totalSteps(), p.loss(), p.eta()));
+            List<ImageCaptions> probe = testImages.subList(0, Math.min(testImages.size(), s.itcBatch()));
+            itc.put("testLossBefore", trainer.loss(probe));
+            itc.put("testRecallBefore", recall(trainer.evaluate(testImages, 1, 5, 10)));
+            List<Double> losses = trainer.train(trainImages);
+            itc.put("firstStepLoss", losses.get(0));
+            itc.put("lastStepsLoss", tailMean(losses));
+            itc.put("testLossAfter", trainer.loss(probe));
+            itc.put("testRecallAfter", recall(trainer.evaluate(testImages, 1, 5, 10)));
+            trainer.save(blipDir);
+        }
+        itc.put("seconds", seconds(t));
+        metrics.put("stage1Itc", itc);
+
+        // Stage 2: LM pre-training
+        RandomCheckpoints.LlamaSpec llamaSpec =
+                s.tiny() ? RandomCheckpoints.LlamaSpec.tiny() : RandomCheckpoints.LlamaSpec.small();
+        Path llamaInit = RandomCheckpoints.writeLlama(work.resolve("llama-init"), llamaSpec, s.seed() + 1);
+        Path llamaDir = out.resolve("llama");
+        t = System.nanoTime();
+        Map<String, Object> lm = new LinkedHashMap<>();
+        List<String> corpus = WorldData.corpus(world, Split.TRAIN, 0, s.trainImages());
+        List<String> testCorpus = WorldData.corpus(world, Split.TEST, 0, Math.min(200, s.testImages()));
+        lm.put("trainTexts", corpus.size());
+        TrainOptions lmOptions = TrainOptions.of(s.lmSteps(), s.lmBatch(), s.lmLr(), s.seed());
+        try (LanguageModelPretrainer trainer = LanguageModelPretrainer.create(llamaInit, lmOptions)) {
+            trainer.addListener(p -> logEvery("LM", p.step(), p.totalSteps(), p.loss(), p.eta()));
+            lm.put("testLossBefore", trainer.loss(testCorpus));
+            List<Double> losses = trainer.train(corpus);
+            lm.put("lastStepsLoss", tailMean(losses));
+            lm.put("testLossAfter", trainer.loss(testCorpus));
+            trainer.save(llamaDir);
+        }
+        lm.put("seconds", seconds(t));
+        metrics.put("stage2Lm", lm);
+
+        // Stages 3 and 4: adaptor alignment and instructions, both models frozen
+        t = System.nanoTime();
+        Map<String, Object> adaptorMetrics = new LinkedHashMap<>();
+        Path adaptorFile = out.resolve("adaptor.safetensors");
+        PromptWrapper wrapper = InstructBlipPromptWrapper.create();
+        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(blipDir);
+                LlamaLanguageModel languageModel = LlamaLanguageModel.load(llamaDir)) {
+            FeatureCache cache = new FeatureCache(work.resolve("features"), extractor,
+                    extractor.config().numQueryTokens() + "q-" + Files.size(blipDir.resolve("model.safetensors"))
+                            + "-" + s.seed());
+            int cap = s.adaptorExamples() > 0 ? s.adaptorExamples() : Integer.MAX_VALUE;
+            List<TrainingExample> captions = everyNth(TrainingData.readJsonl(
+                    trainDir.resolve(WorldExport.CAPTIONS_JSONL), trainDir, TextNormalization.NONE), cap);
+            List<TrainingExample> instructions = everyNth(TrainingData.readJsonl(
+                    trainDir.resolve(WorldExport.INSTRUCTIONS_JSONL), trainDir, TextNormalization.NONE), cap);
+            List<TrainingExample> testQuestions = everyNth(TrainingData.readJsonl(
+                    testDir.resolve(WorldExport.INSTRUCTIONS_JSONL), testDir, TextNormalization.NONE),
+                    s.evalQuestions());
+            adaptorMetrics.put("captionExamples", captions.size());
+            adaptorMetrics.put("instructionExamples", instructions.size());
+            adaptorMetrics.put("evalQuestions", testQuestions.size());
+            int inputDim = extractor.config().qformer().hiddenSize();
+            try (TrainableAdaptor adaptor = TrainableAdaptor.linear(inputDim, languageModel.hiddenSize(), s.seed())) {
+                TrainingConfig align = TrainingConfig.builder().epochs(s.alignEpochs())
+                        .microBatchSize(s.adaptorBatch()).seed(s.seed())
+                        .schedule(referenceShape(s.alignLr(), 0.8)).build();
+                try (AdaptorTrainer trainer = AdaptorTrainer.create(languageModel, wrapper, adaptor, cache, align)) {
+                    AtomicLong firstNonFinite = new AtomicLong(-1);
+                    trainer.addListener(p -> logEvery("align", p.step(), p.totalSteps(), p.loss(), p.eta()));
+                    trainer.addListener(p -> watchFinite("align", p, firstNonFinite));
+                    adaptorMetrics.put("alignFinalLoss", tailMean(trainer.train(captions).losses()));
+                    adaptorMetrics.put("alignFirstNonFiniteStep", firstNonFinite.get());
+                }
+                GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(MAX_NEW_TOKENS).build();
+                AnswerEvaluator.Report before = AnswerEvaluator.evaluate(testQuestions,
+                        AnswerEvaluator.predictor(cache, adaptor, wrapper, languageModel, greedy));
+                adaptorMetrics.put("afterAlignment", before.perTypeExactMatch());
+                adaptorMetrics.put("afterAlignmentOverall", before.exactMatch());
+                TrainingConfig instruct = TrainingConfig.builder().epochs(s.instructEpochs())
+                        .microBatchSize(s.adaptorBatch()).seed(s.seed() + 1)
+                        .schedule(referenceShape(s.instructLr(), 1.0 / 3)).build();
+                try (AdaptorTrainer trainer =
+                        AdaptorTrainer.create(languageModel, wrapper, adaptor, cache, instruct)) {
+                    AtomicLong firstNonFinite = new AtomicLong(-1);
+                    trainer.addListener(p -> logEvery("instruct", p.step(), p.totalSteps(), p.loss(), p.eta()));
+                    trainer.addListener(p -> watchFinite("instruct", p, firstNonFinite));
+                    adaptorMetrics.put("instructFinalLoss", tailMean(trainer.train(instructions).losses()));
+                    adaptorMetrics.put("instructFirstNonFiniteStep", firstNonFinite.get());
+                }
+                AnswerEvaluator.Report after = AnswerEvaluator.evaluate(testQuestions,
+                        AnswerEvaluator.predictor(cache, adaptor, wrapper, languageModel, greedy));
+                adaptorMetrics.put("afterInstructions", after.perTypeExactMatch());
+                adaptorMetrics.put("afterInstructionsOverall", after.exactMatch());
+                List<Map<String, String>> samples = new ArrayList<>();
+                for (int i = 0; i < Math.min(SAMPLES, testQuestions.size()); i++) {
+                    TrainingExample e = testQuestions.get(i);
+                    samples.add(Map.of("image", out.toAbsolutePath().relativize(e.image().toAbsolutePath()).toString(),
+                            "query", e.query(), "answer", e.answer(), "prediction", after.predictions().get(i)));
+                }
+                adaptorMetrics.put("samples", samples);
+                adaptor.export(adaptorFile);
+            }
+        }
+        adaptorMetrics.put("seconds", seconds(t));
+        metrics.put("stage3And4Adaptor", adaptorMetrics);
+        metrics.put("totalSeconds", Duration.between(started, Instant.now()).toMillis() / 1000.0);
+        writeReports(out, s, metrics);
+        return metrics;
+    }
+
+    /**
+     * The reference system's schedule shape (warm-up from 1e-6 over the first epoch, cosine to a fraction of
+     * the peak at the end) at a peak suited to a small model: the reference peaks, 1e-4 and 3e-5, are tuned
+     * for a 7B language model and barely move a small one.
+     */
+    static BiFunction<Long, Long, LearningRateSchedule> referenceShape(
+            double peak, double finalFraction) {
+        return (stepsPerEpoch, total) -> new WarmupCosineSchedule(Math.min(1e-6, peak), peak, stepsPerEpoch,
+                Math.max(stepsPerEpoch, total), peak * finalFraction);
+    }
+
+    private static void watchFinite(String stage, TrainingProgress p,
+            AtomicLong first) {
+        if ((!Double.isFinite(p.loss()) || !Double.isFinite(p.gradientNorm())) && first.compareAndSet(-1, p.step())) {
+            LOG.error("{} step {}: loss {} gradient norm {} is not finite; the adaptor is lost from here on"
+                    + " (recorded in metrics.json)", stage, p.step(), p.loss(), p.gradientNorm());
+        }
+    }
+
+    private static void logEvery(String stage, long step, long total, double loss, Duration eta) {
+        if (step == 1 || step == total || step % 50 == 0) {
+            LOG.info("{} step {}/{} loss {} eta {}s", stage, step, total, String.format("%.4f", loss),
+                    eta.toSeconds());
+        }
+    }
+
+    private static List<TrainingExample> everyNth(List<TrainingExample> all, int n) {
+        if (all.size() <= n) {
+            return all;
+        }
+        List<TrainingExample> out = new ArrayList<>();
+        double stride = all.size() / (double) n;
+        for (int i = 0; i < n; i++) {
+            out.add(all.get((int) (i * stride)));
+        }
+        return out;
+    }
+
+    private static Map<String, Double> recall(RetrievalEvaluator.Result r) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int k : new int[] {1, 5, 10}) {
+            m.put("textToImageR@" + k, r.recall(k).textToImage());
+            m.put("imageToTextR@" + k, r.recall(k).imageToText());
+        }
+        return m;
+    }
+
+    private static double tailMean(List<Double> losses) {
+        int n = Math.max(1, Math.min(20, losses.size()));
+        return losses.subList(losses.size() - n, losses.size()).stream().mapToDouble(Double::doubleValue)
+                .average().orElse(Double.NaN);
+    }
+
+    private static double seconds(long startNanos) {
+        return Math.round((System.nanoTime() - startNanos) / 1e7) / 100.0;
+    }
+
+    private static Map<String, Object> settingsMap(Settings s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("out", s.out().toString());
+        m.put("worldSeed", s.worldSeed());
+        m.put("seed", s.seed());
+        m.put("size", s.tiny() ? "tiny" : "small");
+        m.put("trainImages", s.trainImages());
+        m.put("testImages", s.testImages());
+        m.put("itcSteps", s.itcSteps());
+        m.put("itcBatch", s.itcBatch());
+        m.put("itcLr", s.itcLr());
+        m.put("lmSteps", s.lmSteps());
+        m.put("lmBatch", s.lmBatch());
+        m.put("lmLr", s.lmLr());
+        m.put("alignEpochs", s.alignEpochs());
+        m.put("instructEpochs", s.instructEpochs());
+        m.put("adaptorBatch", s.adaptorBatch());
+        m.put("alignLr", s.alignLr());
+        m.put("instructLr", s.instructLr());
+        m.put("adaptorExamples", s.adaptorExamples());
+        m.put("evalQuestions", s.evalQuestions());
+        return m;
+    }
+
+    private static void writeReports(Path out, Settings s, Map<String, Object> metrics) {
+        String json = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+                .toJson(metrics);
+        String md = "# The vlalign default model\n\n"
+                + "Trained by `org.vlalign.model.recipe.DefaultModelRecipe` on the synthetic shapes world"
+                + " (world seed " + s.worldSeed() + ", weight/data seed " + s.seed() + ").\n\n"
+                + "Command: `" + metrics.get("command") + "`\n\n"
+                + "- `blip2/`: Blip2ForImageTextRetrieval (ViT + Q-Former), stage 1, image-text contrastive loss.\n"
+                + "- `llama/`: LlamaForCausalLM, stage 2, next-token loss on captions, descriptions, questions"
+                + " and answers.\n"
+                + "- `adaptor.safetensors`: linear adaptor, stage 3 (captions, empty query) then stage 4"
+                + " (instructions), InstructBLIP prompt, both models frozen.\n"
+                + "- `data/`: the exported train and test splits.\n\n"
+                + "Load: `TorchModels.builder().featureExtractor(blip2).adaptor(adaptor.safetensors)"
+                + ".languageModel(llama).promptWrapper(InstructBlipPromptWrapper.create()).build()`.\n\n"
+                + "## Metrics\n\n```json\n" + json + "\n```\n";
+        try {
+            Files.writeString(out.resolve("metrics.json"), json + "\n", StandardCharsets.UTF_8);
+            Files.writeString(out.resolve("RECIPE.md"), md, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the recipe reports to " + out, e);
+        }
+    }
+}

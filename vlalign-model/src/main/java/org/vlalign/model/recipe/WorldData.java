@@ -1,0 +1,63 @@
+package org.vlalign.model.recipe;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.vlalign.ImageInput;
+import org.vlalign.model.world.QaPair;
+import org.vlalign.model.world.Scene;
+import org.vlalign.model.world.Split;
+import org.vlalign.model.world.World;
+
+/**
+ * The recipe's in-memory views of a {@link World}: images with captions for the contrastive stage, and
+ * the text corpus (captions, questions with answers, descriptions) for language-model pre-training.
+ *
+ * <p>Stateless and thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class WorldData {
+    private WorldData() {}
+
+    /**
+     * Renders scenes {@code first..first+n-1} of a split with all their captions.
+     *
+     * @param world the world
+     * @param split the split
+     * @param first the first scene index
+     * @param n the number of scenes
+     * @return one entry per scene, in index order
+     */
+    public static List<ImageCaptions> imageCaptions(World world, Split split, long first, int n) {
+        return IntStream.range(0, n).parallel()
+                .mapToObj(i -> {
+                    Scene scene = world.sample(split, first + i);
+                    return new ImageCaptions(ImageInput.of(world.render(scene)), world.captions(scene));
+                })
+                .toList();
+    }
+
+    /**
+     * The language-model corpus of scenes {@code first..first+n-1}: per scene every caption, the
+     * description, and each question followed by its answer ({@code "question answer"}).
+     *
+     * @param world the world
+     * @param split the split
+     * @param first the first scene index
+     * @param n the number of scenes
+     * @return the texts, scene by scene
+     */
+    public static List<String> corpus(World world, Split split, long first, int n) {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Scene scene = world.sample(split, first + i);
+            texts.addAll(world.captions(scene));
+            texts.add(world.description(scene));
+            for (QaPair qa : world.questions(scene)) {
+                texts.add(qa.question() + " " + qa.answer());
+            }
+        }
+        return texts;
+    }
+}

@@ -1,0 +1,72 @@
+package org.vlalign.model.recipe;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.Features;
+import org.vlalign.core.metrics.RetrievalEvaluator;
+import org.vlalign.model.world.Split;
+import org.vlalign.model.world.World;
+import org.vlalign.torch.blip2.BlipFeatureExtractor;
+
+class ContrastiveTrainerTest {
+    private static final int IMAGES = 256;
+
+    @TempDir
+    static Path dir;
+
+    private static List<ImageCaptions> data;
+
+    @BeforeAll
+    static void world() {
+        World world = World.builder().seed(11).imageSize(64).maxShapes(2).build();
+        data = WorldData.imageCaptions(world, Split.TRAIN, 0, IMAGES);
+    }
+
+    @Test
+    void should_lower_the_contrastive_loss_and_beat_random_recall_when_trained_on_world_captions() {
+        Path init = RandomCheckpoints.writeRetrieval(dir.resolve("init"), RandomCheckpoints.RetrievalSpec.tiny(), 3);
+        List<ImageCaptions> probe = data.subList(0, 64);
+        try (ContrastiveTrainer trainer =
+                ContrastiveTrainer.create(init, TrainOptions.of(90, 32, 1.5e-3, 5), 0.07)) {
+            double before = trainer.loss(probe);
+            long t0 = System.nanoTime();
+            List<Double> losses = trainer.train(data);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double after = trainer.loss(probe);
+            RetrievalEvaluator.Result r = trainer.evaluate(data, 1, 5, 10);
+            System.out.printf("ITC: loss %.3f -> %.3f (first step %.3f, last %.3f) in %.1f s; train R@1 %.3f R@5 %.3f"
+                    + " R@10 %.3f%n", before, after, losses.get(0), losses.get(losses.size() - 1), seconds,
+                    r.recall(1).textToImage(), r.recall(5).textToImage(), r.recall(10).textToImage());
+            assertTrue(after < 0.75 * before, "loss " + before + " -> " + after);
+            // random ranking gives Recall@k = k/IMAGES; demand several times that
+            assertTrue(r.recall(1).textToImage() > 5.0 / IMAGES, "R@1 " + r.recall(1).textToImage());
+            assertTrue(r.recall(10).textToImage() > 30.0 / IMAGES, "R@10 " + r.recall(10).textToImage());
+
+            Path saved = trainer.save(dir.resolve("trained"));
+            ImageCaptions one = data.get(3);
+            try (BlipFeatureExtractor reloaded = BlipFeatureExtractor.load(saved);
+                    BlipFeatureExtractor initial = BlipFeatureExtractor.load(init)) {
+                Features image = trainer.model().embedImage(one.image());
+                Features text = trainer.model().embedText(one.captions().get(0));
+                assertArrayEquals(image.data(), reloaded.embedImage(one.image()).data(), 1e-5f);
+                assertArrayEquals(text.data(), reloaded.embedText(one.captions().get(0)).data(), 1e-5f);
+                assertTrue(maxDifference(image.data(), initial.embedImage(one.image()).data()) > 1e-3,
+                        "training changed nothing");
+            }
+        }
+    }
+
+    private static double maxDifference(float[] a, float[] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+}

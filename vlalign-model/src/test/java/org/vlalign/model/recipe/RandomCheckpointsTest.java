@@ -1,0 +1,106 @@
+package org.vlalign.model.recipe;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.Features;
+import org.vlalign.ImageInput;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.VlModel;
+import org.vlalign.model.world.Split;
+import org.vlalign.model.world.World;
+import org.vlalign.torch.TorchModels;
+import org.vlalign.torch.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.checkpoint.Checkpoint;
+import org.vlalign.torch.llama.LlamaLanguageModel;
+
+class RandomCheckpointsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void should_write_a_retrieval_folder_that_the_sdk_loads_and_embeds_world_text_with() {
+        RandomCheckpoints.RetrievalSpec spec = RandomCheckpoints.RetrievalSpec.tiny();
+        Path blip = RandomCheckpoints.writeRetrieval(dir.resolve("blip"), spec, 1);
+        World world = World.builder().seed(2).build();
+        ImageInput image = ImageInput.of(world.render(world.sample(Split.TRAIN, 0)));
+        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(blip)) {
+            Features text = extractor.embedText("a small red circle left of a large blue square");
+            Features img = extractor.embedImage(image);
+            assertEquals(spec.projection(), text.cols());
+            assertEquals(spec.queries(), img.rows());
+            assertEquals(spec.projection(), img.cols());
+        }
+        try (VlModel model = TorchModels.load(blip)) {
+            assertTrue(model.toString() != null);
+        }
+    }
+
+    @Test
+    void should_write_a_llama_folder_whose_tokenizer_knows_every_world_word() {
+        Path llama = RandomCheckpoints.writeLlama(dir.resolve("llama"), RandomCheckpoints.LlamaSpec.tiny(), 1);
+        try (LlamaLanguageModel lm = LlamaLanguageModel.load(llama)) {
+            assertEquals(RandomCheckpoints.worldVocabSize(), lm.model().config().vocabSize());
+            World world = World.builder().seed(3).build();
+            for (String text : WorldData.corpus(world, Split.TRAIN, 0, 20)) {
+                int[] ids = lm.encode(text);
+                assertEquals(World.tokenize(text).size(), ids.length, text);
+                for (int id : ids) {
+                    assertTrue(id >= 4, "unknown or special token in '" + text + "'");
+                }
+            }
+        }
+    }
+
+    @Test
+    void should_initialise_like_hugging_face_with_normal_weights_zero_biases_and_unit_norms() {
+        Path blip = RandomCheckpoints.writeRetrieval(dir.resolve("blip"), RandomCheckpoints.RetrievalSpec.tiny(), 4);
+        try (Checkpoint c = Checkpoint.open(blip)) {
+            float[] w = c.loadFloats("vision_model.encoder.layers.0.mlp.fc1.weight");
+            double mean = 0;
+            double sq = 0;
+            for (float f : w) {
+                mean += f;
+                sq += f * f;
+            }
+            mean /= w.length;
+            double std = Math.sqrt(sq / w.length - mean * mean);
+            assertEquals(0.0, mean, 0.002);
+            assertEquals(RandomCheckpoints.INIT_STD, std, 0.002);
+            for (float f : c.loadFloats("qformer.encoder.layer.0.crossattention.attention.key.bias")) {
+                assertEquals(0f, f);
+            }
+            for (float f : c.loadFloats("qformer.layernorm.weight")) {
+                assertEquals(1f, f);
+            }
+        }
+    }
+
+    @Test
+    void should_write_identical_weights_for_one_seed_and_different_weights_for_another() throws Exception {
+        RandomCheckpoints.LlamaSpec spec = RandomCheckpoints.LlamaSpec.tiny();
+        Path a = RandomCheckpoints.writeLlama(dir.resolve("a"), spec, 8);
+        Path b = RandomCheckpoints.writeLlama(dir.resolve("b"), spec, 8);
+        Path c = RandomCheckpoints.writeLlama(dir.resolve("c"), spec, 9);
+        byte[] bytesA = Files.readAllBytes(a.resolve("model.safetensors"));
+        assertArrayEquals(bytesA, Files.readAllBytes(b.resolve("model.safetensors")));
+        assertFalse(java.util.Arrays.equals(bytesA, Files.readAllBytes(c.resolve("model.safetensors"))));
+    }
+
+    @Test
+    void should_reject_sizes_that_do_not_divide() {
+        assertThrows(InvalidArgumentException.class,
+                () -> new RandomCheckpoints.RetrievalSpec(64, 12, 64, 2, 4, 64, 2, 4, 8, 1, 32, 48));
+        assertThrows(InvalidArgumentException.class,
+                () -> new RandomCheckpoints.LlamaSpec(64, 128, 2, 4, 3, 256));
+        assertTrue(List.of(RandomCheckpoints.RetrievalSpec.small().imageSize()).contains(64));
+    }
+}
