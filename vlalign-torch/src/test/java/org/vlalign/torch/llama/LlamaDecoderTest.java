@@ -137,6 +137,27 @@ class LlamaDecoderTest {
         assertEquals(before, model.manager().getManagedArrays().size(), "closing the decoder releases its arrays");
     }
 
+    /**
+     * Ten thousand decode steps, in sessions of 500 that each open and close their own decoder (cache
+     * and scopes), leave the model's live-array count exactly where it started: every step and every
+     * session releases all it allocated.
+     */
+    @Test
+    void should_leave_native_memory_flat_after_ten_thousand_decode_steps() {
+        int before = model.manager().getManagedArrays().size();
+        int steps = 0;
+        for (int session = 0; session < 20; session++) {
+            try (LlamaDecoder d = new LlamaDecoder(model)) {
+                float[][] logits = d.prefill(List.of(DecoderInput.ofTokens(1, 2 + session)));
+                for (int i = 0; i < 500; i++, steps++) {
+                    logits = d.step(new int[] {argmax(logits[0])});
+                }
+            }
+            assertEquals(before, model.manager().getManagedArrays().size(), "arrays alive after session " + session);
+        }
+        assertEquals(10_000, steps);
+    }
+
     @Test
     void should_reject_prompts_and_steps_beyond_the_context() throws IOException {
         try (LlamaModel small = LlamaModelTest.load(TinyLlama.builder().maxPos(6).write(tmp.resolve("small")));
