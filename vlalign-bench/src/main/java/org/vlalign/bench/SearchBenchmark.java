@@ -68,14 +68,18 @@ public class SearchBenchmark {
         @Param({"1", "32"})
         public int vectorsPerImage;
 
+        /** {@code random}: isotropic unit vectors; {@code clustered}: unit vectors around 256 centres. */
+        @Param({"random"})
+        public String data;
+
         ExactImageIndex index;
         Features[] queries;
         int next;
 
         @Setup(Level.Trial)
         public void setup() {
-            index = buildExact(images, vectorsPerImage, 42);
-            queries = queries(QUERIES, 7);
+            index = buildExact(Data.of(data), images, vectorsPerImage, 42);
+            queries = queries(Data.of(data), QUERIES, 7);
             long bytes = 4L * images * vectorsPerImage * DIM;
             double gbs = MemoryBandwidth.measure();
             System.out.printf(
@@ -102,6 +106,10 @@ public class SearchBenchmark {
         @Param({"100"})
         public int numCandidates;
 
+        /** {@code random}: isotropic unit vectors; {@code clustered}: unit vectors around 256 centres. */
+        @Param({"random"})
+        public String data;
+
         LuceneHnswImageIndex index;
         Path dir;
         Features[] queries;
@@ -111,16 +119,17 @@ public class SearchBenchmark {
         public void setup() throws Exception {
             dir = Files.createTempDirectory("vlalign-hnsw-bench");
             long t0 = System.nanoTime();
-            index = buildHnsw(dir, images, numCandidates, 42);
+            Data d = Data.of(data);
+            index = buildHnsw(d, dir, images, numCandidates, 42);
             double buildS = (System.nanoTime() - t0) / 1e9;
-            queries = queries(QUERIES, 7);
-            try (ExactImageIndex exact = buildExact(images, 1, 42)) {
-                double recall = recall(exact, index, queries(RECALL_QUERIES, 99));
+            queries = queries(d, QUERIES, 7);
+            try (ExactImageIndex exact = buildExact(d, images, 1, 42)) {
+                double recall = recall(exact, index, queries(d, RECALL_QUERIES, 99));
                 System.out.printf(
                         Locale.ROOT,
-                        "%n[hnsw] images=%d numCandidates=%d: built in %.1f s; recall@10 vs exact"
-                                + " %.3f over %d queries%n",
-                        images, numCandidates, buildS, recall, RECALL_QUERIES);
+                        "%n[hnsw] images=%d numCandidates=%d data=%s: built in %.1f s; recall@10 vs"
+                                + " exact %.3f over %d queries%n",
+                        images, numCandidates, data, buildS, recall, RECALL_QUERIES);
             }
         }
 
@@ -155,22 +164,70 @@ public class SearchBenchmark {
 
     static final EmbeddingSpace SPACE = new EmbeddingSpace("bench", "random", "none", DIM);
 
-    static ExactImageIndex buildExact(int images, int vectorsPerImage, long seed) {
+    /** How the benchmark vectors are drawn. */
+    enum Data {
+        /** Isotropic random unit vectors: no structure, the hardest case for a graph index. */
+        RANDOM,
+        /**
+         * Unit vectors around 256 random centres (noise of norm about 0.8), closer to real
+         * embeddings, which concentrate on a low-dimensional set.
+         */
+        CLUSTERED;
+
+        private static final int CENTRES = 256;
+        private static final float[][] CENTRE = centres();
+
+        static Data of(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        }
+
+        private static float[][] centres() {
+            SplittableRandom random = new SplittableRandom(1234);
+            float[][] c = new float[CENTRES][];
+            for (int i = 0; i < CENTRES; i++) {
+                c[i] = unitRows(1, random).data();
+            }
+            return c;
+        }
+
+        Features rows(int rows, SplittableRandom random) {
+            if (this == RANDOM) {
+                return unitRows(rows, random);
+            }
+            float[] data = unitRows(rows, random).data(); // (rows, dim) noise directions
+            for (int r = 0; r < rows; r++) {
+                float[] centre = CENTRE[random.nextInt(CENTRES)];
+                double norm = 0;
+                for (int c = 0; c < DIM; c++) {
+                    float v = centre[c] + 0.8f * data[r * DIM + c];
+                    data[r * DIM + c] = v;
+                    norm += v * v;
+                }
+                float inv = (float) (1 / Math.sqrt(norm));
+                for (int c = 0; c < DIM; c++) {
+                    data[r * DIM + c] *= inv;
+                }
+            }
+            return Features.of(data, rows, DIM);
+        }
+    }
+
+    static ExactImageIndex buildExact(Data data, int images, int vectorsPerImage, long seed) {
         ExactImageIndex index = ExactImageIndex.inMemory(SPACE);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < images; i++) {
-            index.upsert(id(i), unitRows(vectorsPerImage, random), Map.of());
+            index.upsert(id(i), data.rows(vectorsPerImage, random), Map.of());
         }
         return index;
     }
 
-    static LuceneHnswImageIndex buildHnsw(Path dir, int images, int numCandidates, long seed) {
+    static LuceneHnswImageIndex buildHnsw(Data data, Path dir, int images, int numCandidates, long seed) {
         LuceneHnswImageIndex index =
                 LuceneHnswImageIndex.open(
                         dir, SPACE, LuceneHnswImageIndex.Settings.defaults().withNumCandidates(numCandidates));
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < images; i++) {
-            index.upsert(id(i), unitRows(1, random), Map.of());
+            index.upsert(id(i), data.rows(1, random), Map.of());
         }
         index.commit();
         return index;
@@ -180,11 +237,11 @@ public class SearchBenchmark {
         return String.format(Locale.ROOT, "img-%07d", i);
     }
 
-    static Features[] queries(int n, long seed) {
+    static Features[] queries(Data data, int n, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Features[] q = new Features[n];
         for (int i = 0; i < n; i++) {
-            q[i] = unitRows(1, random);
+            q[i] = data.rows(1, random);
         }
         return q;
     }
@@ -306,10 +363,12 @@ public class SearchBenchmark {
     /**
      * Measures recall@10 and the speed-up of HNSW over the exact scan without JMH, for the README.
      *
-     * @param args image counts, e.g. {@code 100000 1000000}; default 100000
+     * @param args image counts, e.g. {@code 100000 1000000}; default 100000. The system property
+     *     {@code vlalign.bench.data} selects {@code random} (default) or {@code clustered} vectors.
      * @throws Exception if the temporary folder fails
      */
     public static void main(String[] args) throws Exception {
+        Data data = Data.of(System.getProperty("vlalign.bench.data", "random"));
         int[] sizes = args.length == 0 ? new int[] {100_000} : Stream.of(args).mapToInt(Integer::parseInt).toArray();
         double gbs = MemoryBandwidth.measure();
         System.out.printf(
@@ -317,23 +376,23 @@ public class SearchBenchmark {
                 "read bandwidth (all cores): %.1f GB/s; Roofline java copy (1 core, read+write): %.1f GB/s%n",
                 gbs, Roofline.streamGbs());
         for (int n : sizes) {
-            try (ExactImageIndex exact = buildExact(n, 1, 42)) {
+            try (ExactImageIndex exact = buildExact(data, n, 1, 42)) {
                 Path dir = Files.createTempDirectory("vlalign-hnsw-main");
                 long t0 = System.nanoTime();
-                try (LuceneHnswImageIndex hnsw = buildHnsw(dir, n, 100, 42)) {
+                try (LuceneHnswImageIndex hnsw = buildHnsw(data, dir, n, 100, 42)) {
                     double buildS = (System.nanoTime() - t0) / 1e9;
-                    Features[] qs = queries(200, 7);
+                    Features[] qs = queries(data, 200, 7);
                     double exactUs = time(exact::search, qs);
                     long bytes = 4L * n * DIM;
                     System.out.printf(
                             Locale.ROOT,
-                            "images=%d dim=%d: exact %.0f us/query (%.1f GB/s scanned; probe %.1f GB/s);"
+                            "images=%d dim=%d data=%s: exact %.0f us/query (%.1f GB/s scanned; probe %.1f GB/s);"
                                     + " hnsw built in %.0f s%n",
-                            n, DIM, exactUs, bytes / exactUs / 1e3, gbs, buildS);
+                            n, DIM, data, exactUs, bytes / exactUs / 1e3, gbs, buildS);
                     for (int candidates : new int[] {100, 400, 1000}) {
                         double hnswUs = time((q, k) -> hnsw.search(q, k, candidates), qs);
                         double recall = recall(exact, (q, k) -> hnsw.search(q, k, candidates),
-                                queries(RECALL_QUERIES, 99));
+                                queries(data, RECALL_QUERIES, 99));
                         System.out.printf(
                                 Locale.ROOT,
                                 "  hnsw numCandidates=%d: %.0f us/query, speed-up %.1fx, recall@10 %.3f%n",

@@ -1,0 +1,121 @@
+package org.vlalign.core.index;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.vlalign.EmbeddingSpace;
+import org.vlalign.Features;
+import org.vlalign.InvalidArgumentException;
+
+/**
+ * Argument checks and the embedding-space check shared by the index implementations.
+ *
+ * <p>Stateless and thread-safe.
+ *
+ * @since 0.1.0
+ */
+final class IndexChecks {
+    static final String SPACE_FAMILY = "vlalign.space.family";
+    static final String SPACE_FINGERPRINT = "vlalign.space.fingerprint";
+    static final String SPACE_PREPROCESSING = "vlalign.space.preprocessing";
+    static final String SPACE_DIMENSION = "vlalign.space.dimension";
+
+    private IndexChecks() {}
+
+    /** Validates an upsert and returns an immutable copy of the metadata. */
+    static Map<String, String> checkUpsert(
+            EmbeddingSpace space, String id, Features vectors, Map<String, String> metadata) {
+        if (id == null || id.isEmpty()) {
+            throw new InvalidArgumentException("id must not be null or empty but was '" + id + "'");
+        }
+        if (vectors == null) {
+            throw new InvalidArgumentException("vectors of image '" + id + "' must not be null");
+        }
+        if (vectors.cols() != space.dimension()) {
+            throw new InvalidArgumentException(
+                    "vectors of image '" + id + "' have shape " + Arrays.toString(vectors.shape())
+                            + " but this index holds vectors of width " + space.dimension()
+                            + " (space " + describe(space) + "). Embed the image with the model"
+                            + " that built the index.");
+        }
+        if (metadata == null) {
+            throw new InvalidArgumentException("metadata of image '" + id + "' must not be null; pass Map.of()");
+        }
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+                throw new InvalidArgumentException(
+                        "metadata of image '" + id + "' has a null key or value: " + e);
+            }
+        }
+        return Map.copyOf(metadata);
+    }
+
+    /** Validates vector values: finite, so that ranking is well defined. */
+    static void checkFinite(String what, float[] data) {
+        for (int i = 0; i < data.length; i++) {
+            if (!Float.isFinite(data[i])) {
+                throw new InvalidArgumentException(
+                        what + " has a non-finite value " + data[i] + " at position " + i
+                                + "; vectors must be L2-normalised finite values");
+            }
+        }
+    }
+
+    /** Validates a query and returns its vector. */
+    static float[] checkQuery(EmbeddingSpace space, Features query, int k) {
+        if (k < 1) {
+            throw new InvalidArgumentException("k must be at least 1 but was " + k);
+        }
+        if (query == null) {
+            throw new InvalidArgumentException("query must not be null");
+        }
+        if (query.rows() != 1 || query.cols() != space.dimension()) {
+            throw new InvalidArgumentException(
+                    "query has shape " + Arrays.toString(query.shape()) + " but must be (1, "
+                            + space.dimension() + ") for space " + describe(space)
+                            + ". Embed the text with the model that built the index.");
+        }
+        float[] q = query.data();
+        checkFinite("query", q);
+        return q;
+    }
+
+    /** Refuses to open an index that was built in another space. */
+    static void checkSameSpace(Path dir, EmbeddingSpace stored, EmbeddingSpace requested) {
+        if (!stored.equals(requested)) {
+            throw new InvalidArgumentException(
+                    "The index at " + dir + " holds vectors of space " + describe(stored)
+                            + " but was opened for space " + describe(requested) + ". Scores between"
+                            + " different models or preprocessing are meaningless. Open it with the"
+                            + " model that built it, or index the images again with this model into"
+                            + " another folder.");
+        }
+    }
+
+    static String describe(EmbeddingSpace s) {
+        return "[family=" + s.family() + ", fingerprint=" + s.fingerprint() + ", preprocessing="
+                + s.preprocessing() + ", dimension=" + s.dimension() + "]";
+    }
+
+    static Map<String, String> toMap(EmbeddingSpace s) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(SPACE_FAMILY, s.family());
+        m.put(SPACE_FINGERPRINT, s.fingerprint());
+        m.put(SPACE_PREPROCESSING, s.preprocessing());
+        m.put(SPACE_DIMENSION, Integer.toString(s.dimension()));
+        return m;
+    }
+
+    /** The space stored in a map written by {@link #toMap}, or null if the map holds none. */
+    static EmbeddingSpace fromMap(Map<String, String> m) {
+        if (!m.containsKey(SPACE_DIMENSION)) {
+            return null;
+        }
+        return new EmbeddingSpace(
+                m.get(SPACE_FAMILY),
+                m.get(SPACE_FINGERPRINT),
+                m.get(SPACE_PREPROCESSING),
+                Integer.parseInt(m.get(SPACE_DIMENSION)));
+    }
+}

@@ -1,0 +1,62 @@
+package org.vlalign.core.index;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.vlalign.EmbeddingSpace;
+import org.vlalign.Features;
+
+/** Seeded random vectors and an independent brute-force ranking for the index tests. */
+final class IndexTestData {
+    static final EmbeddingSpace SPACE = new EmbeddingSpace("test", "fp-1", "none", 16);
+
+    private IndexTestData() {}
+
+    /** {@code rows} random L2-normalised rows of width {@code dim}. */
+    static Features unitRows(int rows, int dim, SplittableRandom random) {
+        float[] data = new float[rows * dim];
+        for (int r = 0; r < rows; r++) {
+            double norm = 0;
+            double[] v = new double[dim];
+            for (int c = 0; c < dim; c++) {
+                v[c] = random.nextGaussian();
+                norm += v[c] * v[c];
+            }
+            norm = Math.sqrt(norm);
+            for (int c = 0; c < dim; c++) {
+                data[r * dim + c] = (float) (v[c] / norm);
+            }
+        }
+        return Features.of(data, rows, dim);
+    }
+
+    /** The max-over-rows dot product in double precision. */
+    static double score(Features image, float[] q) {
+        double best = Double.NEGATIVE_INFINITY;
+        float[] d = image.data();
+        int dim = q.length;
+        for (int r = 0; r < image.rows(); r++) {
+            double s = 0;
+            for (int c = 0; c < dim; c++) {
+                s += (double) d[r * dim + c] * q[c];
+            }
+            best = Math.max(best, s);
+        }
+        return best;
+    }
+
+    /** The ids of the true top k, best first, ties by id. */
+    static List<Map.Entry<String, Double>> bruteForce(Map<String, Features> images, float[] q, int k) {
+        List<Map.Entry<String, Double>> all = new ArrayList<>();
+        for (Map.Entry<String, Features> e : images.entrySet()) {
+            all.add(Map.entry(e.getKey(), score(e.getValue(), q)));
+        }
+        all.sort(
+                Comparator.<Map.Entry<String, Double>>comparingDouble(Map.Entry::getValue)
+                        .reversed()
+                        .thenComparing(Map.Entry::getKey));
+        return all.subList(0, Math.min(k, all.size()));
+    }
+}
