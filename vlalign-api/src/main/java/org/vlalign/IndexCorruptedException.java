@@ -1,7 +1,9 @@
 package org.vlalign;
 
 /**
- * An image index on disk is damaged or incompatible: a bad checksum, a file cut off mid-write, an unknown format version, or an index built with a different model.
+ * An image index on disk is damaged: a bad checksum, a file cut off mid-write, a bad magic number or
+ * an unknown format version. Querying an index with another model than the one that built it is an
+ * {@link InvalidArgumentException} naming both embedding spaces.
  *
  * <p>Instances are immutable and thread-safe.
  *
