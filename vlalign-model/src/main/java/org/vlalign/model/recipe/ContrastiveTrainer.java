@@ -24,6 +24,7 @@ import org.vlalign.core.train.LearningRateSchedule;
 import org.vlalign.core.train.TrainingListener;
 import org.vlalign.core.train.TrainingProgress;
 import org.vlalign.torch.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.internal.NdArrays;
 
 /**
  * Trains a {@code Blip2ForImageTextRetrieval} checkpoint with BLIP-2's image–text contrastive loss
@@ -226,11 +227,12 @@ public final class ContrastiveTrainer implements AutoCloseable {
         NDArray image = model.imageEmbeds(call, pixels); // (batch, queries, dim)
         NDArray text = model.textEmbeds(call, padded, mask); // (batch, dim)
         NDArray sim = image.matMul(text.transpose()).max(new int[] {1}); // (images, texts)
-        NDArray logits = sim.div(temperature); // (images, texts)
+        NDArray logits = sim.div(NdArrays.scalar(call, (float) temperature)); // (images, texts)
         NDArray eye = call.eye(b); // (images, texts)
-        NDArray imageToText = logits.logSoftmax(1).mul(eye).sum().neg().div(b); // ()
-        NDArray textToImage = logits.logSoftmax(0).mul(eye).sum().neg().div(b); // ()
-        return imageToText.add(textToImage).div(2);
+        // constants as libtorch-owned scalars: div(Number) leaves autograd a divisor it frees (NdArrays.scalar)
+        NDArray imageToText = logits.logSoftmax(1).mul(eye).sum().neg(); // () summed over the batch
+        NDArray textToImage = logits.logSoftmax(0).mul(eye).sum().neg(); // ()
+        return imageToText.add(textToImage).div(NdArrays.scalar(call, 2f * b));
     }
 
     private long[] ids(String text) {

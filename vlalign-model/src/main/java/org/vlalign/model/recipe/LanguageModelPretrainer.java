@@ -18,6 +18,7 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.train.LearningRateSchedule;
 import org.vlalign.core.train.TrainingListener;
 import org.vlalign.core.train.TrainingProgress;
+import org.vlalign.torch.internal.NdArrays;
 import org.vlalign.torch.llama.LlamaLanguageModel;
 import org.vlalign.torch.llama.LlamaModel;
 
@@ -212,7 +213,7 @@ public final class LanguageModelPretrainer implements AutoCloseable {
         NDArray logProbs = logits.logSoftmax(-1); // (batch, length - 1, vocab)
         NDArray oneHot = call.create(targets, new Shape(b, length - 1)).oneHot(vocab); // (batch, length - 1, vocab)
         NDArray weights = call.create(targetWeights, new Shape(b, length - 1, 1)); // (batch, length - 1, 1)
-        return logProbs.mul(oneHot).mul(weights).sum().neg().div(count);
+        return logProbs.mul(oneHot).mul(weights).sum().neg().div(NdArrays.scalar(call, count)); // see NdArrays.scalar
     }
 
     private long[] ids(String text) {

@@ -41,7 +41,8 @@ public final class NdArrays {
     }
 
     /**
-     * A float32 array from Java values (copied into native memory).
+     * A float32 array from Java values, copied into storage libtorch owns (safe to close while views or
+     * autograd still use it).
      *
      * @param manager the owner
      * @param data row-major values
@@ -53,11 +54,30 @@ public final class NdArrays {
                 Arrays.toString(shape), new Shape(shape).size(), data.length);
         ByteBuffer b = ByteBuffer.allocateDirect(data.length * 4).order(ByteOrder.nativeOrder());
         b.asFloatBuffer().put(data);
-        return manager.create(b, new Shape(shape), DataType.FLOAT32);
+        return ownStorage(manager.create(b, new Shape(shape), DataType.FLOAT32));
     }
 
     /**
-     * An int64 array from Java values.
+     * A 0-dimensional float32 array whose storage libtorch owns, for arithmetic with a constant inside
+     * a differentiable computation: use {@code x.div(NdArrays.scalar(m, s))} instead of {@code
+     * x.div(s)} whenever gradients may flow through {@code x}.
+     *
+     * <p>Why: DJL's {@code NDArray.div(Number)} (and {@code mul}, {@code add}, ... with a {@code
+     * Number}) wraps the number in a temporary {@code from_blob} tensor over a Java direct buffer and
+     * closes it right after the op. Autograd saves the divisor for the backward pass, so the backward
+     * later reads memory the garbage collector has freed (and malloc may have reused): garbage or NaN
+     * gradients with a finite loss, depending on when GC ran.
+     *
+     * @param manager the owner
+     * @param value the value
+     * @return the {@code ()} array
+     */
+    public static NDArray scalar(NDManager manager, float value) {
+        return floats(manager, new float[] {value});
+    }
+
+    /**
+     * An int64 array from Java values, copied into storage libtorch owns.
      *
      * @param manager the owner
      * @param data row-major values
@@ -69,7 +89,24 @@ public final class NdArrays {
                 Arrays.toString(shape), new Shape(shape).size(), data.length);
         ByteBuffer b = ByteBuffer.allocateDirect(data.length * 8).order(ByteOrder.nativeOrder());
         b.asLongBuffer().put(data);
-        return manager.create(b, new Shape(shape), DataType.INT64);
+        return ownStorage(manager.create(b, new Shape(shape), DataType.INT64));
+    }
+
+    /**
+     * Copies an array made by {@code NDManager.create(directBuffer)} into storage libtorch allocates,
+     * and closes the original.
+     *
+     * <p>On the PyTorch engine {@code create} wraps the Java direct buffer with {@code from_blob}
+     * (no copy): the memory belongs to the Java buffer, which only the returned NDArray keeps
+     * reachable. Anything libtorch still holds once that NDArray is closed (a view, a tensor autograd
+     * saved for the backward pass) would then read memory the garbage collector freed. A libtorch-owned
+     * copy is reference-counted natively, so closing the NDArray can never leave such a dangling
+     * reader. The copy is a leaf without autograd history; callers may still enable gradients on it.
+     */
+    private static NDArray ownStorage(NDArray wrapsJavaBuffer) {
+        try (NDArray blob = wrapsJavaBuffer) {
+            return blob.duplicate(); // torch clone: new storage in the same manager
+        }
     }
 
     /**

@@ -87,7 +87,10 @@ public final class LlamaAttention {
         // Results of ops on cache-owned arrays land in the cache's manager: move them to this call's.
         NDArray keysT = NdArrays.own(groups > 1 ? keys.repeat(1, groups) : keys.transpose(0, 1, 2, 3), call);
         NDArray valuesR = groups > 1 ? NdArrays.own(values.repeat(1, groups), call) : values;
-        NDArray scores = q.matMul(keysT.transpose(0, 1, 3, 2)).div(scale).add(mask); // (batch, heads, seq, past+seq)
+        // Divide by a libtorch-owned scalar, not div(double): DJL's Number overload wraps the divisor in a
+        // from_blob tensor it closes at once, yet autograd saves it for backward (NaN gradients in training).
+        NDArray divisor = NdArrays.scalar(call, (float) scale); // ()
+        NDArray scores = q.matMul(keysT.transpose(0, 1, 3, 2)).div(divisor).add(mask); // (batch, heads, seq, past+seq)
         NDArray probs = scores.softmax(-1);
         NDArray out = probs.matMul(valuesR) // (batch, heads, seq, headDim)
                 .transpose(0, 2, 1, 3).reshape(b, l, (long) numHeads * headDim);

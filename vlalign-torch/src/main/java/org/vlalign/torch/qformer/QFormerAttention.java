@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import org.vlalign.torch.checkpoint.Checkpoint;
+import org.vlalign.torch.internal.NdArrays;
 
 /**
  * A post-LayerNorm BERT attention block of the Q-Former ({@code Blip2QFormerAttention}): multi-head
@@ -114,7 +115,7 @@ public final class QFormerAttention {
         NDArray v = Linear.linear(keyValue, valueWeight, valueBias).singletonOrThrow()
                 .reshape(batch, kvSeq, heads, headDim).transpose(0, 2, 1, 3);
         // scores divided by sqrt(head_dim) after the product, as BERT does: (batch, heads, seq, kvSeq)
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(headDim));
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(NdArrays.scalar(q.getManager(), (float) Math.sqrt(headDim)));
         if (additiveMask != null) {
             scores = scores.add(additiveMask);
         }

@@ -332,7 +332,8 @@ public final class AdaptorTrainer implements AutoCloseable {
             for (int i = 0; i < batch.size(); i += config.microBatchSize()) {
                 List<TrainingExample> micro = batch.subList(i, Math.min(batch.size(), i + config.microBatchSize()));
                 try (NDManager mb = manager.newSubManager()) {
-                    NDArray l = lossSum(mb, micro).div((float) tokens); // () mean share of this micro-batch
+                    // divide by a libtorch-owned scalar: div(Number) would leave autograd a dangling divisor
+                    NDArray l = lossSum(mb, micro).div(NdArrays.scalar(mb, tokens)); // () mean share of this micro-batch
                     collector.backward(l);
                     loss += l.getFloat();
                 }

@@ -7,6 +7,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import org.vlalign.torch.checkpoint.Checkpoint;
+import org.vlalign.torch.internal.NdArrays;
 
 /**
  * One pre-LayerNorm encoder layer of the BLIP vision transformer ({@code Blip2EncoderLayer}): {@code x +
@@ -122,7 +123,7 @@ public final class VitEncoderLayer {
         NDArray k = split.get(1); // (batch, heads, seq, headDim)
         NDArray v = split.get(2); // (batch, heads, seq, headDim)
         // (batch, heads, seq, seq)
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(headDim));
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(NdArrays.scalar(q.getManager(), (float) (1.0 / Math.sqrt(headDim))));
         NDArray context = scores.softmax(-1).matMul(v); // (batch, heads, seq, headDim)
         NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, seq, config.hiddenSize());
         NDArray attn = Linear.linear(merged, projectionWeight, projectionBias).singletonOrThrow();
