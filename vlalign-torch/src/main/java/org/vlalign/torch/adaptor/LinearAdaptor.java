@@ -129,6 +129,11 @@ public final class LinearAdaptor implements Adaptor {
         return new LinearAdaptor(manager, w, b);
     }
 
+    /** The manager that owns the weights; for leak checks in tests. */
+    NDManager manager() {
+        return manager;
+    }
+
     @Override
     public int inputDim() {
         return inputDim;

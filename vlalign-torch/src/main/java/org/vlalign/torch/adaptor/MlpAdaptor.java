@@ -99,6 +99,11 @@ public final class MlpAdaptor implements Adaptor {
         }
     }
 
+    /** The manager that owns the weights; for leak checks in tests. */
+    NDManager manager() {
+        return manager;
+    }
+
     @Override
     public int inputDim() {
         return inputDim;

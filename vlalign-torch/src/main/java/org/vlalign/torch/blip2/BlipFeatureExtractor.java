@@ -28,6 +28,7 @@ import org.vlalign.core.image.PixelValues;
 import org.vlalign.torch.checkpoint.Checkpoint;
 import org.vlalign.torch.qformer.QFormerModel;
 import org.vlalign.torch.vit.BlipVisionModel;
+import org.vlalign.torch.internal.NdArrays;
 
 /**
  * The BLIP-2 / InstructBLIP feature extractor: vision encoder, then the Q-Former's learned queries
@@ -274,11 +275,15 @@ public final class BlipFeatureExtractor implements FeatureExtractor {
     /**
      * The learned queries broadcast to a batch.
      *
+     * @param call the call's manager, which owns the result (and so everything computed from it)
      * @param batch the batch size
      * @return {@code (batch, queries, qformerHidden)}
      */
-    public NDArray queryTokens(long batch) {
-        return queryTokens.broadcast(batch, config.numQueryTokens(), config.qformer().hiddenSize());
+    public NDArray queryTokens(NDManager call, long batch) {
+        // An op's result belongs to its first operand's manager: left with the model's, the whole Q-Former
+        // pass would outlive the call.
+        return NdArrays.own(queryTokens.broadcast(batch, config.numQueryTokens(), config.qformer().hiddenSize()),
+                call);
     }
 
     /**
@@ -293,7 +298,7 @@ public final class BlipFeatureExtractor implements FeatureExtractor {
     public NDArray qformerOutput(
             NDManager call, NDArray visionStates, long[][] inputIds, long[][] mask) {
         long batch = visionStates.getShape().get(0);
-        return qformer.forward(call, queryTokens(batch), inputIds, mask, visionStates);
+        return qformer.forward(call, queryTokens(call, batch), inputIds, mask, visionStates);
     }
 
     /**
@@ -549,7 +554,7 @@ public final class BlipFeatureExtractor implements FeatureExtractor {
 
     private static NDArray normalize(NDArray x) {
         // F.normalize: x / max(||x||, 1e-12) along the last axis
-        NDArray norm = x.norm(new int[] {-1}, true).maximum(1e-12f);
+        NDArray norm = x.norm(new int[] {-1}, true).maximum(NdArrays.scalar(x.getManager(), 1e-12f)); // trainable path
         return x.div(norm);
     }
 

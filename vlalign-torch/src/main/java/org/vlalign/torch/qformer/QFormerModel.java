@@ -10,6 +10,7 @@ import java.util.List;
 import org.vlalign.CheckpointException;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.torch.checkpoint.Checkpoint;
+import org.vlalign.torch.internal.NdArrays;
 
 /**
  * The Q-Former ({@code Blip2QFormerModel} / {@code InstructBlipQFormerModel}): input LayerNorm over
@@ -204,9 +205,11 @@ public final class QFormerModel {
             }
         }
         NDArray index = manager.create(flat); // (batch * text)
-        NDArray words = wordEmbeddings.get(new NDIndex("{}", index)) // (batch * text, hidden)
+        // Lookups into the model's tables belong to the model's manager: hand them to the call's, or they and
+        // everything computed from them would live as long as the model.
+        NDArray words = NdArrays.own(wordEmbeddings.get(new NDIndex("{}", index)), manager) // (batch * text, hidden)
                 .reshape(batch, length, config.hiddenSize());
-        NDArray positions = positionEmbeddings.get(new NDIndex(":{}", length)); // (text, hidden)
+        NDArray positions = NdArrays.own(positionEmbeddings.get(new NDIndex(":{}", length)), manager); // (text, hidden)
         return words.add(positions);
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.torch.checkpoint.Checkpoint;
+import org.vlalign.torch.internal.NdArrays;
 
 /**
  * Patch, CLS and position embeddings of the BLIP vision encoder ({@code Blip2VisionEmbeddings}).
@@ -89,7 +90,9 @@ public final class VitEmbeddings {
         // (batch, patches, hidden)
         NDArray tokens = patches.reshape(batch, config.hiddenSize(), -1).transpose(0, 2, 1);
         // (batch, 1, hidden)
-        NDArray cls = classEmbedding.broadcast(batch, 1, config.hiddenSize());
+        // owned by the caller's manager: results take their first operand's manager, and everything downstream
+        // would otherwise pile up in the model's for the model's lifetime
+        NDArray cls = NdArrays.own(classEmbedding.broadcast(batch, 1, config.hiddenSize()), pixelValues.getManager());
         // (batch, 1 + patches, hidden)
         return cls.concat(tokens, 1).add(positionEmbedding);
     }

@@ -69,6 +69,24 @@ class LinearAdaptorTest {
     }
 
     @Test
+    void should_leave_the_weight_manager_flat_when_adapting_many_times() {
+        Random r = new Random(5);
+        Path file = tmp.resolve("leak.safetensors");
+        SafetensorsWriter.create()
+                .addF32("weight", random(r, OUT * IN, 0.3), OUT, IN)
+                .addF32("bias", random(r, OUT, 0.1), OUT)
+                .write(file);
+        Features x = Features.of(random(r, 3 * IN, 1), 3, IN);
+        try (LinearAdaptor adaptor = LinearAdaptor.load(file)) {
+            int before = adaptor.manager().getManagedArrays().size();
+            for (int i = 0; i < 50; i++) {
+                adaptor.adapt(x);
+                assertEquals(before, adaptor.manager().getManagedArrays().size(), "arrays alive after call " + i);
+            }
+        }
+    }
+
+    @Test
     void should_read_language_projection_keys_from_a_checkpoint_folder() throws Exception {
         Random r = new Random(2);
         float[] w = random(r, OUT * IN, 0.3);

@@ -71,6 +71,26 @@ class MlpAdaptorTest {
     }
 
     @Test
+    void should_leave_the_weight_manager_flat_when_adapting_many_times() {
+        Random r = new Random(4);
+        Path file = tmp.resolve("leak.safetensors");
+        SafetensorsWriter.create()
+                .addF32("linear_1.weight", LinearAdaptorTest.random(r, 16 * 10, 0.8), 16, 10)
+                .addF32("linear_1.bias", LinearAdaptorTest.random(r, 16, 0.5), 16)
+                .addF32("linear_2.weight", LinearAdaptorTest.random(r, 14 * 16, 0.3), 14, 16)
+                .addF32("linear_2.bias", LinearAdaptorTest.random(r, 14, 0.1), 14)
+                .write(file);
+        Features x = Features.of(LinearAdaptorTest.random(r, 3 * 10, 1), 3, 10);
+        try (Checkpoint c = Checkpoint.openFile(file); MlpAdaptor adaptor = MlpAdaptor.load(c, "", "gelu")) {
+            int before = adaptor.manager().getManagedArrays().size();
+            for (int i = 0; i < 50; i++) {
+                adaptor.adapt(x);
+                assertEquals(before, adaptor.manager().getManagedArrays().size(), "arrays alive after call " + i);
+            }
+        }
+    }
+
+    @Test
     void should_reject_an_unsupported_activation() {
         Path file = tmp.resolve("m.safetensors");
         SafetensorsWriter.create().addF32("linear_1.weight", new float[4], 2, 2).write(file);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
@@ -131,6 +133,52 @@ class BlipFeatureExtractorTest {
                 assertTrue(together[i] > 0 && together[i] < 1, "probability " + together[i]);
                 assertEquals(alone, together[i], 1e-5, "text " + i + " padded vs alone");
             }
+        }
+    }
+
+    @Test
+    void should_leave_the_model_manager_flat_when_embedding_and_ranking_many_times() {
+        // A result belongs to its first operand's manager: an op on a weight (learned queries, CLS token,
+        // Q-Former word table) parks the whole forward pass in the model manager until close().
+        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 20, 2);
+        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
+            ImageInput image = TinyBlipCheckpoints.image(7, 20, 18);
+            int before = arraysAlive(extractor);
+            for (int i = 0; i < 50; i++) {
+                extractor.extract(image);
+                extractor.embedImage(image);
+                extractor.embedText("a red car on the table");
+                extractor.itmScores(image, List.of("a cat", "two dogs sitting on a sofa"));
+                // the trainer's entry points, each in a call manager it closes
+                try (NDManager call = extractor.newCallManager()) {
+                    NDArray pixels = extractor.pixelValues(call, List.of(image));
+                    extractor.imageEmbeds(call, pixels);
+                    extractor.textEmbeds(call, new long[][] {{2, 6, 8, 3}}, new long[][] {{1, 1, 1, 1}});
+                }
+                assertEquals(before, arraysAlive(extractor), "arrays alive in the model manager after round " + i);
+            }
+        }
+    }
+
+    @Test
+    void should_leave_the_model_manager_flat_when_extracting_with_instructions_many_times() {
+        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 21, 2);
+        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
+            ImageInput image = TinyBlipCheckpoints.image(8, 24, 16);
+            int before = arraysAlive(extractor);
+            for (int i = 0; i < 50; i++) {
+                extractor.extract(image, "what color is the cat ?");
+                extractor.extract(image, "");
+                extractor.extractBatch(List.of(image, image), List.of("describe this image", "a"));
+                assertEquals(before, arraysAlive(extractor), "arrays alive in the model manager after round " + i);
+            }
+        }
+    }
+
+    /** Arrays alive in the model manager, sub-managers included (closed call managers are gone). */
+    static int arraysAlive(BlipFeatureExtractor extractor) {
+        try (NDManager call = extractor.newCallManager()) {
+            return call.getParentManager().getManagedArrays().size();
         }
     }
 

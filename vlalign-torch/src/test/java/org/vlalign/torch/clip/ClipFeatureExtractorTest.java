@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.awt.Color;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +26,8 @@ import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.contract.ContractSupport;
+import org.vlalign.core.image.ImagePreprocessor;
+import org.vlalign.torch.checkpoint.Checkpoint;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClipFeatureExtractorTest {
@@ -114,18 +119,35 @@ class ClipFeatureExtractorTest {
     @Test
     void should_leave_no_native_arrays_behind_after_calls() {
         ImageInput img = image(Color.RED, Color.BLUE);
-        clip.extract(img);
-        clip.embedImage(img);
-        clip.embedText("a red dog");
-        ai.djl.ndarray.BaseNDManager manager = (ai.djl.ndarray.BaseNDManager) clip.manager();
+        NDManager manager = clip.manager();
         int before = manager.getManagedArrays().size();
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 50; i++) {
             clip.extract(img);
             clip.extractBatch(List.of(img, img), List.of("", ""));
             clip.embedImage(img);
             clip.embedText("the blue cat");
+            assertEquals(before, manager.getManagedArrays().size(), "arrays held by the model after round " + i);
         }
-        assertEquals(before, manager.getManagedArrays().size(), "arrays held by the model manager");
+    }
+
+    @Test
+    void should_leave_no_native_arrays_behind_when_a_llava_vision_tower_extracts_many_times() throws Exception {
+        Path dir = TinyClipCheckpoint.writeClip(tmp.resolve("tower"), 12, MAX_POSITIONS, 2);
+        JsonObject vision = JsonParser.parseString(Files.readString(dir.resolve("config.json")))
+                .getAsJsonObject().getAsJsonObject("vision_config");
+        ImagePreprocessor preprocessor = ImagePreprocessor.fromFile(dir.resolve("preprocessor_config.json"));
+        try (Checkpoint checkpoint = Checkpoint.open(dir);
+                ClipFeatureExtractor tower = ClipFeatureExtractor.visionTower(
+                        checkpoint, vision, "vision_model.", -2, "default", preprocessor)) {
+            ImageInput img = image(Color.GREEN, Color.BLACK);
+            NDManager manager = tower.manager();
+            int before = manager.getManagedArrays().size();
+            for (int i = 0; i < 50; i++) {
+                tower.extract(img);
+                tower.extractBatch(List.of(img, img), List.of("", ""));
+                assertEquals(before, manager.getManagedArrays().size(), "arrays held by the tower after round " + i);
+            }
+        }
     }
 
     @Test
