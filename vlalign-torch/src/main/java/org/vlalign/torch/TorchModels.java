@@ -21,6 +21,7 @@ import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.core.ComposedVlModel;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
+import org.vlalign.core.prompt.PromptWrappers;
 import org.vlalign.torch.adaptor.LinearAdaptor;
 import org.vlalign.torch.blip2.Blip2Config;
 import org.vlalign.torch.blip2.BlipFeatureExtractor;
@@ -63,7 +64,18 @@ import org.vlalign.torch.llama.LlamaLanguageModel;
  */
 public final class TorchModels {
     /** The {@code model_type} values {@link #load} supports. */
-    public static final Set<String> MODEL_TYPES = Set.of("instructblip", "blip-2", "llava", "clip");
+    public static final Set<String> MODEL_TYPES =
+            Set.of("instructblip", "blip-2", "llava", "clip", TorchModels.COMPOSITION_TYPE);
+
+    /**
+     * The {@code model_type} of a composition folder: a {@code config.json} that names, by paths inside the
+     * folder, a feature extractor checkpoint, an adaptor safetensors file, a Llama checkpoint and a prompt
+     * template, e.g. {@code {"model_type": "vlalign-composition", "feature_extractor": "blip2", "adaptor":
+     * "adaptor.safetensors", "language_model": "llama", "prompt_template": "instructblip"}}. This is how the
+     * reference system (BLIP-2 Q-Former + trained adaptor + Llama) and the embedded default model ship as
+     * one folder.
+     */
+    public static final String COMPOSITION_TYPE = "vlalign-composition";
 
     private TorchModels() {}
 
@@ -113,6 +125,8 @@ public final class TorchModels {
                 return composeLlava(dir);
             case "clip":
                 return new SearchOnlyVlModel("clip at " + dir, ClipFeatureExtractor.load(dir));
+            case COMPOSITION_TYPE:
+                return composeFromManifest(dir, readConfig(dir));
             default:
                 throw new UnsupportedModelException(
                         "model_type '" + type + "' in " + dir.resolve("config.json")
@@ -136,6 +150,49 @@ public final class TorchModels {
             closeAll(parts.featureExtractor(), parts.adaptor(), parts.languageModel());
             throw e;
         }
+    }
+
+    private static VlModel composeFromManifest(Path dir, JsonObject config) {
+        Path root = dir.toAbsolutePath().normalize();
+        String template = manifestString(root, config, "prompt_template");
+        PromptWrapper wrapper;
+        try {
+            wrapper = PromptWrappers.forName(template);
+        } catch (InvalidArgumentException e) {
+            throw new UnsupportedModelException("prompt_template '" + template + "' in "
+                    + root.resolve("config.json") + " is not known; use one of " + PromptWrappers.names(), e);
+        }
+        return builder()
+                .featureExtractor(manifestPath(root, config, "feature_extractor"))
+                .adaptor(manifestPath(root, config, "adaptor"))
+                .languageModel(manifestPath(root, config, "language_model"))
+                .promptWrapper(wrapper)
+                .build();
+    }
+
+    private static String manifestString(Path root, JsonObject config, String key) {
+        JsonElement e = config.get(key);
+        if (e == null || !e.isJsonPrimitive() || e.getAsString().isBlank()) {
+            throw new CheckpointException(root.resolve("config.json") + " (model_type " + COMPOSITION_TYPE
+                    + ") needs a string \"" + key + "\"; it names feature_extractor, adaptor, language_model"
+                    + " (paths inside the folder) and prompt_template");
+        }
+        return e.getAsString();
+    }
+
+    /** A path the manifest names, which must stay inside the folder (no absolute paths, no "..") and exist. */
+    private static Path manifestPath(Path root, JsonObject config, String key) {
+        String value = manifestString(root, config, key);
+        Path p = root.resolve(value).normalize();
+        if (Path.of(value).isAbsolute() || !p.startsWith(root)) {
+            throw new CheckpointException(root.resolve("config.json") + ": \"" + key + "\" is '" + value
+                    + "', which leaves the folder; name a path inside " + root);
+        }
+        if (!Files.exists(p)) {
+            throw new CheckpointException(root.resolve("config.json") + ": \"" + key + "\" names " + p
+                    + ", which does not exist");
+        }
+        return p;
     }
 
     private static VlModel composeLlava(Path dir) {

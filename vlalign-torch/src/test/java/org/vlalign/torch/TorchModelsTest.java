@@ -15,6 +15,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.Answer;
+import org.vlalign.CheckpointException;
 import org.vlalign.Features;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
@@ -168,6 +169,75 @@ class TorchModelsTest {
             model.index("x", image, Map.of());
             assertEquals("x", model.search("a cat", 1).get(0).id());
         }
+    }
+
+    /** A composition folder: BLIP-2 retrieval + adaptor + Llama under one config.json naming them. */
+    private Path compositionFolder(String template) throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("composed"));
+        TinyBlipCheckpoints.write(root.resolve("vision"), Kind.BLIP2_RETRIEVAL, 31, 2);
+        TinyBlipCheckpoints.writeLlama(root.resolve("lm"), 32);
+        Random r = new Random(33);
+        float[] w = new float[TinyBlipCheckpoints.TEXT_HIDDEN * TinyBlipCheckpoints.QFORMER_HIDDEN];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (r.nextGaussian() / Math.sqrt(TinyBlipCheckpoints.QFORMER_HIDDEN));
+        }
+        SafetensorsWriter.create()
+                .addF16("weight", w, TinyBlipCheckpoints.TEXT_HIDDEN, TinyBlipCheckpoints.QFORMER_HIDDEN)
+                .addF16("bias", new float[TinyBlipCheckpoints.TEXT_HIDDEN], TinyBlipCheckpoints.TEXT_HIDDEN)
+                .write(root.resolve("adaptor.safetensors"));
+        writeComposition(root, "vision", "adaptor.safetensors", "lm", template);
+        return root;
+    }
+
+    private static void writeComposition(Path root, String vision, String adaptor, String lm, String template)
+            throws Exception {
+        Files.writeString(root.resolve("config.json"), "{\"model_type\": \"" + TorchModels.COMPOSITION_TYPE
+                + "\", \"feature_extractor\": \"" + vision + "\", \"adaptor\": \"" + adaptor
+                + "\", \"language_model\": \"" + lm + "\", \"prompt_template\": \"" + template + "\"}");
+    }
+
+    @Test
+    void should_load_a_composition_folder_exactly_like_the_builder_composes_its_parts() throws Exception {
+        Path root = compositionFolder(InstructBlipPromptWrapper.NAME);
+        ImageInput image = TinyBlipCheckpoints.image(4, 21, 19);
+        try (VlModel loaded = VlModel.load(root);
+                VlModel built = TorchModels.builder()
+                        .featureExtractor(root.resolve("vision"))
+                        .adaptor(root.resolve("adaptor.safetensors"))
+                        .languageModel(root.resolve("lm"))
+                        .promptWrapper(InstructBlipPromptWrapper.create())
+                        .build()) {
+            assertEquals(InstructBlipPromptWrapper.NAME, loaded.promptWrapper().name());
+            assertArrayEquals(built.ask(image, "what is it?", greedy(6)).tokenIds(),
+                    loaded.ask(image, "what is it?", greedy(6)).tokenIds());
+            loaded.index("a", image, Map.of());
+            loaded.index("b", TinyBlipCheckpoints.image(9, 17, 23), Map.of());
+            assertEquals(2, loaded.search("a shape", 5).size());
+        }
+    }
+
+    @Test
+    void should_refuse_a_composition_whose_paths_leave_the_folder_or_are_missing() throws Exception {
+        Path root = compositionFolder(InstructBlipPromptWrapper.NAME);
+        writeComposition(root, "../outside", "adaptor.safetensors", "lm", InstructBlipPromptWrapper.NAME);
+        CheckpointException escape = assertThrows(CheckpointException.class, () -> VlModel.load(root));
+        assertTrue(escape.getMessage().contains("feature_extractor") && escape.getMessage().contains("leaves"),
+                escape.getMessage());
+        writeComposition(root, "vision", "missing.safetensors", "lm", InstructBlipPromptWrapper.NAME);
+        CheckpointException missing = assertThrows(CheckpointException.class, () -> VlModel.load(root));
+        assertTrue(missing.getMessage().contains("missing.safetensors"), missing.getMessage());
+        Files.writeString(root.resolve("config.json"), "{\"model_type\": \"" + TorchModels.COMPOSITION_TYPE
+                + "\", \"feature_extractor\": \"vision\"}");
+        CheckpointException incomplete = assertThrows(CheckpointException.class, () -> VlModel.load(root));
+        assertTrue(incomplete.getMessage().contains("prompt_template"), incomplete.getMessage());
+    }
+
+    @Test
+    void should_name_the_known_templates_when_a_composition_names_an_unknown_one() throws Exception {
+        Path root = compositionFolder("alpaca");
+        UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> VlModel.load(root));
+        assertTrue(e.getMessage().contains("alpaca") && e.getMessage().contains(InstructBlipPromptWrapper.NAME),
+                e.getMessage());
     }
 
     @Test
