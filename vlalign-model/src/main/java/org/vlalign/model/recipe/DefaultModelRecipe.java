@@ -1,5 +1,6 @@
 package org.vlalign.model.recipe;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,8 +11,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -64,7 +67,7 @@ import org.vlalign.torch.train.TrainingConfig;
  * {@code --itc-lr X} (5e-4), {@code --lm-steps N} (6000), {@code --lm-batch N} (32), {@code --lm-lr X}
  * (1e-3), {@code --align-epochs N} (1), {@code --instruct-epochs N} (1), {@code --adaptor-batch N} (16),
  * {@code --align-lr X} (1e-3), {@code --instruct-lr X} (3e-4), {@code --adaptor-examples N} (0 = all),
- * {@code --eval-questions N} (700). PyTorch runs
+ * {@code --eval-questions N} (700), {@code --stages itc,lm,adaptor} (all; see {@link Settings#stages()}). PyTorch runs
  * one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} is given. Run with
  * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}.
  *
@@ -109,12 +112,22 @@ public final class DefaultModelRecipe {
      * @param adaptorExamples at most this many caption and this many instruction examples (evenly spaced) for
      *     the adaptor stages, 0 for all
      * @param evalQuestions held-out questions scored before and after the instruction stage
+     * @param stages the stages to run ({@link #STAGES}); a skipped stage's output folder and metrics are
+     *     read from an earlier run into the same {@code out}
      * @since 0.1.0
      */
     public record Settings(Path out, long worldSeed, long seed, boolean tiny, int trainImages, int testImages,
             long itcSteps, int itcBatch, double itcLr, long lmSteps, int lmBatch, double lmLr, int alignEpochs,
             int instructEpochs, int adaptorBatch, double alignLr, double instructLr, int adaptorExamples,
-            int evalQuestions) {
+            int evalQuestions, Set<String> stages) {
+        /** The stage names {@code --stages} accepts, in the order they run. */
+        public static final List<String> STAGES = List.of("itc", "lm", "adaptor");
+
+        /** Copies the stage set. */
+        public Settings {
+            stages = Set.copyOf(stages);
+        }
+
         /**
          * Parses command-line flags over the defaults.
          *
@@ -134,7 +147,7 @@ public final class DefaultModelRecipe {
             List<String> known = List.of("out", "world-seed", "seed", "size", "train-images", "test-images",
                     "itc-steps", "itc-batch", "itc-lr", "lm-steps", "lm-batch", "lm-lr", "align-epochs",
                     "instruct-epochs", "adaptor-batch", "align-lr", "instruct-lr", "adaptor-examples",
-                    "eval-questions");
+                    "eval-questions", "stages");
             for (String k : f.keySet()) {
                 if (!known.contains(k)) {
                     throw new InvalidArgumentException("unknown flag --" + k + "; known flags: " + known);
@@ -143,6 +156,12 @@ public final class DefaultModelRecipe {
             String size = f.getOrDefault("size", "small");
             if (!size.equals("small") && !size.equals("tiny")) {
                 throw new InvalidArgumentException("--size must be 'small' or 'tiny' but was '" + size + "'");
+            }
+            Set<String> stages = new LinkedHashSet<>(List.of(f.getOrDefault("stages", String.join(",", STAGES))
+                    .split(",")));
+            if (stages.isEmpty() || !STAGES.containsAll(stages)) {
+                throw new InvalidArgumentException("--stages takes a comma-separated subset of " + STAGES
+                        + " but was '" + f.get("stages") + "'");
             }
             try {
                 return new Settings(Path.of(f.getOrDefault("out", "default-model")),
@@ -163,7 +182,8 @@ public final class DefaultModelRecipe {
                         Double.parseDouble(f.getOrDefault("align-lr", "1e-3")),
                         Double.parseDouble(f.getOrDefault("instruct-lr", "3e-4")),
                         Integer.parseInt(f.getOrDefault("adaptor-examples", "0")),
-                        Integer.parseInt(f.getOrDefault("eval-questions", "700")));
+                        Integer.parseInt(f.getOrDefault("eval-questions", "700")),
+                        stages);
             } catch (NumberFormatException e) {
                 throw new InvalidArgumentException("a recipe flag has a malformed number: " + e.getMessage(), e);
             }
@@ -207,61 +227,33 @@ public final class DefaultModelRecipe {
         metrics.put("command", command);
         metrics.put("settings", settingsMap(s));
 
-        // World export
         World world = World.builder().seed(s.worldSeed()).build();
+        Path blipDir = out.resolve("blip2");
+        Path llamaDir = out.resolve("llama");
+        // Stages 1 and 2 are independent: on a two-core machine run them as two processes (--stages itc and
+        // --stages lm into the same --out; DJL allows one gradient collector per process), then --stages
+        // adaptor. Each stage records its metrics in work/, which a later run merges.
+        if (s.stages().contains("itc")) {
+            List<ImageCaptions> trainImages = WorldData.imageCaptions(world, Split.TRAIN, 0, s.trainImages());
+            List<ImageCaptions> testImages = WorldData.imageCaptions(world, Split.TEST, 0, s.testImages());
+            saveStage(work, "stage1Itc", command, trainRetrieval(s, work, blipDir, trainImages, testImages));
+        }
+        if (s.stages().contains("lm")) {
+            saveStage(work, "stage2Lm", command, trainLanguageModel(s, work, llamaDir, world));
+        }
+        if (!s.stages().contains("adaptor")) {
+            return metrics;
+        }
+        Object itcMetrics = loadStage(work, "stage1Itc"); // fails fast when an earlier stage has not run
+        Object lmMetrics = loadStage(work, "stage2Lm");
         long t = System.nanoTime();
         Path trainDir = out.resolve("data/train");
         Path testDir = out.resolve("data/test");
         WorldExport.Summary trainSummary = WorldExport.write(trainDir, world, s.trainImages(), Split.TRAIN);
         WorldExport.Summary testSummary = WorldExport.write(testDir, world, s.testImages(), Split.TEST);
         metrics.put("data", Map.of("train", trainSummary, "test", testSummary, "seconds", seconds(t)));
-        List<ImageCaptions> trainImages = WorldData.imageCaptions(world, Split.TRAIN, 0, s.trainImages());
-        List<ImageCaptions> testImages = WorldData.imageCaptions(world, Split.TEST, 0, s.testImages());
-
-        // Stage 1: ITC
-        RandomCheckpoints.RetrievalSpec retrievalSpec =
-                s.tiny() ? RandomCheckpoints.RetrievalSpec.tiny() : RandomCheckpoints.RetrievalSpec.small();
-        Path blipInit = RandomCheckpoints.writeRetrieval(work.resolve("blip2-init"), retrievalSpec, s.seed());
-        Path blipDir = out.resolve("blip2");
-        t = System.nanoTime();
-        Map<String, Object> itc = new LinkedHashMap<>();
-        TrainOptions itcOptions = TrainOptions.of(s.itcSteps(), s.itcBatch(), s.itcLr(), s.seed());
-        try (ContrastiveTrainer trainer = ContrastiveTrainer.create(blipInit, itcOptions, TEMPERATURE)) {
-            trainer.addListener(p -> logEvery("ITC", p.step(), p.totalSteps(), p.loss(), p.eta()));
-            List<ImageCaptions> probe = testImages.subList(0, Math.min(testImages.size(), s.itcBatch()));
-            itc.put("testLossBefore", trainer.loss(probe));
-            itc.put("testRecallBefore", recall(trainer.evaluate(testImages, 1, 5, 10)));
-            List<Double> losses = trainer.train(trainImages);
-            itc.put("firstStepLoss", losses.get(0));
-            itc.put("lastStepsLoss", tailMean(losses));
-            itc.put("testLossAfter", trainer.loss(probe));
-            itc.put("testRecallAfter", recall(trainer.evaluate(testImages, 1, 5, 10)));
-            trainer.save(blipDir);
-        }
-        itc.put("seconds", seconds(t));
-        metrics.put("stage1Itc", itc);
-
-        // Stage 2: LM pre-training
-        RandomCheckpoints.LlamaSpec llamaSpec =
-                s.tiny() ? RandomCheckpoints.LlamaSpec.tiny() : RandomCheckpoints.LlamaSpec.small();
-        Path llamaInit = RandomCheckpoints.writeLlama(work.resolve("llama-init"), llamaSpec, s.seed() + 1);
-        Path llamaDir = out.resolve("llama");
-        t = System.nanoTime();
-        Map<String, Object> lm = new LinkedHashMap<>();
-        List<String> corpus = WorldData.corpus(world, Split.TRAIN, 0, s.trainImages());
-        List<String> testCorpus = WorldData.corpus(world, Split.TEST, 0, Math.min(200, s.testImages()));
-        lm.put("trainTexts", corpus.size());
-        TrainOptions lmOptions = TrainOptions.of(s.lmSteps(), s.lmBatch(), s.lmLr(), s.seed());
-        try (LanguageModelPretrainer trainer = LanguageModelPretrainer.create(llamaInit, lmOptions)) {
-            trainer.addListener(p -> logEvery("LM", p.step(), p.totalSteps(), p.loss(), p.eta()));
-            lm.put("testLossBefore", trainer.loss(testCorpus));
-            List<Double> losses = trainer.train(corpus);
-            lm.put("lastStepsLoss", tailMean(losses));
-            lm.put("testLossAfter", trainer.loss(testCorpus));
-            trainer.save(llamaDir);
-        }
-        lm.put("seconds", seconds(t));
-        metrics.put("stage2Lm", lm);
+        metrics.put("stage1Itc", itcMetrics);
+        metrics.put("stage2Lm", lmMetrics);
 
         // Stages 3 and 4: adaptor alignment and instructions, both models frozen
         t = System.nanoTime();
@@ -327,10 +319,80 @@ public final class DefaultModelRecipe {
             }
         }
         adaptorMetrics.put("seconds", seconds(t));
+        adaptorMetrics.put("command", command);
         metrics.put("stage3And4Adaptor", adaptorMetrics);
         metrics.put("totalSeconds", Duration.between(started, Instant.now()).toMillis() / 1000.0);
         writeReports(out, s, metrics);
         return metrics;
+    }
+
+    private static void saveStage(Path work, String name, String command, Map<String, Object> stage) {
+        stage.put("command", command);
+        try {
+            Files.writeString(work.resolve(name + ".json"),
+                    new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+                            .toJson(stage), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the " + name + " metrics to " + work, e);
+        }
+    }
+
+    private static Object loadStage(Path work, String name) throws IOException {
+        Path f = work.resolve(name + ".json");
+        if (!Files.exists(f)) {
+            throw new InvalidArgumentException("the adaptor stage needs " + name + "'s output, but " + f
+                    + " is missing; run that stage first (--stages itc,lm) into the same --out");
+        }
+        return new Gson().fromJson(Files.readString(f, StandardCharsets.UTF_8), Map.class);
+    }
+
+    /** Stage 1: image–text contrastive training of a random ViT + Q-Former; returns its metrics. */
+    private static Map<String, Object> trainRetrieval(Settings s, Path work, Path blipDir,
+            List<ImageCaptions> trainImages, List<ImageCaptions> testImages) throws IOException {
+        RandomCheckpoints.RetrievalSpec retrievalSpec =
+                s.tiny() ? RandomCheckpoints.RetrievalSpec.tiny() : RandomCheckpoints.RetrievalSpec.small();
+        Path blipInit = RandomCheckpoints.writeRetrieval(work.resolve("blip2-init"), retrievalSpec, s.seed());
+        long t = System.nanoTime();
+        Map<String, Object> itc = new LinkedHashMap<>();
+        TrainOptions itcOptions = TrainOptions.of(s.itcSteps(), s.itcBatch(), s.itcLr(), s.seed());
+        try (ContrastiveTrainer trainer = ContrastiveTrainer.create(blipInit, itcOptions, TEMPERATURE)) {
+            trainer.addListener(p -> logEvery("ITC", p.step(), p.totalSteps(), p.loss(), p.eta()));
+            List<ImageCaptions> probe = testImages.subList(0, Math.min(testImages.size(), s.itcBatch()));
+            itc.put("testLossBefore", trainer.loss(probe));
+            itc.put("testRecallBefore", recall(trainer.evaluate(testImages, 1, 5, 10)));
+            List<Double> losses = trainer.train(trainImages);
+            itc.put("firstStepLoss", losses.get(0));
+            itc.put("lastStepsLoss", tailMean(losses));
+            itc.put("testLossAfter", trainer.loss(probe));
+            itc.put("testRecallAfter", recall(trainer.evaluate(testImages, 1, 5, 10)));
+            trainer.save(blipDir);
+        }
+        itc.put("seconds", seconds(t));
+        return itc;
+    }
+
+    /** Stage 2: next-token pre-training of a random Llama on the world's texts; returns its metrics. */
+    private static Map<String, Object> trainLanguageModel(Settings s, Path work, Path llamaDir, World world)
+            throws IOException {
+        RandomCheckpoints.LlamaSpec llamaSpec =
+                s.tiny() ? RandomCheckpoints.LlamaSpec.tiny() : RandomCheckpoints.LlamaSpec.small();
+        Path llamaInit = RandomCheckpoints.writeLlama(work.resolve("llama-init"), llamaSpec, s.seed() + 1);
+        long t = System.nanoTime();
+        Map<String, Object> lm = new LinkedHashMap<>();
+        List<String> corpus = WorldData.corpus(world, Split.TRAIN, 0, s.trainImages());
+        List<String> testCorpus = WorldData.corpus(world, Split.TEST, 0, Math.min(200, s.testImages()));
+        lm.put("trainTexts", corpus.size());
+        TrainOptions lmOptions = TrainOptions.of(s.lmSteps(), s.lmBatch(), s.lmLr(), s.seed());
+        try (LanguageModelPretrainer trainer = LanguageModelPretrainer.create(llamaInit, lmOptions)) {
+            trainer.addListener(p -> logEvery("LM", p.step(), p.totalSteps(), p.loss(), p.eta()));
+            lm.put("testLossBefore", trainer.loss(testCorpus));
+            List<Double> losses = trainer.train(corpus);
+            lm.put("lastStepsLoss", tailMean(losses));
+            lm.put("testLossAfter", trainer.loss(testCorpus));
+            trainer.save(llamaDir);
+        }
+        lm.put("seconds", seconds(t));
+        return lm;
     }
 
     /**
@@ -411,7 +473,18 @@ public final class DefaultModelRecipe {
         m.put("instructLr", s.instructLr());
         m.put("adaptorExamples", s.adaptorExamples());
         m.put("evalQuestions", s.evalQuestions());
+        m.put("stages", String.join(",", Settings.STAGES.stream().filter(s.stages()::contains).toList()));
         return m;
+    }
+
+    private static String stageCommands(Map<String, Object> metrics) {
+        StringBuilder b = new StringBuilder();
+        for (String stage : List.of("stage1Itc", "stage2Lm", "stage3And4Adaptor")) {
+            if (metrics.get(stage) instanceof Map<?, ?> m && m.get("command") != null) {
+                b.append("- ").append(stage).append(": `").append(m.get("command")).append("`\n");
+            }
+        }
+        return b.length() == 0 ? "- `" + metrics.get("command") + "`\n" : b.toString();
     }
 
     private static void writeReports(Path out, Settings s, Map<String, Object> metrics) {
@@ -420,7 +493,8 @@ public final class DefaultModelRecipe {
         String md = "# The vlalign default model\n\n"
                 + "Trained by `org.vlalign.model.recipe.DefaultModelRecipe` on the synthetic shapes world"
                 + " (world seed " + s.worldSeed() + ", weight/data seed " + s.seed() + ").\n\n"
-                + "Command: `" + metrics.get("command") + "`\n\n"
+                + "Commands (java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe"
+                + " ...; stages 1 and 2 ran as two processes at once):\n\n" + stageCommands(metrics) + "\n"
                 + "- `blip2/`: Blip2ForImageTextRetrieval (ViT + Q-Former), stage 1, image-text contrastive loss.\n"
                 + "- `llama/`: LlamaForCausalLM, stage 2, next-token loss on captions, descriptions, questions"
                 + " and answers.\n"

@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.GenerationConfig;
@@ -67,8 +68,21 @@ class DefaultModelRecipeTest {
         assertThrows(InvalidArgumentException.class, () -> DefaultModelRecipe.Settings.parse("--steps", "3"));
         assertThrows(InvalidArgumentException.class, () -> DefaultModelRecipe.Settings.parse("--size", "huge"));
         assertThrows(InvalidArgumentException.class, () -> DefaultModelRecipe.Settings.parse("--itc-steps", "x"));
+        InvalidArgumentException stage = assertThrows(InvalidArgumentException.class,
+                () -> DefaultModelRecipe.Settings.parse("--stages", "itc,vqa"));
+        assertTrue(stage.getMessage().contains("adaptor"), stage.getMessage());
         DefaultModelRecipe.Settings d = DefaultModelRecipe.Settings.parse();
         assertEquals(Path.of("default-model"), d.out());
         assertFalse(d.tiny());
+        assertEquals(Set.copyOf(DefaultModelRecipe.Settings.STAGES), d.stages());
+        assertEquals(Set.of("lm"), DefaultModelRecipe.Settings.parse("--stages", "lm").stages());
+    }
+
+    @Test
+    void should_refuse_the_adaptor_stage_before_the_stages_it_needs(@TempDir Path out) {
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> DefaultModelRecipe.run(
+                DefaultModelRecipe.Settings.parse("--out", out.toString(), "--size", "tiny", "--train-images", "8",
+                        "--test-images", "4", "--stages", "adaptor"), "test"));
+        assertTrue(e.getMessage().contains("stage1Itc") && e.getMessage().contains("--stages"), e.getMessage());
     }
 }

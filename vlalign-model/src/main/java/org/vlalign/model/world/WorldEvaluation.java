@@ -1,0 +1,193 @@
+package org.vlalign.model.world;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.IntConsumer;
+import java.util.stream.Stream;
+import org.vlalign.Answer;
+import org.vlalign.AskRequest;
+import org.vlalign.GenerationConfig;
+import org.vlalign.ImageInput;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.SearchHit;
+import org.vlalign.VlModel;
+import org.vlalign.core.train.AnswerEvaluator;
+import org.vlalign.core.train.TextNormalization;
+import org.vlalign.core.train.TrainingData;
+import org.vlalign.core.train.TrainingExample;
+
+/**
+ * Scores a model on a fresh sample of the shapes world: exact match per question type (colour, shape,
+ * count, position, existence, relationship, description) for {@link VlModel#ask}, and text→image
+ * Recall@1/5/10 for {@link VlModel#search} with each scene's first caption as the query and only that scene's
+ * image counting as a hit (the COCO protocol).
+ *
+ * <p>The scenes are held-out ({@link Split#TEST}) scenes {@code 0..samples-1} of a world built with the given
+ * seed; any seed gives a new draw of the same world. Evaluation writes them to a temporary folder, which it
+ * deletes afterwards, and indexes their images into the model's own index under ids
+ * {@code world-<seed>-<scene>} (so evaluate a model whose index holds nothing else, or the recall is diluted).
+ * Questions are answered greedily, in batches.
+ *
+ * <p>Not thread-safe with respect to the model's index; run one evaluation per model at a time.
+ *
+ * @since 0.1.0
+ */
+public final class WorldEvaluation {
+    /** Questions asked per {@link VlModel#askBatch} call. */
+    static final int BATCH = 16;
+
+    private WorldEvaluation() {}
+
+    /**
+     * The scores.
+     *
+     * <p>Immutable and thread-safe.
+     *
+     * @param worldSeed the world seed
+     * @param scenes the number of scenes
+     * @param questions the number of questions asked
+     * @param exactMatch exact match over all questions, in [0, 1]
+     * @param perType exact match per question type, in first-seen order
+     * @param recall1 text→image Recall@1
+     * @param recall5 text→image Recall@5
+     * @param recall10 text→image Recall@10
+     * @param examples up to 8 (question, expected, predicted) triples, for a look at the answers
+     * @since 0.1.0
+     */
+    public record Result(long worldSeed, int scenes, int questions, double exactMatch, Map<String, Double> perType,
+            double recall1, double recall5, double recall10, List<List<String>> examples) {
+        /** Copies. */
+        public Result {
+            perType = Collections.unmodifiableMap(new LinkedHashMap<>(perType));
+            examples = List.copyOf(examples);
+        }
+
+        /**
+         * The one-line summary: {@code exact_match=<0..1> recall@1=<0..1> recall@5=<0..1> recall@10=<0..1>}.
+         *
+         * @return the line
+         */
+        public String summaryLine() {
+            return String.format(Locale.ROOT, "exact_match=%.4f recall@1=%.4f recall@5=%.4f recall@10=%.4f",
+                    exactMatch, recall1, recall5, recall10);
+        }
+    }
+
+    /**
+     * Evaluates.
+     *
+     * @param model a model that can ask and search (e.g. the embedded default model)
+     * @param worldSeed the world seed
+     * @param samples the number of scenes, 10 to 100,000
+     * @param config the generation settings of the answers (greedy with a few dozen tokens is usual)
+     * @param progress receives the number of questions answered so far, after each batch
+     * @return the scores
+     * @throws InvalidArgumentException if {@code samples} is out of range
+     */
+    public static Result evaluate(VlModel model, long worldSeed, int samples, GenerationConfig config,
+            IntConsumer progress) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(progress, "progress");
+        if (samples < 10 || samples > 100_000) {
+            throw new InvalidArgumentException("samples must be between 10 and 100000 scenes but was " + samples
+                    + " (Recall@10 needs at least 10 images)");
+        }
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("vlalign-world-eval-");
+            World world = World.builder().seed(worldSeed).build();
+            WorldExport.write(dir, world, Split.TEST, 0, samples);
+            List<TrainingExample> questions = TrainingData.readJsonl(dir.resolve(WorldExport.INSTRUCTIONS_JSONL),
+                    dir, TextNormalization.NONE);
+            List<String> predictions = new ArrayList<>(questions.size());
+            for (int from = 0; from < questions.size(); from += BATCH) {
+                List<AskRequest> batch = new ArrayList<>();
+                for (TrainingExample e : questions.subList(from, Math.min(questions.size(), from + BATCH))) {
+                    batch.add(new AskRequest(ImageInput.of(e.image()), e.query()));
+                }
+                for (Answer a : model.askBatch(batch, config)) {
+                    predictions.add(a.text());
+                }
+                progress.accept(predictions.size());
+            }
+            AnswerEvaluator.Report report = AnswerEvaluator.score(questions, predictions);
+            List<List<String>> examples = new ArrayList<>();
+            for (int i = 0; i < questions.size() && examples.size() < 8; i += Math.max(1, questions.size() / 8)) {
+                TrainingExample e = questions.get(i);
+                examples.add(List.of(e.query(), e.answer(), predictions.get(i)));
+            }
+            double[] recall = searchRecall(model, dir, worldSeed);
+            return new Result(worldSeed, samples, questions.size(), report.exactMatch(), report.perTypeExactMatch(),
+                    recall[0], recall[1], recall[2], examples);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the evaluation scenes to a temporary folder", e);
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    /** Indexes every image, searches with each image's first caption; returns Recall@1, @5, @10. */
+    private static double[] searchRecall(VlModel model, Path dir, long worldSeed) throws IOException {
+        Map<String, String> firstCaption = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(dir.resolve(WorldExport.CAPTIONS_JSONL), StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            firstCaption.putIfAbsent(o.get("image").getAsString(), o.get("answer").getAsString());
+        }
+        Map<String, String> idOf = new LinkedHashMap<>();
+        for (String image : firstCaption.keySet()) {
+            String name = Path.of(image).getFileName().toString().replaceFirst("\\.png$", "");
+            String id = "world-" + worldSeed + "-" + name;
+            idOf.put(image, id);
+            model.index(id, ImageInput.of(dir.resolve(image)), Map.of("caption", firstCaption.get(image)));
+        }
+        int[] hits = new int[3];
+        int[] ks = {1, 5, 10};
+        for (Map.Entry<String, String> e : firstCaption.entrySet()) {
+            List<SearchHit> top = model.search(e.getValue(), 10);
+            int rank = -1;
+            for (int r = 0; r < top.size(); r++) {
+                if (top.get(r).id().equals(idOf.get(e.getKey()))) {
+                    rank = r;
+                    break;
+                }
+            }
+            for (int i = 0; i < ks.length; i++) {
+                if (rank >= 0 && rank < ks[i]) {
+                    hits[i]++;
+                }
+            }
+        }
+        int n = firstCaption.size();
+        return new double[] {hits[0] / (double) n, hits[1] / (double) n, hits[2] / (double) n};
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException ignored) {
+            // best effort: a temporary folder
+        }
+    }
+}
