@@ -22,7 +22,8 @@ public final class PromptWrappers {
             Llama2ChatPromptWrapper.NAME,
             VicunaPromptWrapper.NAME,
             LlavaPromptWrapper.NAME,
-            InstructBlipPromptWrapper.NAME);
+            InstructBlipPromptWrapper.NAME,
+            ImagePrefixPromptWrapper.NAME);
 
     private PromptWrappers() {}
 
@@ -53,6 +54,7 @@ public final class PromptWrappers {
             case VicunaPromptWrapper.NAME -> VicunaPromptWrapper.create();
             case LlavaPromptWrapper.NAME -> LlavaPromptWrapper.create();
             case InstructBlipPromptWrapper.NAME -> InstructBlipPromptWrapper.create();
+            case ImagePrefixPromptWrapper.NAME -> ImagePrefixPromptWrapper.create();
             default -> throw new UnsupportedModelException(
                     "Unknown prompt template '" + name + "'. Known templates: " + NAMES
                             + ". Use one of these names, or implement org.vlalign.PromptWrapper.");

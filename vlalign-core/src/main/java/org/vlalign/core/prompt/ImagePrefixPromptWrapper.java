@@ -1,0 +1,71 @@
+package org.vlalign.core.prompt;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.vlalign.Features;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.Prompt;
+import org.vlalign.PromptWrapper;
+import org.vlalign.Turn;
+
+/**
+ * The plainest prompt: the beginning-of-sequence token, the image embeddings, then the conversation as
+ * plain text, {@code [Bos, Embeddings, Text(query)]}. The image takes the place a scene description held in
+ * the language model's pre-training texts ({@code <s> description question answer}), which is how vlalign's
+ * embedded default model was trained; it needs no template words in the vocabulary.
+ *
+ * <p>A system turn and earlier exchanges go after the image as plain text, in order, separated by single
+ * spaces ({@code {system} {q1} {a1} {q2}}); an empty query with neither adds no text segment.
+ *
+ * <p>No stop strings. Immutable and thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class ImagePrefixPromptWrapper implements PromptWrapper {
+    /** The template's name. */
+    public static final String NAME = "image-prefix";
+
+    private static final ImagePrefixPromptWrapper INSTANCE = new ImagePrefixPromptWrapper();
+
+    private ImagePrefixPromptWrapper() {}
+
+    /**
+     * The template.
+     *
+     * @return the shared instance
+     */
+    public static ImagePrefixPromptWrapper create() {
+        return INSTANCE;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Prompt wrap(Features imageEmbeddings, List<Turn> conversation) {
+        if (imageEmbeddings == null) {
+            throw new InvalidArgumentException("imageEmbeddings must not be null");
+        }
+        Conversation c = Conversation.of(conversation, NAME);
+        List<String> parts = new ArrayList<>();
+        c.system().ifPresent(parts::add);
+        for (Conversation.Exchange e : c.exchanges()) {
+            parts.add(e.question());
+            parts.add(e.answer());
+        }
+        parts.add(c.query());
+        parts.removeIf(String::isEmpty);
+        SegmentList segments = new SegmentList().bos().embeddings(imageEmbeddings);
+        if (!parts.isEmpty()) {
+            segments.text(String.join(" ", parts));
+        }
+        return segments.build();
+    }
+
+    @Override
+    public String toString() {
+        return NAME;
+    }
+}
