@@ -43,6 +43,17 @@ final class AnswerPrinter implements TokenListener {
      * @param answer the answer
      */
     void finish(Answer answer) {
+        finish(answer, "");
+    }
+
+    /**
+     * Finishes the answer like {@link #finish(Answer)}, with {@code trailer} on the same line after the text
+     * (e.g. the expected answer beside the model's).
+     *
+     * @param answer the answer
+     * @param trailer printed after the answer text, before the line break; may be empty
+     */
+    void finish(Answer answer, String trailer) {
         String text = answer.text();
         if (streamed.length() == 0) {
             out.print(text);
@@ -53,7 +64,7 @@ final class AnswerPrinter implements TokenListener {
             out.println();
             out.print(text);
         }
-        out.println();
+        out.println(trailer);
         out.flush();
         err.println(summary(answer));
         err.flush();

@@ -30,46 +30,153 @@ import org.vlalign.core.train.FeatureSource;
 import org.vlalign.core.train.TextNormalization;
 import org.vlalign.core.train.TrainingData;
 import org.vlalign.core.train.TrainingExample;
+import org.vlalign.model.world.WorldEvaluation;
 import org.vlalign.torch.train.TrainableAdaptor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code vlalign eval}: scores a model on a benchmark. {@code eval vqa} answers every question of a JSONL set
  * and reports exact match and VQA accuracy overall and per question type ({@link AnswerEvaluator}); {@code eval
  * retrieval} reports Recall@1/5/10 in both directions on a Karpathy-split caption set ({@link
- * RetrievalEvaluator}). Each ends with one machine-readable line on standard output. Not thread-safe: one
- * instance per command-line run.
+ * RetrievalEvaluator}); {@code eval --world-seed S} (no mode) draws fresh held-out scenes of the shapes world
+ * and reports exact match per question type and text→image Recall@1/5/10 ({@link WorldEvaluation}), by default
+ * of the embedded default model. Each ends with one machine-readable line on standard output. Not
+ * thread-safe: one instance per command-line run.
  *
  * @since 0.1.0
  */
 @Command(
         name = "eval",
-        header = "Evaluate a model: VQA accuracy or retrieval recall.",
+        header = "Evaluate a model: shapes-world score, VQA accuracy or retrieval recall.",
         description = {
             "Evaluate a model on a benchmark. Choose a mode:",
             "  vqa        exact match and VQA accuracy on a JSONL question set",
-            "  retrieval  Recall@1/5/10 on a Karpathy-split caption set"
+            "  retrieval  Recall@1/5/10 on a Karpathy-split caption set",
+            "or give --world-seed (no mode) to score the model on N fresh held-out",
+            "scenes of the shapes world: exact match per question type and text->image",
+            "Recall@1/5/10, ending with:",
+            "exact_match=<x> recall@1=<a> recall@5=<b> recall@10=<c>"
         },
         subcommands = {EvalCommand.Vqa.class, EvalCommand.Retrieval.class},
         footer = {"", "Examples:",
+            "  vlalign eval --world-seed 3 --samples 100",
             "  vlalign eval vqa --model models/instructblip --data vqav2-val.jsonl",
             "  vlalign eval retrieval --model models/clip --captions dataset_coco.json \\",
             "      --images coco"})
 final class EvalCommand implements Callable<Integer> {
 
+    /** The scenes {@code --world-seed} evaluates when {@code --samples} is not given. */
+    static final int DEFAULT_SAMPLES = 100;
+
+    /** How many (question, expected, predicted) rows the world evaluation prints. */
+    private static final int EXAMPLES_SHOWN = 5;
+
     @Spec CommandSpec spec;
 
     @Mixin HelpOption help;
 
+    @Mixin ModelOptions model;
+
+    @Option(names = "--world-seed", paramLabel = "S", description = "Score the model on fresh held-out scenes of"
+            + " the shapes world built with seed S (any seed gives a new draw); no mode then.")
+    Long worldSeed;
+
+    @Option(names = "--samples", paramLabel = "N", description = "With --world-seed: the number of scenes, 10"
+            + " to 100000 (default: " + DEFAULT_SAMPLES + "). Recall@10 needs at least 10 images.")
+    Integer samples;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "With --world-seed:"
+            + " generate at most N tokens per answer, greedily (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "Missing mode: use 'vlalign eval vqa' or 'vlalign eval"
-                + " retrieval'.");
+        if (worldSeed == null) {
+            if (worldOptionGiven()) {
+                throw new ParameterException(spec.commandLine(), "--model, --samples and --max-new-tokens of"
+                        + " 'vlalign eval' go with --world-seed S: add it, or choose a mode ('vlalign eval vqa',"
+                        + " 'vlalign eval retrieval') and put the options after it.");
+            }
+            throw new ParameterException(spec.commandLine(), "Missing mode: use 'vlalign eval vqa', 'vlalign eval"
+                    + " retrieval' or 'vlalign eval --world-seed S'.");
+        }
+        int n = samples == null ? DEFAULT_SAMPLES : samples;
+        if (n < 10 || n > 100_000) {
+            throw new ParameterException(spec.commandLine(), "--samples must be between 10 and 100000 scenes but"
+                    + " was " + n + ": Recall@10 ranks each scene's image among at least 10. Pass --samples 10"
+                    + " or more (default " + DEFAULT_SAMPLES + ").");
+        }
+        if (maxNewTokens < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-new-tokens must be at least 1 but was "
+                    + maxNewTokens);
+        }
+        GenerationConfig config = GenerationConfig.builder().maxNewTokens(maxNewTokens).build();
+        model.checkFolder();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        WorldEvaluation.Result result;
+        try (VlModel vl = model.load(err)) {
+            err.println("Answering the questions about " + n + " held-out scenes of world seed " + worldSeed
+                    + ", then searching by their captions ...");
+            err.flush();
+            ProgressBar bar = new ProgressBar(err, System.console() != null, "questions");
+            // The number of questions is known only at the end: count up, then show the bar full.
+            result = WorldEvaluation.evaluate(vl, worldSeed, n, config, done -> bar.update(done, 0, ""));
+            bar.update(result.questions(), result.questions(), "");
+            bar.finish();
+        }
+        printWorld(out, result);
+        return 0;
+    }
+
+    private static void printWorld(PrintWriter out, WorldEvaluation.Result r) {
+        out.printf(Locale.ROOT, "World seed %d: %d held-out scenes, %d questions%n", r.worldSeed(), r.scenes(),
+                r.questions());
+        out.printf(Locale.ROOT, "%-16s %12s%n", "question type", "exact_match");
+        for (Map.Entry<String, Double> e : r.perType().entrySet()) {
+            out.printf(Locale.ROOT, "%-16s %12s%n", e.getKey().isEmpty() ? "(none)" : e.getKey(),
+                    score(e.getValue()));
+        }
+        out.printf(Locale.ROOT, "%-16s %12s%n", "overall", score(r.exactMatch()));
+        out.printf(Locale.ROOT, "text->image search over the %d scene images, each scene's first caption as the"
+                + " query:%n  Recall@1 %s  Recall@5 %s  Recall@10 %s%n", r.scenes(), score(r.recall1()),
+                score(r.recall5()), score(r.recall10()));
+        if (!r.examples().isEmpty()) {
+            out.println("Examples (question | expected | predicted):");
+            for (List<String> e : r.examples().subList(0, Math.min(EXAMPLES_SHOWN, r.examples().size()))) {
+                out.println("  " + e.get(0) + " | " + e.get(1) + " | " + e.get(2));
+            }
+        }
+        out.println(r.summaryLine());
+        out.flush();
+    }
+
+    /** Whether an option of {@code eval --world-seed} other than the seed was given. */
+    private boolean worldOptionGiven() {
+        ParseResult parsed = spec.commandLine().getParseResult();
+        return model.model != null || samples != null || parsed.hasMatchedOption("--max-new-tokens");
+    }
+
+    /**
+     * Refuses options given to {@code eval} before a mode: they belong to {@code eval --world-seed}, and the
+     * mode would silently ignore them.
+     *
+     * @param mode the mode's command
+     * @throws ParameterException if {@code eval} itself got options
+     */
+    void checkNoWorldOptions(CommandSpec mode) {
+        if (worldSeed != null || worldOptionGiven()) {
+            throw new ParameterException(mode.commandLine(), "Options before '" + mode.name() + "' belong to"
+                    + " 'vlalign eval --world-seed S'; put the options of 'vlalign eval " + mode.name() + "' after"
+                    + " '" + mode.name() + "'.");
+        }
     }
 
     /** Formats a score in [0, 1] for the summary line; NaN when undefined. */
@@ -100,6 +207,8 @@ final class EvalCommand implements Callable<Integer> {
     static final class Vqa implements Callable<Integer> {
 
         @Spec CommandSpec spec;
+
+        @ParentCommand EvalCommand parent;
 
         @Mixin HelpOption help;
 
@@ -132,6 +241,7 @@ final class EvalCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            parent.checkNoWorldOptions(spec);
             parts.check(spec);
             GenerationConfig config = generation.toConfig(spec);
             if (limit < 0) {
@@ -266,6 +376,8 @@ final class EvalCommand implements Callable<Integer> {
 
         @Spec CommandSpec spec;
 
+        @ParentCommand EvalCommand parent;
+
         @Mixin HelpOption help;
 
         @Mixin ModelOptions model;
@@ -284,6 +396,7 @@ final class EvalCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            parent.checkNoWorldOptions(spec);
             model.checkFolder();
             Path json = captions.toAbsolutePath().normalize();
             if (!Files.isRegularFile(json)) {

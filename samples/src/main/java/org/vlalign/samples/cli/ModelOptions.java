@@ -6,10 +6,13 @@ import java.nio.file.Path;
 import org.vlalign.CheckpointException;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
+import org.vlalign.defaultmodel.DefaultModel;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --model} option and model loading through the public API ({@link VlModel#load(Path)}).
+ * The {@code --model} option and model loading through the public API ({@link VlModel#load(Path)}). Without
+ * {@code --model}, the embedded default model ({@link DefaultModel#folder()}) is used, and loading says so on
+ * standard error.
  *
  * <p>Not thread-safe: it holds one parsed command line's value.
  *
@@ -17,16 +20,42 @@ import picocli.CommandLine.Option;
  */
 public final class ModelOptions {
 
+    /** The line printed on standard error when the embedded default model stands in for {@code --model}. */
+    static final String DEFAULT_MODEL_NOTICE =
+            "Using the embedded default model (shapes world; --model PATH for a real checkpoint)";
+
     @Option(
             names = {"-m", "--model"},
-            required = true,
             paramLabel = "PATH",
             description = {
                 "Checkpoint folder in Hugging Face layout (config.json, *.safetensors,"
                         + " tokenizer.json): InstructBLIP, BLIP-2, LLaVA-1.5 or CLIP.",
-                "Required until an embedded default model ships."
+                "Default: the embedded default model, a small model of a world of coloured"
+                        + " shapes that knows nothing else."
             })
     Path model;
+
+    /** Whether no {@code --model} was given, so the embedded default model is used. */
+    boolean usesDefault() {
+        return model == null;
+    }
+
+    /**
+     * The option as it would be typed again, for messages that suggest a command: {@code " --model PATH"},
+     * or empty for the default model.
+     */
+    String asArgument() {
+        return model == null ? "" : " --model " + model;
+    }
+
+    /** A short name of the model for display: the folder's name, or "default" for the default model. */
+    String displayName() {
+        if (model == null) {
+            return "default";
+        }
+        Path dir = model.toAbsolutePath().normalize();
+        return dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+    }
 
     /**
      * Loads the model, after checking that the folder looks like a checkpoint so that a typo gives a
@@ -38,6 +67,9 @@ public final class ModelOptions {
      */
     VlModel load(PrintWriter err) {
         Path dir = checkFolder();
+        if (usesDefault()) {
+            err.println(DEFAULT_MODEL_NOTICE);
+        }
         err.println("Loading " + dir + " ...");
         err.flush();
         long start = System.nanoTime();
@@ -49,12 +81,17 @@ public final class ModelOptions {
 
     /**
      * Checks that the folder exists and holds a {@code config.json}; commands call this before checking
-     * their other arguments, so a wrong {@code --model} is reported first.
+     * their other arguments, so a wrong {@code --model} is reported first. Without {@code --model} it is the
+     * extracted default model's folder (extracted on first use).
      *
      * @return the absolute folder
-     * @throws VlalignException if the folder is missing or has no config.json
+     * @throws VlalignException if the folder is missing or has no config.json, or the default model cannot
+     *     be extracted
      */
     Path checkFolder() {
+        if (usesDefault()) {
+            return DefaultModel.folder();
+        }
         Path dir = model.toAbsolutePath().normalize();
         if (!Files.exists(dir)) {
             throw new VlalignException("Model folder " + dir + " does not exist. Pass --model the folder of a"

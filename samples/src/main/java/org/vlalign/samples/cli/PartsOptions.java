@@ -20,7 +20,8 @@ public final class PartsOptions {
     @Option(names = {"-m", "--model"}, paramLabel = "PATH", description = {
         "A composed checkpoint folder (InstructBLIP, BLIP-2 with Llama, LLaVA) whose feature extractor and"
                 + " language model are used; or give --vision and --lm.",
-        "Required until an embedded default model ships."})
+        "Required unless --vision and --lm are given (the embedded default model is for ask, search,"
+                + " demo, serve and eval --world-seed)."})
     Path model;
 
     @Option(names = "--vision", paramLabel = "PATH",

@@ -73,8 +73,8 @@ final class SearchCommand implements Callable<Integer> {
         try (VlModel vl = model.load(err);
                 ExactImageIndex images = ExactImageIndex.open(dir, vl.featureExtractor().embeddingSpace())) {
             if (images.size() == 0) {
-                err.println("The index " + dir + " holds no images yet. Fill it with: vlalign index --model "
-                        + model.model + " --index " + index + " FOLDER");
+                err.println("The index " + dir + " holds no images yet. Fill it with: vlalign index"
+                        + model.asArgument() + " --index " + index + " FOLDER");
                 err.flush();
                 return 0;
             }
@@ -106,8 +106,8 @@ final class SearchCommand implements Callable<Integer> {
             present = false;
         }
         if (!present) {
-            throw new VlalignException("No index at " + dir + ". Build one first: vlalign index --model "
-                    + model.model + " --index " + index + " FOLDER");
+            throw new VlalignException("No index at " + dir + ". Build one first: vlalign index"
+                    + model.asArgument() + " --index " + index + " FOLDER");
         }
     }
 }

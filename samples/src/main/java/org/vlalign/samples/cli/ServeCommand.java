@@ -1,9 +1,14 @@
 package org.vlalign.samples.cli;
 
+import com.google.common.io.MoreFiles;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.vlalign.VlModel;
+import org.vlalign.VlalignException;
+import org.vlalign.defaultmodel.DefaultModel;
 import org.vlalign.samples.web.WebDemo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +23,9 @@ import picocli.CommandLine.Spec;
  * <p>Loads the chat model (and the optional search model) through {@link VlModel#load}, indexes the images
  * folder into its persistent index (new and changed files only, progress on standard error), prints the
  * address on standard output and blocks. Ctrl-C (or an interrupt of the running thread) stops the server
- * and closes the models. Not thread-safe: one instance per command-line run.
+ * and closes the models. Without {@code --model} it serves the embedded default model, which both chats and
+ * searches; without {@code --images} and {@code --index}, the default model's bundled sample images, indexed
+ * into a temporary index that is deleted on stop. Not thread-safe: one instance per command-line run.
  *
  * @since 0.1.0
  */
@@ -31,13 +38,15 @@ import picocli.CommandLine.Spec;
             "picked or uploaded image, with beams, temperature, top-p and length",
             "controls; answers stream in token by token. Nothing leaves the machine.",
             "",
-            "--model is required until an embedded default model ships. A chat model",
-            "that cannot search (LLaVA, InstructBLIP) still chats; give --search-model",
-            "(a CLIP or BLIP-2 retrieval checkpoint) to search too."
+            "With no options it serves the embedded default model (it chats and",
+            "searches) over its bundled sample images. A chat model that cannot search",
+            "(LLaVA, InstructBLIP) still chats; give --search-model (a CLIP or BLIP-2",
+            "retrieval checkpoint) to search too."
         },
         footer = {
             "",
-            "Example:",
+            "Examples:",
+            "  vlalign serve",
             "  vlalign serve --model models/llava-1.5-7b --search-model models/clip-vit-b32 \\",
             "      --images ~/Pictures",
             "  then open http://127.0.0.1:8080/ (Ctrl-C stops the server)"
@@ -58,11 +67,13 @@ public final class ServeCommand implements Callable<Integer> {
     Path searchModel;
 
     @Option(names = "--images", paramLabel = "DIR", description = "The folder of images to search (jpg, jpeg,"
-            + " png, bmp, gif; recursive). Unreadable files are skipped.")
+            + " png, bmp, gif; recursive). Unreadable files are skipped. Default (without --index too): the"
+            + " default model's bundled sample images.")
     Path images;
 
     @Option(names = "--index", paramLabel = "DIR", description = "The persistent index folder (default:"
-            + " DIR/.vlalign-index inside --images). Alone, it serves an existing index.")
+            + " DIR/.vlalign-index inside --images; a temporary one for the sample images). Alone, it serves"
+            + " an existing index.")
     Path index;
 
     @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "The port (default:"
@@ -94,7 +105,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--max-upload-mb must be in [1, 1024] but was "
                     + maxUploadMb);
         }
-        Path chatDir = model.checkFolder();
+        model.checkFolder();
         ModelOptions search = null;
         if (searchModel != null) {
             search = new ModelOptions();
@@ -103,14 +114,39 @@ public final class ServeCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Path imagesDir = images;
+        Path indexDir = index;
+        Path temporaryIndex = null;
+        if (images == null && index == null) {
+            // The bundled samples live in the extracted model folder, shared by every model a user serves:
+            // a temporary index keeps one model's embeddings from refusing the next model's.
+            imagesDir = DefaultModel.sampleImages().get(0).getParent();
+            temporaryIndex = newTemporaryIndex();
+            indexDir = temporaryIndex;
+            err.println("Serving the default model's sample images (" + imagesDir
+                    + "; --images DIR for your own)");
+            err.flush();
+        }
+        try {
+            serve(search, imagesDir, indexDir, temporaryIndex, out, err);
+        } finally {
+            deleteQuietly(temporaryIndex);
+        }
+        err.println("Stopped.");
+        err.flush();
+        return 0;
+    }
+
+    private void serve(ModelOptions search, Path imagesDir, Path indexDir, Path temporaryIndex, PrintWriter out,
+            PrintWriter err) {
+        String name = model.usesDefault() ? "vlalign default model (shapes world)" : model.displayName();
         try (VlModel chat = model.load(err);
                 VlModel searcher = search == null ? null : search.load(err);
                 WebDemo demo = WebDemo.builder(chat)
                         .searchModel(searcher)
-                        .modelName(chatDir.getFileName() == null ? chatDir.toString()
-                                : chatDir.getFileName().toString())
-                        .images(images)
-                        .index(index)
+                        .modelName(name)
+                        .images(imagesDir)
+                        .index(indexDir)
                         .host(host)
                         .port(port)
                         .topK(top)
@@ -118,7 +154,11 @@ public final class ServeCommand implements Callable<Integer> {
                         .log(err)
                         .start()) {
             // Ctrl-C: close the server, so the main thread leaves awaitClose and closes the models.
-            Thread hook = new Thread(demo::close, "vlalign-serve-stop");
+            // The JVM may halt before this thread's cleanup runs: the hook deletes a temporary index too.
+            Thread hook = new Thread(() -> {
+                demo.close();
+                deleteQuietly(temporaryIndex);
+            }, "vlalign-serve-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("vlalign web demo: " + demo.uri() + "  (Ctrl-C to stop)");
             out.flush();
@@ -134,8 +174,26 @@ public final class ServeCommand implements Callable<Integer> {
                 }
             }
         }
-        err.println("Stopped.");
-        err.flush();
-        return 0;
+    }
+
+    private static Path newTemporaryIndex() {
+        try {
+            return Files.createTempDirectory("vlalign-serve-index-");
+        } catch (IOException e) {
+            throw new VlalignException("Could not create a temporary index folder in "
+                    + System.getProperty("java.io.tmpdir") + ": " + e.getMessage() + ". Pass --index DIR with"
+                    + " a writable folder.", e);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try {
+            MoreFiles.deleteRecursively(dir);
+        } catch (IOException ignored) {
+            // best effort: a temporary index
+        }
     }
 }

@@ -15,14 +15,16 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code vlalign} command-line tool: ask about images, chat, index folders and search them, and check the
- * SDK against the Hugging Face parity cases.
+ * The {@code vlalign} command-line tool: a demo of the embedded default model, ask about images, chat, index
+ * folders and search them, serve a web demo, train and evaluate, and check the SDK against the Hugging Face
+ * parity cases.
  *
  * <p>Exit codes: 0 on success, 1 when the work failed (a missing model, a corrupt image, a parity FAIL), 2
  * for usage errors (unknown options, missing or invalid arguments). Library failures print their message
  * only; {@code --verbose} adds the stack trace.
  *
  * <pre>{@code
+ * vlalign demo
  * vlalign ask --model instructblip-vicuna-7b --image cat.jpg "What is on the table?"
  * vlalign index --model blip2-itm --index photos.idx ~/Pictures
  * vlalign search --model blip2-itm --index photos.idx -k 5 "a dog on a beach"
@@ -41,11 +43,13 @@ import picocli.CommandLine.Spec;
             "Vision-language models in-process on the JVM: ask about images, chat,",
             "index folders of images and search them by text.",
             "",
-            "Every command that uses a model needs --model: a Hugging Face checkpoint",
-            "folder (config.json, *.safetensors, tokenizer.json), until an embedded",
-            "default model ships."
+            "Start with 'vlalign demo'. Without --model, commands use the embedded",
+            "default model: a small model of a world of coloured shapes, with sample",
+            "images. For real photos pass --model a Hugging Face checkpoint folder",
+            "(config.json, *.safetensors, tokenizer.json)."
         },
         subcommands = {
+            DemoCommand.class,
             AskCommand.class,
             ChatCommand.class,
             DescribeCommand.class,

@@ -113,11 +113,21 @@ class EvalCommandTest {
                     vqa.toString()}, // no adaptor for separate parts
                 new String[] {"eval", "vqa", "--model", llava.toString(), "--data", vqa.toString(), "--limit", "-1"},
                 new String[] {"eval", "retrieval", "--model", clip.toString(), "--images", images.toString()},
-                new String[] {"eval", "retrieval", "--captions", karpathy.toString(), "--images", images.toString()});
+                new String[] {"eval", "retrieval", "--model", clip.toString(), "--captions", karpathy.toString()});
         for (String[] args : bad) {
             Result r = CliRunner.run(args);
             assertEquals(2, r.exitCode(), String.join(" ", args) + "\n" + r);
         }
+    }
+
+    @Test
+    void should_use_the_default_model_when_retrieval_has_no_model() {
+        Result r = CliRunner.run("eval", "retrieval", "--captions", karpathy.toString(), "--images",
+                images.toString());
+
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.err().contains(ModelOptions.DEFAULT_MODEL_NOTICE), r.toString());
+        assertTrue(r.out().contains("10 images, 15 captions"), r.toString());
     }
 
     @Test

@@ -34,16 +34,19 @@ class VlalignCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ask", "chat", "describe", "index", "search", "serve", "parity", "train"})
+    @ValueSource(strings = {"demo", "ask", "chat", "describe", "index", "search", "serve", "parity", "train"})
     void should_print_usage_and_exit_0_when_subcommand_help_is_asked(String command) {
         Result r = CliRunner.run(command, "--help");
 
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("Usage: vlalign " + command), r.toString());
         assertTrue(r.out().contains("--help"), r.toString());
-        if (!command.equals("parity")) {
+        assertFalse(r.out().contains("until an embedded default model ships"), r.toString());
+        if (command.equals("train")) {
+            assertTrue(r.out().contains("Required unless --vision and --lm are given"), r.toString());
+        } else if (!command.equals("parity")) {
             assertTrue(r.out().contains("--model"), r.toString());
-            assertTrue(r.out().contains("Required until an embedded default model ships."), r.toString());
+            assertTrue(r.out().contains("Default: the embedded default model"), r.toString());
         }
     }
 
@@ -52,7 +55,8 @@ class VlalignCliTest {
         Result r = CliRunner.run("--help");
 
         assertEquals(0, r.exitCode(), r.toString());
-        for (String c : List.of("ask", "chat", "describe", "index", "search", "serve", "parity", "train", "eval")) {
+        for (String c : List.of("demo", "ask", "chat", "describe", "index", "search", "serve", "parity", "train",
+                "eval")) {
             assertTrue(r.out().contains("  " + c + " "), c + " missing: " + r);
         }
     }
@@ -76,11 +80,13 @@ class VlalignCliTest {
     }
 
     @Test
-    void should_exit_2_when_model_option_is_missing() {
-        Result r = CliRunner.run("ask", "--image", redImage.toString(), "what?");
+    void should_exit_2_when_image_option_is_missing_even_without_model() {
+        // --model is optional (the default model); the other required inputs stay required.
+        Result r = CliRunner.run("ask", "what?");
 
         assertEquals(2, r.exitCode(), r.toString());
-        assertTrue(r.err().contains("--model"), r.toString());
+        assertTrue(r.err().contains("--image"), r.toString());
+        assertFalse(r.err().contains("Using the embedded default model"), "nothing is loaded: " + r);
     }
 
     @Test

@@ -1,10 +1,10 @@
 package org.vlalign.model.recipe;
 
+import com.google.common.io.MoreFiles;
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.vlalign.InvalidArgumentException;
-import org.vlalign.core.prompt.InstructBlipPromptWrapper;
+import org.vlalign.core.prompt.ImagePrefixPromptWrapper;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.model.world.WorldExport;
@@ -116,7 +116,7 @@ public final class DefaultModelPackager {
         config.put("feature_extractor", "blip2");
         config.put("adaptor", "adaptor.safetensors");
         config.put("language_model", "llama");
-        config.put("prompt_template", InstructBlipPromptWrapper.NAME);
+        config.put("prompt_template", ImagePrefixPromptWrapper.NAME);
         config.put("world_seed", worldSeed);
         Files.writeString(to.resolve("config.json"),
                 new GsonBuilder().setPrettyPrinting().create().toJson(config) + "\n", StandardCharsets.UTF_8);
@@ -181,15 +181,8 @@ public final class DefaultModelPackager {
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.delete(p);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+        if (Files.exists(dir)) {
+            MoreFiles.deleteRecursively(dir);
         }
     }
 

@@ -23,7 +23,7 @@ import org.vlalign.GenerationConfig;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.PromptWrapper;
 import org.vlalign.core.metrics.RetrievalEvaluator;
-import org.vlalign.core.prompt.InstructBlipPromptWrapper;
+import org.vlalign.core.prompt.ImagePrefixPromptWrapper;
 import org.vlalign.core.train.AnswerEvaluator;
 import org.vlalign.core.train.LearningRateSchedule;
 import org.vlalign.core.train.TextNormalization;
@@ -52,8 +52,9 @@ import org.vlalign.torch.train.TrainingConfig;
  *   <li>Stage 2 (LM): a random {@code LlamaForCausalLM} pre-trained with the next-token loss on the
  *       training texts ({@link LanguageModelPretrainer}) → {@code llama/}.
  *   <li>Stages 3 and 4: with both frozen, a linear adaptor trained on captions with an empty query, then
- *       on instructions, with the SDK's {@link AdaptorTrainer} and the InstructBLIP prompt
- *       ({@code [image embeddings] <s> query}) → {@code adaptor.safetensors}.
+ *       on instructions, with the SDK's {@link AdaptorTrainer} and the image-prefix prompt
+ *       ({@code <s> [image embeddings] query}, where the language model's pre-training texts had the scene's
+ *       description) → {@code adaptor.safetensors}.
  * </ol>
  *
  * <p>It writes {@code metrics.json} (command, seeds, data sizes, losses, search Recall@1/5/10 on held-out
@@ -259,7 +260,7 @@ public final class DefaultModelRecipe {
         t = System.nanoTime();
         Map<String, Object> adaptorMetrics = new LinkedHashMap<>();
         Path adaptorFile = out.resolve("adaptor.safetensors");
-        PromptWrapper wrapper = InstructBlipPromptWrapper.create();
+        PromptWrapper wrapper = ImagePrefixPromptWrapper.create();
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(blipDir);
                 LlamaLanguageModel languageModel = LlamaLanguageModel.load(llamaDir)) {
             FeatureCache cache = new FeatureCache(work.resolve("features"), extractor,
@@ -499,10 +500,10 @@ public final class DefaultModelRecipe {
                 + "- `llama/`: LlamaForCausalLM, stage 2, next-token loss on captions, descriptions, questions"
                 + " and answers.\n"
                 + "- `adaptor.safetensors`: linear adaptor, stage 3 (captions, empty query) then stage 4"
-                + " (instructions), InstructBLIP prompt, both models frozen.\n"
+                + " (instructions), image-prefix prompt (`<s> [image] query`), both models frozen.\n"
                 + "- `data/`: the exported train and test splits.\n\n"
                 + "Load: `TorchModels.builder().featureExtractor(blip2).adaptor(adaptor.safetensors)"
-                + ".languageModel(llama).promptWrapper(InstructBlipPromptWrapper.create()).build()`.\n\n"
+                + ".languageModel(llama).promptWrapper(ImagePrefixPromptWrapper.create()).build()`.\n\n"
                 + "## Metrics\n\n```json\n" + json + "\n```\n";
         try {
             Files.writeString(out.resolve("metrics.json"), json + "\n", StandardCharsets.UTF_8);

@@ -40,7 +40,13 @@ public final class WorldData {
 
     /**
      * The language-model corpus of scenes {@code first..first+n-1}: per scene every caption, the
-     * description, and each question followed by its answer ({@code "question answer"}).
+     * description, and each question with its answer after the scene's description ({@code "description
+     * question answer"}).
+     *
+     * <p>Questions come after the description, never alone, so the pre-trained model learns to answer from
+     * what precedes the question rather than from the question's prior: that is the skill a frozen language
+     * model needs for the adaptor's image prefix to steer it (a large pre-trained LM has it from its corpus).
+     * Trained on bare {@code "question answer"} lines, the adaptor stages left colour answers at chance.
      *
      * @param world the world
      * @param split the split
@@ -53,9 +59,10 @@ public final class WorldData {
         for (int i = 0; i < n; i++) {
             Scene scene = world.sample(split, first + i);
             texts.addAll(world.captions(scene));
-            texts.add(world.description(scene));
+            String description = world.description(scene);
+            texts.add(description);
             for (QaPair qa : world.questions(scene)) {
-                texts.add(qa.question() + " " + qa.answer());
+                texts.add(description + " " + qa.question() + " " + qa.answer());
             }
         }
         return texts;

@@ -1,5 +1,6 @@
 package org.vlalign.model.world;
 
+import com.google.common.io.MoreFiles;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -9,14 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.IntConsumer;
-import java.util.stream.Stream;
 import org.vlalign.Answer;
 import org.vlalign.AskRequest;
 import org.vlalign.GenerationConfig;
@@ -182,11 +181,9 @@ public final class WorldEvaluation {
         if (dir == null) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException ignored) {
+        try {
+            MoreFiles.deleteRecursively(dir);
+        } catch (IOException ignored) {
             // best effort: a temporary folder
         }
     }

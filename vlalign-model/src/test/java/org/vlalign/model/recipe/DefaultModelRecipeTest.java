@@ -18,7 +18,7 @@ import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.VlModel;
-import org.vlalign.core.prompt.InstructBlipPromptWrapper;
+import org.vlalign.core.prompt.ImagePrefixPromptWrapper;
 import org.vlalign.torch.TorchModels;
 
 class DefaultModelRecipeTest {
@@ -52,7 +52,7 @@ class DefaultModelRecipeTest {
                 .featureExtractor(out.resolve("blip2"))
                 .adaptor(out.resolve("adaptor.safetensors"))
                 .languageModel(out.resolve("llama"))
-                .promptWrapper(InstructBlipPromptWrapper.create())
+                .promptWrapper(ImagePrefixPromptWrapper.create())
                 .build()) {
             for (JsonElement e : samples) {
                 JsonObject sample = e.getAsJsonObject();
