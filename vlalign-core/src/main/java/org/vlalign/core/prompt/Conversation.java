@@ -33,6 +33,24 @@ record Conversation(Optional<String> system, List<Exchange> exchanges, String qu
     }
 
     /**
+     * The conversation as one plain text for templates without a chat format: the system turn, each earlier
+     * question and answer, and the query, in order, empty parts left out, separated by single spaces.
+     *
+     * @return the text, empty when every part is
+     */
+    String plainText() {
+        List<String> parts = new ArrayList<>();
+        system.ifPresent(parts::add);
+        for (Exchange e : exchanges) {
+            parts.add(e.question());
+            parts.add(e.answer());
+        }
+        parts.add(query);
+        parts.removeIf(String::isEmpty);
+        return String.join(" ", parts);
+    }
+
+    /**
      * Validates and splits a conversation.
      *
      * @param turns the turns

@@ -1,6 +1,5 @@
 package org.vlalign.core.prompt;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
@@ -48,18 +47,10 @@ public final class ImagePrefixPromptWrapper implements PromptWrapper {
         if (imageEmbeddings == null) {
             throw new InvalidArgumentException("imageEmbeddings must not be null");
         }
-        Conversation c = Conversation.of(conversation, NAME);
-        List<String> parts = new ArrayList<>();
-        c.system().ifPresent(parts::add);
-        for (Conversation.Exchange e : c.exchanges()) {
-            parts.add(e.question());
-            parts.add(e.answer());
-        }
-        parts.add(c.query());
-        parts.removeIf(String::isEmpty);
+        String text = Conversation.of(conversation, NAME).plainText();
         SegmentList segments = new SegmentList().bos().embeddings(imageEmbeddings);
-        if (!parts.isEmpty()) {
-            segments.text(String.join(" ", parts));
+        if (!text.isEmpty()) {
+            segments.text(text);
         }
         return segments.build();
     }

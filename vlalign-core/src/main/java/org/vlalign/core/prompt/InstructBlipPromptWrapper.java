@@ -1,6 +1,5 @@
 package org.vlalign.core.prompt;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
@@ -48,21 +47,7 @@ public final class InstructBlipPromptWrapper implements PromptWrapper {
         if (imageEmbeddings == null) {
             throw new InvalidArgumentException("imageEmbeddings must not be null");
         }
-        Conversation c = Conversation.of(conversation, NAME);
-        String text;
-        if (c.system().isEmpty() && c.exchanges().isEmpty()) {
-            text = c.query();
-        } else {
-            List<String> parts = new ArrayList<>();
-            c.system().ifPresent(parts::add);
-            for (Conversation.Exchange e : c.exchanges()) {
-                parts.add(e.question());
-                parts.add(e.answer());
-            }
-            parts.add(c.query());
-            parts.removeIf(String::isEmpty);
-            text = String.join(" ", parts);
-        }
+        String text = Conversation.of(conversation, NAME).plainText();
         return new SegmentList().embeddings(imageEmbeddings).bos().text(text).build();
     }
 
