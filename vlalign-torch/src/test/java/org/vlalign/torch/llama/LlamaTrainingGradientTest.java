@@ -1,6 +1,7 @@
 package org.vlalign.torch.llama;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -32,6 +33,24 @@ class LlamaTrainingGradientTest {
             }
             assertTrue(maxAbs(quiet) > 0, "the gradient must not vanish");
             assertArrayEquals(quiet, churned, "the backward pass read memory freed after the forward pass");
+        }
+    }
+
+    @Test
+    void should_compute_the_same_logits_as_the_inference_forward_pass() throws Exception {
+        Path dir = TinyLlama.builder().seed(4).write(tmp.resolve("llama"));
+        try (Checkpoint c = Checkpoint.open(dir);
+                LlamaModel model = LlamaModel.load(c, "", LlamaConfig.fromJson(c.config()));
+                NDManager owner = model.manager().newSubManager()) {
+            long[][] ids = {{1, 5, 9, 3, 7, 11, 5, 9}};
+            long[][] mask = {{1, 1, 1, 1, 1, 1, 1, 1}};
+            NDArray embeds = model.embedTokens(owner, ids); // (1, 8, hidden)
+            float[] inference = model.forward(embeds, mask, null, null); // (1, 8, vocab)
+            float[] training = model.logits(model.trainingHiddenStates(owner, embeds, mask)).toFloatArray();
+            assertEquals(inference.length, training.length);
+            for (int i = 0; i < inference.length; i++) {
+                assertEquals(inference[i], training[i], 1e-5, "logit " + i);
+            }
         }
     }
 
