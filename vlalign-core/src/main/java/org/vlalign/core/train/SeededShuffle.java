@@ -1,6 +1,8 @@
 package org.vlalign.core.train;
 
+import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 import org.vlalign.InvalidArgumentException;
 
 /**
@@ -38,6 +40,24 @@ public final class SeededShuffle {
      * @return the permutation
      */
     public static int[] permutation(int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        return fisherYates(n, random::nextInt);
+    }
+
+    /**
+     * A permutation of {@code 0 … n−1} drawn from a caller's {@link Random}, advancing it (for loops that
+     * reshuffle from one stream every epoch).
+     *
+     * @param n the size, at least 0
+     * @param random the stream; not thread-safe, so one caller at a time
+     * @return the permutation
+     */
+    public static int[] permutation(int n, Random random) {
+        return fisherYates(n, random::nextInt);
+    }
+
+    /** Fisher–Yates from the last position down, drawing {@code nextInt(i + 1)} for each {@code i > 0}. */
+    private static int[] fisherYates(int n, IntUnaryOperator nextInt) {
         if (n < 0) {
             throw new InvalidArgumentException("n must be >= 0 but was " + n);
         }
@@ -45,9 +65,8 @@ public final class SeededShuffle {
         for (int i = 0; i < n; i++) {
             p[i] = i;
         }
-        SplittableRandom random = new SplittableRandom(seed);
         for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
+            int j = nextInt.applyAsInt(i + 1);
             int t = p[i];
             p[i] = p[j];
             p[j] = t;

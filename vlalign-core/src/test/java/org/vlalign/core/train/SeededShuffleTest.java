@@ -37,4 +37,20 @@ class SeededShuffleTest {
         assertEquals(0, SeededShuffle.permutation(0, 1).length);
         assertArrayEquals(new int[] {0}, SeededShuffle.permutation(1, 1));
     }
+
+    @Test
+    void should_draw_a_caller_random_stream_from_the_last_position_down() {
+        // the trainers' recorded runs depend on this exact draw order: nextInt(n), nextInt(n - 1), ..., nextInt(2)
+        Random reference = new Random(42);
+        int[] expected = {0, 1, 2, 3, 4, 5, 6};
+        for (int i = expected.length - 1; i > 0; i--) {
+            int j = reference.nextInt(i + 1);
+            int t = expected[i];
+            expected[i] = expected[j];
+            expected[j] = t;
+        }
+        Random stream = new Random(42);
+        assertArrayEquals(expected, SeededShuffle.permutation(7, stream));
+        assertEquals(reference.nextLong(), stream.nextLong(), "the stream advanced by exactly the draws made");
+    }
 }

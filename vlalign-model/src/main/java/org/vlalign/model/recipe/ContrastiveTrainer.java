@@ -21,6 +21,7 @@ import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.metrics.RetrievalEvaluator;
 import org.vlalign.core.train.LearningRateSchedule;
+import org.vlalign.core.train.SeededShuffle;
 import org.vlalign.core.train.TrainingListener;
 import org.vlalign.core.train.TrainingProgress;
 import org.vlalign.torch.blip2.BlipFeatureExtractor;
@@ -147,13 +148,13 @@ public final class ContrastiveTrainer implements AutoCloseable {
         LearningRateSchedule schedule = options.schedule();
         Random random = new Random(options.seed());
         List<Double> losses = new ArrayList<>();
-        int[] order = permutation(data.size(), random);
+        int[] order = SeededShuffle.permutation(data.size(), random);
         int position = 0;
         int epoch = 0;
         long start = System.nanoTime();
         for (long s = 0; s < options.steps(); s++) {
             if (position + b > order.length) {
-                order = permutation(data.size(), random);
+                order = SeededShuffle.permutation(data.size(), random);
                 position = 0;
                 epoch++;
             }
@@ -299,20 +300,6 @@ public final class ContrastiveTrainer implements AutoCloseable {
      */
     public long step() {
         return step;
-    }
-
-    private static int[] permutation(int n, Random random) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Random;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.train.LearningRateSchedule;
+import org.vlalign.core.train.SeededShuffle;
 import org.vlalign.core.train.TrainingListener;
 import org.vlalign.core.train.TrainingProgress;
 import org.vlalign.torch.internal.NdArrays;
@@ -120,13 +121,13 @@ public final class LanguageModelPretrainer implements AutoCloseable {
         LearningRateSchedule schedule = options.schedule();
         Random random = new Random(options.seed());
         List<Double> losses = new ArrayList<>();
-        int[] order = permutation(texts.size(), random);
+        int[] order = SeededShuffle.permutation(texts.size(), random);
         int position = 0;
         int epoch = 0;
         long start = System.nanoTime();
         for (long s = 0; s < options.steps(); s++) {
             if (position + b > order.length) {
-                order = permutation(texts.size(), random);
+                order = SeededShuffle.permutation(texts.size(), random);
                 position = 0;
                 epoch++;
             }
@@ -249,20 +250,6 @@ public final class LanguageModelPretrainer implements AutoCloseable {
      */
     public long step() {
         return step;
-    }
-
-    private static int[] permutation(int n, Random random) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 
     @Override
