@@ -27,7 +27,7 @@ import picocli.CommandLine;
 
 /** {@code vlalign serve} through the real command line, with the subcommand registered as the lead will. */
 class ServeCommandTest {
-    private static final Pattern URL = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/");
+    private static final Pattern URL = Pattern.compile(Pattern.quote("http://127.0.0.1:") + "(\\d+)/");
 
     @TempDir Path tmp;
 
