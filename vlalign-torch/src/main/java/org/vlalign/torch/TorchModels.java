@@ -158,7 +158,7 @@ public final class TorchModels {
         PromptWrapper wrapper;
         try {
             wrapper = PromptWrappers.forName(template);
-        } catch (InvalidArgumentException e) {
+        } catch (UnsupportedModelException e) { // name the file that asked for it
             throw new UnsupportedModelException("prompt_template '" + template + "' in "
                     + root.resolve("config.json") + " is not known; use one of " + PromptWrappers.names(), e);
         }
