@@ -29,10 +29,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.vlalign.torch.blip2.Blip2Config;
-import org.vlalign.torch.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.checkpoint.Checkpoint;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
+import org.vlalign.torch.internal.blip2.Blip2Config;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
 
 /**
  * Throughput of BLIP-2 feature extraction (vision transformer + Q-Former, from pixel values to the query
@@ -96,7 +96,7 @@ public class FeatureExtractionBenchmark {
             tempDir = Files.createTempDirectory("vlalign-bench-blip");
             dir = writeRandomCheckpoint(tempDir, 768, 12, 12, 3072, 224, 16, 768, 12, 12, 3072, 32, 2);
         }
-        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(dir)) {
             Blip2Config config = Blip2Config.fromJson(checkpoint.config());
             if (instructionTokens > 0 && !config.instructionAware()) {
                 throw new IllegalStateException(

@@ -31,11 +31,11 @@ import org.vlalign.DecodingStrategy;
 import org.vlalign.GenerationConfig;
 import org.vlalign.Prompt;
 import org.vlalign.spi.DecoderInput;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
-import org.vlalign.torch.llama.LlamaConfig;
-import org.vlalign.torch.llama.LlamaDecoder;
-import org.vlalign.torch.llama.LlamaLanguageModel;
-import org.vlalign.torch.llama.LlamaModel;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.torch.internal.llama.LlamaConfig;
+import org.vlalign.torch.internal.llama.LlamaDecoder;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.llama.LlamaModel;
 
 /**
  * Llama throughput: prefill (128-token prompts), greedy decode with the KV cache (64 new tokens after a

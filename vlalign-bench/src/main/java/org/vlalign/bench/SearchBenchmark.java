@@ -29,7 +29,7 @@ import org.vlalign.EmbeddingSpace;
 import org.vlalign.Features;
 import org.vlalign.SearchHit;
 import org.vlalign.core.index.ExactImageIndex;
-import org.vlalign.core.index.LuceneHnswImageIndex;
+import org.vlalign.lucene.LuceneHnswImageIndex;
 
 /**
  * Search latency of the exact scan ({@link ExactImageIndex}) and of Lucene HNSW ({@link

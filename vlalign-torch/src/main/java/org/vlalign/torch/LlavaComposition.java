@@ -3,8 +3,8 @@ package org.vlalign.torch;
 import java.nio.file.Path;
 import org.vlalign.VlModel;
 import org.vlalign.core.ComposedVlModel;
-import org.vlalign.torch.llava.LlavaModels;
-import org.vlalign.torch.llava.LlavaParts;
+import org.vlalign.torch.internal.llava.LlavaModels;
+import org.vlalign.torch.internal.llava.LlavaParts;
 
 /**
  * Composes a LLaVA-1.5 checkpoint folder into a {@link VlModel}: CLIP vision tower, MLP projector, Llama and

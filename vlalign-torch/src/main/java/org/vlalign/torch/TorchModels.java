@@ -22,12 +22,12 @@ import org.vlalign.VlModel;
 import org.vlalign.core.ComposedVlModel;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.core.prompt.PromptWrappers;
-import org.vlalign.torch.adaptor.LinearAdaptor;
-import org.vlalign.torch.blip2.Blip2Config;
-import org.vlalign.torch.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.clip.ClipFeatureExtractor;
-import org.vlalign.torch.instructblip.InstructBlipModels;
-import org.vlalign.torch.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.adaptor.LinearAdaptor;
+import org.vlalign.torch.internal.blip2.Blip2Config;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
+import org.vlalign.torch.internal.instructblip.InstructBlipModels;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 
 /**
  * Loads Hugging Face checkpoint folders into ready {@link VlModel}s, and composes custom pipelines such as

@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlalign.VlModel;
 import org.vlalign.core.contract.AbstractVlModelContractTest;
-import org.vlalign.torch.blip2.TinyBlipCheckpoints;
-import org.vlalign.torch.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
+import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
 
 /** The VlModel contract for a tiny InstructBLIP folder loaded through {@link TorchModels#load}. */
 class InstructBlipVlModelContractTest extends AbstractVlModelContractTest {

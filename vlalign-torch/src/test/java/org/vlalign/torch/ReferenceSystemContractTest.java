@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.vlalign.VlModel;
 import org.vlalign.core.contract.AbstractVlModelContractTest;
-import org.vlalign.torch.blip2.TinyBlipCheckpoints;
-import org.vlalign.torch.blip2.TinyBlipCheckpoints.Kind;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
+import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
+import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
 
 /**
  * The VlModel contract for the reference composition built by {@link TorchModels#builder()}: BLIP-2 retrieval

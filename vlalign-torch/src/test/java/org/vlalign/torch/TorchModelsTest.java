@@ -25,10 +25,10 @@ import org.vlalign.SearchHit;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.core.prompt.InstructBlipPromptWrapper;
-import org.vlalign.torch.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.blip2.TinyBlipCheckpoints;
-import org.vlalign.torch.blip2.TinyBlipCheckpoints.Kind;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
+import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
 
 class TorchModelsTest {
     @TempDir Path tmp;

@@ -12,7 +12,7 @@ import org.vlalign.VlModel;
  * The quickstart the README shows: load a checkpoint, ask about an image with the answer streaming, then
  * index the image and search for it by text.
  *
- * <p>Run: {@code java -cp samples/target/vlalign-cli.jar org.vlalign.samples.quickstart.Quickstart
+ * <p>Run: {@code java -cp "$(cat cp.txt)" org.vlalign.samples.quickstart.Quickstart
  * CHECKPOINT IMAGE QUESTION}. Searching needs a checkpoint with search projections (BLIP-2 retrieval,
  * CLIP); other models answer and then say that they cannot search. Stateless; safe to run from any thread.
  *

@@ -107,6 +107,16 @@ public final class ExactImageIndex implements ImageIndex {
     }
 
     /**
+     * Whether a folder holds an exact index (its manifest), so other index kinds can refuse it.
+     *
+     * @param dir the folder
+     * @return true if the folder has an exact index's manifest
+     */
+    public static boolean isExactIndex(Path dir) {
+        return java.nio.file.Files.exists(dir.resolve(ExactIndexFiles.MANIFEST));
+    }
+
+    /**
      * Opens the index in a folder, creating the folder and an empty index if there is none.
      *
      * @param dir the folder

@@ -9,22 +9,28 @@ import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 
 /**
- * Argument checks and the embedding-space check shared by the index implementations.
+ * Argument checks and the embedding-space check shared by the index implementations: every {@link
+ * org.vlalign.ImageIndex} backend (exact, Lucene HNSW, SolrCloud) validates upserts and queries, and
+ * records and compares its embedding space, through these, so they all fail alike.
  *
  * <p>Stateless and thread-safe.
  *
  * @since 0.1.0
  */
-final class IndexChecks {
-    static final String SPACE_FAMILY = "vlalign.space.family";
-    static final String SPACE_FINGERPRINT = "vlalign.space.fingerprint";
-    static final String SPACE_PREPROCESSING = "vlalign.space.preprocessing";
-    static final String SPACE_DIMENSION = "vlalign.space.dimension";
+public final class IndexChecks {
+    /** Metadata key of the stored space's model family. */
+    public static final String SPACE_FAMILY = "vlalign.space.family";
+    /** Metadata key of the stored space's weights fingerprint. */
+    public static final String SPACE_FINGERPRINT = "vlalign.space.fingerprint";
+    /** Metadata key of the stored space's preprocessing. */
+    public static final String SPACE_PREPROCESSING = "vlalign.space.preprocessing";
+    /** Metadata key of the stored space's dimension. */
+    public static final String SPACE_DIMENSION = "vlalign.space.dimension";
 
     private IndexChecks() {}
 
     /** Validates an upsert and returns an immutable copy of the metadata. */
-    static Map<String, String> checkUpsert(
+    public static Map<String, String> checkUpsert(
             EmbeddingSpace space, String id, Features vectors, Map<String, String> metadata) {
         if (id == null || id.isEmpty()) {
             throw new InvalidArgumentException("id must not be null or empty but was '" + id + "'");
@@ -52,7 +58,7 @@ final class IndexChecks {
     }
 
     /** Validates vector values: finite, so that ranking is well defined. */
-    static void checkFinite(String what, float[] data) {
+    public static void checkFinite(String what, float[] data) {
         for (int i = 0; i < data.length; i++) {
             if (!Float.isFinite(data[i])) {
                 throw new InvalidArgumentException(
@@ -63,7 +69,7 @@ final class IndexChecks {
     }
 
     /** Validates a query and returns its vector. */
-    static float[] checkQuery(EmbeddingSpace space, Features query, int k) {
+    public static float[] checkQuery(EmbeddingSpace space, Features query, int k) {
         if (k < 1) {
             throw new InvalidArgumentException("k must be at least 1 but was " + k);
         }
@@ -82,7 +88,7 @@ final class IndexChecks {
     }
 
     /** Refuses to open an index that was built in another space. */
-    static void checkSameSpace(Path dir, EmbeddingSpace stored, EmbeddingSpace requested) {
+    public static void checkSameSpace(Path dir, EmbeddingSpace stored, EmbeddingSpace requested) {
         if (!stored.equals(requested)) {
             throw new InvalidArgumentException(
                     "The index at " + dir + " holds vectors of space " + describe(stored)
@@ -93,12 +99,12 @@ final class IndexChecks {
         }
     }
 
-    static String describe(EmbeddingSpace s) {
+    public static String describe(EmbeddingSpace s) {
         return "[family=" + s.family() + ", fingerprint=" + s.fingerprint() + ", preprocessing="
                 + s.preprocessing() + ", dimension=" + s.dimension() + "]";
     }
 
-    static Map<String, String> toMap(EmbeddingSpace s) {
+    public static Map<String, String> toMap(EmbeddingSpace s) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(SPACE_FAMILY, s.family());
         m.put(SPACE_FINGERPRINT, s.fingerprint());
@@ -108,7 +114,7 @@ final class IndexChecks {
     }
 
     /** The space stored in a map written by {@link #toMap}, or null if the map holds none. */
-    static EmbeddingSpace fromMap(Map<String, String> m) {
+    public static EmbeddingSpace fromMap(Map<String, String> m) {
         if (!m.containsKey(SPACE_DIMENSION)) {
             return null;
         }

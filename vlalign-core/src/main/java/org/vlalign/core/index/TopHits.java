@@ -15,7 +15,7 @@ import org.vlalign.SearchHit;
  *
  * @since 0.1.0
  */
-final class TopHits {
+public final class TopHits {
     private final int k;
     // min-heap on (score, then reversed id): the root is the worst kept candidate
     private final float[] scores; // (k)
@@ -23,20 +23,36 @@ final class TopHits {
     private final Object[] payloads; // (k) metadata maps
     private int size;
 
-    TopHits(int k) {
+    /**
+     * Creates an empty heap.
+     *
+     * @param k how many to keep, at least 1
+     */
+    public TopHits(int k) {
         this.k = k;
         this.scores = new float[k];
         this.ids = new String[k];
         this.payloads = new Object[k];
     }
 
-    /** Whether a candidate with this score could enter; a cheap pre-check before reading its id. */
-    boolean competitive(float score) {
+    /**
+     * Whether a candidate with this score could enter; a cheap pre-check before reading its id.
+     *
+     * @param score the candidate's score
+     * @return false if it certainly would not be kept
+     */
+    public boolean competitive(float score) {
         return size < k || score >= scores[0];
     }
 
-    /** Offers a candidate; kept if it is among the best {@code k} so far. */
-    void offer(float score, String id, Map<String, String> metadata) {
+    /**
+     * Offers a candidate; kept if it is among the best {@code k} so far.
+     *
+     * @param score the score
+     * @param id the image id
+     * @param metadata its metadata
+     */
+    public void offer(float score, String id, Map<String, String> metadata) {
         if (Float.isNaN(score)) {
             return;
         }
@@ -53,15 +69,23 @@ final class TopHits {
         }
     }
 
-    /** Offers every candidate of another collector. */
-    void addAll(TopHits other) {
+    /**
+     * Offers every candidate of another collector.
+     *
+     * @param other the other collector
+     */
+    public void addAll(TopHits other) {
         for (int i = 0; i < other.size; i++) {
             offer(other.scores[i], other.ids[i], metadataAt(other, i));
         }
     }
 
-    /** The kept candidates, best first. */
-    List<SearchHit> toList() {
+    /**
+     * The kept candidates, best first.
+     *
+     * @return the hits
+     */
+    public List<SearchHit> toList() {
         List<SearchHit> out = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
             out.add(new SearchHit(ids[i], scores[i], metadataAt(this, i)));

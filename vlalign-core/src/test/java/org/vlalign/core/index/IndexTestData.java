@@ -9,13 +9,13 @@ import org.vlalign.EmbeddingSpace;
 import org.vlalign.Features;
 
 /** Seeded random vectors and an independent brute-force ranking for the index tests. */
-final class IndexTestData {
-    static final EmbeddingSpace SPACE = new EmbeddingSpace("test", "fp-1", "none", 16);
+public final class IndexTestData {
+    public static final EmbeddingSpace SPACE = new EmbeddingSpace("test", "fp-1", "none", 16);
 
     private IndexTestData() {}
 
     /** {@code rows} random L2-normalised rows of width {@code dim}. */
-    static Features unitRows(int rows, int dim, SplittableRandom random) {
+    public static Features unitRows(int rows, int dim, SplittableRandom random) {
         float[] data = new float[rows * dim];
         for (int r = 0; r < rows; r++) {
             double norm = 0;
@@ -33,7 +33,7 @@ final class IndexTestData {
     }
 
     /** The max-over-rows dot product in double precision. */
-    static double score(Features image, float[] q) {
+    public static double score(Features image, float[] q) {
         double best = Double.NEGATIVE_INFINITY;
         float[] d = image.data();
         int dim = q.length;
@@ -48,7 +48,7 @@ final class IndexTestData {
     }
 
     /** The ids of the true top k, best first, ties by id. */
-    static List<Map.Entry<String, Double>> bruteForce(Map<String, Features> images, float[] q, int k) {
+    public static List<Map.Entry<String, Double>> bruteForce(Map<String, Features> images, float[] q, int k) {
         List<Map.Entry<String, Double>> all = new ArrayList<>();
         for (Map.Entry<String, Features> e : images.entrySet()) {
             all.add(Map.entry(e.getKey(), score(e.getValue(), q)));

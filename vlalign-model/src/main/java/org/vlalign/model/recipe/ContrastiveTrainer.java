@@ -24,7 +24,7 @@ import org.vlalign.core.train.LearningRateSchedule;
 import org.vlalign.core.train.SeededShuffle;
 import org.vlalign.core.train.TrainingListener;
 import org.vlalign.core.train.TrainingProgress;
-import org.vlalign.torch.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.NdArrays;
 
 /**

@@ -24,10 +24,10 @@ import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.model.world.WorldExport;
 import org.vlalign.torch.TorchModels;
-import org.vlalign.torch.checkpoint.SafetensorsDtype;
-import org.vlalign.torch.checkpoint.SafetensorsReader;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
-import org.vlalign.torch.checkpoint.TensorInfo;
+import org.vlalign.core.checkpoint.SafetensorsDtype;
+import org.vlalign.core.checkpoint.SafetensorsReader;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.core.checkpoint.TensorInfo;
 
 /**
  * Turns the output of {@link DefaultModelRecipe} into the resource folder of the {@code vlalign-default-model}

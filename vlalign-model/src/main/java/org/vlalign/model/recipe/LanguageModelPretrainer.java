@@ -20,8 +20,8 @@ import org.vlalign.core.train.SeededShuffle;
 import org.vlalign.core.train.TrainingListener;
 import org.vlalign.core.train.TrainingProgress;
 import org.vlalign.torch.internal.NdArrays;
-import org.vlalign.torch.llama.LlamaLanguageModel;
-import org.vlalign.torch.llama.LlamaModel;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.llama.LlamaModel;
 
 /**
  * Pre-trains a {@code LlamaForCausalLM} checkpoint with the next-token loss on plain texts, through the

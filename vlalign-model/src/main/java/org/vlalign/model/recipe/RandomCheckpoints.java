@@ -15,7 +15,7 @@ import java.util.Random;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.model.world.WordLevelTokenizerJson;
 import org.vlalign.model.world.World;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
 
 /**
  * Writes randomly initialised Hugging Face checkpoint folders for the embedded default model: a small

@@ -19,9 +19,9 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.vlalign.CheckpointException;
 import org.vlalign.InvalidArgumentException;
-import org.vlalign.torch.checkpoint.Checkpoint;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
-import org.vlalign.torch.checkpoint.TensorInfo;
+import org.vlalign.core.checkpoint.Checkpoint;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.core.checkpoint.TensorInfo;
 
 /**
  * A model loaded by the SDK's own loader together with the live weight arrays it computes with, by

@@ -12,7 +12,7 @@ import org.vlalign.Features;
 import org.vlalign.core.metrics.RetrievalEvaluator;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
-import org.vlalign.torch.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 
 class ContrastiveTrainerTest {
     private static final int IMAGES = 256;

@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vlalign.torch.checkpoint.SafetensorsDtype;
-import org.vlalign.torch.checkpoint.SafetensorsReader;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
+import org.vlalign.core.checkpoint.SafetensorsDtype;
+import org.vlalign.core.checkpoint.SafetensorsReader;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
 
 class DefaultModelPackagerTest {
 

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
-import org.vlalign.torch.llama.LlamaLanguageModel;
-import org.vlalign.torch.llama.LlamaModel;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.llama.LlamaModel;
 
 class LanguageModelPretrainerTest {
     @TempDir

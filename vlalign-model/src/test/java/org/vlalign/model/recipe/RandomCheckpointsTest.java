@@ -18,9 +18,9 @@ import org.vlalign.VlModel;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.torch.TorchModels;
-import org.vlalign.torch.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.checkpoint.Checkpoint;
-import org.vlalign.torch.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.core.checkpoint.Checkpoint;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 
 class RandomCheckpointsTest {
     @TempDir

@@ -17,15 +17,15 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.CheckpointException;
-import org.vlalign.torch.checkpoint.Checkpoint;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
+import org.vlalign.core.checkpoint.Checkpoint;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
 import java.util.List;
 import org.vlalign.ImageInput;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
-import org.vlalign.torch.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.llama.LlamaLanguageModel;
-import org.vlalign.torch.llama.LlamaModel;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.llama.LlamaModel;
 
 class WeightBindingTest {
     @TempDir

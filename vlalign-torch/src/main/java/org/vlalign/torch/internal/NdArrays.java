@@ -154,4 +154,39 @@ public final class NdArrays {
         }
         return out;
     }
+
+    /**
+     * Adds an array to a safetensors writer: FLOAT32 and INT64 keep their type, other types are written
+     * as float32.
+     *
+     * @param writer the writer
+     * @param name the tensor name
+     * @param array the array
+     * @return the writer
+     */
+    public static org.vlalign.core.checkpoint.SafetensorsWriter addTo(
+            org.vlalign.core.checkpoint.SafetensorsWriter writer, String name, NDArray array) {
+        long[] shape = array.getShape().getShape();
+        if (array.getDataType() == DataType.INT64) {
+            return writer.addI64(name, array.toLongArray(), shape);
+        }
+        if (array.getDataType() == DataType.FLOAT32) {
+            return writer.addF32(name, array.toFloatArray(), shape);
+        }
+        try (NDArray f = array.toType(DataType.FLOAT32, true)) {
+            return writer.addF32(name, f.toFloatArray(), shape);
+        }
+    }
+
+    /**
+     * Writes arrays to a safetensors file in one call.
+     *
+     * @param file the target file
+     * @param tensors name to array (FLOAT32 or INT64; others are converted to float32)
+     */
+    public static void writeSafetensors(java.nio.file.Path file, java.util.Map<String, NDArray> tensors) {
+        org.vlalign.core.checkpoint.SafetensorsWriter w = org.vlalign.core.checkpoint.SafetensorsWriter.create();
+        tensors.forEach((name, array) -> addTo(w, name, array));
+        w.write(file);
+    }
 }

@@ -34,8 +34,8 @@ import org.vlalign.core.train.TrainingListener;
 import org.vlalign.core.train.TrainingProgress;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.torch.internal.NdArrays;
-import org.vlalign.torch.llama.LlamaLanguageModel;
-import org.vlalign.torch.llama.LlamaModel;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.llama.LlamaModel;
 
 /**
  * Trains an adaptor with the feature extractor and the language model frozen: the reference system's

@@ -19,8 +19,8 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.VlalignException;
 import org.vlalign.core.train.FeatureSource;
 import org.vlalign.core.train.TrainingExample;
-import org.vlalign.torch.checkpoint.SafetensorsReader;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
+import org.vlalign.core.checkpoint.SafetensorsReader;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
 
 /**
  * The frozen feature extractor's output, computed once per image and kept on disk, so that training

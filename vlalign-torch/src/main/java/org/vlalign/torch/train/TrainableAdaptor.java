@@ -17,10 +17,10 @@ import org.vlalign.Adaptor;
 import org.vlalign.CheckpointException;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
-import org.vlalign.torch.adaptor.LinearAdaptor;
-import org.vlalign.torch.adaptor.MlpAdaptor;
-import org.vlalign.torch.checkpoint.Checkpoint;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
+import org.vlalign.torch.internal.adaptor.LinearAdaptor;
+import org.vlalign.torch.internal.adaptor.MlpAdaptor;
+import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
 import org.vlalign.torch.internal.NdArrays;
 
 /**
@@ -132,7 +132,7 @@ public final class TrainableAdaptor implements Adaptor {
      * @throws CheckpointException if no adaptor weights are found
      */
     public static TrainableAdaptor load(Path path) {
-        try (Checkpoint ckpt = Files.isDirectory(path) ? Checkpoint.open(path) : Checkpoint.openFile(path)) {
+        try (TorchCheckpoint ckpt = Files.isDirectory(path) ? TorchCheckpoint.open(path) : TorchCheckpoint.openFile(path)) {
             for (String prefix : List.of(MlpAdaptor.MULTI_MODAL_PROJECTOR, "")) {
                 if (ckpt.has(prefix + "linear_1.weight")) {
                     return read(ckpt, prefix, Kind.MLP, List.of("linear_1.weight", "linear_1.bias",
@@ -154,7 +154,7 @@ public final class TrainableAdaptor implements Adaptor {
         }
     }
 
-    private static TrainableAdaptor read(Checkpoint ckpt, String prefix, Kind kind, List<String> names) {
+    private static TrainableAdaptor read(TorchCheckpoint ckpt, String prefix, Kind kind, List<String> names) {
         Map<String, float[]> values = new LinkedHashMap<>();
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (String n : names) {

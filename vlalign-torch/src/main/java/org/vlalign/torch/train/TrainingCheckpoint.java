@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.vlalign.CheckpointException;
-import org.vlalign.torch.checkpoint.SafetensorsReader;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
-import org.vlalign.torch.checkpoint.TensorInfo;
+import org.vlalign.core.checkpoint.SafetensorsReader;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.core.checkpoint.TensorInfo;
 
 /**
  * Everything a training run needs to continue exactly: the adaptor parameters, the AdamW moments and

@@ -30,8 +30,8 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.core.train.TrainingExample;
 import org.vlalign.core.train.TrainingProgress;
-import org.vlalign.torch.adaptor.LinearAdaptor;
-import org.vlalign.torch.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.adaptor.LinearAdaptor;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 
 class AdaptorTrainerTest {
 

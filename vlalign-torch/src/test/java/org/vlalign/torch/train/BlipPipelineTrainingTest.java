@@ -17,10 +17,10 @@ import org.vlalign.ImageInput;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.core.train.AnswerEvaluator;
 import org.vlalign.core.train.TrainingExample;
-import org.vlalign.torch.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.blip2.TinyBlipCheckpoints;
-import org.vlalign.torch.checkpoint.Checkpoint;
-import org.vlalign.torch.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
+import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 
 /** The alignment stage end to end: image files → frozen BLIP-2 Q-Former features (cached) → linear adaptor → Llama. */
 class BlipPipelineTrainingTest {
@@ -51,7 +51,7 @@ class BlipPipelineTrainingTest {
         }
         Llama2ChatPromptWrapper wrapper = Llama2ChatPromptWrapper.create().withEosTokenId(TrainFixtures.EOS);
         try (BlipFeatureExtractor blip = BlipFeatureExtractor.load(blipDir);
-                Checkpoint blipCkpt = Checkpoint.open(blipDir);
+                TorchCheckpoint blipCkpt = TorchCheckpoint.open(blipDir);
                 LlamaLanguageModel lm = LlamaLanguageModel.load(TrainFixtures.writeLlama(dir.resolve("llama"), 7L))) {
             Features firstBefore = blip.extract(ImageInput.of(data.get(0).image()));
             FeatureCache cache = new FeatureCache(dir.resolve("cache"), blip, blipCkpt.fingerprint());

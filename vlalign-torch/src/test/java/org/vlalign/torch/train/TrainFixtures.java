@@ -11,7 +11,7 @@ import java.util.Random;
 import org.vlalign.Features;
 import org.vlalign.core.train.FeatureSource;
 import org.vlalign.core.train.TrainingExample;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
 
 /** Tiny random Llama checkpoints with a WordLevel tokenizer, and synthetic image features, for training tests. */
 final class TrainFixtures {

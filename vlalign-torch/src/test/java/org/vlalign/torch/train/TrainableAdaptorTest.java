@@ -12,9 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.CheckpointException;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
-import org.vlalign.torch.adaptor.MlpAdaptor;
-import org.vlalign.torch.checkpoint.Checkpoint;
-import org.vlalign.torch.checkpoint.SafetensorsWriter;
+import org.vlalign.torch.internal.adaptor.MlpAdaptor;
+import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
+import org.vlalign.core.checkpoint.SafetensorsWriter;
 
 class TrainableAdaptorTest {
 
@@ -55,7 +55,7 @@ class TrainableAdaptorTest {
         try (TrainableAdaptor a = TrainableAdaptor.mlp(4, 6, 5, 3L)) {
             Path file = dir.resolve("projector.safetensors");
             a.export(file);
-            try (Checkpoint ckpt = Checkpoint.openFile(file);
+            try (TorchCheckpoint ckpt = TorchCheckpoint.openFile(file);
                     MlpAdaptor loaded = MlpAdaptor.load(ckpt, MlpAdaptor.MULTI_MODAL_PROJECTOR, "gelu");
                     TrainableAdaptor again = TrainableAdaptor.load(file)) {
                 float[] expected = a.adapt(f).data();

@@ -1,0 +1,68 @@
+package org.vlalign.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The model options of {@code train} and {@code eval vqa}: either {@code --model} (a composed checkpoint whose
+ * feature extractor and language model are used) or {@code --vision} and {@code --lm} (the reference system's
+ * separate BLIP-2 and Llama folders).
+ *
+ * <p>Not thread-safe: it holds one parsed command line's values.
+ *
+ * @since 0.1.0
+ */
+public final class PartsOptions {
+
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH", description = {
+        "A composed checkpoint folder (InstructBLIP, BLIP-2 with Llama, LLaVA) whose feature extractor and"
+                + " language model are used; or give --vision and --lm.",
+        "Required unless --vision and --lm are given (the embedded default model is for ask, search,"
+                + " demo, serve and eval --world-seed)."})
+    Path model;
+
+    @Option(names = "--vision", paramLabel = "PATH",
+            description = "Feature-extractor checkpoint folder (BLIP-2, InstructBLIP, CLIP); with --lm.")
+    Path vision;
+
+    @Option(names = "--lm", paramLabel = "PATH",
+            description = "Llama checkpoint folder with tokenizer.json; with --vision.")
+    Path lm;
+
+    /**
+     * Checks that exactly one of the two ways to name the model was used.
+     *
+     * @param spec the command, for the usage error
+     * @throws ParameterException if not
+     */
+    void check(CommandSpec spec) {
+        if (model != null && (vision != null || lm != null)) {
+            throw new ParameterException(spec.commandLine(), "--model cannot be combined with --vision/--lm: pass"
+                    + " either a composed checkpoint (--model) or its two parts (--vision and --lm).");
+        }
+        if (model == null && (vision == null || lm == null)) {
+            throw new ParameterException(spec.commandLine(), vision == null && lm == null
+                    ? "Missing the model: pass --model PATH (a composed checkpoint such as InstructBLIP or LLaVA),"
+                            + " or --vision PATH and --lm PATH."
+                    : "--vision and --lm go together: pass both (the feature extractor and the Llama folder).");
+        }
+    }
+
+    /** Whether the parts come from two folders rather than a composed checkpoint. */
+    boolean separate() {
+        return model == null;
+    }
+
+    /**
+     * Loads the parts; call {@link #check} first.
+     *
+     * @param err where loading progress goes
+     * @return the parts; close them
+     */
+    ModelParts load(PrintWriter err) {
+        return ModelParts.load(model, vision, lm, err);
+    }
+}

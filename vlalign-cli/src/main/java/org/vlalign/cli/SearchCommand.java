@@ -1,0 +1,113 @@
+package org.vlalign.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.vlalign.FeatureExtractor;
+import org.vlalign.SearchHit;
+import org.vlalign.VlModel;
+import org.vlalign.VlalignException;
+import org.vlalign.core.index.ExactImageIndex;
+import org.vlalign.core.index.FolderIndexer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vlalign search}: finds the images of a persistent index that best match a text.
+ *
+ * <p>The text is embedded with the model's {@link FeatureExtractor#embedText} and searched in the
+ * {@link ExactImageIndex} folder that {@code vlalign index} built with the same model; an index built with
+ * another model is refused. Prints one line per hit: rank, score, id and source file. Not thread-safe: one
+ * instance per command-line run.
+ *
+ * @since 0.1.0
+ */
+@Command(
+        name = "search",
+        header = "Find the indexed images that best match a text.",
+        description = {
+            "Search an index built by 'vlalign index' for the images that best match a",
+            "text. Use the same --model as for indexing (BLIP-2 retrieval or CLIP).",
+            "Prints rank, score, id and file per hit."
+        },
+        footer = {"", "Example:", "  vlalign search --model models/blip2-itm --index photos.idx -k 5 \"a dog\""})
+final class SearchCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Mixin HelpOption help;
+
+    @Mixin ModelOptions model;
+
+    @Option(names = "--index", required = true, paramLabel = "DIR", description = "The index folder.")
+    Path index;
+
+    @Option(names = "-k", paramLabel = "K", defaultValue = "10", description = "How many hits (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Parameters(arity = "1..*", paramLabel = "TEXT", description = "What to look for (several words are joined).")
+    List<String> text;
+
+    @Override
+    public Integer call() {
+        if (k < 1) {
+            throw new ParameterException(spec.commandLine(), "-k must be at least 1 but was " + k);
+        }
+        model.checkFolder();
+        Path dir = index.toAbsolutePath().normalize();
+        requireIndex(dir);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String query = String.join(" ", text);
+        try (VlModel vl = model.load(err);
+                ExactImageIndex images = ExactImageIndex.open(dir, vl.featureExtractor().embeddingSpace())) {
+            if (images.size() == 0) {
+                err.println("The index " + dir + " holds no images yet. Fill it with: vlalign index"
+                        + model.asArgument() + " --index " + index + " FOLDER");
+                err.flush();
+                return 0;
+            }
+            long start = System.nanoTime();
+            List<SearchHit> hits = images.search(vl.featureExtractor().embedText(query), k);
+            long nanos = System.nanoTime() - start;
+            int rank = 1;
+            for (SearchHit hit : hits) {
+                String source = hit.metadata().getOrDefault(FolderIndexer.SOURCE, "");
+                out.printf(Locale.ROOT, "%2d  %.4f  %s%s%n", rank++, hit.score(), hit.id(),
+                        source.isEmpty() ? "" : "  " + source);
+            }
+            out.flush();
+            err.printf(Locale.ROOT, "%d of %d images in %.1f ms%n", hits.size(), images.size(), nanos / 1e6);
+            err.flush();
+        }
+        return 0;
+    }
+
+    private void requireIndex(Path dir) {
+        boolean present;
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                present = files.findAny().isPresent();
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not list " + dir, e);
+            }
+        } else {
+            present = false;
+        }
+        if (!present) {
+            throw new VlalignException("No index at " + dir + ". Build one first: vlalign index"
+                    + model.asArgument() + " --index " + index + " FOLDER");
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package org.vlalign.cli.web;
+
+import java.util.Locale;
+import java.util.Map;
+import org.vlalign.DecodingStrategy;
+import org.vlalign.GenerationConfig;
+
+/**
+ * Turns the page's generation controls (beams, temperature, top-p, max new tokens) into a
+ * {@link GenerationConfig}, refusing values out of range with 400.
+ *
+ * <p>Temperature 0 means deterministic decoding: greedy with one beam, beam search with more. A temperature
+ * above 0 samples (with top-p) and needs one beam, as beam search and sampling are not combined.
+ *
+ * <p>Stateless and thread-safe.
+ *
+ * @since 0.1.0
+ */
+final class GenerationParams {
+    /** The most beams the page may ask for. */
+    static final int MAX_BEAMS = 8;
+    /** The highest temperature accepted. */
+    static final double MAX_TEMPERATURE = 2.0;
+    /** The most new tokens one answer may ask for. */
+    static final int MAX_NEW_TOKENS = 512;
+    /** New tokens when the request does not say. */
+    static final int DEFAULT_NEW_TOKENS = 64;
+
+    private GenerationParams() {}
+
+    /**
+     * The configuration the form fields describe.
+     *
+     * @param fields {@code beams}, {@code temperature}, {@code topP}, {@code maxNewTokens}; each optional
+     * @return the configuration
+     * @throws HttpError (400) if a value is not a number, out of range, or beams and sampling are combined
+     */
+    static GenerationConfig from(Map<String, String> fields) {
+        int beams = intField(fields, "beams", 1, 1, MAX_BEAMS);
+        double temperature = doubleField(fields, "temperature", 0.0, 0.0, MAX_TEMPERATURE);
+        double topP = doubleField(fields, "topP", 1.0, 0.0, 1.0);
+        int maxNewTokens = intField(fields, "maxNewTokens", DEFAULT_NEW_TOKENS, 1, MAX_NEW_TOKENS);
+        if (topP <= 0) {
+            throw new HttpError(400, "topP must be in (0, 1] but was " + topP);
+        }
+        DecodingStrategy strategy;
+        if (temperature > 0) {
+            if (beams > 1) {
+                throw new HttpError(400, String.format(Locale.ROOT,
+                        "beams=%d cannot be combined with temperature=%s: set the temperature to 0 for beam"
+                                + " search, or beams to 1 for sampling", beams, temperature));
+            }
+            strategy = new DecodingStrategy.Sampling(temperature, 0, topP);
+        } else if (beams > 1) {
+            strategy = DecodingStrategy.Beam.of(beams);
+        } else {
+            strategy = new DecodingStrategy.Greedy();
+        }
+        return GenerationConfig.builder().strategy(strategy).maxNewTokens(maxNewTokens).build();
+    }
+
+    private static int intField(Map<String, String> fields, String name, int def, int min, int max) {
+        String raw = fields.get(name);
+        if (raw == null || raw.isBlank()) {
+            return def;
+        }
+        int v;
+        try {
+            v = Integer.parseInt(raw.trim());
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, name + " must be a whole number but was '" + raw + "'");
+        }
+        if (v < min || v > max) {
+            throw new HttpError(400, name + " must be in [" + min + ", " + max + "] but was " + v);
+        }
+        return v;
+    }
+
+    private static double doubleField(Map<String, String> fields, String name, double def, double min,
+            double max) {
+        String raw = fields.get(name);
+        if (raw == null || raw.isBlank()) {
+            return def;
+        }
+        double v;
+        try {
+            v = Double.parseDouble(raw.trim());
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, name + " must be a number but was '" + raw + "'");
+        }
+        if (!Double.isFinite(v) || v < min || v > max) {
+            throw new HttpError(400, name + " must be in [" + min + ", " + max + "] but was " + raw);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,229 @@
+package org.vlalign.core.checkpoint;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import java.util.Arrays;
+import org.vlalign.CheckpointException;
+import org.vlalign.UnsupportedModelException;
+
+/**
+ * Reads values from Hugging Face {@code config.json} objects, applying the defaults of transformers
+ * 4.45 (which omits keys equal to a config class's default when saving).
+ *
+ * <p>A present value of the wrong JSON type is a {@link CheckpointException} naming the key; an
+ * option vlalign does not implement is an {@link UnsupportedModelException} naming the key and the
+ * supported values. A JSON {@code null} counts as absent.
+ *
+ * <p>Stateless and thread-safe.
+ *
+ * <pre>{@code
+ * JsonObject text = HfConfigs.subConfig(ckpt.config(), "text_config");
+ * double eps = HfConfigs.getDouble(text, "rms_norm_eps", 1e-6);
+ * }</pre>
+ *
+ * @since 0.1.0
+ */
+public final class HfConfigs {
+
+    private HfConfigs() {}
+
+    /**
+     * Whether a key is absent or JSON null.
+     *
+     * @param c the config
+     * @param key the key
+     * @return true if absent
+     */
+    public static boolean isAbsent(JsonObject c, String key) {
+        JsonElement e = c.get(key);
+        return e == null || e.isJsonNull();
+    }
+
+    private static JsonPrimitive primitive(JsonObject c, String key, String expected) {
+        JsonElement e = c.get(key);
+        if (!e.isJsonPrimitive()) {
+            throw new CheckpointException("config key '" + key + "' must be " + expected + " but is " + e);
+        }
+        return e.getAsJsonPrimitive();
+    }
+
+    /**
+     * A required integer.
+     *
+     * @param c the config
+     * @param key the key
+     * @return the value
+     * @throws CheckpointException if absent or not an integer
+     */
+    public static int requireInt(JsonObject c, String key) {
+        if (isAbsent(c, key)) {
+            throw new CheckpointException("config.json has no '" + key + "', which this model needs; the config is "
+                    + "incomplete or belongs to another model type");
+        }
+        return getInt(c, key, 0);
+    }
+
+    /**
+     * An integer with a default.
+     *
+     * @param c the config
+     * @param key the key
+     * @param def the value when absent
+     * @return the value
+     * @throws CheckpointException if present but not an integer
+     */
+    public static int getInt(JsonObject c, String key, int def) {
+        if (isAbsent(c, key)) {
+            return def;
+        }
+        JsonPrimitive p = primitive(c, key, "an integer");
+        if (!p.isNumber()) {
+            throw new CheckpointException("config key '" + key + "' must be an integer but is " + p);
+        }
+        double d = p.getAsDouble();
+        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
+            throw new CheckpointException("config key '" + key + "' must be an integer but is " + p);
+        }
+        return (int) d;
+    }
+
+    /**
+     * A number with a default.
+     *
+     * @param c the config
+     * @param key the key
+     * @param def the value when absent
+     * @return the value
+     * @throws CheckpointException if present but not a number
+     */
+    public static double getDouble(JsonObject c, String key, double def) {
+        if (isAbsent(c, key)) {
+            return def;
+        }
+        JsonPrimitive p = primitive(c, key, "a number");
+        if (!p.isNumber()) {
+            throw new CheckpointException("config key '" + key + "' must be a number but is " + p);
+        }
+        return p.getAsDouble();
+    }
+
+    /**
+     * A string with a default.
+     *
+     * @param c the config
+     * @param key the key
+     * @param def the value when absent
+     * @return the value
+     * @throws CheckpointException if present but not a string
+     */
+    public static String getString(JsonObject c, String key, String def) {
+        if (isAbsent(c, key)) {
+            return def;
+        }
+        JsonPrimitive p = primitive(c, key, "a string");
+        if (!p.isString()) {
+            throw new CheckpointException("config key '" + key + "' must be a string but is " + p);
+        }
+        return p.getAsString();
+    }
+
+    /**
+     * A boolean with a default.
+     *
+     * @param c the config
+     * @param key the key
+     * @param def the value when absent
+     * @return the value
+     * @throws CheckpointException if present but not a boolean
+     */
+    public static boolean getBoolean(JsonObject c, String key, boolean def) {
+        if (isAbsent(c, key)) {
+            return def;
+        }
+        JsonPrimitive p = primitive(c, key, "a boolean");
+        if (!p.isBoolean()) {
+            throw new CheckpointException("config key '" + key + "' must be true or false but is " + p);
+        }
+        return p.getAsBoolean();
+    }
+
+    /**
+     * An integer or a list of integers (e.g. {@code eos_token_id}), with a default.
+     *
+     * @param c the config
+     * @param key the key
+     * @param def the value when absent (copied)
+     * @return the values
+     * @throws CheckpointException if present but neither an integer nor a list of integers
+     */
+    public static int[] getIntOrList(JsonObject c, String key, int... def) {
+        if (isAbsent(c, key)) {
+            return def.clone();
+        }
+        JsonElement e = c.get(key);
+        if (e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            int[] out = new int[a.size()];
+            for (int i = 0; i < out.length; i++) {
+                JsonObject tmp = new JsonObject();
+                tmp.add(key + "[" + i + "]", a.get(i));
+                out[i] = requireInt(tmp, key + "[" + i + "]");
+            }
+            return out;
+        }
+        return new int[] {getInt(c, key, 0)};
+    }
+
+    /**
+     * A nested config object such as {@code text_config} or {@code rope_scaling}.
+     *
+     * @param c the config
+     * @param key the key
+     * @return a copy of the nested object, or an empty object when absent or null
+     * @throws CheckpointException if present but not an object
+     */
+    public static JsonObject subConfig(JsonObject c, String key) {
+        if (isAbsent(c, key)) {
+            return new JsonObject();
+        }
+        JsonElement e = c.get(key);
+        if (!e.isJsonObject()) {
+            throw new CheckpointException("config key '" + key + "' must be an object but is " + e);
+        }
+        return e.getAsJsonObject().deepCopy();
+    }
+
+    /**
+     * Reads a string option and fails when it is not one of the supported values.
+     *
+     * @param c the config
+     * @param key the key, named in the error (e.g. {@code hidden_act})
+     * @param def the value when absent
+     * @param supported the supported values
+     * @return the value
+     * @throws UnsupportedModelException if the value is not supported
+     */
+    public static String requireOneOf(JsonObject c, String key, String def, String... supported) {
+        String v = getString(c, key, def);
+        if (!Arrays.asList(supported).contains(v)) {
+            throw unsupported(key, v, supported);
+        }
+        return v;
+    }
+
+    /**
+     * The exception for an unsupported option.
+     *
+     * @param key the config key, e.g. {@code rope_scaling.type}
+     * @param value the value found
+     * @param supported the supported values
+     * @return the exception to throw
+     */
+    public static UnsupportedModelException unsupported(String key, Object value, String... supported) {
+        return new UnsupportedModelException("config key '" + key + "' = " + value + " is not supported by vlalign; "
+                + "supported: " + Arrays.toString(supported) + ". Use a checkpoint with a supported setting or open an "
+                + "issue with the model name");
+    }
+}

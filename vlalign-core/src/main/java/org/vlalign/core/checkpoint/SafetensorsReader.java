@@ -1,0 +1,503 @@
+package org.vlalign.core.checkpoint;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.Gson;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vlalign.CheckpointException;
+
+/**
+ * Validates and memory-maps one safetensors file.
+ *
+ * <p>The header is checked before anything is allocated from it: the declared header length must fit
+ * in the file and under {@link #MAX_HEADER_BYTES}; the JSON must be an object of {@code {dtype, shape,
+ * data_offsets}} entries with known dtypes, non-negative dimensions whose product does not overflow,
+ * offsets inside the data area that do not overlap, and a byte length equal to elements × dtype size.
+ * A malformed or malicious file therefore fails with a {@link CheckpointException} naming the file,
+ * the tensor and the offending value, never with a huge allocation.
+ *
+ * <p>Tensor data is never copied into the heap as a whole: {@link #map} returns read-only
+ * memory-mapped slices (a tensor larger than 2 GB is read through several mappings by {@link
+ * #readFloats}).
+ *
+ * <p>Thread-safe after {@link #open}: all reads are positional; {@link #close} must not race reads.
+ *
+ * <pre>{@code
+ * try (SafetensorsReader r = SafetensorsReader.open(file)) {
+ *     float[] w = r.readFloats("lm_head.weight");
+ * }
+ * }</pre>
+ *
+ * @since 0.1.0
+ */
+public final class SafetensorsReader implements AutoCloseable {
+
+    /** The largest header accepted (the safetensors reference implementation's limit). */
+    public static final long MAX_HEADER_BYTES = 100L * 1000 * 1000;
+
+    private static final Gson GSON = new Gson();
+    private static final String METADATA_KEY = "__metadata__";
+    /** Mapping granularity for very large tensors: a multiple of every element size. */
+    private static final long CHUNK_BYTES = 1L << 28;
+
+    private final Path file;
+    private final FileChannel channel;
+    private final long dataStart; // absolute offset of the byte after the header
+    private final Map<String, TensorInfo> tensors;
+    private final Map<String, String> metadata;
+
+    private SafetensorsReader(
+            Path file, FileChannel channel, long dataStart, Map<String, TensorInfo> tensors, Map<String, String> metadata) {
+        this.file = file;
+        this.channel = channel;
+        this.dataStart = dataStart;
+        this.tensors = tensors;
+        this.metadata = metadata;
+    }
+
+    /**
+     * Opens and validates a safetensors file.
+     *
+     * @param file the file
+     * @return the reader; close it
+     * @throws CheckpointException if the file cannot be read or its header is invalid
+     */
+    public static SafetensorsReader open(Path file) {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot open safetensors file " + file + ": " + e.getMessage()
+                    + "; check that the path exists and is readable", e);
+        }
+        try {
+            SafetensorsReader r = parse(file, ch);
+            return r;
+        } catch (RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    private static SafetensorsReader parse(Path file, FileChannel ch) {
+        long size;
+        try {
+            size = ch.size();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read the size of " + file + ": " + e.getMessage(), e);
+        }
+        if (size < 8) {
+            throw new CheckpointException("safetensors file " + file + " is truncated: it has " + size
+                    + " bytes but must start with an 8-byte header length; re-download or re-export the file");
+        }
+        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, lenBuf, 0, file);
+        long headerLen = lenBuf.getLong(0);
+        if (headerLen < 2 || headerLen > MAX_HEADER_BYTES) {
+            throw new CheckpointException("safetensors file " + file + " declares a header of "
+                    + Long.toUnsignedString(headerLen) + " bytes at offset 0; a valid header is 2.."
+                    + MAX_HEADER_BYTES + " bytes: the file is corrupt or not a safetensors file");
+        }
+        if (headerLen > size - 8) {
+            throw new CheckpointException("safetensors file " + file + " declares a header of " + headerLen
+                    + " bytes but the file has only " + (size - 8) + " bytes after the length field: the file is "
+                    + "truncated; re-download or re-export it");
+        }
+        ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+        readFully(ch, headerBuf, 8, file);
+        headerBuf.flip();
+        String json;
+        try {
+            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(headerBuf);
+            json = chars.toString();
+        } catch (CharacterCodingException e) {
+            throw new CheckpointException("safetensors header of " + file + " (bytes 8.." + (8 + headerLen)
+                    + ") is not valid UTF-8: the file is corrupt", e);
+        }
+        JsonObject header = parseHeaderJson(json, file);
+        long dataStart = 8 + headerLen;
+        long dataSize = size - dataStart;
+
+        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<long[]> ranges = new ArrayList<>(); // {begin, end, index}
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+            String name = e.getKey();
+            if (name.equals(METADATA_KEY)) {
+                readMetadata(e.getValue(), metadata, file);
+                continue;
+            }
+            TensorInfo info = readEntry(name, e.getValue(), file, dataStart, dataSize);
+            tensors.put(name, info);
+            if (info.byteLength() > 0) {
+                ranges.add(new long[] {info.offset() - dataStart, info.offset() - dataStart + info.byteLength(), names.size()});
+            }
+            names.add(name);
+        }
+        ranges.sort(Comparator.comparingLong((long[] r) -> r[0]));
+        for (int i = 1; i < ranges.size(); i++) {
+            long[] prev = ranges.get(i - 1);
+            long[] cur = ranges.get(i);
+            if (cur[0] < prev[1]) {
+                throw new CheckpointException("safetensors file " + file + ": tensors '" + names.get((int) prev[2])
+                        + "' (data_offsets [" + prev[0] + ", " + prev[1] + "]) and '" + names.get((int) cur[2])
+                        + "' (data_offsets [" + cur[0] + ", " + cur[1] + "]) overlap: the header is corrupt or malicious");
+            }
+        }
+        return new SafetensorsReader(file, ch, dataStart, Collections.unmodifiableMap(tensors),
+                Collections.unmodifiableMap(metadata));
+    }
+
+    private static JsonObject parseHeaderJson(String json, Path file) {
+        JsonElement root;
+        try {
+            JsonReader reader = new JsonReader(new StringReader(json));
+            reader.setStrictness(Strictness.STRICT);
+            root = GSON.getAdapter(JsonElement.class).read(reader);
+            if (root == null || reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new CheckpointException("safetensors header of " + file
+                        + " has trailing data after its JSON object: the file is corrupt");
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof CheckpointException ce) {
+                throw ce;
+            }
+            throw new CheckpointException("safetensors header of " + file + " is not valid JSON ("
+                    + e.getMessage() + "): the file is corrupt or not a safetensors file", e);
+        }
+        if (!root.isJsonObject()) {
+            throw new CheckpointException("safetensors header of " + file
+                    + " must be a JSON object of tensors but is " + describe(root));
+        }
+        return root.getAsJsonObject();
+    }
+
+    private static void readMetadata(JsonElement value, Map<String, String> out, Path file) {
+        if (!value.isJsonObject()) {
+            throw new CheckpointException("safetensors header of " + file + ": '__metadata__' must be an object of "
+                    + "strings but is " + describe(value));
+        }
+        for (Map.Entry<String, JsonElement> m : value.getAsJsonObject().entrySet()) {
+            JsonElement v = m.getValue();
+            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+                throw new CheckpointException("safetensors header of " + file + ": '__metadata__." + m.getKey()
+                        + "' must be a string but is " + describe(v));
+            }
+            out.put(m.getKey(), v.getAsString());
+        }
+    }
+
+    private static TensorInfo readEntry(String name, JsonElement value, Path file, long dataStart, long dataSize) {
+        String where = "safetensors file " + file + ", tensor '" + name + "'";
+        if (!value.isJsonObject()) {
+            throw new CheckpointException(where + ": entry must be an object {dtype, shape, data_offsets} but is "
+                    + describe(value));
+        }
+        JsonObject o = value.getAsJsonObject();
+        JsonElement dt = o.get("dtype");
+        if (dt == null || !dt.isJsonPrimitive() || !dt.getAsJsonPrimitive().isString()) {
+            throw new CheckpointException(where + ": 'dtype' must be a string but is " + describe(dt));
+        }
+        String dtypeName = dt.getAsString();
+        SafetensorsDtype dtype = SafetensorsDtype.fromName(dtypeName).orElseThrow(() -> new CheckpointException(
+                where + ": unknown dtype '" + dtypeName + "'; known: " + SafetensorsDtype.knownNames()));
+        JsonElement sh = o.get("shape");
+        if (sh == null || !sh.isJsonArray()) {
+            throw new CheckpointException(where + ": 'shape' must be an array of integers but is " + describe(sh));
+        }
+        JsonArray shArr = sh.getAsJsonArray();
+        long[] shape = new long[shArr.size()];
+        long numel = 1;
+        try {
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = nonNegativeLong(shArr.get(i), where + ": shape[" + i + "]");
+                numel = Math.multiplyExact(numel, shape[i]);
+            }
+        } catch (ArithmeticException e) {
+            throw new CheckpointException(where + ": shape " + shArr + " has more elements than a long can count: "
+                    + "the header is corrupt or malicious", e);
+        }
+        JsonElement off = o.get("data_offsets");
+        if (off == null || !off.isJsonArray() || off.getAsJsonArray().size() != 2) {
+            throw new CheckpointException(where + ": 'data_offsets' must be [begin, end] but is " + describe(off));
+        }
+        long begin = nonNegativeLong(off.getAsJsonArray().get(0), where + ": data_offsets[0]");
+        long end = nonNegativeLong(off.getAsJsonArray().get(1), where + ": data_offsets[1]");
+        if (begin > end || end > dataSize) {
+            throw new CheckpointException(where + ": data_offsets [" + begin + ", " + end
+                    + "] lie outside the data area of " + dataSize + " bytes (absolute bytes " + dataStart + ".."
+                    + (dataStart + dataSize) + "): the file is truncated or the header is corrupt");
+        }
+        long expected;
+        try {
+            expected = Math.multiplyExact(numel, dtype.byteSize());
+        } catch (ArithmeticException e) {
+            throw new CheckpointException(where + ": shape " + Arrays.toString(shape) + " overflows", e);
+        }
+        if (end - begin != expected) {
+            throw new CheckpointException(where + ": data_offsets [" + begin + ", " + end + "] hold " + (end - begin)
+                    + " bytes but " + dtypeName + Arrays.toString(shape) + " needs " + expected
+                    + " bytes: the header is corrupt");
+        }
+        return new TensorInfo(name, dtypeName, shape, file, dataStart + begin, expected);
+    }
+
+    private static long nonNegativeLong(JsonElement e, String what) {
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new CheckpointException(what + " must be a non-negative integer but is " + describe(e));
+        }
+        JsonPrimitive p = e.getAsJsonPrimitive();
+        BigInteger v;
+        try {
+            v = new BigInteger(p.getAsString());
+        } catch (NumberFormatException ex) {
+            throw new CheckpointException(what + " must be a non-negative integer but is " + p.getAsString(), ex);
+        }
+        if (v.signum() < 0 || v.bitLength() > 62) {
+            throw new CheckpointException(what + " is " + v + ", outside 0.." + (1L << 62)
+                    + ": the header is corrupt or malicious");
+        }
+        return v.longValue();
+    }
+
+    private static String describe(JsonElement e) {
+        if (e == null) {
+            return "missing";
+        }
+        String s = e.toString();
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) {
+        try {
+            long pos = position;
+            while (buf.hasRemaining()) {
+                int n = ch.read(buf, pos);
+                if (n < 0) {
+                    throw new CheckpointException("unexpected end of " + file + " at byte " + pos);
+                }
+                pos += n;
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + file + " at byte " + position + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // nothing to do: the open already failed
+        }
+    }
+
+    /**
+     * The file this reader reads.
+     *
+     * @return the path
+     */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * The tensors in header order.
+     *
+     * @return name → info, unmodifiable
+     */
+    public Map<String, TensorInfo> tensors() {
+        return tensors;
+    }
+
+    /**
+     * The {@code __metadata__} entries.
+     *
+     * @return key → value, unmodifiable (empty if absent)
+     */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /**
+     * Looks a tensor up.
+     *
+     * @param name the tensor name
+     * @return its info
+     * @throws CheckpointException if absent
+     */
+    public TensorInfo info(String name) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) {
+            throw new CheckpointException("tensor '" + name + "' is not in " + file + "; it has "
+                    + Checkpoint.similarNames(name, tensors.keySet()));
+        }
+        return t;
+    }
+
+    /**
+     * Maps a tensor's bytes read-only, little-endian.
+     *
+     * @param info a tensor of this file, at most 2 GB
+     * @return the mapped bytes
+     * @throws CheckpointException if the tensor is larger than 2 GB or mapping fails
+     */
+    public ByteBuffer map(TensorInfo info) {
+        if (info.byteLength() > Integer.MAX_VALUE) {
+            throw new CheckpointException("tensor '" + info.name() + "' in " + file + " has " + info.byteLength()
+                    + " bytes, more than one mapping holds; use readFloats");
+        }
+        return mapRange(info.offset(), info.byteLength());
+    }
+
+    private ByteBuffer mapRange(long offset, long length) {
+        if (length == 0) {
+            return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        try {
+            return channel.map(FileChannel.MapMode.READ_ONLY, offset, length).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot memory-map bytes " + offset + ".." + (offset + length) + " of " + file
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Converts a float tensor's elements {@code [first, first + count)} to float32 into {@code dst}.
+     *
+     * @param info a float tensor of this file (F64, F32, F16 or BF16)
+     * @param first the first element
+     * @param count the number of elements
+     * @param dst receives {@code count} floats at its position
+     * @throws CheckpointException if the dtype is not a float type
+     */
+    public void readFloats(TensorInfo info, long first, long count, FloatBuffer dst) {
+        SafetensorsDtype dtype = info.type();
+        if (!dtype.isFloat()) {
+            throw new CheckpointException("tensor '" + info.name() + "' in " + file + " has dtype " + dtype
+                    + ", which is not a float type; read it with loadRaw/readLongs");
+        }
+        int es = dtype.byteSize();
+        long elemsPerChunk = CHUNK_BYTES / es;
+        long done = 0;
+        while (done < count) {
+            long n = Math.min(elemsPerChunk, count - done);
+            ByteBuffer src = mapRange(info.offset() + (first + done) * es, n * es);
+            DtypeConversion.toFloat(src, dtype, dst, (int) n);
+            done += n;
+        }
+    }
+
+    /**
+     * Reads a whole float tensor into a heap array (for small tensors).
+     *
+     * @param name the tensor
+     * @return its values as float32
+     * @throws CheckpointException if absent, not a float type, or larger than an array
+     */
+    public float[] readFloats(String name) {
+        TensorInfo info = info(name);
+        if (info.numel() > Integer.MAX_VALUE - 8) {
+            throw new CheckpointException("tensor '" + name + "' has " + info.numel() + " elements, too many for a "
+                    + "Java array; load it as an NDArray instead");
+        }
+        float[] out = new float[(int) info.numel()];
+        readFloats(info, 0, out.length, FloatBuffer.wrap(out));
+        return out;
+    }
+
+    /**
+     * Reads a whole integer tensor (I64, I32, I16, I8, U8, U16, U32, BOOL) widened to long.
+     *
+     * @param name the tensor
+     * @return its values
+     * @throws CheckpointException if absent, a float type, or too large
+     */
+    public long[] readLongs(String name) {
+        TensorInfo info = info(name);
+        if (info.numel() > Integer.MAX_VALUE - 8) {
+            throw new CheckpointException("tensor '" + name + "' is too large for a Java array");
+        }
+        int n = (int) info.numel();
+        ByteBuffer b = map(info);
+        long[] out = new long[n];
+        switch (info.type()) {
+            case I64, U64 -> {
+                LongBuffer lb = b.asLongBuffer();
+                lb.get(out);
+            }
+            case I32 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = b.getInt(i * 4);
+                }
+            }
+            case U32 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = Integer.toUnsignedLong(b.getInt(i * 4));
+                }
+            }
+            case I16 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = b.getShort(i * 2);
+                }
+            }
+            case U16 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = Short.toUnsignedInt(b.getShort(i * 2));
+                }
+            }
+            case I8 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = b.get(i);
+                }
+            }
+            case U8, BOOL -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = Byte.toUnsignedInt(b.get(i));
+                }
+            }
+            default -> throw new CheckpointException("tensor '" + name + "' in " + file + " has dtype " + info.dtype()
+                    + ", not an integer type; read it with readFloats");
+        }
+        return out;
+    }
+
+    /** Closes the file; mapped buffers already handed out stay valid until collected. */
+    @Override
+    public void close() {
+        closeQuietly(channel);
+    }
+
+    @Override
+    public String toString() {
+        return "SafetensorsReader[" + file + ", " + tensors.size() + " tensors, data at " + dataStart + "]";
+    }
+}

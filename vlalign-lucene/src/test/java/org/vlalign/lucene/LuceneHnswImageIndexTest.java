@@ -1,0 +1,141 @@
+package org.vlalign.lucene;
+
+import org.vlalign.core.index.ImageIndexes;
+import org.vlalign.core.index.IndexTestData;
+import org.vlalign.core.index.ExactImageIndex;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.EmbeddingSpace;
+import org.vlalign.Features;
+import org.vlalign.ImageIndex;
+import org.vlalign.IndexCorruptedException;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.SearchHit;
+import org.vlalign.VlalignException;
+
+class LuceneHnswImageIndexTest {
+    private static final EmbeddingSpace SPACE = IndexTestData.SPACE;
+    @TempDir Path tmp;
+
+    @Test
+    void should_reach_recall_at_10_of_0_9_against_the_exact_index_on_multi_vector_images() {
+        long seed = 99L;
+        SplittableRandom random = new SplittableRandom(seed);
+        int dim = 32;
+        EmbeddingSpace space = new EmbeddingSpace("test", "fp", "none", dim);
+        try (ExactImageIndex exact = ExactImageIndex.inMemory(space);
+                // a narrower build beam than Lucene's default 100 keeps the test fast
+                LuceneHnswImageIndex hnsw =
+                        LuceneHnswImageIndex.open(
+                                tmp.resolve("recall"), space, new LuceneHnswImageIndex.Settings(16, 40, 100, 64))) {
+            for (int i = 0; i < 5000; i++) {
+                Features f = IndexTestData.unitRows(4, dim, random);
+                exact.upsert("img-" + i, f, Map.of());
+                hnsw.upsert("img-" + i, f, Map.of("n", "" + i));
+            }
+            hnsw.commit();
+            assertEquals(5000, hnsw.size());
+            int found = 0;
+            int queries = 100;
+            for (int q = 0; q < queries; q++) {
+                Features query = IndexTestData.unitRows(1, dim, random);
+                Set<String> truth = new HashSet<>();
+                exact.search(query, 10).forEach(h -> truth.add(h.id()));
+                List<SearchHit> hits = hnsw.search(query, 10);
+                assertEquals(10, hits.size());
+                for (SearchHit h : hits) {
+                    if (truth.contains(h.id())) {
+                        found++;
+                    }
+                    assertEquals("" + h.id().substring(4), h.metadata().get("n"));
+                }
+            }
+            double recall = found / (10.0 * queries);
+            assertTrue(recall >= 0.9, "recall@10 " + recall + " with seed " + seed);
+        }
+    }
+
+    @Test
+    void should_keep_committed_writes_and_drop_uncommitted_ones_when_reopened() {
+        Path dir = tmp.resolve("persist");
+        SplittableRandom random = new SplittableRandom(1);
+        Features a = IndexTestData.unitRows(3, 16, random);
+        Features b = IndexTestData.unitRows(1, 16, random);
+        try (ImageIndex index = ImageIndexes.open(dir, SPACE, "hnsw")) {
+            index.upsert("a", a, Map.of("source", "/a.png"));
+            index.upsert("b", b, Map.of());
+            index.upsert("gone", b, Map.of());
+            index.commit();
+            index.remove("gone");
+            index.upsert("late", a, Map.of());
+        }
+        try (ImageIndex index = ImageIndexes.open(dir, SPACE, "hnsw")) {
+            assertEquals(3, index.size());
+            assertEquals(Optional.of(Map.of("source", "/a.png")), index.metadata("a"));
+            assertEquals(Optional.empty(), index.metadata("late"));
+            List<SearchHit> hits = index.search(Features.ofVector(a.row(2)), 1);
+            assertEquals("a", hits.get(0).id());
+            assertEquals(1.0, hits.get(0).score(), 1e-5, "score converted back to the dot product");
+        }
+    }
+
+    @Test
+    void should_refuse_another_space_and_an_exact_index_folder() {
+        Path dir = tmp.resolve("space");
+        LuceneHnswImageIndex.open(dir, SPACE).close();
+        EmbeddingSpace other = new EmbeddingSpace("clip", "fp-1", "none", 16);
+        InvalidArgumentException e =
+                assertThrows(InvalidArgumentException.class, () -> LuceneHnswImageIndex.open(dir, other));
+        assertTrue(e.getMessage().contains("clip") && e.getMessage().contains("family=test"), e.getMessage());
+        Path exactDir = tmp.resolve("exact");
+        ExactImageIndex.open(exactDir, SPACE).close();
+        assertThrows(InvalidArgumentException.class, () -> LuceneHnswImageIndex.open(exactDir, SPACE));
+    }
+
+    @Test
+    void should_refuse_a_second_open_of_the_same_folder() {
+        Path dir = tmp.resolve("locked");
+        try (LuceneHnswImageIndex index = LuceneHnswImageIndex.open(dir, SPACE)) {
+            assertThrows(VlalignException.class, () -> LuceneHnswImageIndex.open(dir, SPACE));
+        }
+    }
+
+    @Test
+    void should_throw_IndexCorruptedException_when_a_lucene_file_is_damaged() throws IOException {
+        Path dir = tmp.resolve("damaged");
+        try (LuceneHnswImageIndex index = LuceneHnswImageIndex.open(dir, SPACE)) {
+            index.upsert("a", IndexTestData.unitRows(2, 16, new SplittableRandom(2)), Map.of());
+            index.commit();
+        }
+        Path segments;
+        try (Stream<Path> files = Files.list(dir)) {
+            segments = files.filter(p -> p.getFileName().toString().startsWith("segments_")).findFirst().orElseThrow();
+        }
+        try (FileChannel ch = FileChannel.open(segments, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            ch.read(one, ch.size() - 20);
+            one.put(0, (byte) (one.get(0) ^ 0x33)).rewind();
+            ch.write(one, ch.size() - 20);
+        }
+        IndexCorruptedException e =
+                assertThrows(IndexCorruptedException.class, () -> LuceneHnswImageIndex.open(dir, SPACE));
+        assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+    }
+}

@@ -1,0 +1,288 @@
+package org.vlalign.torch.internal.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
+import org.vlalign.CheckpointException;
+import org.vlalign.core.checkpoint.Checkpoint;
+import org.vlalign.core.checkpoint.LoadProgress;
+import org.vlalign.core.checkpoint.SafetensorsReader;
+import org.vlalign.core.checkpoint.TensorInfo;
+
+/**
+ * A {@link Checkpoint} read as DJL NDArrays: float tensors become float32 arrays (BF16, F16, F64 and F32
+ * are accepted), integer tensors keep their type.
+ *
+ * <p>Every array is in storage that libtorch allocates. The bytes pass through one reusable staging
+ * buffer of at most {@value #STAGING_BYTES} bytes, so loading a model never holds Java direct memory in
+ * proportion to its size and does not depend on {@code -XX:MaxDirectMemorySize}.
+ *
+ * <p>Not thread-safe (the staging buffer is shared): load from one thread. {@link #close} closes the
+ * underlying checkpoint.
+ *
+ * @since 0.1.0
+ */
+public final class TorchCheckpoint implements AutoCloseable {
+
+    /** The staging buffer's size: the most direct memory one load holds at once. */
+    static final int STAGING_BYTES = 16 << 20;
+
+    private final Checkpoint checkpoint;
+    private ByteBuffer staging; // lazily allocated, native order
+
+    private TorchCheckpoint(Checkpoint checkpoint) {
+        this.checkpoint = checkpoint;
+    }
+
+    /**
+     * Opens a checkpoint folder, or a single {@code .safetensors} file.
+     *
+     * @param dir the folder or file
+     * @return the checkpoint; close it
+     * @throws CheckpointException if the files are missing or damaged
+     */
+    public static TorchCheckpoint open(Path dir) {
+        return new TorchCheckpoint(Checkpoint.open(dir));
+    }
+
+    /**
+     * Opens a single safetensors file without config.
+     *
+     * @param file the file
+     * @return the checkpoint; close it
+     */
+    public static TorchCheckpoint openFile(Path file) {
+        return new TorchCheckpoint(Checkpoint.openFile(file));
+    }
+
+    /**
+     * The engine-free checkpoint underneath.
+     *
+     * @return the checkpoint, owned by this object
+     */
+    public Checkpoint checkpoint() {
+        return checkpoint;
+    }
+
+    /**
+     * Loads a float tensor as a float32 NDArray.
+     *
+     * @param name the tensor
+     * @param manager owns the new array
+     * @param expectedShape if given, the shape the model expects (from config.json)
+     * @return a float32 array of the tensor's shape
+     * @throws CheckpointException if absent, not a float type, or of another shape than expected
+     */
+    public NDArray load(String name, NDManager manager, long... expectedShape) {
+        TensorInfo t = checkpoint.info(name);
+        Checkpoint.checkShape(t, expectedShape);
+        if (!t.type().isFloat()) {
+            throw new CheckpointException("tensor '" + name + "' in " + t.file() + " has dtype " + t.dtype()
+                    + " but a float tensor was expected; integer tensors are read with loadRaw");
+        }
+        checkpoint.beginRead(t);
+        SafetensorsReader r = checkpoint.reader(t);
+        long[] shape = t.shape();
+        long numel = t.numel();
+        long maxPiece = STAGING_BYTES / 4;
+        NDArray out;
+        if (numel <= maxPiece) {
+            out = piece(r, t, 0, numel, new Shape(shape), manager);
+        } else {
+            // Row blocks written into one libtorch-owned array: memory is the tensor plus the staging buffer.
+            long rowElems = shape.length == 0 ? 1 : numel / Math.max(1, shape[0]);
+            if (rowElems > maxPiece) {
+                throw new CheckpointException("tensor '" + name + "' in " + t.file() + " has rows of " + rowElems
+                        + " elements, more than the " + maxPiece + " one read can stage");
+            }
+            long rowsPerPiece = maxPiece / rowElems;
+            out = manager.zeros(new Shape(shape), DataType.FLOAT32);
+            try (NDManager tmp = manager.newSubManager()) {
+                for (long row = 0; row < shape[0]; row += rowsPerPiece) {
+                    long rows = Math.min(rowsPerPiece, shape[0] - row);
+                    long[] ps = shape.clone();
+                    ps[0] = rows;
+                    try (NDArray p = piece(r, t, row * rowElems, rows * rowElems, new Shape(ps), tmp)) {
+                        out.set(new NDIndex(row + ":" + (row + rows)), p);
+                    }
+                }
+            }
+        }
+        checkpoint.endRead(t);
+        return out;
+    }
+
+    /** Reads {@code count} elements from {@code first} into a new libtorch-owned float32 array. */
+    private NDArray piece(SafetensorsReader r, TensorInfo t, long first, long count, Shape shape, NDManager owner) {
+        ByteBuffer buf = staging();
+        buf.clear();
+        buf.limit((int) (count * 4));
+        r.readFloats(t, first, count, buf.asFloatBuffer());
+        try (NDArray view = owner.create(buf, shape, DataType.FLOAT32)) {
+            return view.duplicate(); // torch clone: storage of its own, the staging buffer is reused
+        }
+    }
+
+    /**
+     * Loads a tensor keeping integer types (I64, I32, I8, U8, BOOL); float types become float32.
+     *
+     * @param name the tensor
+     * @param manager owns the new array
+     * @param expectedShape if given, the expected shape
+     * @return the array
+     * @throws CheckpointException if absent, of an unsupported type, or of another shape
+     */
+    public NDArray loadRaw(String name, NDManager manager, long... expectedShape) {
+        TensorInfo t = checkpoint.info(name);
+        Checkpoint.checkShape(t, expectedShape);
+        if (t.type().isFloat()) {
+            return load(name, manager, expectedShape);
+        }
+        DataType dt = switch (t.type()) {
+            case I64 -> DataType.INT64;
+            case I32 -> DataType.INT32;
+            case I8 -> DataType.INT8;
+            case U8 -> DataType.UINT8;
+            case BOOL -> DataType.BOOLEAN;
+            default -> throw new CheckpointException("tensor '" + name + "' in " + t.file() + " has dtype "
+                    + t.dtype() + ", which cannot be loaded as an NDArray; supported: F64, F32, F16, BF16, I64, I32, "
+                    + "I8, U8, BOOL");
+        };
+        if (t.byteLength() > STAGING_BYTES) {
+            throw new CheckpointException("integer tensor '" + name + "' in " + t.file() + " has " + t.byteLength()
+                    + " bytes; at most " + STAGING_BYTES + " are supported");
+        }
+        checkpoint.beginRead(t);
+        ByteBuffer src = checkpoint.reader(t).map(t);
+        ByteBuffer buf = staging();
+        buf.clear();
+        if (t.type().byteSize() == 1) {
+            buf.put(src);
+        } else if (dt == DataType.INT64) {
+            buf.asLongBuffer().put(src.asLongBuffer());
+            buf.position((int) t.byteLength());
+        } else {
+            buf.asIntBuffer().put(src.asIntBuffer());
+            buf.position((int) t.byteLength());
+        }
+        buf.flip();
+        NDArray out;
+        try (NDArray view = manager.create(buf, new Shape(t.shape()), dt)) {
+            out = view.duplicate();
+        }
+        checkpoint.endRead(t);
+        return out;
+    }
+
+    private ByteBuffer staging() {
+        if (staging == null) {
+            staging = ByteBuffer.allocateDirect(STAGING_BYTES).order(ByteOrder.nativeOrder());
+        }
+        return staging;
+    }
+
+    /**
+     * Sets a progress callback for subsequent loads.
+     *
+     * @param progress the callback
+     * @return this checkpoint
+     */
+    public TorchCheckpoint onProgress(LoadProgress progress) {
+        checkpoint.onProgress(progress);
+        return this;
+    }
+
+    /**
+     * The checkpoint folder.
+     *
+     * @return the folder
+     */
+    public Path directory() {
+        return checkpoint.directory();
+    }
+
+    /**
+     * The parsed {@code config.json}.
+     *
+     * @return a deep copy
+     */
+    public JsonObject config() {
+        return checkpoint.config();
+    }
+
+    /**
+     * The parsed {@code generation_config.json}, if present.
+     *
+     * @return a deep copy, or empty
+     */
+    public Optional<JsonObject> generationConfig() {
+        return checkpoint.generationConfig();
+    }
+
+    /**
+     * All tensor names, sorted.
+     *
+     * @return the names
+     */
+    public Set<String> tensorNames() {
+        return checkpoint.tensorNames();
+    }
+
+    /**
+     * Whether a tensor exists.
+     *
+     * @param name the name
+     * @return true if present
+     */
+    public boolean has(String name) {
+        return checkpoint.has(name);
+    }
+
+    /**
+     * A tensor's dtype, shape and location.
+     *
+     * @param name the name
+     * @return the info
+     */
+    public TensorInfo info(String name) {
+        return checkpoint.info(name);
+    }
+
+    /**
+     * Reads a float tensor into a Java array.
+     *
+     * @param name the tensor
+     * @return float32 values, row-major
+     */
+    public float[] loadFloats(String name) {
+        return checkpoint.loadFloats(name);
+    }
+
+    /**
+     * The checkpoint's fingerprint.
+     *
+     * @return the fingerprint
+     */
+    public String fingerprint() {
+        return checkpoint.fingerprint();
+    }
+
+    /** Closes the checkpoint. Idempotent. */
+    @Override
+    public void close() {
+        checkpoint.close();
+    }
+
+    @Override
+    public String toString() {
+        return checkpoint.toString();
+    }
+}

@@ -1,0 +1,100 @@
+package org.vlalign.torch.internal.instructblip;
+
+import java.nio.file.Path;
+import org.vlalign.PromptWrapper;
+import org.vlalign.UnsupportedModelException;
+import org.vlalign.core.prompt.InstructBlipPromptWrapper;
+import org.vlalign.torch.internal.adaptor.LinearAdaptor;
+import org.vlalign.torch.internal.blip2.Blip2Config;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
+import org.vlalign.torch.internal.llama.LlamaConfig;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.tokenizer.HfTokenizer;
+
+/**
+ * Loads an InstructBLIP checkpoint folder (or a BLIP-2 one with a Llama language model) into the parts of a
+ * {@link org.vlalign.VlModel}: the instruction-aware feature extractor, {@code language_projection}, the
+ * Llama language model (weights under {@code language_model.}, tokenizer from the folder's
+ * {@code tokenizer.json}) and the InstructBLIP prompt template.
+ *
+ * <p>Stateless and thread-safe.
+ *
+ * <pre>{@code
+ * InstructBlipModels.Parts parts = InstructBlipModels.load(Path.of("instructblip-vicuna-7b"));
+ * }</pre>
+ *
+ * @since 0.1.0
+ */
+public final class InstructBlipModels {
+    /**
+     * The loaded parts; the caller owns and must close the extractor, adaptor and language model.
+     *
+     * @param config the composite config
+     * @param featureExtractor the vision encoder + Q-Former
+     * @param adaptor {@code language_projection}
+     * @param languageModel the Llama language model
+     * @param promptWrapper the InstructBLIP template ({@code [image rows, BOS, query]})
+     */
+    public record Parts(
+            Blip2Config config,
+            BlipFeatureExtractor featureExtractor,
+            LinearAdaptor adaptor,
+            LlamaLanguageModel languageModel,
+            PromptWrapper promptWrapper) {}
+
+    private InstructBlipModels() {}
+
+    /**
+     * Whether a config describes a model this class can load: InstructBLIP, or BLIP-2 for conditional
+     * generation, with a Llama language model.
+     *
+     * @param config the config
+     * @return true if {@link #load} will try
+     */
+    public static boolean hasLlamaLanguageModel(Blip2Config config) {
+        return config.textModelType().equals("llama")
+                && (config.instructionAware()
+                        || config.architectures().stream()
+                                .anyMatch(a -> a.endsWith("ForConditionalGeneration")));
+    }
+
+    /**
+     * Loads the parts.
+     *
+     * @param dir the checkpoint folder
+     * @return the parts
+     * @throws UnsupportedModelException if the language model is not a Llama
+     * @throws org.vlalign.CheckpointException if files are missing or disagree with the config
+     */
+    public static Parts load(Path dir) {
+        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(dir)) {
+            Blip2Config config = Blip2Config.fromJson(checkpoint.config());
+            LlamaConfig text = InstructBlipModel.textConfig(config);
+            BlipFeatureExtractor extractor = BlipFeatureExtractor.load(
+                    checkpoint,
+                    config,
+                    BlipFeatureExtractor.preprocessorFor(dir, config),
+                    BlipFeatureExtractor.tokenizerFor(dir, config));
+            LinearAdaptor adaptor = null;
+            HfTokenizer tokenizer = null;
+            try {
+                adaptor = LinearAdaptor.load(checkpoint, LinearAdaptor.LANGUAGE_PROJECTION);
+                InstructBlipModel.checkWidths(config, adaptor, text);
+                tokenizer = HfTokenizer.fromDirectory(dir).orElse(null);
+                LlamaLanguageModel lm = LlamaLanguageModel.load(
+                        checkpoint, InstructBlipModel.LANGUAGE_MODEL, text, tokenizer);
+                return new Parts(config, extractor, adaptor, lm, InstructBlipPromptWrapper.create());
+            } catch (RuntimeException e) {
+                extractor.close();
+                if (adaptor != null) {
+                    adaptor.close();
+                }
+                if (tokenizer != null) {
+                    tokenizer.close();
+                }
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package org.vlalign.torch.internal.llama;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.vlalign.Answer;
+import org.vlalign.GenerationConfig;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.LanguageModel;
+import org.vlalign.Prompt;
+import org.vlalign.TokenListener;
+import org.vlalign.core.generate.GenerationResult;
+import org.vlalign.core.generate.Generator;
+import org.vlalign.core.generate.SpecialTokens;
+import org.vlalign.spi.Decoder;
+import org.vlalign.spi.DecoderInput;
+import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
+import org.vlalign.core.checkpoint.HfConfigs;
+import org.vlalign.torch.internal.tokenizer.HfTokenizer;
+
+/**
+ * A Llama-family {@link LanguageModel} on DJL PyTorch: Hugging Face weights, optional {@code
+ * tokenizer.json}, greedy / beam / sampling generation through {@link Generator}.
+ *
+ * <p>Prompt segments become decoder inputs as follows: {@code Bos} → the BOS id ({@code
+ * bos_token_id}; dropped when the model has none), {@code Text} → the tokenizer's ids without
+ * special tokens, {@code Tokens} → as given, {@code Embeddings} → input embedding rows (width must be
+ * {@link #hiddenSize()}). Without a tokenizer (e.g. the parity checkpoints) only token and embedding
+ * prompts work and {@link #decode} renders ids as numbers.
+ *
+ * <p>Thread-safe: the weights are shared and immutable; each {@code generate} call opens its own
+ * {@link LlamaDecoder} session (child manager and KV cache) and closes it before returning, so any
+ * number of threads may generate concurrently. {@link #close} must not race running calls.
+ *
+ * <pre>{@code
+ * try (LlamaLanguageModel lm = LlamaLanguageModel.load(Path.of("TinyLlama"))) {
+ *     Answer a = lm.generate(Prompt.builder().bos().text("The capital of France is").build(),
+ *             GenerationConfig.builder().maxNewTokens(8).build());
+ *     System.out.println(a.text());
+ * }
+ * }</pre>
+ *
+ * @since 0.1.0
+ */
+public final class LlamaLanguageModel implements LanguageModel {
+
+    private final LlamaModel model;
+    private final HfTokenizer tokenizer; // may be null
+    private final SpecialTokens specialTokens;
+    private final int bosTokenId; // -1 if none
+
+    private LlamaLanguageModel(LlamaModel model, HfTokenizer tokenizer, SpecialTokens specialTokens, int bosTokenId) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.specialTokens = specialTokens;
+        this.bosTokenId = bosTokenId;
+    }
+
+    /**
+     * Loads a Llama checkpoint folder ({@code config.json}, safetensors, optional {@code
+     * generation_config.json}, {@code tokenizer.json} and {@code tokenizer_config.json}).
+     *
+     * @param dir the folder
+     * @return the model; close it
+     * @throws org.vlalign.CheckpointException if files are missing or do not match the config
+     * @throws org.vlalign.UnsupportedModelException for unsupported options
+     */
+    public static LlamaLanguageModel load(Path dir) {
+        try (TorchCheckpoint ckpt = TorchCheckpoint.open(dir)) {
+            LlamaConfig cfg = LlamaConfig.fromJson(ckpt.config());
+            HfTokenizer tok = HfTokenizer.fromDirectory(dir).orElse(null);
+            try {
+                return load(ckpt, "", cfg, tok);
+            } catch (RuntimeException e) {
+                if (tok != null) {
+                    tok.close();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Builds the language model of a composite checkpoint (InstructBLIP, LLaVA): weights under {@code
+     * prefix}, the text config, and the tokenizer (owned and closed by the result).
+     *
+     * @param checkpoint the open checkpoint (may be closed after this returns)
+     * @param prefix the weight-key prefix, e.g. {@code language_model.}
+     * @param config the text config
+     * @param tokenizer the tokenizer, or null for token-only prompts
+     * @return the model; close it
+     */
+    public static LlamaLanguageModel load(TorchCheckpoint checkpoint, String prefix, LlamaConfig config, HfTokenizer tokenizer) {
+        LlamaModel model = LlamaModel.load(checkpoint, prefix, config);
+        return of(model, tokenizer, specialTokens(checkpoint.generationConfig(), config, tokenizer));
+    }
+
+    /**
+     * Wraps a loaded model (owned and closed by the result).
+     *
+     * @param model the weights
+     * @param tokenizer the tokenizer or null
+     * @param specialTokens the eos and pad ids used by default
+     * @return the language model
+     */
+    public static LlamaLanguageModel of(LlamaModel model, HfTokenizer tokenizer, SpecialTokens specialTokens) {
+        int bos = model.config().bosTokenId();
+        if (bos < 0 && tokenizer != null && tokenizer.bosTokenId().isPresent()) {
+            bos = tokenizer.bosTokenId().getAsInt();
+        }
+        return new LlamaLanguageModel(model, tokenizer, specialTokens, bos);
+    }
+
+    /**
+     * The eos/pad ids: {@code generation_config.json} first, then {@code config.json}, then the tokenizer.
+     *
+     * @param generationConfig the parsed generation config, if any
+     * @param config the model config
+     * @param tokenizer the tokenizer or null
+     * @return the special tokens
+     */
+    public static SpecialTokens specialTokens(Optional<JsonObject> generationConfig, LlamaConfig config,
+            HfTokenizer tokenizer) {
+        int[] eos = config.eosTokenIds();
+        int pad = config.padTokenId();
+        if (generationConfig.isPresent()) {
+            eos = HfConfigs.getIntOrList(generationConfig.get(), "eos_token_id", eos);
+            pad = HfConfigs.getInt(generationConfig.get(), "pad_token_id", pad);
+        }
+        if (eos.length == 0 && tokenizer != null) {
+            eos = tokenizer.eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
+        }
+        if (pad < 0 && tokenizer != null && tokenizer.padTokenId().isPresent()) {
+            pad = tokenizer.padTokenId().getAsInt();
+        }
+        if (pad < 0) {
+            pad = eos.length > 0 ? eos[0] : 0; // HF generate falls back to eos as pad
+        }
+        return SpecialTokens.of(pad, eos);
+    }
+
+    /**
+     * The weights.
+     *
+     * @return the model
+     */
+    public LlamaModel model() {
+        return model;
+    }
+
+    /**
+     * The tokenizer, if the checkpoint has one.
+     *
+     * @return the tokenizer
+     */
+    public Optional<HfTokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
+    }
+
+    /**
+     * The default eos and pad ids.
+     *
+     * @return the special tokens
+     */
+    public SpecialTokens specialTokens() {
+        return specialTokens;
+    }
+
+    /**
+     * Opens a decoder session (for custom generation loops); close it.
+     *
+     * @return a new session
+     */
+    public Decoder newDecoder() {
+        return new LlamaDecoder(model);
+    }
+
+    @Override
+    public int hiddenSize() {
+        return model.config().hiddenSize();
+    }
+
+    @Override
+    public int contextLength() {
+        return model.config().maxPositionEmbeddings();
+    }
+
+    @Override
+    public int[] encode(String text) {
+        if (tokenizer == null) {
+            throw new InvalidArgumentException("this language model has no tokenizer.json, so text cannot be encoded;"
+                    + " pass token ids (Prompt.Segment.Tokens) or add tokenizer.json to the checkpoint folder");
+        }
+        return tokenizer.encode(text);
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        if (tokenizer != null) {
+            return tokenizer.decode(ids);
+        }
+        return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" "));
+    }
+
+    /**
+     * Converts a prompt into a decoder input.
+     *
+     * @param prompt the prompt
+     * @return the decoder input
+     * @throws InvalidArgumentException if an embedding segment's width is not the hidden size, or
+     *     text is given without a tokenizer
+     */
+    public DecoderInput toDecoderInput(Prompt prompt) {
+        List<DecoderInput.Part> parts = new ArrayList<>();
+        for (Prompt.Segment s : prompt.segments()) {
+            if (s instanceof Prompt.Segment.Bos) {
+                if (bosTokenId >= 0) {
+                    parts.add(new DecoderInput.Tokens(new int[] {bosTokenId}));
+                }
+            } else if (s instanceof Prompt.Segment.Eos) {
+                if (specialTokens.eosTokenIds().isEmpty()) {
+                    throw new InvalidArgumentException("the prompt has an end-of-sequence segment but this model "
+                            + "defines no eos_token_id; set it in config.json or generation_config.json");
+                }
+                parts.add(new DecoderInput.Tokens(new int[] {specialTokens.eosTokenIds().get(0)}));
+            } else if (s instanceof Prompt.Segment.Text t) {
+                int[] ids = encode(t.text());
+                if (ids.length > 0) {
+                    parts.add(new DecoderInput.Tokens(ids));
+                }
+            } else if (s instanceof Prompt.Segment.Tokens t) {
+                if (t.ids().length > 0) {
+                    parts.add(new DecoderInput.Tokens(t.ids()));
+                }
+            } else if (s instanceof Prompt.Segment.Embeddings e) {
+                if (e.features().cols() != hiddenSize()) {
+                    throw new InvalidArgumentException("embedding segment has width " + e.features().cols()
+                            + " but the language model's hidden size is " + hiddenSize()
+                            + "; project the features to " + hiddenSize() + " (check the adaptor)");
+                }
+                parts.add(new DecoderInput.Embeddings(e.features()));
+            }
+        }
+        if (parts.isEmpty()) {
+            throw new InvalidArgumentException("the prompt is empty after tokenisation; give at least one token");
+        }
+        return new DecoderInput(parts);
+    }
+
+    @Override
+    public Answer generate(Prompt prompt, GenerationConfig config, TokenListener listener) {
+        DecoderInput input = toDecoderInput(prompt);
+        List<TokenListener> listeners = new ArrayList<>();
+        listeners.add(listener);
+        GenerationResult result = run(List.of(input), config, listeners);
+        return result.row(0).toAnswer(input.length(), result.timings());
+    }
+
+    @Override
+    public List<Answer> generateBatch(List<Prompt> prompts, GenerationConfig config) {
+        List<DecoderInput> inputs = new ArrayList<>();
+        for (Prompt p : prompts) {
+            inputs.add(toDecoderInput(p));
+        }
+        GenerationResult result = run(inputs, config, null);
+        List<Answer> out = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            out.add(result.row(i).toAnswer(inputs.get(i).length(), result.timings()));
+        }
+        return out;
+    }
+
+    /**
+     * Runs a batch through the generator in a fresh session.
+     *
+     * @param inputs one input per row
+     * @param config the settings
+     * @param listeners null or one per row
+     * @return the result
+     */
+    public GenerationResult run(List<DecoderInput> inputs, GenerationConfig config, List<TokenListener> listeners) {
+        try (LlamaDecoder decoder = new LlamaDecoder(model)) {
+            return Generator.generate(decoder, inputs, config, specialTokens, this::decode, listeners);
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package org.vlalign.torch.internal.llava;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vlalign.CheckpointException;
+import org.vlalign.UnsupportedModelException;
+import org.vlalign.core.image.ImagePreprocessor;
+import org.vlalign.core.prompt.LlavaPromptWrapper;
+import org.vlalign.torch.internal.adaptor.MlpAdaptor;
+import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
+import org.vlalign.core.checkpoint.HfConfigs;
+import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
+import org.vlalign.torch.internal.llama.LlamaConfig;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.tokenizer.HfTokenizer;
+
+/**
+ * Loads a LLaVA-1.5 checkpoint folder ({@code model_type} {@code llava}, as the {@code llava-hf}
+ * repositories publish it) into its parts.
+ *
+ * <p>The folder holds {@code config.json}, safetensors with keys {@code vision_tower.vision_model.*},
+ * {@code multi_modal_projector.*} and {@code language_model.*}, {@code preprocessor_config.json}, and
+ * for text prompts {@code tokenizer.json}. Only the vision layers up to {@code vision_feature_layer}
+ * are loaded.
+ *
+ * <p>Stateless and thread-safe.
+ *
+ * <pre>{@code
+ * try (LlavaParts llava = LlavaModels.load(Path.of("llava-1.5-7b-hf"))) {
+ *     Features patches = llava.featureExtractor().extract(ImageInput.of(Path.of("cat.jpg")));
+ *     Features embeddings = llava.adaptor().adapt(patches);
+ *     Answer a = llava.languageModel().generate(
+ *             llava.promptWrapper().wrap(embeddings, "What is this?"), GenerationConfig.DEFAULT);
+ * }
+ * }</pre>
+ *
+ * @since 0.1.0
+ */
+public final class LlavaModels {
+    private static final Logger LOG = LoggerFactory.getLogger(LlavaModels.class);
+
+    /** Key prefix of the vision tower. */
+    static final String VISION_TOWER = "vision_tower.vision_model.";
+    /** Key prefix of the language model. */
+    static final String LANGUAGE_MODEL = "language_model.";
+    private static final String PREPROCESSOR_CONFIG = "preprocessor_config.json";
+
+    private LlavaModels() {}
+
+    /**
+     * Loads a checkpoint folder.
+     *
+     * @param dir the folder
+     * @return the parts, which the caller must close
+     * @throws UnsupportedModelException if the folder is not a supported LLaVA checkpoint
+     * @throws CheckpointException if a file is missing or damaged
+     */
+    public static LlavaParts load(Path dir) {
+        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(dir)) {
+            return load(checkpoint);
+        }
+    }
+
+    /**
+     * Loads an open checkpoint; the checkpoint may be closed afterwards.
+     *
+     * @param checkpoint the checkpoint of a LLaVA folder
+     * @return the parts, which the caller must close
+     * @throws UnsupportedModelException if the folder is not a supported LLaVA checkpoint
+     * @throws CheckpointException if a file is missing or damaged
+     */
+    public static LlavaParts load(TorchCheckpoint checkpoint) {
+        Path dir = checkpoint.directory();
+        JsonObject json = checkpoint.config();
+        String modelType = HfConfigs.getString(json, "model_type", "");
+        if (!LlavaConfig.MODEL_TYPE.equals(modelType)) {
+            throw new UnsupportedModelException(
+                    "config.json in " + dir + " has model_type '" + modelType
+                            + "' but LlavaModels loads model_type 'llava' (LlavaForConditionalGeneration).");
+        }
+        LlavaConfig config = LlavaConfig.fromJson(json);
+        Path preprocessorFile = dir.resolve(PREPROCESSOR_CONFIG);
+        if (!Files.isRegularFile(preprocessorFile)) {
+            throw new CheckpointException(
+                    "LLaVA checkpoint " + dir + " has no " + PREPROCESSOR_CONFIG
+                            + "; copy it from the model repository (it defines the image size and"
+                            + " normalisation).");
+        }
+        ImagePreprocessor preprocessor = ImagePreprocessor.fromFile(preprocessorFile);
+        LlamaConfig textConfig = LlamaConfig.fromJson(config.textConfigJson());
+
+        ClipFeatureExtractor tower = null;
+        MlpAdaptor projector = null;
+        HfTokenizer tokenizer = null;
+        try {
+            tower = ClipFeatureExtractor.visionTower(checkpoint, config.visionConfigJson(), VISION_TOWER,
+                    config.visionFeatureLayer(), config.visionFeatureSelectStrategy(), preprocessor);
+            projector = MlpAdaptor.load(checkpoint, MlpAdaptor.MULTI_MODAL_PROJECTOR,
+                    config.projectorHiddenAct());
+            if (projector.inputDim() != config.vision().hiddenSize()
+                    || projector.outputDim() != textConfig.hiddenSize()) {
+                throw new CheckpointException(
+                        "the projector maps " + projector.inputDim() + " → " + projector.outputDim()
+                                + " but the vision tower is " + config.vision().hiddenSize()
+                                + " wide and the language model " + textConfig.hiddenSize()
+                                + " (config.json of " + dir + "); the weights and config disagree.");
+            }
+            int positions = config.vision().numPatches()
+                    + (tower.dropsClassToken() ? 0 : 1);
+            if (positions != config.imageSeqLength()) {
+                LOG.warn("LLaVA config image_seq_length {} differs from the {} positions the vision tower"
+                        + " gives in {}; prompts use the tower's count. Fix image_seq_length in"
+                        + " config.json if you pass expanded <image> tokens.",
+                        config.imageSeqLength(), positions, dir);
+            }
+            tokenizer = HfTokenizer.fromDirectory(dir).orElse(null);
+            LlamaLanguageModel language = LlamaLanguageModel.load(checkpoint, LANGUAGE_MODEL, textConfig,
+                    tokenizer);
+            tokenizer = null; // owned by the language model now
+            LlavaPromptWrapper wrapper = LlavaPromptWrapper.create();
+            if (!language.specialTokens().eosTokenIds().isEmpty()) {
+                wrapper = wrapper.withEosTokenId(language.specialTokens().eosTokenIds().get(0));
+            }
+            return new LlavaParts(tower, projector, language, wrapper, config.imageTokenIndex(),
+                    config.imageSeqLength(), config);
+        } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            if (projector != null) {
+                projector.close();
+            }
+            if (tower != null) {
+                tower.close();
+            }
+            throw e;
+        }
+    }
+}

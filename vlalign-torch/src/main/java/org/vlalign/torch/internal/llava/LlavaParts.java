@@ -1,0 +1,55 @@
+package org.vlalign.torch.internal.llava;
+
+import org.vlalign.core.prompt.LlavaPromptWrapper;
+import org.vlalign.torch.internal.adaptor.MlpAdaptor;
+import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
+import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+
+/**
+ * The parts of a loaded LLaVA-1.5 checkpoint, ready to be composed into a {@link org.vlalign.VlModel}:
+ * the CLIP vision tower, the projector, the Llama language model and the prompt template.
+ *
+ * <p>The record owns the three native parts; {@link #close()} releases them (idempotent, as each
+ * part's close is). Thread-safe, as each part is.
+ *
+ * @param featureExtractor the CLIP vision tower, giving {@code (patches, vision_hidden)} features
+ * @param adaptor the two-layer GELU projector to the language model's width
+ * @param languageModel the Llama language model (weights under {@code language_model.})
+ * @param promptWrapper the {@code USER: <image>\n{query} ASSISTANT:} template
+ * @param imageTokenIndex the {@code <image>} token id, for raw token prompts
+ * @param imageSeqLength the number of positions one image takes
+ * @param config the parsed config
+ * @since 0.1.0
+ */
+public record LlavaParts(
+        ClipFeatureExtractor featureExtractor,
+        MlpAdaptor adaptor,
+        LlamaLanguageModel languageModel,
+        LlavaPromptWrapper promptWrapper,
+        int imageTokenIndex,
+        int imageSeqLength,
+        LlavaConfig config) implements AutoCloseable {
+
+    /**
+     * A replacer of image tokens by features for raw token prompts.
+     *
+     * @return the replacer for {@link #imageTokenIndex()}
+     */
+    public LlavaImageTokens imageTokens() {
+        return new LlavaImageTokens(imageTokenIndex);
+    }
+
+    /** Closes the language model, the adaptor and the vision tower. */
+    @Override
+    public void close() {
+        try {
+            languageModel.close();
+        } finally {
+            try {
+                adaptor.close();
+            } finally {
+                featureExtractor.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.vlalign.torch.internal.qformer;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import org.vlalign.UnsupportedModelException;
+
+/**
+ * Configuration of the Q-Former with Hugging Face 4.45 names and defaults ({@code Blip2QFormerConfig},
+ * {@code InstructBlipQFormerConfig}).
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param vocabSize the text vocabulary size
+ * @param hiddenSize the hidden width
+ * @param numHiddenLayers the number of layers
+ * @param numAttentionHeads the number of heads
+ * @param intermediateSize the feed-forward width
+ * @param maxPositionEmbeddings the number of learned text positions
+ * @param layerNormEps the LayerNorm epsilon
+ * @param crossAttentionFrequency cross-attention in layers with {@code index % frequency == 0}
+ * @param encoderHiddenSize the width of the vision states the queries attend to
+ * @param useQformerTextInput whether layers carry the text feed-forward ({@code intermediate}/{@code output})
+ * @param padTokenId the text padding id
+ * @since 0.1.0
+ */
+public record QFormerConfig(
+        int vocabSize,
+        int hiddenSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
+        int intermediateSize,
+        int maxPositionEmbeddings,
+        double layerNormEps,
+        int crossAttentionFrequency,
+        int encoderHiddenSize,
+        boolean useQformerTextInput,
+        int padTokenId) {
+
+    /** Validates. */
+    public QFormerConfig {
+        if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
+            throw new UnsupportedModelException(
+                    "qformer_config.hidden_size (" + hiddenSize + ") must be a positive multiple of"
+                            + " qformer_config.num_attention_heads (" + numAttentionHeads + ")");
+        }
+        if (crossAttentionFrequency <= 0) {
+            throw new UnsupportedModelException(
+                    "qformer_config.cross_attention_frequency must be positive but was "
+                            + crossAttentionFrequency);
+        }
+    }
+
+    /**
+     * Reads a {@code qformer_config} object with the Hugging Face 4.45 defaults.
+     *
+     * @param json the {@code qformer_config} object (may be empty)
+     * @param encoderHiddenSize the vision hidden size ({@code Blip2Config} overrides the sub-config's value
+     *     with it)
+     * @param textInputDefault the default of {@code use_qformer_text_input} (false for BLIP-2, true for the
+     *     InstructBLIP Q-Former, which always has text feed-forwards)
+     * @return the config
+     * @throws UnsupportedModelException for options this implementation does not support
+     */
+    public static QFormerConfig fromJson(
+            JsonObject json, int encoderHiddenSize, boolean textInputDefault) {
+        String act = string(json, "hidden_act", "gelu");
+        if (!act.equals("gelu")) {
+            throw new UnsupportedModelException(
+                    "qformer_config.hidden_act '" + act + "' is not supported; only 'gelu' (exact erf)");
+        }
+        String positions = string(json, "position_embedding_type", "absolute");
+        if (!positions.equals("absolute")) {
+            throw new UnsupportedModelException(
+                    "qformer_config.position_embedding_type '" + positions
+                            + "' is not supported; only 'absolute'");
+        }
+        return new QFormerConfig(
+                integer(json, "vocab_size", 30522),
+                integer(json, "hidden_size", 768),
+                integer(json, "num_hidden_layers", 12),
+                integer(json, "num_attention_heads", 12),
+                integer(json, "intermediate_size", 3072),
+                integer(json, "max_position_embeddings", 512),
+                number(json, "layer_norm_eps", 1e-12),
+                integer(json, "cross_attention_frequency", 2),
+                encoderHiddenSize,
+                bool(json, "use_qformer_text_input", textInputDefault),
+                integer(json, "pad_token_id", 0));
+    }
+
+    /**
+     * Whether layer {@code index} has cross-attention.
+     *
+     * @param index the layer index
+     * @return {@code index % crossAttentionFrequency == 0}
+     */
+    public boolean hasCrossAttention(int index) {
+        return index % crossAttentionFrequency == 0;
+    }
+
+    /**
+     * The width of one head.
+     *
+     * @return {@code hiddenSize / numAttentionHeads}
+     */
+    public int headDim() {
+        return hiddenSize / numAttentionHeads;
+    }
+
+    private static JsonElement present(JsonObject json, String key) {
+        JsonElement e = json == null ? null : json.get(key);
+        return e == null || e.isJsonNull() ? null : e;
+    }
+
+    private static int integer(JsonObject json, String key, int fallback) {
+        JsonElement e = present(json, key);
+        return e == null ? fallback : e.getAsInt();
+    }
+
+    private static double number(JsonObject json, String key, double fallback) {
+        JsonElement e = present(json, key);
+        return e == null ? fallback : e.getAsDouble();
+    }
+
+    private static boolean bool(JsonObject json, String key, boolean fallback) {
+        JsonElement e = present(json, key);
+        return e == null ? fallback : e.getAsBoolean();
+    }
+
+    private static String string(JsonObject json, String key, String fallback) {
+        JsonElement e = present(json, key);
+        return e == null ? fallback : e.getAsString();
+    }
+}

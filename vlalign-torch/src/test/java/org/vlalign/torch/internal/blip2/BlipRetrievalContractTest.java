@@ -1,0 +1,22 @@
+package org.vlalign.torch.internal.blip2;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.vlalign.FeatureExtractor;
+import org.vlalign.core.contract.AbstractFeatureExtractorContractTest;
+import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
+
+/** The FeatureExtractor contract for a BLIP-2 retrieval extractor, search checks included. */
+class BlipRetrievalContractTest extends AbstractFeatureExtractorContractTest {
+    @Override
+    protected FeatureExtractor newExtractor() {
+        try {
+            Path dir = Files.createTempDirectory("vlalign-blip-retrieval-contract");
+            return BlipFeatureExtractor.load(TinyBlipCheckpoints.write(dir, Kind.BLIP2_RETRIEVAL, 32, 1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
