@@ -32,7 +32,7 @@ import org.vlalign.GenerationConfig;
 import org.vlalign.Prompt;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
-import org.vlalign.torch.internal.llama.LlamaConfig;
+import org.vlalign.llm.LlamaConfig;
 import org.vlalign.torch.internal.llama.LlamaDecoder;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 import org.vlalign.torch.internal.llama.LlamaModel;

@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.torch.internal.instructblip.InstructBlipModel;
-import org.vlalign.torch.internal.llama.LlamaConfig;
+import org.vlalign.llm.LlamaConfig;
 import org.vlalign.torch.internal.vit.BlipVisionModel;
 
 /**

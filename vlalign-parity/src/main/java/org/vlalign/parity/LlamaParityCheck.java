@@ -13,7 +13,7 @@ import org.vlalign.core.generate.SpecialTokens;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.torch.internal.NdArrays;
-import org.vlalign.torch.internal.llama.LlamaConfig;
+import org.vlalign.llm.LlamaConfig;
 import org.vlalign.torch.internal.llama.LlamaDecoder;
 import org.vlalign.torch.internal.llama.LlamaModel;
 

@@ -15,7 +15,7 @@ import org.vlalign.torch.internal.adaptor.LinearAdaptor;
 import org.vlalign.torch.internal.blip2.Blip2Config;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
-import org.vlalign.torch.internal.llama.LlamaConfig;
+import org.vlalign.llm.LlamaConfig;
 import org.vlalign.torch.internal.llama.LlamaModel;
 
 /**

@@ -8,9 +8,9 @@ import org.vlalign.torch.internal.adaptor.LinearAdaptor;
 import org.vlalign.torch.internal.blip2.Blip2Config;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
-import org.vlalign.torch.internal.llama.LlamaConfig;
+import org.vlalign.llm.LlamaConfig;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
-import org.vlalign.torch.internal.tokenizer.HfTokenizer;
+import org.vlalign.llm.tokenizer.HfTokenizer;
 
 /**
  * Loads an InstructBLIP checkpoint folder (or a BLIP-2 one with a Llama language model) into the parts of a

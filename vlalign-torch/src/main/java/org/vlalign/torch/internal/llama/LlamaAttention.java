@@ -1,5 +1,6 @@
 package org.vlalign.torch.internal.llama;
 
+import org.vlalign.llm.LlamaConfig;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.vlalign.torch.internal.NdArrays;

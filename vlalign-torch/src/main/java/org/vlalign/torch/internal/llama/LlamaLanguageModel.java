@@ -1,5 +1,6 @@
 package org.vlalign.torch.internal.llama;
 
+import org.vlalign.llm.LlamaConfig;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.HfConfigs;
-import org.vlalign.torch.internal.tokenizer.HfTokenizer;
+import org.vlalign.llm.tokenizer.HfTokenizer;
 
 /**
  * A Llama-family {@link LanguageModel} on DJL PyTorch: Hugging Face weights, optional {@code

@@ -2,6 +2,8 @@ package org.vlalign.torch.internal.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import org.vlalign.llm.LlamaConfig;
+import org.vlalign.llm.RopeFrequencies;
 import org.vlalign.torch.internal.NdArrays;
 
 /**
@@ -9,17 +11,16 @@ import org.vlalign.torch.internal.NdArrays;
  * (modified by {@code rope_scaling}), {@code emb = cat(freqs, freqs)} with {@code freqs = position ·
  * inv_freq}, applied with {@code rotate_half} (halves, not interleaved pairs).
  *
- * <p>The cos/sin tables are computed in Java for the exact positions of a call (float32 products,
- * as HF's float32 matmul of a rank-1 outer product), so padded rows with arbitrary position ids cost
- * nothing extra. Immutable and thread-safe.
+ * <p>The frequencies come from {@link RopeFrequencies}. The cos/sin tables are computed in Java for the
+ * exact positions of a call (float32 products, as HF's float32 matmul of a rank-1 outer product), so
+ * padded rows with arbitrary position ids cost nothing extra. Immutable and thread-safe.
  *
  * @since 0.1.0
  */
 public final class LlamaRotaryEmbedding {
 
-    private final LlamaConfig config;
     private final int dim;
-    private final float[] invFreq; // (dim / 2)
+    private final RopeFrequencies frequencies;
 
     /**
      * Creates the embedding for a config.
@@ -27,71 +28,8 @@ public final class LlamaRotaryEmbedding {
      * @param config the model config
      */
     public LlamaRotaryEmbedding(LlamaConfig config) {
-        this.config = config;
         this.dim = config.headDim();
-        this.invFreq = baseInvFreq(config.ropeTheta());
-        LlamaConfig.RopeScaling rs = config.ropeScaling();
-        switch (rs.type()) {
-            case LINEAR -> {
-                for (int i = 0; i < invFreq.length; i++) {
-                    invFreq[i] = (float) (invFreq[i] / rs.factor());
-                }
-            }
-            case LLAMA3 -> applyLlama3(invFreq, rs);
-            default -> {
-                // NONE keeps the base frequencies; DYNAMIC recomputes per call from the longest position
-            }
-        }
-    }
-
-    private float[] baseInvFreq(double base) {
-        float[] f = new float[dim / 2];
-        for (int i = 0; i < f.length; i++) {
-            float exponent = (float) (2 * i) / (float) dim; // float32, as arange(0, dim, 2).float() / dim
-            f[i] = 1.0f / (float) Math.pow(base, exponent);
-        }
-        return f;
-    }
-
-    /** Llama 3.1: long wavelengths are divided by the factor, short ones kept, the middle band smoothed. */
-    private static void applyLlama3(float[] invFreq, LlamaConfig.RopeScaling rs) {
-        double oldContext = rs.originalMaxPositionEmbeddings();
-        double lowFreqWavelen = oldContext / rs.lowFreqFactor();
-        double highFreqWavelen = oldContext / rs.highFreqFactor();
-        for (int i = 0; i < invFreq.length; i++) {
-            float f = invFreq[i];
-            double wavelen = 2 * Math.PI / f;
-            float scaled = wavelen > lowFreqWavelen ? (float) (f / rs.factor()) : f;
-            boolean medium = !(wavelen < highFreqWavelen) && !(wavelen > lowFreqWavelen);
-            if (medium) {
-                double smooth = (oldContext / wavelen - rs.lowFreqFactor()) / (rs.highFreqFactor() - rs.lowFreqFactor());
-                scaled = (float) ((1 - smooth) * scaled / rs.factor() + smooth * scaled);
-            }
-            invFreq[i] = scaled;
-        }
-    }
-
-    /**
-     * The inverse frequencies used for a call whose largest position is {@code maxPosition}.
-     *
-     * @param maxPosition the largest position id in the call
-     * @return {@code (headDim / 2)} frequencies
-     */
-    float[] invFreqFor(long maxPosition) {
-        LlamaConfig.RopeScaling rs = config.ropeScaling();
-        if (rs.type() != LlamaConfig.RopeScaling.Type.DYNAMIC) {
-            return invFreq;
-        }
-        // HF recomputes θ once the sequence is longer than max_position_embeddings:
-        // θ' = θ · (factor·len/max − (factor − 1))^(d/(d−2)); shorter sequences use the plain θ.
-        long seqLen = maxPosition + 1;
-        int maxPos = config.maxPositionEmbeddings();
-        if (seqLen <= maxPos) {
-            return invFreq;
-        }
-        double base = config.ropeTheta()
-                * Math.pow(rs.factor() * seqLen / maxPos - (rs.factor() - 1), (double) dim / (dim - 2));
-        return baseInvFreq(base);
+        this.frequencies = new RopeFrequencies(config);
     }
 
     /**
@@ -110,7 +48,7 @@ public final class LlamaRotaryEmbedding {
                 maxPos = Math.max(maxPos, p);
             }
         }
-        float[] inv = invFreqFor(maxPos);
+        float[] inv = frequencies.invFreqFor(maxPos);
         int half = dim / 2;
         float[] cos = new float[b * l * dim]; // (batch, seq, headDim)
         float[] sin = new float[b * l * dim];

@@ -13,9 +13,9 @@ import org.vlalign.torch.internal.adaptor.MlpAdaptor;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
-import org.vlalign.torch.internal.llama.LlamaConfig;
+import org.vlalign.llm.LlamaConfig;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
-import org.vlalign.torch.internal.tokenizer.HfTokenizer;
+import org.vlalign.llm.tokenizer.HfTokenizer;
 
 /**
  * Loads a LLaVA-1.5 checkpoint folder ({@code model_type} {@code llava}, as the {@code llava-hf}

@@ -25,7 +25,7 @@ import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
 import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.torch.internal.NdArrays;
-import org.vlalign.torch.internal.llama.LlamaConfig;
+import org.vlalign.llm.LlamaConfig;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 
 class InstructBlipModelTest {

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlalign.LanguageModel;
 import org.vlalign.core.contract.AbstractLanguageModelContractTest;
-import org.vlalign.torch.internal.tokenizer.HfTokenizerTest;
+import org.vlalign.llm.tokenizer.HfTokenizerTest;
 
 /** The {@link LanguageModel} contract on a tiny random Llama with a word-level tokenizer. */
 class LlamaLanguageModelContractTest extends AbstractLanguageModelContractTest {

@@ -25,7 +25,7 @@ import org.vlalign.GenerationConfig;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
 import org.vlalign.spi.DecoderInput;
-import org.vlalign.torch.internal.tokenizer.HfTokenizerTest;
+import org.vlalign.llm.tokenizer.HfTokenizerTest;
 
 class LlamaLanguageModelTest {
 

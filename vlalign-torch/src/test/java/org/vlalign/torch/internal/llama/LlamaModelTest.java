@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.vlalign.llm.LlamaConfig;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
@@ -267,7 +268,7 @@ class LlamaModelTest {
                 + " \"num_attention_heads\": 32, \"rope_theta\": 500000.0, \"rope_scaling\": {\"rope_type\": \"llama3\","
                 + " \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0,"
                 + " \"original_max_position_embeddings\": 8192}}").getAsJsonObject());
-        float[] scaled = new LlamaRotaryEmbedding(cfg).invFreqFor(0);
+        float[] scaled = new org.vlalign.llm.RopeFrequencies(cfg).invFreqFor(0);
         assertEquals(1.0f, scaled[0], 1e-7);
         double plainLowest = 1.0 / Math.pow(500000.0, 126.0 / 128);
         assertEquals(plainLowest / 8, scaled[63], plainLowest * 1e-5);

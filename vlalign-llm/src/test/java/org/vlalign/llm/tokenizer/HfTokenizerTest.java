@@ -1,4 +1,4 @@
-package org.vlalign.torch.internal.tokenizer;
+package org.vlalign.llm.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.vlalign.torch.internal.llama;
+package org.vlalign.llm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.vlalign.torch.internal.tokenizer;
+package org.vlalign.llm.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;

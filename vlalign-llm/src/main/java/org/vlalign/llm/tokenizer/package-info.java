@@ -4,4 +4,4 @@
  *
  * @since 0.1.0
  */
-package org.vlalign.torch.internal.tokenizer;
+package org.vlalign.llm.tokenizer;
