@@ -2,6 +2,7 @@ package org.vlalign.torch.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
@@ -106,6 +107,34 @@ public final class NdArrays {
     private static NDArray ownStorage(NDArray wrapsJavaBuffer) {
         try (NDArray blob = wrapsJavaBuffer) {
             return blob.duplicate(); // torch clone: new storage in the same manager
+        }
+    }
+
+    /**
+     * Copies {@code source}'s values into {@code target}'s own storage, in place and outside autograd
+     * (through a detached alias, so a leaf that requires gradients may be written). Unlike {@code
+     * NDArray.set(Buffer)}, which makes the array point at a Java buffer, the storage stays libtorch's.
+     *
+     * @param target the array to overwrite, e.g. a model weight
+     * @param source the values, same shape; not closed
+     */
+    public static void assign(NDArray target, NDArray source) {
+        Preconditions.checkArgument(target.getShape().equals(source.getShape()), "cannot assign %s values to %s",
+                source.getShape(), target.getShape());
+        try (NDArray alias = target.stopGradient()) {
+            alias.set(new NDIndex("..."), source); // index_put_ over every element: a copy
+        }
+    }
+
+    /**
+     * Sets every element of an array to zero in place, outside autograd (non-finite values included,
+     * unlike {@code x.subi(x)}); used to clear accumulated gradients.
+     *
+     * @param target the array
+     */
+    public static void zero(NDArray target) {
+        try (NDArray alias = target.stopGradient()) {
+            alias.set(new NDIndex("..."), 0f); // a fresh index each time: DJL may mutate one
         }
     }
 

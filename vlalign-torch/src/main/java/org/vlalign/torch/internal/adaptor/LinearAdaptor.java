@@ -7,11 +7,16 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.vlalign.Adaptor;
 import org.vlalign.CheckpointException;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.torch.internal.NamedParameters;
+import org.vlalign.torch.internal.NdArrays;
+import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.TensorInfo;
 
@@ -19,8 +24,9 @@ import org.vlalign.core.checkpoint.TensorInfo;
  * A linear adaptor {@code y = x W^T + b}: InstructBLIP's {@code language_projection}, and the reference
  * system's trained 768→4096 projection.
  *
- * <p>Thread-safe: the weights are immutable and each call works in its own sub-manager. {@link #close()}
- * releases the weights and is idempotent.
+ * <p>Thread-safe: the weights are immutable (unless a trainer updates its {@link #parameters()} in place,
+ * between calls) and each call works in its own sub-manager. {@link #close()} releases the weights and is
+ * idempotent.
  *
  * <pre>{@code
  * try (LinearAdaptor adaptor = LinearAdaptor.load(Path.of("adaptor.safetensors"))) {
@@ -30,7 +36,7 @@ import org.vlalign.core.checkpoint.TensorInfo;
  *
  * @since 0.1.0
  */
-public final class LinearAdaptor implements Adaptor {
+public final class LinearAdaptor implements Adaptor, Parameterized {
     /** The InstructBLIP / BLIP-2 key prefix. */
     public static final String LANGUAGE_PROJECTION = "language_projection.";
 
@@ -42,12 +48,14 @@ public final class LinearAdaptor implements Adaptor {
     private final NDArray bias; // (outputDim) or null
     private final int inputDim;
     private final int outputDim;
+    private final NamedParameters parameters; // weight and bias by checkpoint key
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LinearAdaptor(NDManager manager, NDArray weight, NDArray bias) {
+    private LinearAdaptor(NDManager manager, NDArray weight, NDArray bias, NamedParameters parameters) {
         this.manager = manager;
         this.weight = weight;
         this.bias = bias;
+        this.parameters = parameters;
         this.outputDim = (int) weight.getShape().get(0);
         this.inputDim = (int) weight.getShape().get(1);
     }
@@ -94,10 +102,11 @@ public final class LinearAdaptor implements Adaptor {
         }
         NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         try {
+            int mark = checkpoint.loadedCount();
             NDArray weight = checkpoint.load(weightKey, manager, shape[0], shape[1]);
             String biasKey = String.format(BIAS, prefix);
             NDArray bias = checkpoint.has(biasKey) ? checkpoint.load(biasKey, manager, shape[0]) : null;
-            return new LinearAdaptor(manager, weight, bias);
+            return new LinearAdaptor(manager, weight, bias, checkpoint.loadedSince(mark));
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -105,7 +114,8 @@ public final class LinearAdaptor implements Adaptor {
     }
 
     /**
-     * An adaptor from explicit values (e.g. freshly trained or for tests).
+     * An adaptor from explicit values (e.g. freshly trained or for tests), with unprefixed keys
+     * ({@code weight}, {@code bias}).
      *
      * @param weight row-major {@code (outputDim, inputDim)}
      * @param bias {@code (outputDim)}, or null for none
@@ -114,6 +124,21 @@ public final class LinearAdaptor implements Adaptor {
      * @return the adaptor, which the caller must close
      */
     public static LinearAdaptor of(float[] weight, float[] bias, int inputDim, int outputDim) {
+        return of("", weight, bias, inputDim, outputDim);
+    }
+
+    /**
+     * An adaptor from explicit values whose {@link #parameters()} carry a key prefix, e.g. {@link
+     * #LANGUAGE_PROJECTION} for an adaptor that will be saved where InstructBLIP keeps it.
+     *
+     * @param prefix the key prefix, possibly empty
+     * @param weight row-major {@code (outputDim, inputDim)}
+     * @param bias {@code (outputDim)}, or null for none
+     * @param inputDim the input width
+     * @param outputDim the output width
+     * @return the adaptor, which the caller must close
+     */
+    public static LinearAdaptor of(String prefix, float[] weight, float[] bias, int inputDim, int outputDim) {
         if (inputDim <= 0 || outputDim <= 0 || weight.length != (long) inputDim * outputDim) {
             throw new InvalidArgumentException(
                     "weight has " + weight.length + " values but (outputDim " + outputDim
@@ -124,9 +149,24 @@ public final class LinearAdaptor implements Adaptor {
                     "bias has " + bias.length + " values but outputDim is " + outputDim);
         }
         NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-        NDArray w = manager.create(weight, new Shape(outputDim, inputDim));
-        NDArray b = bias == null ? null : manager.create(bias, new Shape(outputDim));
-        return new LinearAdaptor(manager, w, b);
+        Map<String, NDArray> byKey = new LinkedHashMap<>();
+        NDArray w = NdArrays.floats(manager, weight, outputDim, inputDim); // libtorch-owned: safe to train
+        byKey.put(String.format(WEIGHT, prefix), w);
+        NDArray b = bias == null ? null : NdArrays.floats(manager, bias, outputDim);
+        if (b != null) {
+            byKey.put(String.format(BIAS, prefix), b);
+        }
+        return new LinearAdaptor(manager, w, b, NamedParameters.of(byKey));
+    }
+
+    /**
+     * The weights by checkpoint key: {@code <prefix>weight} and, if present, {@code <prefix>bias}.
+     *
+     * @return the read-only view of the live weights
+     */
+    @Override
+    public NamedParameters parameters() {
+        return parameters;
     }
 
     /** The manager that owns the weights; for leak checks in tests. */

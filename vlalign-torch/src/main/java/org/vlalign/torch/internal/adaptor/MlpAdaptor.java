@@ -7,12 +7,17 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.vlalign.Adaptor;
 import org.vlalign.CheckpointException;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
+import org.vlalign.torch.internal.NamedParameters;
+import org.vlalign.torch.internal.NdArrays;
+import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.TensorInfo;
 
@@ -20,8 +25,8 @@ import org.vlalign.core.checkpoint.TensorInfo;
  * LLaVA-1.5's projector ({@code LlavaMultiModalProjector}): {@code linear_2(gelu(linear_1(x)))} with exact-erf
  * GELU.
  *
- * <p>Thread-safe: the weights are immutable and each call works in its own sub-manager. {@link #close()} is
- * idempotent.
+ * <p>Thread-safe: the weights are immutable (unless a trainer updates its {@link #parameters()} in place,
+ * between calls) and each call works in its own sub-manager. {@link #close()} is idempotent.
  *
  * <pre>{@code
  * try (TorchCheckpoint ckpt = TorchCheckpoint.open(dir);
@@ -32,7 +37,7 @@ import org.vlalign.core.checkpoint.TensorInfo;
  *
  * @since 0.1.0
  */
-public final class MlpAdaptor implements Adaptor {
+public final class MlpAdaptor implements Adaptor, Parameterized {
     /** The LLaVA key prefix. */
     public static final String MULTI_MODAL_PROJECTOR = "multi_modal_projector.";
 
@@ -46,10 +51,13 @@ public final class MlpAdaptor implements Adaptor {
     private final NDArray linear2Bias; // (outputDim)
     private final int inputDim;
     private final int outputDim;
+    private final NamedParameters parameters; // the four weights by checkpoint key
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MlpAdaptor(NDManager manager, NDArray w1, NDArray b1, NDArray w2, NDArray b2) {
+    private MlpAdaptor(NDManager manager, NDArray w1, NDArray b1, NDArray w2, NDArray b2,
+            NamedParameters parameters) {
         this.manager = manager;
+        this.parameters = parameters;
         this.linear1Weight = w1;
         this.linear1Bias = b1;
         this.linear2Weight = w2;
@@ -87,16 +95,63 @@ public final class MlpAdaptor implements Adaptor {
         }
         NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         try {
-            return new MlpAdaptor(
-                    manager,
-                    checkpoint.load(w1Key, manager, s1[0], s1[1]),
-                    checkpoint.load(String.format(LINEAR_1, prefix, "bias"), manager, s1[0]),
-                    checkpoint.load(w2Key, manager, s2[0], s2[1]),
-                    checkpoint.load(String.format(LINEAR_2, prefix, "bias"), manager, s2[0]));
+            int mark = checkpoint.loadedCount();
+            NDArray w1 = checkpoint.load(w1Key, manager, s1[0], s1[1]);
+            NDArray b1 = checkpoint.load(String.format(LINEAR_1, prefix, "bias"), manager, s1[0]);
+            NDArray w2 = checkpoint.load(w2Key, manager, s2[0], s2[1]);
+            NDArray b2 = checkpoint.load(String.format(LINEAR_2, prefix, "bias"), manager, s2[0]);
+            return new MlpAdaptor(manager, w1, b1, w2, b2, checkpoint.loadedSince(mark));
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * A projector from explicit values whose {@link #parameters()} carry a key prefix, e.g. {@link
+     * #MULTI_MODAL_PROJECTOR}.
+     *
+     * @param prefix the key prefix, possibly empty
+     * @param w1 {@code linear_1.weight}, row-major {@code (hidden, inputDim)}
+     * @param b1 {@code linear_1.bias}, {@code (hidden)}
+     * @param w2 {@code linear_2.weight}, row-major {@code (outputDim, hidden)}
+     * @param b2 {@code linear_2.bias}, {@code (outputDim)}
+     * @param inputDim the input width
+     * @param hidden the inner width
+     * @param outputDim the output width
+     * @return the projector, which the caller must close
+     * @throws InvalidArgumentException if a value count does not fit the widths
+     */
+    public static MlpAdaptor of(String prefix, float[] w1, float[] b1, float[] w2, float[] b2, int inputDim,
+            int hidden, int outputDim) {
+        if (inputDim <= 0 || hidden <= 0 || outputDim <= 0 || w1.length != (long) hidden * inputDim
+                || b1.length != hidden || w2.length != (long) outputDim * hidden || b2.length != outputDim) {
+            throw new InvalidArgumentException("projector values do not fit input " + inputDim + ", hidden " + hidden
+                    + ", output " + outputDim + ": linear_1 has " + w1.length + " + " + b1.length + " values,"
+                    + " linear_2 " + w2.length + " + " + b2.length);
+        }
+        NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        Map<String, NDArray> byKey = new LinkedHashMap<>();
+        NDArray a1 = NdArrays.floats(manager, w1, hidden, inputDim); // libtorch-owned: safe to train
+        NDArray c1 = NdArrays.floats(manager, b1, hidden);
+        NDArray a2 = NdArrays.floats(manager, w2, outputDim, hidden);
+        NDArray c2 = NdArrays.floats(manager, b2, outputDim);
+        byKey.put(String.format(LINEAR_1, prefix, "weight"), a1);
+        byKey.put(String.format(LINEAR_1, prefix, "bias"), c1);
+        byKey.put(String.format(LINEAR_2, prefix, "weight"), a2);
+        byKey.put(String.format(LINEAR_2, prefix, "bias"), c2);
+        return new MlpAdaptor(manager, a1, c1, a2, c2, NamedParameters.of(byKey));
+    }
+
+    /**
+     * The weights by checkpoint key: {@code <prefix>linear_1.weight}, {@code .bias}, {@code
+     * <prefix>linear_2.weight}, {@code .bias}.
+     *
+     * @return the read-only view of the live weights
+     */
+    @Override
+    public NamedParameters parameters() {
+        return parameters;
     }
 
     /** The manager that owns the weights; for leak checks in tests. */

@@ -25,6 +25,8 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.image.ImagePreprocessor;
 import org.vlalign.core.image.PixelValues;
+import org.vlalign.torch.internal.NamedParameters;
+import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.torch.internal.qformer.QFormerModel;
 import org.vlalign.torch.internal.vit.BlipVisionModel;
@@ -52,7 +54,7 @@ import org.vlalign.torch.internal.NdArrays;
  *
  * @since 0.1.0
  */
-public final class BlipFeatureExtractor implements FeatureExtractor {
+public final class BlipFeatureExtractor implements FeatureExtractor, Parameterized {
     private static final Logger LOG = LoggerFactory.getLogger(BlipFeatureExtractor.class);
 
     /** Where InstructBLIP keeps the Q-Former's tokenizer, relative to the checkpoint folder. */
@@ -84,6 +86,7 @@ public final class BlipFeatureExtractor implements FeatureExtractor {
     private final ImagePreprocessor preprocessor;
     private final HuggingFaceTokenizer tokenizer; // Q-Former BERT tokenizer or null
     private final String fingerprint;
+    private final NamedParameters parameters; // every weight above by checkpoint key
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private BlipFeatureExtractor(
@@ -97,6 +100,7 @@ public final class BlipFeatureExtractor implements FeatureExtractor {
         this.preprocessor = preprocessor;
         this.tokenizer = tokenizer;
         this.fingerprint = checkpoint.fingerprint();
+        int mark = checkpoint.loadedCount();
         this.visionModel = BlipVisionModel.load(checkpoint, VISION_PREFIX, config.vision(), manager);
         this.qformer = QFormerModel.load(checkpoint, config.qformer(), manager);
         int q = config.qformer().hiddenSize();
@@ -118,6 +122,7 @@ public final class BlipFeatureExtractor implements FeatureExtractor {
         boolean itm = checkpoint.has(String.format(ITM_HEAD, "weight"));
         this.itmHeadWeight = itm ? checkpoint.load(String.format(ITM_HEAD, "weight"), manager, 2, q) : null;
         this.itmHeadBias = itm ? checkpoint.load(String.format(ITM_HEAD, "bias"), manager, 2) : null;
+        this.parameters = checkpoint.loadedSince(mark);
         if (retrieval && !qformer.acceptsText()) {
             throw new CheckpointException(
                     "TorchCheckpoint " + checkpoint.directory() + " has retrieval projections but no Q-Former"
@@ -233,6 +238,18 @@ public final class BlipFeatureExtractor implements FeatureExtractor {
      */
     public Blip2Config config() {
         return config;
+    }
+
+    /**
+     * The weights by checkpoint key: the vision model ({@code vision_model.*}), the Q-Former ({@code
+     * qformer.*}, and {@code embeddings.*} where it reads text), {@code query_tokens}, and where the
+     * checkpoint has them the retrieval projections and the ITM head.
+     *
+     * @return the read-only view of the live weights
+     */
+    @Override
+    public NamedParameters parameters() {
+        return parameters;
     }
 
     /**

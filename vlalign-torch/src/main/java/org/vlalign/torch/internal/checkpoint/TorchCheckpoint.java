@@ -9,6 +9,10 @@ import com.google.gson.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.vlalign.CheckpointException;
@@ -16,6 +20,7 @@ import org.vlalign.core.checkpoint.Checkpoint;
 import org.vlalign.core.checkpoint.LoadProgress;
 import org.vlalign.core.checkpoint.SafetensorsReader;
 import org.vlalign.core.checkpoint.TensorInfo;
+import org.vlalign.torch.internal.NamedParameters;
 
 /**
  * A {@link Checkpoint} read as DJL NDArrays: float tensors become float32 arrays (BF16, F16, F64 and F32
@@ -24,6 +29,12 @@ import org.vlalign.core.checkpoint.TensorInfo;
  * <p>Every array is in storage that libtorch allocates. The bytes pass through one reusable staging
  * buffer of at most {@value #STAGING_BYTES} bytes, so loading a model never holds Java direct memory in
  * proportion to its size and does not depend on {@code -XX:MaxDirectMemorySize}.
+ *
+ * <p>Every float tensor loaded is recorded under its key, in load order, so a model class can expose the
+ * arrays it computes with as {@link NamedParameters}: note {@link #loadedCount()} before loading its
+ * weights and take {@link #loadedSince(int)} after. A class that transforms a weight after loading it
+ * (transposes, fuses, reads it into a Java value) must read it another way or leave it out of its
+ * parameters, since the array would no longer equal the stored tensor.
  *
  * <p>Not thread-safe (the staging buffer is shared): load from one thread. {@link #close} closes the
  * underlying checkpoint.
@@ -37,6 +48,7 @@ public final class TorchCheckpoint implements AutoCloseable {
 
     private final Checkpoint checkpoint;
     private ByteBuffer staging; // lazily allocated, native order
+    private final List<Map.Entry<String, NDArray>> loaded = new ArrayList<>(); // every float load, in order
 
     private TorchCheckpoint(Checkpoint checkpoint) {
         this.checkpoint = checkpoint;
@@ -117,7 +129,37 @@ public final class TorchCheckpoint implements AutoCloseable {
             }
         }
         checkpoint.endRead(t);
+        loaded.add(Map.entry(name, out));
         return out;
+    }
+
+    /**
+     * The number of float tensors loaded so far; a mark for {@link #loadedSince(int)}.
+     *
+     * @return the count
+     */
+    public int loadedCount() {
+        return loaded.size();
+    }
+
+    /**
+     * The float tensors loaded since a mark, by key, in load order: the parameters of the model part
+     * that loaded them.
+     *
+     * @param mark a value {@link #loadedCount()} returned earlier
+     * @return the arrays by checkpoint key
+     * @throws org.vlalign.InvalidArgumentException if one key was loaded twice since the mark (two arrays
+     *     would claim it)
+     */
+    public NamedParameters loadedSince(int mark) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : loaded.subList(mark, loaded.size())) {
+            if (out.put(e.getKey(), e.getValue()) != null) {
+                throw new org.vlalign.InvalidArgumentException("tensor '" + e.getKey() + "' of " + directory()
+                        + " was loaded twice by one model part; load it once and share the array");
+            }
+        }
+        return NamedParameters.of(out);
     }
 
     /** Reads {@code count} elements from {@code first} into a new libtorch-owned float32 array. */
@@ -278,6 +320,7 @@ public final class TorchCheckpoint implements AutoCloseable {
     /** Closes the checkpoint. Idempotent. */
     @Override
     public void close() {
+        loaded.clear();
         checkpoint.close();
     }
 

@@ -26,6 +26,8 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.image.ImagePreprocessor;
 import org.vlalign.core.image.PixelValues;
+import org.vlalign.torch.internal.NamedParameters;
+import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.HfConfigs;
 
@@ -56,7 +58,7 @@ import org.vlalign.core.checkpoint.HfConfigs;
  *
  * @since 0.1.0
  */
-public final class ClipFeatureExtractor implements FeatureExtractor {
+public final class ClipFeatureExtractor implements FeatureExtractor, Parameterized {
     /** The family name in {@link EmbeddingSpace#family()}. */
     public static final String FAMILY = "clip";
 
@@ -83,6 +85,7 @@ public final class ClipFeatureExtractor implements FeatureExtractor {
     private final int featureLayer; // index into hidden states, 0..layers
     private final boolean dropClassToken;
     private final EmbeddingSpace space; // null for a vision tower
+    private final NamedParameters parameters; // every weight above by checkpoint key
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ClipFeatureExtractor(Builder b) {
@@ -97,6 +100,7 @@ public final class ClipFeatureExtractor implements FeatureExtractor {
         this.featureLayer = b.featureLayer;
         this.dropClassToken = b.dropClassToken;
         this.space = b.space;
+        this.parameters = b.parameters;
     }
 
     /**
@@ -137,6 +141,7 @@ public final class ClipFeatureExtractor implements FeatureExtractor {
         HuggingFaceTokenizer tokenizer = null;
         try {
             Builder b = new Builder();
+            int mark = checkpoint.loadedCount();
             b.manager = manager;
             b.preprocessor = preprocessor;
             b.vision = new ClipVisionModel(weights(checkpoint, manager, VISION_PREFIX), config.vision());
@@ -145,9 +150,11 @@ public final class ClipFeatureExtractor implements FeatureExtractor {
                     config.projectionDim(), config.vision().hiddenSize());
             b.textProjection = checkpoint.load(TEXT_PROJECTION, manager,
                     config.projectionDim(), config.text().hiddenSize());
+            // read as a Java value, not an array: it is no parameter this class computes with
             b.logitScale = checkpoint.has(LOGIT_SCALE)
-                    ? checkpoint.load(LOGIT_SCALE, manager).toFloatArray()[0]
+                    ? checkpoint.loadFloats(LOGIT_SCALE)[0]
                     : (float) HfConfigs.getDouble(json, "logit_scale_init_value", 2.6592);
+            b.parameters = checkpoint.loadedSince(mark);
             Path tokenizerFile = dir.resolve(TOKENIZER_JSON);
             if (Files.isRegularFile(tokenizerFile)) {
                 tokenizer = newTokenizer(tokenizerFile);
@@ -215,9 +222,11 @@ public final class ClipFeatureExtractor implements FeatureExtractor {
         NDManager manager = NDManager.newBaseManager(Device.cpu(), ENGINE);
         try {
             Builder b = new Builder();
+            int mark = checkpoint.loadedCount();
             b.manager = manager;
             b.preprocessor = preprocessor;
             b.vision = new ClipVisionModel(weights(checkpoint, manager, prefix), config, layer);
+            b.parameters = checkpoint.loadedSince(mark);
             b.featureLayer = layer;
             b.dropClassToken = drop;
             return new ClipFeatureExtractor(b);
@@ -305,6 +314,18 @@ public final class ClipFeatureExtractor implements FeatureExtractor {
      */
     public boolean dropsClassToken() {
         return dropClassToken;
+    }
+
+    /**
+     * The weights by checkpoint key: the vision model ({@code vision_model.*}, or the LLaVA tower's layers
+     * up to the feature layer under its prefix) and, for a {@code CLIPModel}, the text model and both
+     * projections. {@code logit_scale} is read as a number, not a parameter.
+     *
+     * @return the read-only view of the live weights
+     */
+    @Override
+    public NamedParameters parameters() {
+        return parameters;
     }
 
     /**
@@ -523,5 +544,6 @@ public final class ClipFeatureExtractor implements FeatureExtractor {
         int featureLayer;
         boolean dropClassToken;
         EmbeddingSpace space;
+        NamedParameters parameters;
     }
 }

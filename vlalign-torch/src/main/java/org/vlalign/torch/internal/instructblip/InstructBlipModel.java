@@ -14,6 +14,8 @@ import org.vlalign.UnsupportedModelException;
 import org.vlalign.torch.internal.adaptor.LinearAdaptor;
 import org.vlalign.torch.internal.blip2.Blip2Config;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.torch.internal.NamedParameters;
+import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.llm.LlamaConfig;
 import org.vlalign.torch.internal.llama.LlamaModel;
@@ -35,7 +37,7 @@ import org.vlalign.torch.internal.llama.LlamaModel;
  *
  * @since 0.1.0
  */
-public final class InstructBlipModel implements AutoCloseable {
+public final class InstructBlipModel implements AutoCloseable, Parameterized {
     /** Weight-key prefix of the language model. */
     public static final String LANGUAGE_MODEL = "language_model.";
 
@@ -130,6 +132,17 @@ public final class InstructBlipModel implements AutoCloseable {
                             + " but the Q-Former width is " + config.qformer().hiddenSize()
                             + " and the language model's hidden_size is " + text.hiddenSize());
         }
+    }
+
+    /**
+     * The weights of all three parts by checkpoint key: vision model and Q-Former, {@code
+     * language_projection.*}, {@code language_model.*}.
+     *
+     * @return the read-only view of the live weights
+     */
+    @Override
+    public NamedParameters parameters() {
+        return NamedParameters.concat(extractor.parameters(), projection.parameters(), languageModel.parameters());
     }
 
     /**

@@ -19,6 +19,8 @@ import org.vlalign.core.generate.Generator;
 import org.vlalign.core.generate.SpecialTokens;
 import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
+import org.vlalign.torch.internal.NamedParameters;
+import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.llm.tokenizer.HfTokenizer;
@@ -47,7 +49,7 @@ import org.vlalign.llm.tokenizer.HfTokenizer;
  *
  * @since 0.1.0
  */
-public final class LlamaLanguageModel implements LanguageModel {
+public final class LlamaLanguageModel implements LanguageModel, Parameterized {
 
     private final LlamaModel model;
     private final HfTokenizer tokenizer; // may be null
@@ -151,6 +153,16 @@ public final class LlamaLanguageModel implements LanguageModel {
      */
     public LlamaModel model() {
         return model;
+    }
+
+    /**
+     * The language model's weights by checkpoint key (see {@link LlamaModel#parameters()}).
+     *
+     * @return the read-only view of the live weights
+     */
+    @Override
+    public NamedParameters parameters() {
+        return model.parameters();
     }
 
     /**

@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 import org.vlalign.CheckpointException;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
+import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.NdArrays;
+import org.vlalign.torch.internal.Parameterized;
 
 /**
  * The Llama causal language model ({@code LlamaForCausalLM}): token embeddings, decoder layers,
@@ -25,9 +27,10 @@ import org.vlalign.torch.internal.NdArrays;
  * {@code lm_head.weight}, absent when tied) behind an optional prefix such as {@code
  * language_model.} for InstructBLIP and LLaVA checkpoints.
  *
- * <p>Thread-safe: the weights are immutable after loading and each forward works in managers of
- * its own (the caller's for inputs and results, the cache's for keys and values). {@link #close}
- * releases the weights; it must not race running forwards.
+ * <p>Thread-safe: the weights are immutable after loading (unless a trainer updates its {@link
+ * #parameters()} in place, between forwards) and each forward works in managers of its own (the
+ * caller's for inputs and results, the cache's for keys and values). {@link #close} releases the
+ * weights; it must not race running forwards.
  *
  * <pre>{@code
  * try (TorchCheckpoint ckpt = TorchCheckpoint.open(dir);
@@ -40,7 +43,7 @@ import org.vlalign.torch.internal.NdArrays;
  *
  * @since 0.1.0
  */
-public final class LlamaModel implements AutoCloseable {
+public final class LlamaModel implements AutoCloseable, Parameterized {
 
     private static final Logger LOG = LoggerFactory.getLogger(LlamaModel.class);
 
@@ -59,9 +62,10 @@ public final class LlamaModel implements AutoCloseable {
     private final LlamaRmsNorm norm;
     private final NDArray lmHead; // (vocab, hidden); the embedding table when tied
     private final LlamaRotaryEmbedding rotaryEmb;
+    private final NamedParameters parameters; // every weight above by checkpoint key; lm_head once if tied
 
     private LlamaModel(LlamaConfig config, NDManager manager, boolean ownsManager, NDArray embedTokens,
-            List<LlamaDecoderLayer> layers, LlamaRmsNorm norm, NDArray lmHead) {
+            List<LlamaDecoderLayer> layers, LlamaRmsNorm norm, NDArray lmHead, NamedParameters parameters) {
         this.config = config;
         this.manager = manager;
         this.ownsManager = ownsManager;
@@ -70,6 +74,7 @@ public final class LlamaModel implements AutoCloseable {
         this.norm = norm;
         this.lmHead = lmHead;
         this.rotaryEmb = new LlamaRotaryEmbedding(config);
+        this.parameters = parameters;
     }
 
     /**
@@ -112,6 +117,7 @@ public final class LlamaModel implements AutoCloseable {
 
     private static LlamaModel load(TorchCheckpoint ckpt, String prefix, LlamaConfig c, NDManager m, boolean owns) {
         long t0 = System.nanoTime();
+        int mark = ckpt.loadedCount();
         long h = c.hiddenSize();
         long qDim = (long) c.numAttentionHeads() * c.headDim();
         long kvDim = (long) c.numKeyValueHeads() * c.headDim();
@@ -156,7 +162,7 @@ public final class LlamaModel implements AutoCloseable {
                     + "tie_word_embeddings=true if the LM head shares the embedding table");
         }
         LOG.info("loaded Llama ({}) from {} in {} ms", c, ckpt.directory(), (System.nanoTime() - t0) / 1_000_000);
-        return new LlamaModel(c, m, owns, embed, layers, norm, lmHead);
+        return new LlamaModel(c, m, owns, embed, layers, norm, lmHead, ckpt.loadedSince(mark));
     }
 
     private static NDArray bias(TorchCheckpoint ckpt, boolean enabled, String key, NDManager m, long size) {
@@ -170,6 +176,17 @@ public final class LlamaModel implements AutoCloseable {
      */
     public LlamaConfig config() {
         return config;
+    }
+
+    /**
+     * The weights by checkpoint key, with this model's prefix ({@code model.embed_tokens.weight}, ...,
+     * {@code lm_head.weight} unless tied to the embedding table, which then appears once).
+     *
+     * @return the read-only view of the live weights
+     */
+    @Override
+    public NamedParameters parameters() {
+        return parameters;
     }
 
     /**
