@@ -31,7 +31,7 @@ import org.vlalign.core.train.TextNormalization;
 import org.vlalign.core.train.TrainingData;
 import org.vlalign.core.train.TrainingExample;
 import org.vlalign.model.world.WorldEvaluation;
-import org.vlalign.torch.train.TrainableAdaptor;
+import org.vlalign.train.TrainableAdaptor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -27,13 +27,14 @@ import org.vlalign.core.train.TrainingExample;
 import org.vlalign.core.train.TrainingListener;
 import org.vlalign.core.train.TrainingProgress;
 import org.vlalign.core.train.WarmupCosineSchedule;
-import org.vlalign.torch.train.AdamW;
-import org.vlalign.torch.train.AdaptorTrainer;
-import org.vlalign.torch.train.FeatureCache;
-import org.vlalign.torch.train.TrainableAdaptor;
-import org.vlalign.torch.train.TrainingCheckpoint;
-import org.vlalign.torch.train.TrainingConfig;
-import org.vlalign.torch.train.TrainingResult;
+import org.vlalign.train.AdamW;
+import org.vlalign.train.AdaptorObjective;
+import org.vlalign.train.FeatureCache;
+import org.vlalign.train.TrainableAdaptor;
+import org.vlalign.train.TrainingCheckpoint;
+import org.vlalign.train.TrainingConfig;
+import org.vlalign.train.TrainingLoop;
+import org.vlalign.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,7 +45,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code vlalign train}: trains an adaptor between a frozen feature extractor and a frozen Llama language model,
  * the reference system's two-stage method ({@code --stage align} on image–caption pairs, then {@code --stage
- * instruct} on (image, query, answer) triples), with {@link AdaptorTrainer}.
+ * instruct} on (image, query, answer) triples), with the {@link AdaptorObjective} in {@code vlalign-train}'s
+ * {@link TrainingLoop}.
  *
  * <p>Image features are computed once into {@code OUT/features/} ({@link FeatureCache}); checkpoints ({@code
  * checkpoint.safetensors}), the loss log ({@code loss.csv}) and the final {@code adaptor.safetensors} go to
@@ -207,15 +209,18 @@ final class TrainCommand implements Callable<Integer> {
             int hidden = loaded.languageModel().hiddenSize();
             TrainingConfig config = config(budget, runDir);
             try (TrainableAdaptor adaptor = newAdaptor(loaded, width, hidden);
-                    AdaptorTrainer trainer = AdaptorTrainer.create(loaded.languageModel(), loaded.wrapper(template),
-                            adaptor, cache, config)) {
-                long totalSteps = trainer.stepsPerEpoch(examples.size()) * epochs;
+                    TrainingLoop<TrainingExample> trainer = TrainingLoop.create(AdaptorObjective.create(
+                            loaded.languageModel(), loaded.wrapper(template), adaptor, cache), config)) {
+                long totalSteps = trainer.epochOrder(examples).plan().totalSteps();
                 err.printf(Locale.ROOT, "%s adaptor %d -> %d; %d optimiser steps of %d examples; stage %s%n",
                         adaptor.kind(), adaptor.inputDim(), adaptor.outputDim(), totalSteps,
                         config.effectiveBatchSize(), stage);
                 err.flush();
                 trainer.addListener(new ProgressPrinter(err, totalSteps));
                 TrainingResult result = resume ? trainer.resume(checkpoint, examples) : trainer.train(examples);
+                if (result.completed()) {
+                    adaptor.export(runDir.resolve(AdaptorObjective.ADAPTOR_FILE));
+                }
                 report(result, runDir, stdout);
             }
         }
@@ -436,7 +441,7 @@ final class TrainCommand implements Callable<Integer> {
             stdout.println("The run in " + runDir + " was already complete; nothing was trained.");
         }
         if (result.completed()) {
-            stdout.println("Adaptor: " + runDir.resolve(AdaptorTrainer.ADAPTOR_FILE));
+            stdout.println("Adaptor: " + runDir.resolve(AdaptorObjective.ADAPTOR_FILE));
         } else {
             stdout.printf(Locale.ROOT, "Stopped at step %d of %d (%s); checkpoint %s. Rerun with --resume to"
                     + " continue.%n", result.step(), result.totalSteps(),

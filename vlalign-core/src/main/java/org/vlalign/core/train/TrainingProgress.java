@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param totalSteps the planned number of optimiser steps
  * @param epoch the 0-based epoch the step belongs to
  * @param positionInEpoch examples of this epoch consumed so far
- * @param loss the step's loss: mean cross-entropy over every answer token of the step's examples
+ * @param loss the step's loss: the objective's weighted mean over the step's examples (for the adaptor,
+ *     the mean cross-entropy over every answer token)
  * @param learningRate the learning rate the step used
  * @param gradientNorm the global gradient norm before clipping
  * @param examples the step's number of examples

@@ -36,10 +36,14 @@ import org.vlalign.model.world.World;
 import org.vlalign.model.world.WorldExport;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
-import org.vlalign.torch.train.AdaptorTrainer;
-import org.vlalign.torch.train.FeatureCache;
-import org.vlalign.torch.train.TrainableAdaptor;
-import org.vlalign.torch.train.TrainingConfig;
+import org.vlalign.train.AdaptorObjective;
+import org.vlalign.train.ContrastiveObjective;
+import org.vlalign.train.FeatureCache;
+import org.vlalign.train.ImageText;
+import org.vlalign.train.LanguageModelObjective;
+import org.vlalign.train.TrainableAdaptor;
+import org.vlalign.train.TrainingConfig;
+import org.vlalign.train.TrainingLoop;
 
 /**
  * The one-command recipe that trains vlalign's embedded default model on the synthetic world, the
@@ -48,14 +52,17 @@ import org.vlalign.torch.train.TrainingConfig;
  * <ol>
  *   <li>World export: {@code data/train} and {@code data/test} folders ({@link WorldExport}).
  *   <li>Stage 1 (ITC): a random {@code Blip2ForImageTextRetrieval} (ViT + Q-Former) trained with the
- *       image–text contrastive loss on the training captions ({@link ContrastiveTrainer}) → {@code blip2/}.
+ *       image–text contrastive loss on the training captions ({@link ContrastiveObjective}) → {@code blip2/}.
  *   <li>Stage 2 (LM): a random {@code LlamaForCausalLM} pre-trained with the next-token loss on the
- *       training texts ({@link LanguageModelPretrainer}) → {@code llama/}.
+ *       training texts ({@link LanguageModelObjective}) → {@code llama/}.
  *   <li>Stages 3 and 4: with both frozen, a linear adaptor trained on captions with an empty query, then
- *       on instructions, with the SDK's {@link AdaptorTrainer} and the image-prefix prompt
+ *       on instructions, with the SDK's {@link AdaptorObjective} and the image-prefix prompt
  *       ({@code <s> [image embeddings] query}, where the language model's pre-training texts had the scene's
  *       description) → {@code adaptor.safetensors}.
  * </ol>
+ *
+ * <p>Every stage runs in the one {@link TrainingLoop} of {@code vlalign-train}; stages 1 and 2 draw their
+ * batches from a seeded stream ({@link TrainOptions#order}), stages 3 and 4 in seeded epochs.
  *
  * <p>It writes {@code metrics.json} (command, seeds, data sizes, losses, search Recall@1/5/10 on held-out
  * test scenes, held-out exact match per question type after stage 3 and after stage 4, times) and
@@ -279,32 +286,18 @@ public final class DefaultModelRecipe {
             adaptorMetrics.put("evalQuestions", testQuestions.size());
             int inputDim = extractor.config().qformer().hiddenSize();
             try (TrainableAdaptor adaptor = TrainableAdaptor.linear(inputDim, languageModel.hiddenSize(), s.seed())) {
-                TrainingConfig align = TrainingConfig.builder().epochs(s.alignEpochs())
+                AdaptorObjective objective = AdaptorObjective.create(languageModel, wrapper, adaptor, cache);
+                trainAdaptor("align", objective, TrainingConfig.builder().epochs(s.alignEpochs())
                         .microBatchSize(s.adaptorBatch()).seed(s.seed())
-                        .schedule(referenceShape(s.alignLr(), 0.8)).build();
-                try (AdaptorTrainer trainer = AdaptorTrainer.create(languageModel, wrapper, adaptor, cache, align)) {
-                    AtomicLong firstNonFinite = new AtomicLong(-1);
-                    trainer.addListener(p -> logEvery("align", p.step(), p.totalSteps(), p.loss(), p.eta()));
-                    trainer.addListener(p -> watchFinite("align", p, firstNonFinite));
-                    adaptorMetrics.put("alignFinalLoss", tailMean(trainer.train(captions).losses()));
-                    adaptorMetrics.put("alignFirstNonFiniteStep", firstNonFinite.get());
-                }
+                        .schedule(referenceShape(s.alignLr(), 0.8)).build(), captions, adaptorMetrics);
                 GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(MAX_NEW_TOKENS).build();
                 AnswerEvaluator.Report before = AnswerEvaluator.evaluate(testQuestions,
                         AnswerEvaluator.predictor(cache, adaptor, wrapper, languageModel, greedy));
                 adaptorMetrics.put("afterAlignment", before.perTypeExactMatch());
                 adaptorMetrics.put("afterAlignmentOverall", before.exactMatch());
-                TrainingConfig instruct = TrainingConfig.builder().epochs(s.instructEpochs())
+                trainAdaptor("instruct", objective, TrainingConfig.builder().epochs(s.instructEpochs())
                         .microBatchSize(s.adaptorBatch()).seed(s.seed() + 1)
-                        .schedule(referenceShape(s.instructLr(), 1.0 / 3)).build();
-                try (AdaptorTrainer trainer =
-                        AdaptorTrainer.create(languageModel, wrapper, adaptor, cache, instruct)) {
-                    AtomicLong firstNonFinite = new AtomicLong(-1);
-                    trainer.addListener(p -> logEvery("instruct", p.step(), p.totalSteps(), p.loss(), p.eta()));
-                    trainer.addListener(p -> watchFinite("instruct", p, firstNonFinite));
-                    adaptorMetrics.put("instructFinalLoss", tailMean(trainer.train(instructions).losses()));
-                    adaptorMetrics.put("instructFirstNonFiniteStep", firstNonFinite.get());
-                }
+                        .schedule(referenceShape(s.instructLr(), 1.0 / 3)).build(), instructions, adaptorMetrics);
                 AnswerEvaluator.Report after = AnswerEvaluator.evaluate(testQuestions,
                         AnswerEvaluator.predictor(cache, adaptor, wrapper, languageModel, greedy));
                 adaptorMetrics.put("afterInstructions", after.perTypeExactMatch());
@@ -347,6 +340,22 @@ public final class DefaultModelRecipe {
         return new Gson().fromJson(Files.readString(f, StandardCharsets.UTF_8), Map.class);
     }
 
+    /**
+     * Stage 3 or 4: trains the adaptor in a loop of its own over one epoch order and records the stage's
+     * final loss ({@code <stage>FinalLoss}) and first non-finite step ({@code <stage>FirstNonFiniteStep}, -1
+     * if none).
+     */
+    private static void trainAdaptor(String stage, AdaptorObjective objective, TrainingConfig config,
+            List<TrainingExample> examples, Map<String, Object> metrics) {
+        try (TrainingLoop<TrainingExample> trainer = TrainingLoop.create(objective, config)) {
+            AtomicLong firstNonFinite = new AtomicLong(-1);
+            trainer.addListener(p -> logEvery(stage, p.step(), p.totalSteps(), p.loss(), p.eta()));
+            trainer.addListener(p -> watchFinite(stage, p, firstNonFinite));
+            metrics.put(stage + "FinalLoss", tailMean(trainer.train(examples).losses()));
+            metrics.put(stage + "FirstNonFiniteStep", firstNonFinite.get());
+        }
+    }
+
     /** Stage 1: image–text contrastive training of a random ViT + Q-Former; returns its metrics. */
     private static Map<String, Object> trainRetrieval(Settings s, Path work, Path blipDir,
             List<ImageCaptions> trainImages, List<ImageCaptions> testImages) throws IOException {
@@ -356,17 +365,19 @@ public final class DefaultModelRecipe {
         long t = System.nanoTime();
         Map<String, Object> itc = new LinkedHashMap<>();
         TrainOptions itcOptions = TrainOptions.of(s.itcSteps(), s.itcBatch(), s.itcLr(), s.seed());
-        try (ContrastiveTrainer trainer = ContrastiveTrainer.create(blipInit, itcOptions, TEMPERATURE)) {
+        try (ContrastiveObjective objective = ContrastiveObjective.load(blipInit, TEMPERATURE);
+                TrainingLoop<ImageText> trainer = TrainingLoop.create(objective, itcOptions.config())) {
             trainer.addListener(p -> logEvery("ITC", p.step(), p.totalSteps(), p.loss(), p.eta()));
-            List<ImageCaptions> probe = testImages.subList(0, Math.min(testImages.size(), s.itcBatch()));
-            itc.put("testLossBefore", trainer.loss(probe));
-            itc.put("testRecallBefore", recall(trainer.evaluate(testImages, 1, 5, 10)));
-            List<Double> losses = trainer.train(trainImages);
+            List<ImageText> probe = testImages.subList(0, Math.min(testImages.size(), s.itcBatch())).stream()
+                    .map(ImageCaptions::canonical).toList();
+            itc.put("testLossBefore", trainer.meanLoss(probe));
+            itc.put("testRecallBefore", recall(evaluate(objective, testImages)));
+            List<Double> losses = trainer.train(itcOptions.order(trainImages, ImageCaptions::draw)).losses();
             itc.put("firstStepLoss", losses.get(0));
             itc.put("lastStepsLoss", tailMean(losses));
-            itc.put("testLossAfter", trainer.loss(probe));
-            itc.put("testRecallAfter", recall(trainer.evaluate(testImages, 1, 5, 10)));
-            trainer.save(blipDir);
+            itc.put("testLossAfter", trainer.meanLoss(probe));
+            itc.put("testRecallAfter", recall(evaluate(objective, testImages)));
+            objective.save(blipDir);
         }
         itc.put("seconds", seconds(t));
         return itc;
@@ -384,16 +395,29 @@ public final class DefaultModelRecipe {
         List<String> testCorpus = WorldData.corpus(world, Split.TEST, 0, Math.min(200, s.testImages()));
         lm.put("trainTexts", corpus.size());
         TrainOptions lmOptions = TrainOptions.of(s.lmSteps(), s.lmBatch(), s.lmLr(), s.seed());
-        try (LanguageModelPretrainer trainer = LanguageModelPretrainer.create(llamaInit, lmOptions)) {
+        try (LanguageModelObjective objective = LanguageModelObjective.load(llamaInit);
+                TrainingLoop<String> trainer = TrainingLoop.create(objective, lmOptions.config())) {
             trainer.addListener(p -> logEvery("LM", p.step(), p.totalSteps(), p.loss(), p.eta()));
-            lm.put("testLossBefore", trainer.loss(testCorpus));
-            List<Double> losses = trainer.train(corpus);
+            lm.put("testLossBefore", trainer.meanLoss(testCorpus));
+            List<Double> losses = trainer.train(lmOptions.order(corpus, (text, random) -> text)).losses();
             lm.put("lastStepsLoss", tailMean(losses));
-            lm.put("testLossAfter", trainer.loss(testCorpus));
-            trainer.save(llamaDir);
+            lm.put("testLossAfter", trainer.meanLoss(testCorpus));
+            objective.save(llamaDir);
         }
         lm.put("seconds", seconds(t));
         return lm;
+    }
+
+    /**
+     * Text→image and image→text retrieval of held-out scenes, each with its canonical caption.
+     *
+     * @param objective the contrastive stage's objective (its model as trained so far)
+     * @param images the scenes
+     * @return the evaluation at 1, 5 and 10
+     */
+    static RetrievalEvaluator.Result evaluate(ContrastiveObjective objective, List<ImageCaptions> images) {
+        return objective.evaluate(images.stream().map(ImageCaptions::image).toList(),
+                images.stream().map(c -> c.captions().get(0)).toList(), 1, 5, 10);
     }
 
     /**

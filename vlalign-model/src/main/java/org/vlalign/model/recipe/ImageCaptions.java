@@ -2,8 +2,10 @@ package org.vlalign.model.recipe;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Random;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.train.ImageText;
 
 /**
  * One training image with its captions (the first is the canonical one, used for evaluation).
@@ -22,5 +24,24 @@ public record ImageCaptions(ImageInput image, List<String> captions) {
         if (captions.isEmpty()) {
             throw new InvalidArgumentException("image " + image.description() + " has no caption; give at least one");
         }
+    }
+
+    /**
+     * The image with one of its captions drawn from a stream (the contrastive stage's training item).
+     *
+     * @param random the stream; advanced by one {@code nextInt(captions)}
+     * @return the pair
+     */
+    public ImageText draw(Random random) {
+        return new ImageText(image, captions.get(random.nextInt(captions.size())));
+    }
+
+    /**
+     * The image with its canonical caption (for evaluation).
+     *
+     * @return the pair
+     */
+    public ImageText canonical() {
+        return new ImageText(image, captions.get(0));
     }
 }

@@ -3,10 +3,17 @@ package org.vlalign.model.recipe;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.train.LearningRateSchedule;
 import org.vlalign.core.train.WarmupCosineSchedule;
-import org.vlalign.torch.train.AdamW;
+import java.util.List;
+import java.util.Random;
+import java.util.function.BiFunction;
+import org.vlalign.core.train.StreamOrder;
+import org.vlalign.train.AdamW;
+import org.vlalign.train.TrainingConfig;
 
 /**
- * Settings of a pre-training stage of the recipe (contrastive or language model).
+ * Settings of a pre-training stage of the recipe (contrastive or language model): the {@link TrainingConfig}
+ * of the training loop (one micro-batch per step, the schedule, AdamW, clipping) and the {@link StreamOrder}
+ * its data is drawn in.
  *
  * <p>Instances are immutable and thread-safe.
  *
@@ -53,6 +60,31 @@ public record TrainOptions(long steps, int batchSize, double peakLr, long warmup
      */
     public LearningRateSchedule schedule() {
         return new WarmupCosineSchedule(0, peakLr, warmupSteps, steps, peakLr / 10);
+    }
+
+    /**
+     * The training loop's settings: each step one micro-batch of {@code batchSize}, {@link #schedule()},
+     * {@link #adamW()}, clipping at {@code maxGradNorm}.
+     *
+     * @return the config, without checkpoints
+     */
+    public TrainingConfig config() {
+        return TrainingConfig.builder().microBatchSize(batchSize).gradientAccumulation(1).schedule(schedule())
+                .adamW(adamW()).maxGradNorm(maxGradNorm).seed(seed).build();
+    }
+
+    /**
+     * The stage's data order: {@code steps} batches of {@code batchSize} from one stream seeded with
+     * {@code seed}, exactly as the recipe's recorded runs drew them.
+     *
+     * @param data the dataset, at least {@code batchSize} elements
+     * @param draw makes an element's training item, drawing from the stream if needed
+     * @param <E> the dataset element
+     * @param <T> the training item
+     * @return the order at step 0
+     */
+    public <E, T> StreamOrder<E, T> order(List<E> data, BiFunction<E, Random, T> draw) {
+        return StreamOrder.of(data, batchSize, steps, seed, draw);
     }
 
     /**

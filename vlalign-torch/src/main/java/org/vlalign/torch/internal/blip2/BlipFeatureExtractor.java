@@ -131,6 +131,18 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
     }
 
     /**
+     * The weights by checkpoint key: the vision model ({@code vision_model.*}), the Q-Former ({@code
+     * qformer.*}, and {@code embeddings.*} where it reads text), {@code query_tokens}, and where the
+     * checkpoint has them the retrieval projections and the ITM head.
+     *
+     * @return the read-only view of the live weights
+     */
+    @Override
+    public NamedParameters parameters() {
+        return parameters;
+    }
+
+    /**
      * Loads a checkpoint folder: {@code config.json}, the safetensors weights,
      * {@code preprocessor_config.json} (else the BLIP default: bicubic resize to {@code image_size}, CLIP
      * mean/std, with a warning) and the Q-Former tokenizer ({@code qformer_tokenizer/tokenizer.json}; for
@@ -238,18 +250,6 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
      */
     public Blip2Config config() {
         return config;
-    }
-
-    /**
-     * The weights by checkpoint key: the vision model ({@code vision_model.*}), the Q-Former ({@code
-     * qformer.*}, and {@code embeddings.*} where it reads text), {@code query_tokens}, and where the
-     * checkpoint has them the retrieval projections and the ITM head.
-     *
-     * @return the read-only view of the live weights
-     */
-    @Override
-    public NamedParameters parameters() {
-        return parameters;
     }
 
     /**

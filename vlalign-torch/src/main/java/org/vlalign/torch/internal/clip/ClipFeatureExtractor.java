@@ -104,6 +104,18 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
     }
 
     /**
+     * The weights by checkpoint key: the vision model ({@code vision_model.*}, or the LLaVA tower's layers
+     * up to the feature layer under its prefix) and, for a {@code CLIPModel}, the text model and both
+     * projections. {@code logit_scale} is read as a number, not a parameter.
+     *
+     * @return the read-only view of the live weights
+     */
+    @Override
+    public NamedParameters parameters() {
+        return parameters;
+    }
+
+    /**
      * Loads a {@code CLIPModel} checkpoint folder for search: {@code config.json}, safetensors,
      * {@code preprocessor_config.json} and, for {@link #embedText}, {@code tokenizer.json}.
      *
@@ -314,18 +326,6 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
      */
     public boolean dropsClassToken() {
         return dropClassToken;
-    }
-
-    /**
-     * The weights by checkpoint key: the vision model ({@code vision_model.*}, or the LLaVA tower's layers
-     * up to the feature layer under its prefix) and, for a {@code CLIPModel}, the text model and both
-     * projections. {@code logit_scale} is read as a number, not a parameter.
-     *
-     * @return the read-only view of the live weights
-     */
-    @Override
-    public NamedParameters parameters() {
-        return parameters;
     }
 
     /**

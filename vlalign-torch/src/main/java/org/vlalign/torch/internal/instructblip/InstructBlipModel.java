@@ -59,6 +59,17 @@ public final class InstructBlipModel implements AutoCloseable, Parameterized {
     }
 
     /**
+     * The weights of all three parts by checkpoint key: vision model and Q-Former, {@code
+     * language_projection.*}, {@code language_model.*}.
+     *
+     * @return the read-only view of the live weights
+     */
+    @Override
+    public NamedParameters parameters() {
+        return NamedParameters.concat(extractor.parameters(), projection.parameters(), languageModel.parameters());
+    }
+
+    /**
      * Loads from an open checkpoint, without tokenizers (ids in, ids out).
      *
      * @param checkpoint the checkpoint; it may be closed afterwards
@@ -132,17 +143,6 @@ public final class InstructBlipModel implements AutoCloseable, Parameterized {
                             + " but the Q-Former width is " + config.qformer().hiddenSize()
                             + " and the language model's hidden_size is " + text.hiddenSize());
         }
-    }
-
-    /**
-     * The weights of all three parts by checkpoint key: vision model and Q-Former, {@code
-     * language_projection.*}, {@code language_model.*}.
-     *
-     * @return the read-only view of the live weights
-     */
-    @Override
-    public NamedParameters parameters() {
-        return NamedParameters.concat(extractor.parameters(), projection.parameters(), languageModel.parameters());
     }
 
     /**

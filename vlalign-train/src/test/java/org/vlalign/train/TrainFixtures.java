@@ -1,4 +1,4 @@
-package org.vlalign.torch.train;
+package org.vlalign.train;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -13,7 +13,7 @@ import org.vlalign.core.train.FeatureSource;
 import org.vlalign.core.train.TrainingExample;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
 
-/** Tiny random Llama checkpoints with a WordLevel tokenizer, and synthetic image features, for training tests. */
+/** Tiny random Llama checkpoints with a WordLevel tokenizer, synthetic image features and captions, for training tests. */
 final class TrainFixtures {
 
     static final int HIDDEN = 32;
@@ -139,5 +139,20 @@ final class TrainFixtures {
 
     static TrainingExample caption(String image, String caption) {
         return TrainingExample.caption(Path.of("/images", image), caption);
+    }
+
+    /** Image i gets a caption made of words chosen by i, so an adaptor must read the features. */
+    static List<TrainingExample> generated(int images, int copies) {
+        String[] colors = {"red", "blue", "green", "yellow"};
+        String[] things = {"cat", "dog", "bird", "car"};
+        String[] places = {"mat", "table", "tree", "road"};
+        List<TrainingExample> out = new java.util.ArrayList<>();
+        for (int c = 0; c < copies; c++) {
+            for (int i = 0; i < images; i++) {
+                out.add(caption("img" + i + ".jpg",
+                        "a " + colors[i % 4] + " " + things[(i / 4 + i) % 4] + " on the " + places[(i + 2) % 4]));
+            }
+        }
+        return out;
     }
 }

@@ -1,11 +1,11 @@
-package org.vlalign.torch.train;
+package org.vlalign.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.common.base.Preconditions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.NdArrays;
 
 /**
@@ -19,12 +19,18 @@ import org.vlalign.torch.internal.NdArrays;
  * p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
  * </pre>
  *
- * <p>Decay applies to every parameter, as when {@code model.parameters()} is passed to PyTorch. Each
- * update writes fresh leaf arrays (the old parameter and moments are closed), so no gradient has to be
- * zeroed and nothing is updated in place under autograd. The state ({@code m}, {@code v}, step) is
- * exported and restored exactly by {@link #state()} and {@link #restore}.
+ * <p>It updates the parameters it was made for in place, through detached aliases, so the arrays a
+ * model class holds (and computes with) are the ones that learn; nothing is updated under autograd.
+ * Decay applies to every parameter, as when {@code model.parameters()} is passed to PyTorch. The state
+ * ({@code m}, {@code v}, step) is exported and restored exactly by {@link #state()} and {@link #restore}.
  *
  * <p>Not thread-safe. The moments live in a manager the optimiser owns; {@link #close} releases them.
+ *
+ * <pre>{@code
+ * try (AdamW adamW = new AdamW(model.parameters().select("model.norm.weight"), AdamW.Options.DEFAULT)) {
+ *     adamW.update(Map.of("model.norm.weight", gradient), 1e-3);
+ * }
+ * }</pre>
  *
  * @since 0.1.0
  */
@@ -56,8 +62,8 @@ public final class AdamW implements AutoCloseable {
      * The optimiser state, as plain Java.
      *
      * @param step the number of updates done
-     * @param m the first moments per parameter
-     * @param v the second moments per parameter
+     * @param m the first moments by parameter key
+     * @param v the second moments by parameter key
      * @since 0.1.0
      */
     public record State(long step, Map<String, float[]> m, Map<String, float[]> v) {
@@ -69,25 +75,30 @@ public final class AdamW implements AutoCloseable {
     }
 
     private final Options options;
+    private final NamedParameters parameters;
     private final NDManager manager;
-    private final Map<String, NDArray> m = new LinkedHashMap<>(); // name -> (parameter shape)
-    private final Map<String, NDArray> v = new LinkedHashMap<>(); // name -> (parameter shape)
+    private final Map<String, NDArray> m = new LinkedHashMap<>(); // key -> (parameter shape)
+    private final Map<String, NDArray> v = new LinkedHashMap<>(); // key -> (parameter shape)
     private long step;
 
     /**
-     * Creates the optimiser for an adaptor's parameters, with zero moments.
+     * Creates the optimiser for some parameters, with zero moments.
      *
-     * @param adaptor the adaptor whose parameters it updates
+     * @param parameters the arrays it updates, by key; at least one
      * @param options the hyper-parameters
+     * @throws InvalidArgumentException if there is nothing to optimise
      */
-    public AdamW(TrainableAdaptor adaptor, Options options) {
-        this.options = Preconditions.checkNotNull(options, "options");
-        this.manager = NDManager.newBaseManager(adaptor.manager().getDevice(), "PyTorch");
-        for (String name : adaptor.parameterNames()) {
-            NDArray p = adaptor.parameter(name);
-            m.put(name, manager.zeros(p.getShape()));
-            v.put(name, manager.zeros(p.getShape()));
+    public AdamW(NamedParameters parameters, Options options) {
+        if (parameters == null || parameters.isEmpty() || options == null) {
+            throw new InvalidArgumentException("AdamW needs at least one parameter and its options");
         }
+        this.options = options;
+        this.parameters = parameters;
+        this.manager = NDManager.newBaseManager(parameters.asMap().values().iterator().next().getDevice(), "PyTorch");
+        parameters.asMap().forEach((key, p) -> {
+            m.put(key, manager.zeros(p.getShape()));
+            v.put(key, manager.zeros(p.getShape()));
+        });
     }
 
     /**
@@ -109,42 +120,50 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * Applies one update with the given gradients and replaces the adaptor's parameters with new leaf
-     * arrays that require gradients.
+     * The parameters it updates.
      *
-     * @param adaptor the adaptor (the one this optimiser was made for)
-     * @param gradients name → gradient, same shapes as the parameters; not closed here
-     * @param lr the learning rate of this step
+     * @return the view
      */
-    public void update(TrainableAdaptor adaptor, Map<String, NDArray> gradients, double lr) {
-        Preconditions.checkArgument(gradients.keySet().equals(m.keySet()), "gradients for %s but parameters %s",
-                gradients.keySet(), m.keySet());
+    public NamedParameters parameters() {
+        return parameters;
+    }
+
+    /**
+     * Applies one update with the given gradients, writing the new values into the parameters in place.
+     *
+     * @param gradients key → gradient, one per parameter, same shapes; not closed here
+     * @param lr the learning rate of this step
+     * @throws InvalidArgumentException if the gradients are not exactly the parameters' keys
+     */
+    public void update(Map<String, NDArray> gradients, double lr) {
+        if (!gradients.keySet().equals(m.keySet())) {
+            throw new InvalidArgumentException("gradients for " + gradients.keySet() + " but parameters " + m.keySet());
+        }
         step++;
         double b1 = options.beta1();
         double b2 = options.beta2();
         double stepSize = lr / (1 - Math.pow(b1, step));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
-        for (String name : m.keySet()) {
+        for (String key : m.keySet()) {
             try (NDManager scratch = manager.newSubManager()) {
-                NDArray p = NdArrays.own(adaptor.parameter(name).stopGradient(), scratch); // detached view
-                NDArray g = NdArrays.own(gradients.get(name).stopGradient(), scratch);
-                NDArray mOld = m.get(name);
-                NDArray vOld = v.get(name);
-                NDArray mo = NdArrays.own(mOld.stopGradient(), scratch); // views in scratch, so results land there
+                NDArray p = NdArrays.own(parameters.get(key).stopGradient(), scratch); // detached alias
+                NDArray g = NdArrays.own(gradients.get(key).stopGradient(), scratch);
+                NDArray mOld = m.get(key);
+                NDArray vOld = v.get(key);
+                NDArray mo = NdArrays.own(mOld.stopGradient(), scratch); // aliases in scratch: results land there
                 NDArray vo = NdArrays.own(vOld.stopGradient(), scratch);
                 NDArray decayed = p.mul((float) (1 - lr * options.weightDecay()));
                 NDArray mNew = mo.add(g.sub(mo).mul((float) (1 - b1)));
                 NDArray vNew = vo.mul((float) b2).add(g.mul(g).mul((float) (1 - b2)));
                 NDArray denom = vNew.sqrt().div((float) bc2Sqrt).add((float) options.eps());
                 NDArray pNew = decayed.sub(mNew.div(denom).mul((float) stepSize));
+                NdArrays.assign(p, pNew); // the model's own storage takes the new values
                 mNew.attach(manager);
                 vNew.attach(manager);
-                m.put(name, mNew);
-                v.put(name, vNew);
+                m.put(key, mNew);
+                v.put(key, vNew);
                 mOld.close();
                 vOld.close();
-                pNew.setRequiresGradient(true);
-                adaptor.replaceParameter(name, pNew);
             }
         }
     }
@@ -157,8 +176,8 @@ public final class AdamW implements AutoCloseable {
     public State state() {
         Map<String, float[]> ms = new LinkedHashMap<>();
         Map<String, float[]> vs = new LinkedHashMap<>();
-        m.forEach((n, a) -> ms.put(n, a.toFloatArray()));
-        v.forEach((n, a) -> vs.put(n, a.toFloatArray()));
+        m.forEach((k, a) -> ms.put(k, a.toFloatArray()));
+        v.forEach((k, a) -> vs.put(k, a.toFloatArray()));
         return new State(step, ms, vs);
     }
 
@@ -173,12 +192,12 @@ public final class AdamW implements AutoCloseable {
             throw new InvalidArgumentException("optimiser state for " + state.m().keySet() + " does not fit parameters "
                     + m.keySet());
         }
-        for (String name : m.keySet()) {
-            long[] shape = m.get(name).getShape().getShape();
-            NDArray mNew = NdArrays.floats(manager, state.m().get(name), shape);
-            NDArray vNew = NdArrays.floats(manager, state.v().get(name), shape);
-            m.put(name, mNew).close();
-            v.put(name, vNew).close();
+        for (String key : m.keySet()) {
+            long[] shape = m.get(key).getShape().getShape();
+            NDArray mNew = NdArrays.floats(manager, state.m().get(key), shape);
+            NDArray vNew = NdArrays.floats(manager, state.v().get(key), shape);
+            m.put(key, mNew).close();
+            v.put(key, vNew).close();
         }
         step = state.step();
     }

@@ -1,4 +1,4 @@
-package org.vlalign.torch.train;
+package org.vlalign.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,11 +12,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.CheckpointException;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.torch.internal.adaptor.LinearAdaptor;
 import org.vlalign.torch.internal.adaptor.MlpAdaptor;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
 
 class TrainableAdaptorTest {
+
+    private static final String W = LinearAdaptor.LANGUAGE_PROJECTION + "weight";
+    private static final String B = LinearAdaptor.LANGUAGE_PROJECTION + "bias";
 
     @TempDir
     Path dir;
@@ -25,8 +29,8 @@ class TrainableAdaptorTest {
     void should_compute_x_times_w_transposed_plus_b() {
         float[] w = {1, 2, 3, -1, 0, 0.5f}; // (2, 3)
         float[] b = {0.5f, -1};
-        try (TrainableAdaptor a = TrainableAdaptor.of(TrainableAdaptor.Kind.LINEAR, Map.of("weight", w, "bias", b),
-                Map.of("weight", new long[] {2, 3}, "bias", new long[] {2}))) {
+        try (TrainableAdaptor a = TrainableAdaptor.of(TrainableAdaptor.Kind.LINEAR, Map.of(W, w, B, b),
+                Map.of(W, new long[] {2, 3}, B, new long[] {2}))) {
             Features out = a.adapt(Features.of(new float[] {1, 1, 1, 2, 0, -2}, 2, 3));
             assertArrayEquals(new float[] {6.5f, -1.5f, -3.5f, -4}, out.data(), 1e-6f);
             assertEquals(3, a.inputDim());
@@ -38,13 +42,13 @@ class TrainableAdaptorTest {
     void should_initialise_like_torch_linear_within_the_fan_in_bound() {
         try (TrainableAdaptor a = TrainableAdaptor.linear(16, 8, 1L)) {
             double bound = 1 / Math.sqrt(16);
-            for (float[] v : a.values().values()) {
+            for (float[] v : a.parameters().values().values()) {
                 for (float x : v) {
                     assertTrue(Math.abs(x) <= bound, "value " + x);
                 }
             }
             try (TrainableAdaptor same = TrainableAdaptor.linear(16, 8, 1L)) {
-                assertArrayEquals(a.values().get("weight"), same.values().get("weight"));
+                assertArrayEquals(a.parameters().values().get(W), same.parameters().values().get(W));
             }
         }
     }
@@ -62,6 +66,8 @@ class TrainableAdaptorTest {
                 assertArrayEquals(expected, loaded.adapt(f).data(), 1e-6f);
                 assertArrayEquals(expected, again.adapt(f).data(), 0f);
                 assertEquals(TrainableAdaptor.Kind.MLP, again.kind());
+                assertEquals(loaded.parameters().keys(), again.parameters().keys());
+                assertEquals(a.parameters().keys(), loaded.parameters().keys());
             }
         }
     }
@@ -73,10 +79,29 @@ class TrainableAdaptorTest {
                 .write(file);
         try (TrainableAdaptor a = TrainableAdaptor.load(file)) {
             assertArrayEquals(new float[] {6}, a.adapt(Features.of(new float[] {1, 1}, 1, 2)).data(), 0f);
+            assertEquals(java.util.List.of(W, B), a.parameters().keys(), "keys the InstructBLIP loader reads");
         }
         Path other = dir.resolve("other.safetensors");
         SafetensorsWriter.create().addF32("something", new float[] {1}, 1).write(other);
         assertThrows(CheckpointException.class, () -> TrainableAdaptor.load(other));
         assertThrows(InvalidArgumentException.class, () -> TrainableAdaptor.linear(0, 4, 1L));
+    }
+
+    @Test
+    void should_refuse_values_that_do_not_fit_the_kind() {
+        assertThrows(InvalidArgumentException.class, () -> TrainableAdaptor.of(TrainableAdaptor.Kind.LINEAR,
+                Map.of("weight", new float[2], "bias", new float[1]), Map.of("weight", new long[] {1, 2},
+                        "bias", new long[] {1})), "unprefixed keys are not the adaptor's");
+        String p = MlpAdaptor.MULTI_MODAL_PROJECTOR;
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+                () -> TrainableAdaptor.of(TrainableAdaptor.Kind.MLP,
+                        Map.of(p + "linear_1.weight", new float[6], p + "linear_1.bias", new float[2],
+                                p + "linear_2.weight", new float[12], p + "linear_2.bias", new float[4]),
+                        Map.of(p + "linear_1.weight", new long[] {2, 3}, p + "linear_1.bias", new long[] {2},
+                                p + "linear_2.weight", new long[] {4, 3}, p + "linear_2.bias", new long[] {4})));
+        assertTrue(e.getMessage().contains("do not chain"), e.getMessage());
+        assertThrows(InvalidArgumentException.class, () -> TrainableAdaptor.of(TrainableAdaptor.Kind.LINEAR,
+                Map.of(W, new float[5], B, new float[2]), Map.of(W, new long[] {2, 3}, B, new long[] {2})),
+                "5 values for a (2, 3) weight");
     }
 }

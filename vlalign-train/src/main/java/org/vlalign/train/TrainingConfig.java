@@ -1,20 +1,28 @@
-package org.vlalign.torch.train;
+package org.vlalign.train;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.BiFunction;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.core.train.EpochOrder;
 import org.vlalign.core.train.LearningRateSchedule;
 import org.vlalign.core.train.WarmupCosineSchedule;
 
 /**
- * The settings of an adaptor training run.
+ * The settings of a {@link TrainingLoop} run.
  *
- * <p>An optimiser step consumes {@code microBatchSize × gradientAccumulation} examples (the last step of
- * an epoch takes what is left); its loss is the mean cross-entropy over all answer tokens of those
- * examples, so accumulation gives the same gradient as one large batch. The schedule is built from
- * (steps per epoch, total steps); the default is the reference alignment stage ({@link
- * WarmupCosineSchedule#alignment}).
+ * <p>The loop splits each optimiser step's examples into micro-batches of {@code microBatchSize} and
+ * accumulates their gradients. For a list of examples ({@link TrainingLoop#train(java.util.List)}) a
+ * step takes {@code microBatchSize × gradientAccumulation} of them in {@code epochs} seeded, shuffled
+ * passes ({@link EpochOrder}; the last step of an epoch takes what is left); a run over another {@code
+ * DataOrder} brings its own steps and ignores {@code epochs}, {@code gradientAccumulation}, {@code seed}
+ * and {@code shuffle}. The schedule is built from (steps per epoch, total steps); the default is the
+ * reference alignment stage ({@link WarmupCosineSchedule#alignment}).
+ *
+ * <p>{@code trainable} and {@code frozen} are key globs over the objective's parameters (see {@code
+ * NamedParameters}): the loop trains the parameters matching any {@code trainable} pattern (all when
+ * none is given) minus those matching a {@code frozen} one.
  *
  * <p>Immutable and thread-safe.
  *
@@ -22,21 +30,23 @@ import org.vlalign.core.train.WarmupCosineSchedule;
  * TrainingConfig cfg = TrainingConfig.builder()
  *         .epochs(3).microBatchSize(4).gradientAccumulation(8)
  *         .schedule(WarmupCosineSchedule::instruction)
+ *         .frozen("model.embed_tokens.weight")
  *         .checkpointDir(Path.of("run")).checkpointEvery(500).wallTimeBudget(Duration.ofHours(8))
  *         .build();
  * }</pre>
  *
- * @param epochs passes over the examples, at least 1
+ * @param epochs passes over a list of examples, at least 1
  * @param microBatchSize examples per forward/backward, at least 1
- * @param gradientAccumulation micro-batches per optimiser step, at least 1
+ * @param gradientAccumulation micro-batches per optimiser step over a list of examples, at least 1
  * @param schedule (steps per epoch, total steps) → learning-rate schedule
  * @param adamW the optimiser's hyper-parameters
  * @param maxGradNorm global-norm clipping threshold; 0 disables clipping
- * @param seed the run seed (epoch shuffles derive from it)
- * @param shuffle whether epochs are shuffled (else examples are used in list order)
- * @param appendEos whether the answer is followed by the EOS token (so the model learns to stop)
- * @param checkpointDir where checkpoints and the loss log go, or null for none
- * @param checkpointEvery write a checkpoint every this many optimiser steps; 0 only at the end/budget
+ * @param seed the run seed of a list's epoch order
+ * @param shuffle whether a list's epochs are shuffled (else examples are used in list order)
+ * @param trainable key globs of the parameters to train; empty for all the objective offers
+ * @param frozen key globs of parameters to keep fixed even if {@code trainable} selects them
+ * @param checkpointDir where checkpoints go, or null for none
+ * @param checkpointEvery write a checkpoint every this many optimiser steps; 0 only at the end/stop
  * @param wallTimeBudget stop (with a checkpoint) before this much wall time has passed, or null
  * @param stopAfterSteps stop (with a checkpoint) once the run has done this many optimiser steps in
  *     total, 0 for no limit; simulates an interruption
@@ -52,21 +62,22 @@ public record TrainingConfig(
         double maxGradNorm,
         long seed,
         boolean shuffle,
-        boolean appendEos,
+        List<String> trainable,
+        List<String> frozen,
         Path checkpointDir,
         long checkpointEvery,
         Duration wallTimeBudget,
         long stopAfterSteps,
         Path lossLog) {
 
-    /** Validates. */
+    /** Validates and copies the pattern lists. */
     public TrainingConfig {
         if (epochs < 1 || microBatchSize < 1 || gradientAccumulation < 1) {
             throw new InvalidArgumentException("epochs, microBatchSize and gradientAccumulation must be >= 1 but were "
                     + epochs + ", " + microBatchSize + ", " + gradientAccumulation);
         }
-        if (schedule == null || adamW == null) {
-            throw new InvalidArgumentException("schedule and adamW must not be null");
+        if (schedule == null || adamW == null || trainable == null || frozen == null) {
+            throw new InvalidArgumentException("schedule, adamW, trainable and frozen must not be null");
         }
         if (!(maxGradNorm >= 0) || checkpointEvery < 0 || stopAfterSteps < 0
                 || (wallTimeBudget != null && wallTimeBudget.isNegative())) {
@@ -74,10 +85,12 @@ public record TrainingConfig(
                     + " be >= 0 but were " + maxGradNorm + ", " + checkpointEvery + ", " + stopAfterSteps + ", "
                     + wallTimeBudget);
         }
+        trainable = List.copyOf(trainable);
+        frozen = List.copyOf(frozen);
     }
 
     /**
-     * The examples per optimiser step.
+     * The examples per optimiser step over a list of examples.
      *
      * @return {@code microBatchSize × gradientAccumulation}
      */
@@ -87,7 +100,8 @@ public record TrainingConfig(
 
     /**
      * A builder with the defaults: 1 epoch, micro-batch 4, no accumulation, the alignment schedule,
-     * PyTorch's AdamW defaults, clipping at 1.0, seed 0, shuffled, EOS appended, no checkpoints.
+     * PyTorch's AdamW defaults, clipping at 1.0, seed 0, shuffled, every parameter trainable, no
+     * checkpoints.
      *
      * @return the builder
      */
@@ -110,7 +124,8 @@ public record TrainingConfig(
         b.maxGradNorm = maxGradNorm;
         b.seed = seed;
         b.shuffle = shuffle;
-        b.appendEos = appendEos;
+        b.trainable = trainable;
+        b.frozen = frozen;
         b.checkpointDir = checkpointDir;
         b.checkpointEvery = checkpointEvery;
         b.wallTimeBudget = wallTimeBudget;
@@ -133,7 +148,8 @@ public record TrainingConfig(
         private double maxGradNorm = 1.0;
         private long seed;
         private boolean shuffle = true;
-        private boolean appendEos = true;
+        private List<String> trainable = List.of();
+        private List<String> frozen = List.of();
         private Path checkpointDir;
         private long checkpointEvery;
         private Duration wallTimeBudget;
@@ -242,13 +258,26 @@ public record TrainingConfig(
         }
 
         /**
-         * Sets whether answers end with EOS.
+         * Trains only the parameters whose key matches one of these globs.
          *
-         * @param v the value
+         * @param globs key patterns, e.g. {@code model.layers.*.mlp.**}
          * @return this builder
+         * @since 0.2.0
          */
-        public Builder appendEos(boolean v) {
-            appendEos = v;
+        public Builder trainable(String... globs) {
+            trainable = List.of(globs);
+            return this;
+        }
+
+        /**
+         * Keeps the parameters whose key matches one of these globs fixed.
+         *
+         * @param globs key patterns, e.g. {@code model.embed_tokens.weight}
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder frozen(String... globs) {
+            frozen = List.of(globs);
             return this;
         }
 
@@ -314,7 +343,8 @@ public record TrainingConfig(
          */
         public TrainingConfig build() {
             return new TrainingConfig(epochs, microBatchSize, gradientAccumulation, schedule, adamW, maxGradNorm, seed,
-                    shuffle, appendEos, checkpointDir, checkpointEvery, wallTimeBudget, stopAfterSteps, lossLog);
+                    shuffle, trainable, frozen, checkpointDir, checkpointEvery, wallTimeBudget, stopAfterSteps,
+                    lossLog);
         }
     }
 }

@@ -1,4 +1,4 @@
-package org.vlalign.torch.train;
+package org.vlalign.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,4 +1,4 @@
-package org.vlalign.torch.train;
+package org.vlalign.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,15 +59,16 @@ class BlipPipelineTrainingTest {
             assertEquals(3, cache.computedCount());
             int width = cache.features(data.get(0)).cols();
             try (TrainableAdaptor adaptor = TrainableAdaptor.linear(width, lm.hiddenSize(), 1L);
-                    AdaptorTrainer trainer = AdaptorTrainer.create(lm, wrapper, adaptor, cache,
+                    TrainingLoop<TrainingExample> trainer = TrainingLoop.create(
+                            AdaptorObjective.create(lm, wrapper, adaptor, cache),
                             TrainingConfig.builder().epochs(150).microBatchSize(3).seed(5L).maxGradNorm(1.0)
                                     .schedule((perEpoch, total) -> new org.vlalign.core.train.WarmupCosineSchedule(
                                             1e-3, 3e-2, 5, total, 1e-2))
                                     .checkpointDir(dir.resolve("run")).lossLog(dir.resolve("run/loss.jsonl"))
                                     .build())) {
-                double before = trainer.loss(data);
+                double before = trainer.meanLoss(data);
                 TrainingResult r = trainer.train(data);
-                double after = trainer.loss(data);
+                double after = trainer.meanLoss(data);
                 assertTrue(r.completed());
                 assertTrue(after < 0.3 * before, "loss " + before + " -> " + after);
                 assertEquals(3, cache.computedCount(), "epochs never re-run the vision side");

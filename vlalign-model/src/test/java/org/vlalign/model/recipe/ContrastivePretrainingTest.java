@@ -1,20 +1,28 @@
 package org.vlalign.model.recipe;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.Features;
 import org.vlalign.core.metrics.RetrievalEvaluator;
+import org.vlalign.core.train.StreamOrder;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.train.ContrastiveObjective;
+import org.vlalign.train.ImageText;
+import org.vlalign.train.TrainingLoop;
 
-class ContrastiveTrainerTest {
+/** The recipe's stage 1 on world captions: contrastive training of a random retrieval checkpoint. */
+class ContrastivePretrainingTest {
     private static final int IMAGES = 256;
 
     @TempDir
@@ -31,15 +39,16 @@ class ContrastiveTrainerTest {
     @Test
     void should_lower_the_contrastive_loss_and_beat_random_recall_when_trained_on_world_captions() {
         Path init = RandomCheckpoints.writeRetrieval(dir.resolve("init"), RandomCheckpoints.RetrievalSpec.tiny(), 3);
-        List<ImageCaptions> probe = data.subList(0, 64);
-        try (ContrastiveTrainer trainer =
-                ContrastiveTrainer.create(init, TrainOptions.of(90, 32, 1.5e-3, 5), 0.07)) {
-            double before = trainer.loss(probe);
+        List<ImageText> probe = data.subList(0, 64).stream().map(ImageCaptions::canonical).toList();
+        TrainOptions options = TrainOptions.of(90, 32, 1.5e-3, 5);
+        try (ContrastiveObjective objective = ContrastiveObjective.load(init, DefaultModelRecipe.TEMPERATURE);
+                TrainingLoop<ImageText> trainer = TrainingLoop.create(objective, options.config())) {
+            double before = trainer.meanLoss(probe);
             long t0 = System.nanoTime();
-            List<Double> losses = trainer.train(data);
+            List<Double> losses = trainer.train(options.order(data, ImageCaptions::draw)).losses();
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double after = trainer.loss(probe);
-            RetrievalEvaluator.Result r = trainer.evaluate(data, 1, 5, 10);
+            double after = trainer.meanLoss(probe);
+            RetrievalEvaluator.Result r = DefaultModelRecipe.evaluate(objective, data);
             System.out.printf("ITC: loss %.3f -> %.3f (first step %.3f, last %.3f) in %.1f s; train R@1 %.3f R@5 %.3f"
                     + " R@10 %.3f%n", before, after, losses.get(0), losses.get(losses.size() - 1), seconds,
                     r.recall(1).textToImage(), r.recall(5).textToImage(), r.recall(10).textToImage());
@@ -48,17 +57,39 @@ class ContrastiveTrainerTest {
             assertTrue(r.recall(1).textToImage() > 5.0 / IMAGES, "R@1 " + r.recall(1).textToImage());
             assertTrue(r.recall(10).textToImage() > 30.0 / IMAGES, "R@10 " + r.recall(10).textToImage());
 
-            Path saved = trainer.save(dir.resolve("trained"));
+            Path saved = objective.save(dir.resolve("trained"));
             ImageCaptions one = data.get(3);
             try (BlipFeatureExtractor reloaded = BlipFeatureExtractor.load(saved);
                     BlipFeatureExtractor initial = BlipFeatureExtractor.load(init)) {
-                Features image = trainer.model().embedImage(one.image());
-                Features text = trainer.model().embedText(one.captions().get(0));
+                Features image = objective.model().embedImage(one.image());
+                Features text = objective.model().embedText(one.captions().get(0));
                 assertArrayEquals(image.data(), reloaded.embedImage(one.image()).data(), 1e-5f);
                 assertArrayEquals(text.data(), reloaded.embedText(one.captions().get(0)).data(), 1e-5f);
                 assertTrue(maxDifference(image.data(), initial.embedImage(one.image()).data()) > 1e-3,
                         "training changed nothing");
             }
+        }
+    }
+
+    @Test
+    void should_draw_the_recorded_runs_batches_and_captions_from_the_seed() {
+        TrainOptions options = TrainOptions.of(20, 32, 1e-3, 5);
+        StreamOrder<ImageCaptions, ImageText> order = options.order(data, ImageCaptions::draw);
+        // the pre-training loop as the recorded default-model runs drew it: one Random for order and captions
+        Random random = new Random(5);
+        int[] perm = org.vlalign.core.train.SeededShuffle.permutation(data.size(), random);
+        int position = 0;
+        for (int step = 0; step < 20; step++) {
+            if (position + 32 > perm.length) {
+                perm = org.vlalign.core.train.SeededShuffle.permutation(data.size(), random);
+                position = 0;
+            }
+            List<ImageText> expected = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                ImageCaptions e = data.get(perm[position++]);
+                expected.add(new ImageText(e.image(), e.captions().get(random.nextInt(e.captions().size()))));
+            }
+            assertEquals(expected, order.next().examples(), "step " + step);
         }
     }
 

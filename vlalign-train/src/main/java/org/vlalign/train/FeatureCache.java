@@ -1,4 +1,4 @@
-package org.vlalign.torch.train;
+package org.vlalign.train;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

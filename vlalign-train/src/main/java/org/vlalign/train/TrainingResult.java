@@ -1,11 +1,11 @@
-package org.vlalign.torch.train;
+package org.vlalign.train;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The outcome of {@link AdaptorTrainer#train} or {@link AdaptorTrainer#resume}.
+ * The outcome of {@link TrainingLoop#train} or {@link TrainingLoop#resume}.
  *
  * <p>Immutable and thread-safe.
  *
@@ -25,7 +25,7 @@ public record TrainingResult(long step, long totalSteps, StopReason stopReason, 
      * @since 0.1.0
      */
     public enum StopReason {
-        /** All epochs are done. */
+        /** All planned steps are done. */
         COMPLETED,
         /** {@link TrainingConfig#stopAfterSteps()} was reached. */
         STEP_LIMIT,

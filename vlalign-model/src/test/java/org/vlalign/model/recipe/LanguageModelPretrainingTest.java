@@ -15,8 +15,11 @@ import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 import org.vlalign.torch.internal.llama.LlamaModel;
+import org.vlalign.train.LanguageModelObjective;
+import org.vlalign.train.TrainingLoop;
 
-class LanguageModelPretrainerTest {
+/** The recipe's stage 2 on world texts: next-token pre-training of a random Llama. */
+class LanguageModelPretrainingTest {
     @TempDir
     Path dir;
 
@@ -25,19 +28,20 @@ class LanguageModelPretrainerTest {
         World world = World.builder().seed(5).maxShapes(3).build();
         List<String> corpus = WorldData.corpus(world, Split.TRAIN, 0, 60);
         Path init = RandomCheckpoints.writeLlama(dir.resolve("init"), RandomCheckpoints.LlamaSpec.tiny(), 9);
-        try (LanguageModelPretrainer trainer =
-                LanguageModelPretrainer.create(init, TrainOptions.of(80, 16, 3e-3, 1))) {
+        TrainOptions options = TrainOptions.of(80, 16, 3e-3, 1);
+        try (LanguageModelObjective objective = LanguageModelObjective.load(init);
+                TrainingLoop<String> trainer = TrainingLoop.create(objective, options.config())) {
             List<String> probe = corpus.subList(0, 48);
-            double before = trainer.loss(probe);
+            double before = trainer.meanLoss(probe);
             long t0 = System.nanoTime();
-            trainer.train(corpus);
+            trainer.train(options.order(corpus, (text, random) -> text));
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double after = trainer.loss(probe);
+            double after = trainer.meanLoss(probe);
             System.out.printf("LM: %d texts, loss %.3f -> %.3f in %.1f s%n", corpus.size(), before, after, seconds);
             assertTrue(after < 0.5 * before, "loss " + before + " -> " + after);
 
-            Path saved = trainer.save(dir.resolve("trained"));
-            float[] inMemory = logits(trainer.model(), "how many shapes are there ?");
+            Path saved = objective.save(dir.resolve("trained"));
+            float[] inMemory = logits(objective.model(), "how many shapes are there ?");
             try (LlamaLanguageModel reloaded = LlamaLanguageModel.load(saved);
                     LlamaLanguageModel initial = LlamaLanguageModel.load(init)) {
                 float[] fromDisk = logits(reloaded, "how many shapes are there ?");
