@@ -123,6 +123,7 @@ public final class AdamW implements AutoCloseable {
      * The parameters it updates.
      *
      * @return the view
+     * @since 0.2.0
      */
     public NamedParameters parameters() {
         return parameters;

@@ -239,6 +239,7 @@ public final class TrainableAdaptor implements Adaptor, Parameterized {
      * The weights by the keys the SDK's loaders read (see the class comment).
      *
      * @return the read-only view of the live weights
+     * @since 0.2.0
      */
     @Override
     public NamedParameters parameters() {

@@ -31,6 +31,7 @@ public record ImageCaptions(ImageInput image, List<String> captions) {
      *
      * @param random the stream; advanced by one {@code nextInt(captions)}
      * @return the pair
+     * @since 0.2.0
      */
     public ImageText draw(Random random) {
         return new ImageText(image, captions.get(random.nextInt(captions.size())));
@@ -40,6 +41,7 @@ public record ImageCaptions(ImageInput image, List<String> captions) {
      * The image with its canonical caption (for evaluation).
      *
      * @return the pair
+     * @since 0.2.0
      */
     public ImageText canonical() {
         return new ImageText(image, captions.get(0));

@@ -67,6 +67,7 @@ public record TrainOptions(long steps, int batchSize, double peakLr, long warmup
      * {@link #adamW()}, clipping at {@code maxGradNorm}.
      *
      * @return the config, without checkpoints
+     * @since 0.2.0
      */
     public TrainingConfig config() {
         return TrainingConfig.builder().microBatchSize(batchSize).gradientAccumulation(1).schedule(schedule())
@@ -82,6 +83,7 @@ public record TrainOptions(long steps, int batchSize, double peakLr, long warmup
      * @param <E> the dataset element
      * @param <T> the training item
      * @return the order at step 0
+     * @since 0.2.0
      */
     public <E, T> StreamOrder<E, T> order(List<E> data, BiFunction<E, Random, T> draw) {
         return StreamOrder.of(data, batchSize, steps, seed, draw);

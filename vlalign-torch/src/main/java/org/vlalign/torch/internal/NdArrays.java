@@ -117,6 +117,7 @@ public final class NdArrays {
      *
      * @param target the array to overwrite, e.g. a model weight
      * @param source the values, same shape; not closed
+     * @since 0.2.0
      */
     public static void assign(NDArray target, NDArray source) {
         Preconditions.checkArgument(target.getShape().equals(source.getShape()), "cannot assign %s values to %s",
@@ -131,6 +132,7 @@ public final class NdArrays {
      * unlike {@code x.subi(x)}); used to clear accumulated gradients.
      *
      * @param target the array
+     * @since 0.2.0
      */
     public static void zero(NDArray target) {
         try (NDArray alias = target.stopGradient()) {

@@ -137,6 +137,7 @@ public final class LinearAdaptor implements Adaptor, Parameterized {
      * @param inputDim the input width
      * @param outputDim the output width
      * @return the adaptor, which the caller must close
+     * @since 0.2.0
      */
     public static LinearAdaptor of(String prefix, float[] weight, float[] bias, int inputDim, int outputDim) {
         if (inputDim <= 0 || outputDim <= 0 || weight.length != (long) inputDim * outputDim) {
@@ -163,6 +164,7 @@ public final class LinearAdaptor implements Adaptor, Parameterized {
      * The weights by checkpoint key: {@code <prefix>weight} and, if present, {@code <prefix>bias}.
      *
      * @return the read-only view of the live weights
+     * @since 0.2.0
      */
     @Override
     public NamedParameters parameters() {

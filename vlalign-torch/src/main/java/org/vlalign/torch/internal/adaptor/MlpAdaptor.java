@@ -121,6 +121,7 @@ public final class MlpAdaptor implements Adaptor, Parameterized {
      * @param outputDim the output width
      * @return the projector, which the caller must close
      * @throws InvalidArgumentException if a value count does not fit the widths
+     * @since 0.2.0
      */
     public static MlpAdaptor of(String prefix, float[] w1, float[] b1, float[] w2, float[] b2, int inputDim,
             int hidden, int outputDim) {
@@ -148,6 +149,7 @@ public final class MlpAdaptor implements Adaptor, Parameterized {
      * <prefix>linear_2.weight}, {@code .bias}.
      *
      * @return the read-only view of the live weights
+     * @since 0.2.0
      */
     @Override
     public NamedParameters parameters() {

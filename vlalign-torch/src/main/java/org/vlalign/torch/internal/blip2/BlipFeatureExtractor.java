@@ -136,6 +136,7 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
      * checkpoint has them the retrieval projections and the ITM head.
      *
      * @return the read-only view of the live weights
+     * @since 0.2.0
      */
     @Override
     public NamedParameters parameters() {

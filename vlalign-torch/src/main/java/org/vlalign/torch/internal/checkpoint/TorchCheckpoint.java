@@ -137,6 +137,7 @@ public final class TorchCheckpoint implements AutoCloseable {
      * The number of float tensors loaded so far; a mark for {@link #loadedSince(int)}.
      *
      * @return the count
+     * @since 0.2.0
      */
     public int loadedCount() {
         return loaded.size();
@@ -150,6 +151,7 @@ public final class TorchCheckpoint implements AutoCloseable {
      * @return the arrays by checkpoint key
      * @throws org.vlalign.InvalidArgumentException if one key was loaded twice since the mark (two arrays
      *     would claim it)
+     * @since 0.2.0
      */
     public NamedParameters loadedSince(int mark) {
         Map<String, NDArray> out = new LinkedHashMap<>();

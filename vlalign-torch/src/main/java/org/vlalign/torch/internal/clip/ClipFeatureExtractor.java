@@ -109,6 +109,7 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
      * projections. {@code logit_scale} is read as a number, not a parameter.
      *
      * @return the read-only view of the live weights
+     * @since 0.2.0
      */
     @Override
     public NamedParameters parameters() {

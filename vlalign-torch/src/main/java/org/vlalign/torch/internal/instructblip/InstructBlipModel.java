@@ -63,6 +63,7 @@ public final class InstructBlipModel implements AutoCloseable, Parameterized {
      * language_projection.*}, {@code language_model.*}.
      *
      * @return the read-only view of the live weights
+     * @since 0.2.0
      */
     @Override
     public NamedParameters parameters() {

@@ -159,6 +159,7 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      * The language model's weights by checkpoint key (see {@link LlamaModel#parameters()}).
      *
      * @return the read-only view of the live weights
+     * @since 0.2.0
      */
     @Override
     public NamedParameters parameters() {

@@ -183,6 +183,7 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      * {@code lm_head.weight} unless tied to the embedding table, which then appears once).
      *
      * @return the read-only view of the live weights
+     * @since 0.2.0
      */
     @Override
     public NamedParameters parameters() {
