@@ -31,13 +31,13 @@ public record Answer(
 
     /** Validates and copies. */
     public Answer {
-        Checks.notNull(text, "text");
-        Checks.notNull(tokenIds, "tokenIds");
-        Checks.notNull(finishReason, "finishReason");
-        Checks.check(promptTokens >= 0, "promptTokens must be >= 0");
+        Checks.checkNotNull(text, "text");
+        Checks.checkNotNull(tokenIds, "tokenIds");
+        Checks.checkNotNull(finishReason, "finishReason");
+        Checks.checkArgument(promptTokens >= 0, "promptTokens must be >= 0");
         tokenIds = tokenIds.clone();
-        alternatives = List.copyOf(Checks.notNull(alternatives, "alternatives"));
-        Checks.notNull(timings, "timings");
+        alternatives = List.copyOf(Checks.checkNotNull(alternatives, "alternatives"));
+        Checks.checkNotNull(timings, "timings");
     }
 
     @Override

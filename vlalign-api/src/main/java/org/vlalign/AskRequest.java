@@ -12,7 +12,7 @@ package org.vlalign;
 public record AskRequest(ImageInput image, String query) {
     /** Validates. */
     public AskRequest {
-        Checks.notNull(image, "image");
-        Checks.notNull(query, "query");
+        Checks.checkNotNull(image, "image");
+        Checks.checkNotNull(query, "query");
     }
 }

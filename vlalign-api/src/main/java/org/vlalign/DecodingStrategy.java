@@ -27,8 +27,8 @@ public sealed interface DecodingStrategy
             implements DecodingStrategy {
         /** Validates. */
         public Beam {
-            Checks.check(numBeams >= 1, "numBeams must be >= 1 but was %s", numBeams);
-            Checks.check(Double.isFinite(lengthPenalty), "lengthPenalty must be finite");
+            Checks.checkArgument(numBeams >= 1, "numBeams must be >= 1 but was %s", numBeams);
+            Checks.checkArgument(Double.isFinite(lengthPenalty), "lengthPenalty must be finite");
         }
 
         /**
@@ -52,11 +52,11 @@ public sealed interface DecodingStrategy
     record Sampling(double temperature, int topK, double topP) implements DecodingStrategy {
         /** Validates. */
         public Sampling {
-            Checks.check(
+            Checks.checkArgument(
                     temperature > 0 && Double.isFinite(temperature),
                     "temperature must be positive and finite but was %s", temperature);
-            Checks.check(topK >= 0, "topK must be >= 0 but was %s", topK);
-            Checks.check(topP > 0 && topP <= 1, "topP must be in (0, 1] but was %s", topP);
+            Checks.checkArgument(topK >= 0, "topK must be >= 0 but was %s", topK);
+            Checks.checkArgument(topP > 0 && topP <= 1, "topP must be in (0, 1] but was %s", topP);
         }
 
         /**

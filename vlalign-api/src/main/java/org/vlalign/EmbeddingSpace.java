@@ -16,9 +16,9 @@ package org.vlalign;
 public record EmbeddingSpace(String family, String fingerprint, String preprocessing, int dimension) {
     /** Validates. */
     public EmbeddingSpace {
-        Checks.notNull(family, "family");
-        Checks.notNull(fingerprint, "fingerprint");
-        Checks.notNull(preprocessing, "preprocessing");
-        Checks.check(dimension > 0, "dimension must be positive but was %s", dimension);
+        Checks.checkNotNull(family, "family");
+        Checks.checkNotNull(fingerprint, "fingerprint");
+        Checks.checkNotNull(preprocessing, "preprocessing");
+        Checks.checkArgument(dimension > 0, "dimension must be positive but was %s", dimension);
     }
 }

@@ -69,10 +69,31 @@ public interface FeatureExtractor extends AutoCloseable {
     }
 
     /**
+     * The width of the features {@link #extract(ImageInput, String)} returns: the {@code hidden} of
+     * {@code (tokens, hidden)}, the same for every image. A composition checks it against the {@link
+     * Adaptor#inputDim() adaptor's input width} when it is built, before any image is read.
+     *
+     * @return the feature width, at least 1
+     * @since 0.2.0
+     */
+    int featureWidth();
+
+    /**
+     * Whether this extractor embeds images and texts for search: if true, {@link #embeddingSpace()},
+     * {@link #embedImage} and {@link #embedText} work; if false, they throw {@link
+     * UnsupportedModelException}. Ask this instead of catching the exception.
+     *
+     * @return true if the extractor has search projections (BLIP-2 retrieval, CLIP)
+     * @since 0.2.0
+     */
+    boolean canEmbed();
+
+    /**
      * The search space of this extractor, if it can embed for search.
      *
      * @return the space
-     * @throws UnsupportedModelException if this extractor has no search projections
+     * @throws UnsupportedModelException if this extractor has no search projections ({@link #canEmbed()}
+     *     is false)
      */
     EmbeddingSpace embeddingSpace();
 

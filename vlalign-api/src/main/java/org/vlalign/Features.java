@@ -17,15 +17,15 @@ public record Features(float[] data, int[] shape) {
 
     /** Validates and copies. */
     public Features {
-        Checks.notNull(data, "data");
-        Checks.notNull(shape, "shape");
-        Checks.check(shape.length > 0, "shape must have at least one dimension");
+        Checks.checkNotNull(data, "data");
+        Checks.checkNotNull(shape, "shape");
+        Checks.checkArgument(shape.length > 0, "shape must have at least one dimension");
         long n = 1;
         for (int d : shape) {
-            Checks.check(d > 0, "shape %s has a non-positive dimension", Arrays.toString(shape));
+            Checks.checkArgument(d > 0, "shape %s has a non-positive dimension", Arrays.toString(shape));
             n *= d;
         }
-        Checks.check(
+        Checks.checkArgument(
                 n == data.length,
                 "shape %s needs %s values but data has %s",
                 Arrays.toString(shape), n, data.length);
@@ -100,7 +100,7 @@ public record Features(float[] data, int[] shape) {
      * @return the row's values
      */
     public float[] row(int i) {
-        Checks.check(i >= 0 && i < rows(), "row %s is out of range [0, %s)", i, rows());
+        Checks.checkArgument(i >= 0 && i < rows(), "row %s is out of range [0, %s)", i, rows());
         int c = cols();
         return Arrays.copyOfRange(data, i * c, (i + 1) * c);
     }

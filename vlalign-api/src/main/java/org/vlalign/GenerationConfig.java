@@ -45,27 +45,27 @@ public record GenerationConfig(
 
     /** Validates and copies. */
     public GenerationConfig {
-        Checks.notNull(strategy, "strategy");
-        Checks.check(maxNewTokens >= 1, "maxNewTokens must be >= 1 but was %s", maxNewTokens);
-        Checks.check(
+        Checks.checkNotNull(strategy, "strategy");
+        Checks.checkArgument(maxNewTokens >= 1, "maxNewTokens must be >= 1 but was %s", maxNewTokens);
+        Checks.checkArgument(
                 minNewTokens >= 0 && minNewTokens <= maxNewTokens,
                 "minNewTokens must be in [0, maxNewTokens=%s] but was %s", maxNewTokens, minNewTokens);
-        Checks.check(
+        Checks.checkArgument(
                 repetitionPenalty > 0 && Double.isFinite(repetitionPenalty),
                 "repetitionPenalty must be positive but was %s", repetitionPenalty);
-        stopStrings = List.copyOf(Checks.notNull(stopStrings, "stopStrings"));
+        stopStrings = List.copyOf(Checks.checkNotNull(stopStrings, "stopStrings"));
         for (String s : stopStrings) {
-            Checks.check(!s.isEmpty(), "stop strings must not be empty");
+            Checks.checkArgument(!s.isEmpty(), "stop strings must not be empty");
         }
-        eosTokenIds = List.copyOf(Checks.notNull(eosTokenIds, "eosTokenIds"));
-        Checks.notNull(seed, "seed");
-        Checks.check(numReturnSequences >= 1, "numReturnSequences must be >= 1 but was %s", numReturnSequences);
+        eosTokenIds = List.copyOf(Checks.checkNotNull(eosTokenIds, "eosTokenIds"));
+        Checks.checkNotNull(seed, "seed");
+        Checks.checkArgument(numReturnSequences >= 1, "numReturnSequences must be >= 1 but was %s", numReturnSequences);
         if (strategy instanceof DecodingStrategy.Beam b) {
-            Checks.check(
+            Checks.checkArgument(
                     numReturnSequences <= b.numBeams(),
                     "numReturnSequences (%s) must be <= numBeams (%s)", numReturnSequences, b.numBeams());
         } else if (strategy instanceof DecodingStrategy.Greedy) {
-            Checks.check(numReturnSequences == 1, "greedy decoding returns one sequence; use Beam or Sampling");
+            Checks.checkArgument(numReturnSequences == 1, "greedy decoding returns one sequence; use Beam or Sampling");
         }
     }
 

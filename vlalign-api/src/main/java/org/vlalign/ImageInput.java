@@ -47,7 +47,7 @@ public final class ImageInput {
      * @return the input
      */
     public static ImageInput of(Path path) {
-        Checks.notNull(path, "path");
+        Checks.checkNotNull(path, "path");
         return new ImageInput(path, null, null, path.toString());
     }
 
@@ -58,8 +58,8 @@ public final class ImageInput {
      * @return the input
      */
     public static ImageInput of(byte[] encoded) {
-        Checks.notNull(encoded, "encoded");
-        Checks.check(encoded.length > 0, "encoded image bytes must not be empty");
+        Checks.checkNotNull(encoded, "encoded");
+        Checks.checkArgument(encoded.length > 0, "encoded image bytes must not be empty");
         return new ImageInput(null, encoded.clone(), null, "<" + encoded.length + " bytes>");
     }
 
@@ -71,7 +71,7 @@ public final class ImageInput {
      * @throws ImageDecodingException if the stream cannot be read
      */
     public static ImageInput of(InputStream stream) {
-        Checks.notNull(stream, "stream");
+        Checks.checkNotNull(stream, "stream");
         try {
             return of(stream.readAllBytes());
         } catch (IOException e) {
@@ -86,7 +86,7 @@ public final class ImageInput {
      * @return the input
      */
     public static ImageInput of(BufferedImage image) {
-        Checks.notNull(image, "image");
+        Checks.checkNotNull(image, "image");
         return new ImageInput(
                 null, null, image, "<image " + image.getWidth() + "x" + image.getHeight() + ">");
     }

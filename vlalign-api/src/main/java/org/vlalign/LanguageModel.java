@@ -2,6 +2,7 @@ package org.vlalign;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * A causal language model that continues a {@link Prompt} of text, tokens and embeddings.
@@ -26,6 +27,18 @@ public interface LanguageModel extends AutoCloseable {
      * @return the context length
      */
     int contextLength();
+
+    /**
+     * The end-of-sequence id this model puts where a prompt holds a {@link Prompt.Segment.Eos}, and stops
+     * at by default: the first of its tokenizer's or config's end-of-sequence ids. Pass it to {@link
+     * PromptWrapper#withEosTokenId(int)} to pin a template to this model.
+     *
+     * @return the id, or empty if the model defines none
+     * @since 0.2.0
+     */
+    default OptionalInt eosTokenId() {
+        return OptionalInt.empty();
+    }
 
     /**
      * Tokenises text without special tokens.

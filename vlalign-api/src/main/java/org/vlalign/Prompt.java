@@ -24,8 +24,8 @@ public record Prompt(List<Segment> segments) {
 
     /** Validates and copies. */
     public Prompt {
-        Checks.notNull(segments, "segments");
-        Checks.check(!segments.isEmpty(), "a prompt needs at least one segment");
+        Checks.checkNotNull(segments, "segments");
+        Checks.checkArgument(!segments.isEmpty(), "a prompt needs at least one segment");
         segments = List.copyOf(segments);
     }
 
@@ -74,7 +74,7 @@ public record Prompt(List<Segment> segments) {
         record Text(String text) implements Segment {
             /** Validates. */
             public Text {
-                Checks.notNull(text, "text");
+                Checks.checkNotNull(text, "text");
             }
         }
 
@@ -95,7 +95,7 @@ public record Prompt(List<Segment> segments) {
         record Tokens(int[] ids) implements Segment {
             /** Validates and copies. */
             public Tokens {
-                Checks.notNull(ids, "ids");
+                Checks.checkNotNull(ids, "ids");
                 ids = ids.clone();
             }
 
@@ -128,7 +128,7 @@ public record Prompt(List<Segment> segments) {
         record Embeddings(Features features) implements Segment {
             /** Validates. */
             public Embeddings {
-                Checks.notNull(features, "features");
+                Checks.checkNotNull(features, "features");
             }
         }
     }

@@ -46,6 +46,24 @@ public interface PromptWrapper {
     }
 
     /**
+     * This template with earlier answers closed by a given end-of-sequence id, instead of a {@link
+     * Prompt.Segment.Eos} that the language model resolves itself. Give it the {@link
+     * LanguageModel#eosTokenId() language model's id} to pin the prompt to that model. Templates that
+     * close turns with an end-of-sequence token (Llama-2 chat, Vicuna, LLaVA) return a copy whose prompts
+     * hold {@code Tokens([eosTokenId])} wherever they held {@code Eos}; the others, which never write one
+     * (InstructBLIP, image-prefix), return themselves. Either way {@link #name()} is unchanged.
+     *
+     * @param eosTokenId the tokenizer's end-of-sequence id, at least 0
+     * @return the wrapper that pins the id
+     * @throws InvalidArgumentException if the id is negative
+     * @since 0.2.0
+     */
+    default PromptWrapper withEosTokenId(int eosTokenId) {
+        Checks.checkArgument(eosTokenId >= 0, "eosTokenId must be >= 0 but was %s", eosTokenId);
+        return this;
+    }
+
+    /**
      * Strings that end an answer in this template (such as the start of the next user turn).
      *
      * @return the stop strings; empty by default

@@ -16,7 +16,7 @@ import java.util.Map;
 public record SearchHit(String id, float score, Map<String, String> metadata) {
     /** Validates and copies. */
     public SearchHit {
-        Checks.notNull(id, "id");
-        metadata = Map.copyOf(Checks.notNull(metadata, "metadata"));
+        Checks.checkNotNull(id, "id");
+        metadata = Map.copyOf(Checks.checkNotNull(metadata, "metadata"));
     }
 }

@@ -19,10 +19,10 @@ public record Timings(Duration preprocess, Duration extract, Duration prefill, D
 
     /** Validates. */
     public Timings {
-        Checks.notNull(preprocess, "preprocess");
-        Checks.notNull(extract, "extract");
-        Checks.notNull(prefill, "prefill");
-        Checks.notNull(decode, "decode");
+        Checks.checkNotNull(preprocess, "preprocess");
+        Checks.checkNotNull(extract, "extract");
+        Checks.checkNotNull(prefill, "prefill");
+        Checks.checkNotNull(decode, "decode");
     }
 
     /**

@@ -12,8 +12,8 @@ package org.vlalign;
 public record Turn(Role role, String text) {
     /** Validates. */
     public Turn {
-        Checks.notNull(role, "role");
-        Checks.notNull(text, "text");
+        Checks.checkNotNull(role, "role");
+        Checks.checkNotNull(text, "text");
     }
 
     /**

@@ -12,7 +12,8 @@ import org.vlalign.spi.ModelProvider;
  *
  * <p>It composes the five parts of the pipeline: image → {@link FeatureExtractor} → {@link Adaptor}
  * → {@link PromptWrapper} → {@link LanguageModel} → {@link Answer}, and for search a text embedding
- * from the same extractor against its {@link ImageIndex}.
+ * from the same extractor against its {@link ImageIndex}. Not every checkpoint has every part: {@link
+ * #canAnswer()} and {@link #canSearch()} say which of the two jobs a loaded model does.
  *
  * <p>A {@code VlModel} is thread-safe: any number of threads may ask and search concurrently, and each
  * gets exactly what a sequential call would. A {@link Chat} it creates is not thread-safe.
@@ -39,7 +40,7 @@ public interface VlModel extends AutoCloseable {
      * @throws CheckpointException if the folder is damaged
      */
     static VlModel load(Path checkpoint) {
-        Checks.notNull(checkpoint, "checkpoint");
+        Checks.checkNotNull(checkpoint, "checkpoint");
         List<String> known = new ArrayList<>();
         for (ModelProvider provider : ServiceLoader.load(ModelProvider.class)) {
             if (provider.supports(checkpoint)) {
@@ -50,6 +51,32 @@ public interface VlModel extends AutoCloseable {
         throw new UnsupportedModelException(
                 "No model provider supports " + checkpoint + ". Providers on the class path: "
                         + (known.isEmpty() ? "none (add org.vlalign:vlalign-torch)" : known));
+    }
+
+    /**
+     * Whether this model answers questions: if true, {@link #ask}, {@link #askBatch}, {@link #newChat},
+     * {@link #adaptor()}, {@link #promptWrapper()} and {@link #languageModel()} work; if false (a
+     * checkpoint without a language model vlalign runs, such as CLIP or BLIP-2 retrieval), they throw
+     * {@link UnsupportedModelException} saying what the checkpoint lacks. Ask this instead of catching
+     * the exception.
+     *
+     * @return true by default
+     * @since 0.2.0
+     */
+    default boolean canAnswer() {
+        return true;
+    }
+
+    /**
+     * Whether this model searches: if true, {@link #search}, {@link #index} and {@link #imageIndex()}
+     * work; if false, they throw {@link UnsupportedModelException}.
+     *
+     * @return by default whether the {@link #featureExtractor()} {@link FeatureExtractor#canEmbed() can
+     *     embed}
+     * @since 0.2.0
+     */
+    default boolean canSearch() {
+        return featureExtractor().canEmbed();
     }
 
     /**
@@ -85,6 +112,7 @@ public interface VlModel extends AutoCloseable {
      * @return the answer
      * @throws ImageDecodingException if the image cannot be decoded
      * @throws InvalidArgumentException if the query is too long for the model's context
+     * @throws UnsupportedModelException if the model cannot answer ({@link #canAnswer()} is false)
      */
     Answer ask(ImageInput image, String query, GenerationConfig config, TokenListener listener);
 
@@ -94,6 +122,7 @@ public interface VlModel extends AutoCloseable {
      * @param requests the questions
      * @param config the generation settings, shared
      * @return one answer per request, in order
+     * @throws UnsupportedModelException if the model cannot answer ({@link #canAnswer()} is false)
      */
     List<Answer> askBatch(List<AskRequest> requests, GenerationConfig config);
 
@@ -113,6 +142,7 @@ public interface VlModel extends AutoCloseable {
      * @param image the image
      * @param systemPrompt the system prompt; empty for the template's default
      * @return the chat
+     * @throws UnsupportedModelException if the model cannot answer ({@link #canAnswer()} is false)
      */
     Chat newChat(ImageInput image, String systemPrompt);
 
@@ -122,6 +152,7 @@ public interface VlModel extends AutoCloseable {
      * @param id the id
      * @param image the image
      * @param metadata metadata to store with it
+     * @throws UnsupportedModelException if the model cannot search ({@link #canSearch()} is false)
      */
     void index(String id, ImageInput image, Map<String, String> metadata);
 
@@ -131,7 +162,8 @@ public interface VlModel extends AutoCloseable {
      * @param text the query, not empty
      * @param k how many, at least 1
      * @return up to {@code k} hits, best first
-     * @throws UnsupportedModelException if this model cannot embed for search
+     * @throws UnsupportedModelException if this model cannot embed for search ({@link #canSearch()} is
+     *     false)
      */
     List<SearchHit> search(String text, int k);
 
@@ -139,6 +171,7 @@ public interface VlModel extends AutoCloseable {
      * The index that {@link #search} and {@link #index} use.
      *
      * @return the index
+     * @throws UnsupportedModelException if the model cannot search ({@link #canSearch()} is false)
      */
     ImageIndex imageIndex();
 
@@ -153,6 +186,7 @@ public interface VlModel extends AutoCloseable {
      * The adaptor.
      *
      * @return the adaptor
+     * @throws UnsupportedModelException if the model cannot answer ({@link #canAnswer()} is false)
      */
     Adaptor adaptor();
 
@@ -160,6 +194,7 @@ public interface VlModel extends AutoCloseable {
      * The prompt wrapper.
      *
      * @return the wrapper
+     * @throws UnsupportedModelException if the model cannot answer ({@link #canAnswer()} is false)
      */
     PromptWrapper promptWrapper();
 
@@ -167,6 +202,7 @@ public interface VlModel extends AutoCloseable {
      * The language model.
      *
      * @return the language model
+     * @throws UnsupportedModelException if the model cannot answer ({@link #canAnswer()} is false)
      */
     LanguageModel languageModel();
 

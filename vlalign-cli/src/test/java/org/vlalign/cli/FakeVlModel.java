@@ -230,6 +230,16 @@ public final class FakeVlModel implements VlModel {
         }
 
         @Override
+        public int featureWidth() {
+            return 3; // the mean colour
+        }
+
+        @Override
+        public boolean canEmbed() {
+            return canSearch;
+        }
+
+        @Override
         public EmbeddingSpace embeddingSpace() {
             requireSearch();
             return SPACE;

@@ -5,12 +5,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.vlalign.Adaptor;
 import org.vlalign.Answer;
 import org.vlalign.AskRequest;
 import org.vlalign.Chat;
+import org.vlalign.Checks;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
@@ -32,6 +32,9 @@ import org.vlalign.core.index.ExactImageIndex;
  * A {@link VlModel} composed of five parts: image → {@link FeatureExtractor} → {@link Adaptor} →
  * {@link PromptWrapper} → {@link LanguageModel}, and for search the extractor's text and image
  * vectors in an {@link ImageIndex}.
+ *
+ * <p>Loaders build it from the one value every model family's loader returns, {@link VlModelParts}:
+ * {@code ComposedVlModel.builder().parts(parts).ownsParts(true).build()}; by hand:
  *
  * <pre>{@code
  * VlModel model = ComposedVlModel.builder()
@@ -58,17 +61,24 @@ import org.vlalign.core.index.ExactImageIndex;
  *
  * <p><b>Chats</b> are {@link ComposedChat}s; see there how instruction-aware extractors are handled.
  *
+ * <p><b>Search-only models.</b> Built with a feature extractor and no language side (no adaptor,
+ * template or language model, as {@link VlModelParts#searchOnly} gives for CLIP or BLIP-2 retrieval
+ * checkpoints), the model {@link #canAnswer() cannot answer}: {@link #ask}, {@link #askBatch}, {@link
+ * #newChat}, {@link #adaptor()}, {@link #promptWrapper()} and {@link #languageModel()} throw {@link
+ * UnsupportedModelException} naming what the checkpoint lacks; search works as for any model.
+ *
  * <p><b>Search.</b> {@link #search} embeds the text with {@link FeatureExtractor#embedText} and
  * searches the index; {@link #index} stores {@link FeatureExtractor#embedImage} vectors. Without an
  * index from the builder, an in-memory {@link ExactImageIndex} in the extractor's space is created on
  * first use. Search texts must not be blank and may have at most {@value #MAX_SEARCH_TEXT_CHARS}
- * characters. An extractor without search projections makes {@link #search}, {@link #index} and
- * {@link #imageIndex()} throw {@link UnsupportedModelException}.
+ * characters. An extractor that {@link FeatureExtractor#canEmbed() cannot embed} makes {@link
+ * #canSearch()} false and {@link #search}, {@link #index} and {@link #imageIndex()} throw {@link
+ * UnsupportedModelException}.
  *
- * <p><b>Checks.</b> {@link Builder#build()} refuses an adaptor whose output width differs from the
- * language model's hidden size, and an index whose space differs from the extractor's. The
- * extractor's feature width is checked against the adaptor's input width on every call (the
- * extractor does not declare it up front).
+ * <p><b>Checks.</b> {@link Builder#build()} refuses a partial language side, an extractor whose
+ * {@link FeatureExtractor#featureWidth() feature width} is not the adaptor's input width, an adaptor
+ * whose output width is not the language model's hidden size, and an index whose space is not the
+ * extractor's (or any index for an extractor that cannot embed), all before an image is read.
  *
  * <p><b>Resources.</b> {@link #close()} closes the index it created itself, and the parts and the
  * given index only if built with {@link Builder#ownsParts(boolean) ownsParts(true)}.
@@ -84,8 +94,9 @@ public final class ComposedVlModel implements VlModel {
     /** The longest search text accepted, in characters. */
     public static final int MAX_SEARCH_TEXT_CHARS = 10_000;
 
+    private final String description;
     private final FeatureExtractor featureExtractor;
-    private final Adaptor adaptor;
+    private final Adaptor adaptor; // null when search-only, as are the wrapper and the language model
     private final PromptWrapper promptWrapper;
     private final LanguageModel languageModel;
     private final ImageIndex givenIndex;
@@ -98,6 +109,7 @@ public final class ComposedVlModel implements VlModel {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ComposedVlModel(Builder b) {
+        this.description = b.description != null ? b.description : String.valueOf(b.featureExtractor);
         this.featureExtractor = b.featureExtractor;
         this.adaptor = b.adaptor;
         this.promptWrapper = b.promptWrapper;
@@ -118,14 +130,15 @@ public final class ComposedVlModel implements VlModel {
     }
 
     /**
-     * A builder with this model's parts, given index, default config and ownership flag, for example
-     * to attach a persistent index to a loaded model. The new model shares the parts: if both own
+     * A builder with this model's description, parts, given index, default config and ownership flag,
+     * for example to attach a persistent index to a loaded model. The new model shares the parts: if both own
      * them, closing either closes them for both (closing is idempotent), so keep using only one.
      *
      * @return a new builder
      */
     public Builder toBuilder() {
         Builder b = new Builder();
+        b.description = description;
         b.featureExtractor = featureExtractor;
         b.adaptor = adaptor;
         b.promptWrapper = promptWrapper;
@@ -155,6 +168,37 @@ public final class ComposedVlModel implements VlModel {
         return ownsParts;
     }
 
+    /**
+     * What this model was composed from, e.g. {@code llava [LlavaForConditionalGeneration] at /models/llava};
+     * the {@link Builder#description(String) builder's description}, or the extractor's name.
+     *
+     * @return the description
+     * @since 0.2.0
+     */
+    public String description() {
+        return description;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return whether the model was built with a language side
+     */
+    @Override
+    public boolean canAnswer() {
+        return languageModel != null;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return whether the feature extractor {@link FeatureExtractor#canEmbed() can embed}
+     */
+    @Override
+    public boolean canSearch() {
+        return featureExtractor.canEmbed();
+    }
+
     @Override
     public Answer ask(ImageInput image, String query) {
         return ask(image, query, defaultConfig);
@@ -163,6 +207,7 @@ public final class ComposedVlModel implements VlModel {
     @Override
     public Answer ask(ImageInput image, String query, GenerationConfig config, TokenListener listener) {
         checkOpen();
+        checkAnswers();
         notNull(image, "image");
         notNull(query, "query");
         notNull(config, "config");
@@ -178,6 +223,7 @@ public final class ComposedVlModel implements VlModel {
     @Override
     public List<Answer> askBatch(List<AskRequest> requests, GenerationConfig config) {
         checkOpen();
+        checkAnswers();
         notNull(requests, "requests");
         notNull(config, "config");
         if (requests.isEmpty()) {
@@ -215,6 +261,7 @@ public final class ComposedVlModel implements VlModel {
     @Override
     public Chat newChat(ImageInput image, String systemPrompt) {
         checkOpen();
+        checkAnswers();
         notNull(image, "image");
         notNull(systemPrompt, "systemPrompt");
         return new ComposedChat(this, image, systemPrompt);
@@ -252,12 +299,13 @@ public final class ComposedVlModel implements VlModel {
             synchronized (indexLock) {
                 index = createdIndex;
                 if (index == null) {
-                    EmbeddingSpace space = searchSpace(featureExtractor).orElseThrow(() ->
-                            new UnsupportedModelException(
-                                    "This model cannot search: its feature extractor " + featureExtractor
-                                            + " has no search projections. Use a checkpoint with them"
-                                            + " (BLIP-2 retrieval, CLIP) for search and indexing."));
-                    index = ExactImageIndex.inMemory(space);
+                    if (!featureExtractor.canEmbed()) {
+                        throw new UnsupportedModelException(
+                                "This model (" + description + ") cannot search: its feature extractor "
+                                        + featureExtractor + " has no search projections. Use a checkpoint"
+                                        + " with them (BLIP-2 retrieval, CLIP) for search and indexing.");
+                    }
+                    index = ExactImageIndex.inMemory(featureExtractor.embeddingSpace());
                     createdIndex = index;
                 }
             }
@@ -272,16 +320,19 @@ public final class ComposedVlModel implements VlModel {
 
     @Override
     public Adaptor adaptor() {
+        checkAnswers();
         return adaptor;
     }
 
     @Override
     public PromptWrapper promptWrapper() {
+        checkAnswers();
         return promptWrapper;
     }
 
     @Override
     public LanguageModel languageModel() {
+        checkAnswers();
         return languageModel;
     }
 
@@ -300,8 +351,10 @@ public final class ComposedVlModel implements VlModel {
             if (givenIndex != null) {
                 toClose.add(givenIndex);
             }
-            toClose.add(languageModel);
-            toClose.add(adaptor);
+            if (languageModel != null) {
+                toClose.add(languageModel);
+                toClose.add(adaptor);
+            }
             toClose.add(featureExtractor);
         }
         RuntimeException failure = null;
@@ -323,8 +376,11 @@ public final class ComposedVlModel implements VlModel {
 
     @Override
     public String toString() {
-        return "ComposedVlModel[" + featureExtractor + " -> " + adaptor + " -> " + promptWrapper.name()
-                + " -> " + languageModel + "]";
+        return "ComposedVlModel[" + description + ": " + featureExtractor
+                + (languageModel == null
+                        ? ", search only"
+                        : " -> " + adaptor + " -> " + promptWrapper.name() + " -> " + languageModel)
+                + "]";
     }
 
     // ---- shared with ComposedChat ----
@@ -360,13 +416,24 @@ public final class ComposedVlModel implements VlModel {
         }
     }
 
+    private void checkAnswers() {
+        if (languageModel == null) {
+            throw new UnsupportedModelException("This model (" + description + ") "
+                    + (featureExtractor.canEmbed() ? "embeds images and texts for search but " : "")
+                    + "has no language model, so it cannot answer questions. Load a checkpoint with one"
+                    + " (InstructBLIP, LLaVA-1.5, BLIP-2 with a Llama language model), or compose this"
+                    + " extractor with an adaptor and a language model, to ask.");
+        }
+    }
+
     private Features adapt(Features features) {
+        // build() checked featureWidth() against the adaptor; this catches an extractor that breaks it
         if (features.shape().length != 2 || features.cols() != adaptor.inputDim()) {
-            throw new UnsupportedModelException(String.format(
-                    "The feature extractor %s produced features of shape %s, but the adaptor %s expects"
-                            + " (tokens, %d). Compose an adaptor whose input width is the extractor's"
-                            + " feature width.",
-                    featureExtractor, Arrays.toString(features.shape()), adaptor, adaptor.inputDim()));
+            throw new VlalignException(String.format(
+                    "The feature extractor %s declares feature width %d but produced features of shape %s;"
+                            + " it breaks the FeatureExtractor contract (every extract returns (tokens,"
+                            + " featureWidth())).",
+                    featureExtractor, featureExtractor.featureWidth(), Arrays.toString(features.shape())));
         }
         return adaptor.adapt(features);
     }
@@ -386,19 +453,8 @@ public final class ComposedVlModel implements VlModel {
         }
     }
 
-    private static Optional<EmbeddingSpace> searchSpace(FeatureExtractor extractor) {
-        try {
-            return Optional.of(extractor.embeddingSpace());
-        } catch (UnsupportedModelException e) {
-            return Optional.empty();
-        }
-    }
-
     private static <T> T notNull(T value, String name) {
-        if (value == null) {
-            throw new InvalidArgumentException(name + " must not be null");
-        }
-        return value;
+        return Checks.checkNotNull(value, name);
     }
 
     /**
@@ -407,6 +463,7 @@ public final class ComposedVlModel implements VlModel {
      * @since 0.1.0
      */
     public static final class Builder {
+        private String description;
         private FeatureExtractor featureExtractor;
         private Adaptor adaptor;
         private PromptWrapper promptWrapper;
@@ -417,6 +474,40 @@ public final class ComposedVlModel implements VlModel {
         private boolean templateStopStrings = true;
 
         private Builder() {}
+
+        /**
+         * Sets every part from what a loader read: the description, the feature extractor and the
+         * language side (adaptor, template, language model), or no language side for a search-only
+         * model.
+         *
+         * @param parts the parts
+         * @return this builder
+         * @throws InvalidArgumentException if the parts are null
+         * @since 0.2.0
+         */
+        public Builder parts(VlModelParts parts) {
+            notNull(parts, "parts");
+            this.description = parts.description();
+            this.featureExtractor = parts.featureExtractor();
+            this.adaptor = parts.adaptor().orElse(null);
+            this.promptWrapper = parts.promptWrapper().orElse(null);
+            this.languageModel = parts.languageModel().orElse(null);
+            return this;
+        }
+
+        /**
+         * Sets what the model was composed from, for {@link ComposedVlModel#description()}, messages
+         * and {@code toString}.
+         *
+         * @param description e.g. {@code llava [LlavaForConditionalGeneration] at /models/llava}; null
+         *     for the extractor's name
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder description(String description) {
+            this.description = description;
+            return this;
+        }
 
         /**
          * Sets the feature extractor.
@@ -430,9 +521,10 @@ public final class ComposedVlModel implements VlModel {
         }
 
         /**
-         * Sets the adaptor.
+         * Sets the adaptor; leave it, the template and the language model unset for a search-only model.
          *
-         * @param adaptor the adaptor; its output width must be the language model's hidden size
+         * @param adaptor the adaptor; its input width must be the extractor's feature width and its output
+         *     width the language model's hidden size
          * @return this builder
          */
         public Builder adaptor(Adaptor adaptor) {
@@ -510,35 +602,49 @@ public final class ComposedVlModel implements VlModel {
         }
 
         /**
-         * Builds the model.
+         * Builds the model: with the language side (adaptor, template, language model) a model that
+         * answers and, if the extractor can embed, searches; without it a search-only model.
          *
          * @return the model
-         * @throws InvalidArgumentException if a part is missing, the adaptor's output width is not the
-         *     language model's hidden size, or the index's space is not the extractor's
+         * @throws InvalidArgumentException if the extractor is missing, the language side is partly set,
+         *     the extractor's feature width is not the adaptor's input width, the adaptor's output width
+         *     is not the language model's hidden size, or an index is given whose space is not the
+         *     extractor's (or for an extractor that cannot embed)
          */
         public ComposedVlModel build() {
             notNull(featureExtractor, "featureExtractor");
-            notNull(adaptor, "adaptor");
-            notNull(promptWrapper, "promptWrapper");
-            notNull(languageModel, "languageModel");
             notNull(defaultConfig, "defaultConfig");
-            if (adaptor.outputDim() != languageModel.hiddenSize()) {
-                throw new InvalidArgumentException(String.format(
-                        "adaptor %s produces width %d but language model %s has hidden size %d; compose an"
-                                + " adaptor whose output width is the language model's hidden size",
-                        adaptor, adaptor.outputDim(), languageModel, languageModel.hiddenSize()));
+            if (adaptor != null || promptWrapper != null || languageModel != null) {
+                notNull(adaptor, "adaptor");
+                notNull(promptWrapper, "promptWrapper");
+                notNull(languageModel, "languageModel");
+                checkWidths(featureExtractor, adaptor, languageModel);
             }
             if (imageIndex != null) {
-                Optional<EmbeddingSpace> space = searchSpace(featureExtractor);
-                if (space.isPresent() && !space.get().equals(imageIndex.space())) {
-                    throw new InvalidArgumentException(String.format(
-                            "the image index is in space %s but the feature extractor embeds in %s; scores"
-                                    + " across spaces are meaningless, so use an index built with this"
-                                    + " extractor",
-                            imageIndex.space(), space.get()));
-                }
+                Checks.checkArgument(featureExtractor.canEmbed(),
+                        "an image index was given, but the feature extractor %s cannot embed for search;"
+                                + " compose an extractor with search projections (BLIP-2 retrieval, CLIP)"
+                                + " or leave the index out", featureExtractor);
+                EmbeddingSpace space = featureExtractor.embeddingSpace();
+                Checks.checkArgument(space.equals(imageIndex.space()),
+                        "the image index is in space %s but the feature extractor embeds in %s; scores"
+                                + " across spaces are meaningless, so use an index built with this"
+                                + " extractor", imageIndex.space(), space);
             }
             return new ComposedVlModel(this);
+        }
+
+        private static void checkWidths(FeatureExtractor extractor, Adaptor adaptor, LanguageModel lm) {
+            Checks.checkArgument(extractor.featureWidth() == adaptor.inputDim(),
+                    "the feature extractor %s produces features of width %s but the adaptor %s expects"
+                            + " width %s; compose an adaptor whose input width is the extractor's feature"
+                            + " width (one trained for this extractor)",
+                    extractor, extractor.featureWidth(), adaptor, adaptor.inputDim());
+            Checks.checkArgument(adaptor.outputDim() == lm.hiddenSize(),
+                    "the adaptor %s produces width %s but the language model %s has hidden size %s;"
+                            + " compose an adaptor whose output width is the language model's hidden size"
+                            + " (one trained for this language model)",
+                    adaptor, adaptor.outputDim(), lm, lm.hiddenSize());
         }
     }
 }

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.vlalign.Answer;
 import org.vlalign.Chat;
 import org.vlalign.EmbeddingSpace;
+import org.vlalign.FeatureExtractor;
+import org.vlalign.Features;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageIndex;
 import org.vlalign.ImageInput;
@@ -21,6 +23,7 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.Role;
 import org.vlalign.Turn;
 import org.vlalign.UnsupportedModelException;
+import org.vlalign.VlalignException;
 import org.vlalign.core.compose.FakeAdaptor;
 import org.vlalign.core.compose.FakeFeatureExtractor;
 import org.vlalign.core.compose.FakeLanguageModel;
@@ -68,17 +71,144 @@ class ComposedVlModelTest {
     }
 
     @Test
-    void should_throw_UnsupportedModelException_when_features_do_not_fit_the_adaptor() {
+    void should_refuse_at_build_time_an_extractor_whose_feature_width_is_not_the_adaptors_input() {
+        FakeFeatureExtractor extractor = FakeFeatureExtractor.llavaVision(); // width 20
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> ComposedVlModel.builder()
+                .featureExtractor(extractor)
+                .adaptor(FakeAdaptor.linear(24, 16, 1))
+                .promptWrapper(Llama2ChatPromptWrapper.create())
+                .languageModel(new FakeLanguageModel(16, 128, 1))
+                .build());
+        assertTrue(e.getMessage().contains("width 20") && e.getMessage().contains("width 24"), e.getMessage());
+        assertEquals(0, extractor.extractCalls(), "refused before any image is read");
+    }
+
+    @Test
+    void should_throw_VlalignException_when_an_extractor_returns_another_width_than_it_declares() {
+        FakeFeatureExtractor real = FakeFeatureExtractor.llavaVision(); // extracts width 20
+        FeatureExtractor lying = new FeatureExtractor() {
+            @Override
+            public Features extract(ImageInput image, String instruction) {
+                return real.extract(image, instruction);
+            }
+
+            @Override
+            public int featureWidth() {
+                return 24;
+            }
+
+            @Override
+            public boolean canEmbed() {
+                return false;
+            }
+
+            @Override
+            public EmbeddingSpace embeddingSpace() {
+                throw new UnsupportedModelException("no search");
+            }
+
+            @Override
+            public Features embedImage(ImageInput image) {
+                throw new UnsupportedModelException("no search");
+            }
+
+            @Override
+            public Features embedText(String text) {
+                throw new UnsupportedModelException("no search");
+            }
+
+            @Override
+            public void close() {}
+        };
         try (ComposedVlModel model = ComposedVlModel.builder()
-                .featureExtractor(FakeFeatureExtractor.llavaVision()) // width 20
+                .featureExtractor(lying)
                 .adaptor(FakeAdaptor.linear(24, 16, 1))
                 .promptWrapper(Llama2ChatPromptWrapper.create())
                 .languageModel(new FakeLanguageModel(16, 128, 1))
                 .build()) {
-            UnsupportedModelException e =
-                    assertThrows(UnsupportedModelException.class, () -> model.ask(IMAGE, "q", SHORT));
-            assertTrue(e.getMessage().contains("[16, 20]") && e.getMessage().contains("24"), e.getMessage());
+            VlalignException e = assertThrows(VlalignException.class, () -> model.ask(IMAGE, "q", SHORT));
+            assertTrue(e.getMessage().contains("[16, 20]") && e.getMessage().contains("width 24"), e.getMessage());
         }
+    }
+
+    @Test
+    void should_compose_a_search_only_model_from_an_extractor_alone() {
+        FakeFeatureExtractor extractor = FakeFeatureExtractor.clip();
+        try (ComposedVlModel model = ComposedVlModel.builder()
+                .parts(VlModelParts.searchOnly("clip at /models/clip, which has no language model", extractor))
+                .ownsParts(true)
+                .build()) {
+            assertFalse(model.canAnswer());
+            assertTrue(model.canSearch());
+            assertEquals("clip at /models/clip, which has no language model", model.description());
+            model.index("a", IMAGE, Map.of());
+            assertEquals("a", model.search("red", 1).get(0).id());
+            UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> model.ask(IMAGE, "q"));
+            assertTrue(e.getMessage().contains("clip at /models/clip, which has no language model")
+                    && e.getMessage().contains("language model"), e.getMessage());
+            assertThrows(UnsupportedModelException.class, model::languageModel);
+            assertTrue(model.toString().contains("search only"), model.toString());
+        }
+    }
+
+    @Test
+    void should_report_no_capability_for_an_extractor_that_neither_embeds_nor_has_a_language_model() {
+        try (ComposedVlModel model = ComposedVlModel.builder()
+                .featureExtractor(FakeFeatureExtractor.instructBlip())
+                .build()) {
+            assertFalse(model.canAnswer());
+            assertFalse(model.canSearch());
+            UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> model.search("red", 1));
+            assertTrue(e.getMessage().contains("search projections"), e.getMessage());
+            UnsupportedModelException ask = assertThrows(UnsupportedModelException.class, () -> model.newChat(IMAGE));
+            assertFalse(ask.getMessage().contains("embeds images"), "it cannot search either: " + ask.getMessage());
+        }
+    }
+
+    @Test
+    void should_report_both_capabilities_of_a_full_searchable_model() {
+        try (ComposedVlModel model = blip2Builder(new FakeLanguageModel(16, 128, 1)).build()) {
+            assertTrue(model.canAnswer());
+            assertTrue(model.canSearch());
+        }
+    }
+
+    @Test
+    void should_take_the_description_and_every_part_from_VlModelParts() {
+        FakeFeatureExtractor extractor = FakeFeatureExtractor.blip2();
+        FakeAdaptor adaptor = FakeAdaptor.linear(24, 16, 1);
+        FakeLanguageModel lm = new FakeLanguageModel(16, 128, 1);
+        Llama2ChatPromptWrapper wrapper = Llama2ChatPromptWrapper.create();
+        try (ComposedVlModel model = ComposedVlModel.builder()
+                .parts(VlModelParts.of("the reference system", extractor, adaptor, wrapper, lm))
+                .build()) {
+            assertSame(extractor, model.featureExtractor());
+            assertSame(adaptor, model.adaptor());
+            assertSame(wrapper, model.promptWrapper());
+            assertSame(lm, model.languageModel());
+            assertEquals("the reference system", model.description());
+            assertEquals("the reference system", model.toBuilder().build().description());
+        }
+    }
+
+    @Test
+    void should_refuse_a_partial_language_side() {
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> ComposedVlModel.builder()
+                .featureExtractor(FakeFeatureExtractor.blip2())
+                .adaptor(FakeAdaptor.linear(24, 16, 1))
+                .build());
+        assertTrue(e.getMessage().contains("promptWrapper"), e.getMessage());
+    }
+
+    @Test
+    void should_refuse_an_index_for_an_extractor_that_cannot_embed() {
+        ImageIndex index = ExactImageIndex.inMemory(new EmbeddingSpace("fake", "abc", "224", 8));
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> ComposedVlModel.builder()
+                .featureExtractor(FakeFeatureExtractor.instructBlip())
+                .imageIndex(index)
+                .build());
+        assertTrue(e.getMessage().contains("cannot embed"), e.getMessage());
+        index.close();
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import org.vlalign.Adaptor;
 import org.vlalign.CheckpointException;
+import org.vlalign.Checks;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageIndex;
@@ -20,6 +21,7 @@ import org.vlalign.PromptWrapper;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.core.ComposedVlModel;
+import org.vlalign.core.VlModelParts;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.core.prompt.PromptWrappers;
 import org.vlalign.torch.internal.adaptor.LinearAdaptor;
@@ -27,6 +29,7 @@ import org.vlalign.torch.internal.blip2.Blip2Config;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
 import org.vlalign.torch.internal.instructblip.InstructBlipModels;
+import org.vlalign.torch.internal.llava.LlavaModels;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 
 /**
@@ -42,8 +45,15 @@ import org.vlalign.torch.internal.llama.LlamaLanguageModel;
  *       ({@code Blip2Model}) become a model without a language model: search (retrieval only) and features
  *       work, {@code ask} throws {@link UnsupportedModelException};
  *   <li>{@code llava}: CLIP vision tower, MLP projector, Llama/Vicuna, LLaVA prompt;
- *   <li>{@code clip}: search only.
+ *   <li>{@code clip}: search only;
+ *   <li>{@value #COMPOSITION_TYPE}: a folder naming a feature extractor, an adaptor, a Llama and a template
+ *       ({@link #COMPOSITION_TYPE}), composed as {@link #builder()} composes them.
  * </ul>
+ *
+ * <p>There is one composition path: each family's loader returns a {@link VlModelParts} (search-only for
+ * checkpoints without a language model vlalign runs) and {@link ComposedVlModel} composes it, so a
+ * search-only model reports {@link VlModel#canAnswer()} false and refuses {@code ask} with a message naming
+ * what the checkpoint lacks.
  *
  * <p>Thread-safe (stateless); the returned models are thread-safe and must be closed.
  *
@@ -103,30 +113,69 @@ public final class TorchModels {
      * @throws CheckpointException if the folder is damaged or its weights disagree with its config
      */
     public static VlModel load(Path dir) {
+        return compose(loadParts(dir), GenerationConfig.DEFAULT, null);
+    }
+
+    /**
+     * Loads the feature extractor of a checkpoint folder alone: the ViT + Q-Former of a BLIP-2 or InstructBLIP
+     * folder (without its language model), or a CLIP model. This is what {@link Builder#featureExtractor(Path)}
+     * loads; use it where a feature extractor is needed without a model, e.g. to cache features for training.
+     *
+     * @param dir the folder
+     * @return the extractor, which the caller must close
+     * @throws UnsupportedModelException if the folder's model type has no feature extractor vlalign loads
+     * @throws CheckpointException if the folder is damaged
+     * @since 0.2.0
+     */
+    public static FeatureExtractor loadFeatureExtractor(Path dir) {
+        String type = modelType(dir);
+        return switch (type) {
+            case "blip-2", "instructblip" -> BlipFeatureExtractor.load(dir);
+            case "clip" -> ClipFeatureExtractor.load(dir);
+            default -> throw new UnsupportedModelException(
+                    "model_type '" + type + "' in " + dir + " is not a feature extractor vlalign loads;"
+                            + " use a BLIP-2, InstructBLIP or CLIP checkpoint folder");
+        };
+    }
+
+    /**
+     * Loads a Llama-family causal language model folder ({@code LlamaForCausalLM}: {@code config.json},
+     * safetensors, {@code tokenizer.json} for text). This is what {@link Builder#languageModel(Path)} loads.
+     *
+     * @param dir the folder
+     * @return the language model, which the caller must close
+     * @throws UnsupportedModelException if the folder is not a Llama-family model or uses an unsupported option
+     * @throws CheckpointException if the folder is damaged
+     * @since 0.2.0
+     */
+    public static LanguageModel loadLanguageModel(Path dir) {
+        return LlamaLanguageModel.load(dir);
+    }
+
+    /**
+     * The one path from a folder to its parts: each model family's loader returns the same {@link
+     * VlModelParts}, search-only for checkpoints without a language model vlalign runs.
+     */
+    private static VlModelParts loadParts(Path dir) {
         String type = modelType(dir);
         switch (type) {
             case "instructblip":
-                return composeInstructBlip(dir);
+                return InstructBlipModels.load(dir);
             case "blip-2": {
                 Blip2Config config = Blip2Config.fromJson(readConfig(dir));
                 if (InstructBlipModels.hasLlamaLanguageModel(config)) {
-                    return composeInstructBlip(dir);
+                    return InstructBlipModels.load(dir);
                 }
-                BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
-                return new SearchOnlyVlModel(
-                        "blip-2 " + config.architectures() + " at " + dir
-                                + (config.textModelType().equals("llama")
-                                        ? ""
-                                        : " (language model '" + config.textModelType()
-                                                + "' is not run by vlalign)"),
-                        extractor);
+                return VlModelParts.searchOnly("blip-2 " + config.architectures() + " at " + dir
+                        + blip2Lacks(config), BlipFeatureExtractor.load(dir));
             }
             case "llava":
-                return composeLlava(dir);
+                return LlavaModels.load(dir).asVlModelParts();
             case "clip":
-                return new SearchOnlyVlModel("clip at " + dir, ClipFeatureExtractor.load(dir));
+                return VlModelParts.searchOnly(
+                        "clip at " + dir + ", which has no language model", ClipFeatureExtractor.load(dir));
             case COMPOSITION_TYPE:
-                return composeFromManifest(dir, readConfig(dir));
+                return manifestBuilder(dir, readConfig(dir)).loadParts();
             default:
                 throw new UnsupportedModelException(
                         "model_type '" + type + "' in " + dir.resolve("config.json")
@@ -136,23 +185,35 @@ public final class TorchModels {
         }
     }
 
-    private static VlModel composeInstructBlip(Path dir) {
-        InstructBlipModels.Parts parts = InstructBlipModels.load(dir);
+    /** What a BLIP-2 checkpoint that {@link InstructBlipModels} does not load lacks, for its description. */
+    private static String blip2Lacks(Blip2Config config) {
+        if (config.architectures().stream().anyMatch(a -> a.endsWith("ForImageTextRetrieval"))) {
+            return ", which has no language model";
+        }
+        if (!config.textModelType().equals("llama")) {
+            return ", whose language model '" + config.textModelType()
+                    + "' vlalign does not run (it runs Llama-family language models)";
+        }
+        return ", whose Llama language model vlalign composes only from a Blip2ForConditionalGeneration"
+                + " checkpoint";
+    }
+
+    /** Composes parts into a model that owns them; closes them if composing fails. */
+    private static VlModel compose(VlModelParts parts, GenerationConfig defaultConfig, ImageIndex imageIndex) {
         try {
             return ComposedVlModel.builder()
-                    .featureExtractor(parts.featureExtractor())
-                    .adaptor(parts.adaptor())
-                    .promptWrapper(parts.promptWrapper())
-                    .languageModel(parts.languageModel())
+                    .parts(parts)
+                    .defaultConfig(defaultConfig)
+                    .imageIndex(imageIndex)
                     .ownsParts(true)
                     .build();
         } catch (RuntimeException e) {
-            closeAll(parts.featureExtractor(), parts.adaptor(), parts.languageModel());
+            closeQuietly(parts, e);
             throw e;
         }
     }
 
-    private static VlModel composeFromManifest(Path dir, JsonObject config) {
+    private static Builder manifestBuilder(Path dir, JsonObject config) {
         Path root = dir.toAbsolutePath().normalize();
         String template = manifestString(root, config, "prompt_template");
         PromptWrapper wrapper;
@@ -167,7 +228,7 @@ public final class TorchModels {
                 .adaptor(manifestPath(root, config, "adaptor"))
                 .languageModel(manifestPath(root, config, "language_model"))
                 .promptWrapper(wrapper)
-                .build();
+                .description(COMPOSITION_TYPE + " at " + root);
     }
 
     private static String manifestString(Path root, JsonObject config, String key) {
@@ -195,10 +256,6 @@ public final class TorchModels {
         return p;
     }
 
-    private static VlModel composeLlava(Path dir) {
-        return LlavaComposition.load(dir);
-    }
-
     static JsonObject readConfig(Path dir) {
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file)) {
@@ -220,15 +277,12 @@ public final class TorchModels {
         }
     }
 
-    static void closeAll(AutoCloseable... parts) {
-        for (AutoCloseable p : parts) {
-            if (p != null) {
-                try {
-                    p.close();
-                } catch (Exception ignored) {
-                    // best effort while failing
-                }
-            }
+    /** Closes what was loaded before a failure, keeping the failure as the exception to report. */
+    private static void closeQuietly(AutoCloseable loaded, RuntimeException failure) {
+        try {
+            loaded.close();
+        } catch (Exception e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -245,10 +299,13 @@ public final class TorchModels {
      * Composes a pipeline from checkpoint folders, files or ready parts: by default the reference system
      * (BLIP-2 Q-Former features → linear adaptor → Llama-2 chat template → Llama).
      *
-     * <p>{@link #build()} validates that the extractor's feature width is the adaptor's input width and the
-     * adaptor's output width is the language model's hidden size. Parts loaded from paths are owned and
-     * closed by the built model; parts passed in are owned too (the model closes them), so do not share
-     * them between models. Not thread-safe; the built model is.
+     * <p>{@link #build()} loads the parts given as paths into {@link VlModelParts} and composes them like
+     * every loaded checkpoint, so the same checks apply: the extractor's feature width must be the adaptor's
+     * input width and the adaptor's output width the language model's hidden size. Parts loaded from paths
+     * are owned and closed by the built model; parts passed in are owned too (the model closes them), so do
+     * not share them between models. Not thread-safe; the built model is.
+     *
+     * @since 0.1.0
      */
     public static final class Builder {
         private Path extractorPath;
@@ -260,6 +317,7 @@ public final class TorchModels {
         private PromptWrapper promptWrapper;
         private ImageIndex imageIndex;
         private GenerationConfig defaultConfig = GenerationConfig.DEFAULT;
+        private String description;
 
         private Builder() {}
 
@@ -339,6 +397,18 @@ public final class TorchModels {
         }
 
         /**
+         * What the built model is, for its messages; by default the paths or parts it was built from.
+         *
+         * @param description e.g. {@code reference system: blip2-itm + adaptor + Llama-2-7b-chat}
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder description(String description) {
+            this.description = description;
+            return this;
+        }
+
+        /**
          * The prompt template; by default Llama-2 chat ({@code <s>[INST] <image> {query} [/INST]}) with the
          * language model's end-of-sequence id between turns.
          *
@@ -382,80 +452,41 @@ public final class TorchModels {
          * @throws CheckpointException if a folder or file is damaged
          */
         public VlModel build() {
-            if (extractor == null && extractorPath == null) {
-                throw new InvalidArgumentException("featureExtractor is required");
-            }
-            if (adaptor == null && adaptorPath == null) {
-                throw new InvalidArgumentException("adaptor is required");
-            }
-            if (languageModel == null && languageModelPath == null) {
-                throw new InvalidArgumentException("languageModel is required");
-            }
+            return compose(loadParts(), defaultConfig, imageIndex);
+        }
+
+        /** Loads the parts given as paths; closes what it loaded if a later part fails. */
+        private VlModelParts loadParts() {
+            Checks.checkArgument(extractor != null || extractorPath != null, "featureExtractor is required");
+            Checks.checkArgument(adaptor != null || adaptorPath != null, "adaptor is required");
+            Checks.checkArgument(languageModel != null || languageModelPath != null, "languageModel is required");
             List<AutoCloseable> loaded = new ArrayList<>();
             try {
-                FeatureExtractor fe = extractor != null ? extractor : loadExtractor(extractorPath);
+                FeatureExtractor fe = extractor != null ? extractor : loadFeatureExtractor(extractorPath);
                 loaded.add(fe);
                 Adaptor ad = adaptor != null ? adaptor : LinearAdaptor.load(adaptorPath);
                 loaded.add(ad);
-                int width = featureWidth(fe);
-                if (width > 0 && width != ad.inputDim()) {
-                    throw new InvalidArgumentException(
-                            "the feature extractor " + fe + " produces features of width " + width
-                                    + " but the adaptor " + ad + " expects " + ad.inputDim()
-                                    + "; use an adaptor trained for this extractor");
-                }
-                LanguageModel lm = languageModel != null
-                        ? languageModel
-                        : LlamaLanguageModel.load(languageModelPath);
+                LanguageModel lm = languageModel != null ? languageModel : loadLanguageModel(languageModelPath);
                 loaded.add(lm);
-                if (ad.outputDim() != lm.hiddenSize()) {
-                    throw new InvalidArgumentException(
-                            "the adaptor " + ad + " produces width " + ad.outputDim()
-                                    + " but the language model's hidden size is " + lm.hiddenSize()
-                                    + "; use an adaptor trained for this language model");
+                PromptWrapper wrapper = promptWrapper;
+                if (wrapper == null) {
+                    wrapper = Llama2ChatPromptWrapper.create();
+                    if (lm.eosTokenId().isPresent()) {
+                        wrapper = wrapper.withEosTokenId(lm.eosTokenId().getAsInt());
+                    }
                 }
-                PromptWrapper wrapper = promptWrapper != null ? promptWrapper : defaultWrapper(lm);
-                ComposedVlModel.Builder b = ComposedVlModel.builder()
-                        .featureExtractor(fe)
-                        .adaptor(ad)
-                        .promptWrapper(wrapper)
-                        .languageModel(lm)
-                        .defaultConfig(defaultConfig)
-                        .ownsParts(true);
-                if (imageIndex != null) {
-                    b.imageIndex(imageIndex);
-                }
-                return b.build();
+                String what = description != null
+                        ? description
+                        : "composition of " + (extractorPath != null ? extractorPath : fe) + ", "
+                                + (adaptorPath != null ? adaptorPath : ad) + ", "
+                                + (languageModelPath != null ? languageModelPath : lm) + ", " + wrapper.name();
+                return VlModelParts.of(what, fe, ad, wrapper, lm);
             } catch (RuntimeException e) {
-                closeAll(loaded.toArray(new AutoCloseable[0]));
+                for (int i = loaded.size() - 1; i >= 0; i--) {
+                    closeQuietly(loaded.get(i), e);
+                }
                 throw e;
             }
-        }
-
-        private static FeatureExtractor loadExtractor(Path dir) {
-            String type = modelType(dir);
-            return switch (type) {
-                case "blip-2", "instructblip" -> BlipFeatureExtractor.load(dir);
-                case "clip" -> ClipFeatureExtractor.load(dir);
-                default -> throw new UnsupportedModelException(
-                        "model_type '" + type + "' in " + dir + " is not a feature extractor vlalign loads;"
-                                + " use a BLIP-2, InstructBLIP or CLIP checkpoint folder");
-            };
-        }
-
-        private static int featureWidth(FeatureExtractor fe) {
-            if (fe instanceof BlipFeatureExtractor blip) {
-                return blip.config().qformer().hiddenSize();
-            }
-            return -1; // checked by the composed model on first use
-        }
-
-        private static PromptWrapper defaultWrapper(LanguageModel lm) {
-            Llama2ChatPromptWrapper wrapper = Llama2ChatPromptWrapper.create();
-            if (lm instanceof LlamaLanguageModel llama && !llama.specialTokens().eosTokenIds().isEmpty()) {
-                return wrapper.withEosTokenId(llama.specialTokens().eosTokenIds().get(0));
-            }
-            return wrapper;
         }
     }
 }

@@ -16,15 +16,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.Answer;
 import org.vlalign.CheckpointException;
+import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.LanguageModel;
 import org.vlalign.Prompt;
 import org.vlalign.SearchHit;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.core.prompt.InstructBlipPromptWrapper;
+import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
 import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
@@ -81,6 +84,8 @@ class TorchModelsTest {
         Path dir = TinyBlipCheckpoints.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 23, 2);
         try (VlModel model = TorchModels.load(dir)) {
             assertInstanceOf(BlipFeatureExtractor.class, model.featureExtractor());
+            assertFalse(model.canAnswer(), "retrieval checkpoints have no language model");
+            assertTrue(model.canSearch());
             for (int i = 0; i < 4; i++) {
                 model.index("img" + i, TinyBlipCheckpoints.image(i, 20 + i, 20), Map.of("n", "" + i));
             }
@@ -102,7 +107,8 @@ class TorchModelsTest {
             assertEquals(max, hits.get(0).score(), 1e-5);
             UnsupportedModelException e = assertThrows(
                     UnsupportedModelException.class, () -> model.ask(TinyBlipCheckpoints.image(1, 16, 16), "hi"));
-            assertTrue(e.getMessage().contains("language model"), e.getMessage());
+            assertTrue(e.getMessage().contains("Blip2ForImageTextRetrieval") && e.getMessage().contains(dir.toString())
+                    && e.getMessage().contains("which has no language model"), e.getMessage());
         }
     }
 
@@ -118,16 +124,52 @@ class TorchModelsTest {
             assertTrue(new TorchModelProvider().supports(dir), name);
             try (VlModel model = TorchModels.load(dir)) {
                 boolean hasLanguageModel = name.equals("instructblip") || name.equals("llava");
+                assertEquals(hasLanguageModel, model.canAnswer(), name);
+                assertEquals(name.equals("blip2_retrieval") || name.equals("clip"), model.canSearch(), name);
                 if (hasLanguageModel) {
+                    assertEquals(model.featureExtractor().featureWidth(), model.adaptor().inputDim(), name);
                     assertEquals(model.adaptor().outputDim(), model.languageModel().hiddenSize(), name);
                 } else {
-                    assertInstanceOf(SearchOnlyVlModel.class, model, name);
-                    assertThrows(UnsupportedModelException.class, model::languageModel, name);
+                    UnsupportedModelException e = assertThrows(UnsupportedModelException.class, model::languageModel);
+                    assertTrue(e.getMessage().contains(dir.toString()), name + ": " + e.getMessage());
                 }
                 Features f = model.featureExtractor().extract(ImageInput.of(dir.resolve("image0.png")));
-                assertTrue(f.rows() > 0 && f.cols() > 0, name);
+                assertTrue(f.rows() > 0, name);
+                assertEquals(model.featureExtractor().featureWidth(), f.cols(), name);
             }
         }
+    }
+
+    @Test
+    void should_say_what_a_blip2_features_checkpoint_lacks_when_asked_to_answer() {
+        Path dir = TinyBlipCheckpoints.write(tmp.resolve("features"), Kind.BLIP2_MODEL, 29, 1);
+        try (VlModel model = TorchModels.load(dir)) {
+            assertFalse(model.canAnswer());
+            assertFalse(model.canSearch(), "Blip2Model has no retrieval projections");
+            UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
+                    () -> model.newChat(TinyBlipCheckpoints.image(1, 16, 16)));
+            assertTrue(e.getMessage().contains("Blip2Model") && e.getMessage().contains("'opt'"), e.getMessage());
+            assertThrows(UnsupportedModelException.class, () -> model.search("a red car", 1));
+        }
+    }
+
+    @Test
+    void should_load_a_feature_extractor_or_a_language_model_alone_through_the_public_loaders() throws Exception {
+        Path blip = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 30, 1);
+        Path llama = TinyBlipCheckpoints.writeLlama(tmp.resolve("llama"), 31);
+        try (FeatureExtractor extractor = TorchModels.loadFeatureExtractor(blip);
+                LanguageModel lm = TorchModels.loadLanguageModel(llama)) {
+            assertEquals(TinyBlipCheckpoints.QFORMER_HIDDEN, extractor.featureWidth());
+            assertTrue(extractor.acceptsInstruction());
+            assertFalse(extractor.canEmbed());
+            assertEquals(TinyBlipCheckpoints.TEXT_HIDDEN, lm.hiddenSize());
+            assertTrue(lm.eosTokenId().isPresent());
+        }
+        Path gpt = Files.createDirectories(tmp.resolve("gpt"));
+        Files.writeString(gpt.resolve("config.json"), "{\"model_type\": \"gpt2\"}");
+        UnsupportedModelException e =
+                assertThrows(UnsupportedModelException.class, () -> TorchModels.loadFeatureExtractor(gpt));
+        assertTrue(e.getMessage().contains("gpt2") && e.getMessage().contains("CLIP"), e.getMessage());
     }
 
     @Test
@@ -161,6 +203,10 @@ class TorchModelsTest {
                 .languageModel(llama)
                 .build()) {
             assertEquals("llama-2-chat", model.promptWrapper().name());
+            // the default template closes turns with the language model's own EOS id, given through the interface
+            assertEquals(Llama2ChatPromptWrapper.create().withEosTokenId(model.languageModel().eosTokenId().getAsInt()),
+                    model.promptWrapper());
+            assertTrue(model.canAnswer() && model.canSearch());
             Answer a = model.ask(image, "", greedy(5));
             assertEquals(a.text(), model.ask(image, "", greedy(5)).text());
             Prompt prompt = model.promptWrapper().wrap(model.adaptor().adapt(model.featureExtractor().extract(image)), "");

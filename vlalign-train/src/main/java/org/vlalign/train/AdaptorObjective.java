@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Map;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.LanguageModel;
 import org.vlalign.Prompt;
 import org.vlalign.PromptWrapper;
+import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.train.FeatureSource;
 import org.vlalign.core.train.TrainingExample;
 import org.vlalign.spi.DecoderInput;
@@ -94,14 +96,17 @@ public final class AdaptorObjective implements TrainingObjective<TrainingExample
     /**
      * The objective, with EOS after every answer (so the model learns to stop).
      *
-     * @param languageModel the frozen language model (with a tokenizer for text prompts and answers)
+     * @param languageModel the frozen language model (with a tokenizer for text prompts and answers), e.g. a
+     *     loaded model's {@link org.vlalign.VlModel#languageModel()}; it must be vlalign-torch's Llama
      * @param wrapper the prompt template, e.g. {@code Llama2ChatPromptWrapper}
      * @param adaptor the adaptor to train; its output width must be the model's hidden size
      * @param features the frozen features of each example's image, e.g. a {@link FeatureCache}
      * @return the objective
      * @throws InvalidArgumentException if the adaptor does not fit the language model
+     * @throws UnsupportedModelException if the language model is not vlalign-torch's Llama, the one this
+     *     objective back-propagates through
      */
-    public static AdaptorObjective create(LlamaLanguageModel languageModel, PromptWrapper wrapper,
+    public static AdaptorObjective create(LanguageModel languageModel, PromptWrapper wrapper,
             TrainableAdaptor adaptor, FeatureSource features) {
         return create(languageModel, wrapper, adaptor, features, true);
     }
@@ -109,25 +114,28 @@ public final class AdaptorObjective implements TrainingObjective<TrainingExample
     /**
      * The objective.
      *
-     * @param languageModel the frozen language model (with a tokenizer for text prompts and answers)
+     * @param languageModel the frozen language model (with a tokenizer for text prompts and answers); it
+     *     must be vlalign-torch's Llama
      * @param wrapper the prompt template, e.g. {@code Llama2ChatPromptWrapper}
      * @param adaptor the adaptor to train; its output width must be the model's hidden size
      * @param features the frozen features of each example's image, e.g. a {@link FeatureCache}
      * @param appendEos whether the answer is followed by the EOS token
      * @return the objective
      * @throws InvalidArgumentException if the adaptor does not fit the language model
+     * @throws UnsupportedModelException if the language model is not vlalign-torch's Llama
      */
-    public static AdaptorObjective create(LlamaLanguageModel languageModel, PromptWrapper wrapper,
+    public static AdaptorObjective create(LanguageModel languageModel, PromptWrapper wrapper,
             TrainableAdaptor adaptor, FeatureSource features, boolean appendEos) {
         if (languageModel == null || wrapper == null || adaptor == null || features == null) {
             throw new InvalidArgumentException("languageModel, wrapper, adaptor and features must not be null");
         }
+        LlamaLanguageModel llama = LlamaLanguageModel.requireLlama(languageModel, "the adaptor objective");
         if (adaptor.outputDim() != languageModel.hiddenSize()) {
             throw new InvalidArgumentException("the adaptor produces width " + adaptor.outputDim()
                     + " but the language model's hidden size is " + languageModel.hiddenSize()
                     + "; create the adaptor with outputDim " + languageModel.hiddenSize());
         }
-        return new AdaptorObjective(languageModel, wrapper, adaptor, features, appendEos);
+        return new AdaptorObjective(llama, wrapper, adaptor, features, appendEos);
     }
 
     @Override

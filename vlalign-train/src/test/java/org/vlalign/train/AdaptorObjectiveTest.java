@@ -23,6 +23,8 @@ import org.vlalign.Answer;
 import org.vlalign.Features;
 import org.vlalign.GenerationConfig;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.UnsupportedModelException;
+import org.vlalign.core.compose.FakeLanguageModel;
 import org.vlalign.core.train.TrainingExample;
 import org.vlalign.core.train.TrainingProgress;
 import org.vlalign.torch.internal.NdArrays;
@@ -154,6 +156,17 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
     void should_reject_an_adaptor_that_does_not_fit_the_language_model() {
         try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainFixtures.FEATURE_DIM, 20, 4L)) {
             assertThrows(InvalidArgumentException.class, () -> objective(adaptor));
+        }
+    }
+
+    @Test
+    void should_refuse_a_language_model_it_cannot_back_propagate_through() {
+        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainFixtures.FEATURE_DIM, TrainFixtures.HIDDEN, 4L);
+                FakeLanguageModel other = new FakeLanguageModel(TrainFixtures.HIDDEN, 64, 1)) {
+            UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
+                    () -> AdaptorObjective.create(other, WRAPPER, adaptor, TrainFixtures.features()));
+            assertTrue(e.getMessage().contains("adaptor objective") && e.getMessage().contains("Llama"),
+                    e.getMessage());
         }
     }
 

@@ -46,6 +46,16 @@ class FeatureCacheTest {
         }
 
         @Override
+        public int featureWidth() {
+            return 3;
+        }
+
+        @Override
+        public boolean canEmbed() {
+            return false;
+        }
+
+        @Override
         public EmbeddingSpace embeddingSpace() {
             throw new UnsupportedOperationException();
         }

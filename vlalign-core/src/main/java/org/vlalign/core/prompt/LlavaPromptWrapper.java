@@ -2,6 +2,7 @@ package org.vlalign.core.prompt;
 
 import java.util.List;
 import java.util.OptionalInt;
+import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
@@ -51,10 +52,9 @@ public final class LlavaPromptWrapper implements PromptWrapper {
      * @return the wrapper
      * @throws InvalidArgumentException if the id is negative
      */
+    @Override
     public LlavaPromptWrapper withEosTokenId(int eosTokenId) {
-        if (eosTokenId < 0) {
-            throw new InvalidArgumentException("eosTokenId must be >= 0 but was " + eosTokenId);
-        }
+        Checks.checkArgument(eosTokenId >= 0, "eosTokenId must be >= 0 but was %s", eosTokenId);
         return new LlavaPromptWrapper(OptionalInt.of(eosTokenId));
     }
 

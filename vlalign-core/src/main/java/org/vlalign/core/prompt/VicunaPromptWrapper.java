@@ -2,6 +2,7 @@ package org.vlalign.core.prompt;
 
 import java.util.List;
 import java.util.OptionalInt;
+import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
@@ -55,10 +56,9 @@ public final class VicunaPromptWrapper implements PromptWrapper {
      * @return the wrapper
      * @throws InvalidArgumentException if the id is negative
      */
+    @Override
     public VicunaPromptWrapper withEosTokenId(int eosTokenId) {
-        if (eosTokenId < 0) {
-            throw new InvalidArgumentException("eosTokenId must be >= 0 but was " + eosTokenId);
-        }
+        Checks.checkArgument(eosTokenId >= 0, "eosTokenId must be >= 0 but was %s", eosTokenId);
         return new VicunaPromptWrapper(OptionalInt.of(eosTokenId));
     }
 

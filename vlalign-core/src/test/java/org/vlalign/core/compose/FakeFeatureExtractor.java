@@ -67,6 +67,7 @@ public final class FakeFeatureExtractor implements FeatureExtractor {
     private final AtomicInteger extractCalls = new AtomicInteger();
     private final AtomicInteger extractBatchCalls = new AtomicInteger();
     private final AtomicInteger embedImageCalls = new AtomicInteger();
+    private final AtomicInteger closeCalls = new AtomicInteger();
     private final List<String> instructions = new CopyOnWriteArrayList<>();
 
     /**
@@ -255,6 +256,16 @@ public final class FakeFeatureExtractor implements FeatureExtractor {
     }
 
     @Override
+    public int featureWidth() {
+        return hidden;
+    }
+
+    @Override
+    public boolean canEmbed() {
+        return search != Search.NONE;
+    }
+
+    @Override
     public EmbeddingSpace embeddingSpace() {
         requireSearch();
         return new EmbeddingSpace(name, "fake-" + Integer.toHexString(name.hashCode()),
@@ -318,7 +329,18 @@ public final class FakeFeatureExtractor implements FeatureExtractor {
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        closeCalls.incrementAndGet();
+    }
+
+    /**
+     * Calls of {@link #close()}.
+     *
+     * @return the count
+     */
+    public int closeCalls() {
+        return closeCalls.get();
+    }
 
     @Override
     public String toString() {

@@ -2,6 +2,7 @@ package org.vlalign.core.compose;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -117,6 +118,11 @@ public final class FakeLanguageModel implements LanguageModel {
     @Override
     public int contextLength() {
         return contextLength;
+    }
+
+    @Override
+    public OptionalInt eosTokenId() {
+        return OptionalInt.of(EOS);
     }
 
     @Override

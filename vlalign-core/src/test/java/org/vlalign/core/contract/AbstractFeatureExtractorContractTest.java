@@ -32,8 +32,10 @@ import org.vlalign.UnsupportedModelException;
  * {@link #sampleImage()} / {@link #otherImage()} to feed real photos, and {@link #absTolerance()} /
  * {@link #relTolerance()} where batching changes the float rounding.
  *
- * <p>Search checks run only when {@link FeatureExtractor#embeddingSpace()} succeeds; otherwise the
- * suite checks that every search method throws {@link UnsupportedModelException}.
+ * <p>Every extractor must declare the width of its features ({@link FeatureExtractor#featureWidth()}) and
+ * whether it embeds for search ({@link FeatureExtractor#canEmbed()}), and both must match what it does.
+ * Search checks run only when {@code canEmbed()} is true; otherwise the suite checks that every search
+ * method throws {@link UnsupportedModelException}.
  *
  * <p>Instances are used by one JUnit thread; the extractor under test is exercised from
  * {@link ContractSupport#THREADS} threads.
@@ -110,12 +112,7 @@ public abstract class AbstractFeatureExtractorContractTest {
     }
 
     private boolean supportsSearch() {
-        try {
-            extractor.embeddingSpace();
-            return true;
-        } catch (UnsupportedModelException e) {
-            return false;
-        }
+        return extractor.canEmbed();
     }
 
     @Test
@@ -126,6 +123,28 @@ public abstract class AbstractFeatureExtractorContractTest {
         assertTrue(a.rows() > 0 && a.cols() > 0, "features must not be empty: " + a);
         assertArrayEquals(a.shape(), b.shape(), "shape must not depend on the image size or content");
         assertNotEquals(a, b, "different images must give different features");
+    }
+
+    @Test
+    void should_declare_the_width_of_the_features_it_returns() {
+        int width = extractor.featureWidth();
+        assertTrue(width >= 1, "featureWidth must be positive but was " + width);
+        assertEquals(width, extractor.extract(sampleImage()).cols(), "extract width vs featureWidth()");
+        assertEquals(width, extractor.extract(otherImage(), "What is this?").cols(),
+                "extract width with an instruction vs featureWidth()");
+        for (Features f : extractor.extractBatch(List.of(sampleImage(), otherImage()), List.of("", ""))) {
+            assertEquals(width, f.cols(), "batch width vs featureWidth()");
+        }
+    }
+
+    @Test
+    void should_give_a_search_space_exactly_when_it_says_it_can_embed() {
+        if (extractor.canEmbed()) {
+            EmbeddingSpace space = extractor.embeddingSpace();
+            assertTrue(space.dimension() >= 1, "space " + space);
+        } else {
+            assertThrows(UnsupportedModelException.class, extractor::embeddingSpace);
+        }
     }
 
     @Test

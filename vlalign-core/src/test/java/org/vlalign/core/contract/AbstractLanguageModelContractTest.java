@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -219,6 +220,19 @@ public abstract class AbstractLanguageModelContractTest {
                 .embeddings(randomEmbeddings(2, model.hiddenSize() + 1, SEED))
                 .build();
         assertThrows(InvalidArgumentException.class, () -> model.generate(wrong, config()));
+    }
+
+    @Test
+    void should_feed_its_eos_id_where_a_prompt_holds_an_eos_segment() {
+        OptionalInt eos = model.eosTokenId();
+        assumeTrue(eos.isPresent(), "model defines no end-of-sequence id");
+        assertTrue(eos.getAsInt() >= 0, "eosTokenId " + eos);
+        Features before = randomEmbeddings(3, model.hiddenSize(), SEED + 7);
+        Features after = randomEmbeddings(2, model.hiddenSize(), SEED + 8);
+        Prompt segment = Prompt.builder().bos().embeddings(before).eos().embeddings(after).build();
+        Prompt pinned = Prompt.builder().bos().embeddings(before).tokens(eos.getAsInt()).embeddings(after).build();
+        assertSameGeneration(model.generate(pinned, config()), model.generate(segment, config()),
+                "Eos segment vs eosTokenId() " + eos.getAsInt());
     }
 
     @Test

@@ -45,6 +45,16 @@ public abstract class AbstractPromptWrapperContractTest {
     }
 
     /**
+     * Whether the template closes earlier answers with the end-of-sequence token (Llama-2 chat, Vicuna,
+     * LLaVA), so that {@link PromptWrapper#withEosTokenId(int)} has something to pin.
+     *
+     * @return true by default
+     */
+    protected boolean closesTurnsWithEos() {
+        return true;
+    }
+
+    /**
      * Image embeddings with distinct values: {@code rows × cols}, value {@code r + c / 1000}.
      *
      * @param rows the rows
@@ -200,6 +210,53 @@ public abstract class AbstractPromptWrapperContractTest {
         for (int i = 0; i < tasks; i++) {
             assertEquals(expected.get(i % 4), actual.get(i), "task " + i);
         }
+    }
+
+    /** The prompt's segments with every {@code Eos} replaced by {@code Tokens([id])}. */
+    private static List<Prompt.Segment> eosPinned(Prompt prompt, int id) {
+        return prompt.segments().stream()
+                .map(s -> s instanceof Prompt.Segment.Eos ? new Prompt.Segment.Tokens(new int[] {id}) : s)
+                .toList();
+    }
+
+    private static long countTokens(Prompt prompt, int id) {
+        return prompt.segments().stream()
+                .filter(s -> s.equals(new Prompt.Segment.Tokens(new int[] {id})))
+                .count();
+    }
+
+    @Test
+    void should_pin_the_eos_id_where_the_template_closes_a_turn() {
+        PromptWrapper wrapper = newWrapper();
+        Features image = imageEmbeddings(2, 4);
+        PromptWrapper seven = wrapper.withEosTokenId(7);
+        PromptWrapper nine = wrapper.withEosTokenId(9);
+        assertEquals(wrapper.name(), seven.name(), "pinning keeps the name");
+        Prompt base = wrapper.wrap(image, multiTurn());
+        Prompt pinned7 = seven.wrap(image, multiTurn());
+        Prompt pinned9 = nine.wrap(image, multiTurn());
+        assertTrue(pinned7.segments().stream().noneMatch(s -> s instanceof Prompt.Segment.Eos),
+                "a pinned template writes no Eos segment: " + pinned7);
+        if (base.segments().stream().anyMatch(s -> s instanceof Prompt.Segment.Eos)) {
+            assertEquals(eosPinned(base, 7), pinned7.segments(), "Eos segments become Tokens[7]");
+        }
+        assertEquals(pinned7.segments().size(), pinned9.segments().size(), "pinning changes only the ids");
+        for (int i = 0; i < pinned7.segments().size(); i++) {
+            Prompt.Segment a = pinned7.segments().get(i);
+            Prompt.Segment b = pinned9.segments().get(i);
+            assertTrue(a.equals(b) || (a.equals(new Prompt.Segment.Tokens(new int[] {7}))
+                            && b.equals(new Prompt.Segment.Tokens(new int[] {9}))),
+                    "segment " + i + ": " + a + " vs " + b);
+        }
+        // two earlier answers in multiTurn(), each closed by the end-of-sequence token
+        assertEquals(closesTurnsWithEos() ? 2 : 0, countTokens(pinned7, 7), "EOS ids in " + pinned7);
+        assertEquals(allText(wrapper.wrap(image, "one question")), allText(seven.wrap(image, "one question")),
+                "pinning leaves the text alone");
+    }
+
+    @Test
+    void should_throw_InvalidArgumentException_when_the_eos_id_is_negative() {
+        assertThrows(InvalidArgumentException.class, () -> newWrapper().withEosTokenId(-1));
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.vlalign.Answer;
 import org.vlalign.AskRequest;
 import org.vlalign.Chat;
+import org.vlalign.Features;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageDecodingException;
 import org.vlalign.ImageInput;
@@ -35,8 +36,9 @@ import org.vlalign.VlModel;
  * single calls, chats whose first turn equals {@link VlModel#ask}, search validation, and concurrent
  * callers getting sequential results. Extend it and implement {@link #newModel()}.
  *
- * <p>One model is created per test class and closed after the tests. Search checks run only if the
- * model's extractor has a search space; otherwise the suite checks that search throws {@link
+ * <p>One model is created per test class and closed after the tests. The model's capabilities decide
+ * which checks run: answering checks only if {@link VlModel#canAnswer()}, search checks only if {@link
+ * VlModel#canSearch()}; for a capability the model lacks, the suite checks that its methods throw {@link
  * UnsupportedModelException}. Search checks index images into the model's own index under ids that
  * start with {@code contract-}.
  *
@@ -105,12 +107,11 @@ public abstract class AbstractVlModelContractTest {
     }
 
     private boolean supportsSearch() {
-        try {
-            model.featureExtractor().embeddingSpace();
-            return true;
-        } catch (UnsupportedModelException e) {
-            return false;
-        }
+        return model.canSearch();
+    }
+
+    private void assumeAnswers() {
+        assumeTrue(model.canAnswer(), "model cannot answer");
     }
 
     private static void assertSameGeneration(Answer expected, Answer actual, String what) {
@@ -122,13 +123,37 @@ public abstract class AbstractVlModelContractTest {
 
     @Test
     void should_expose_parts_that_fit_together() {
+        assumeAnswers();
         assertNotNull(model.featureExtractor());
         assertNotNull(model.promptWrapper());
+        assertEquals(model.featureExtractor().featureWidth(), model.adaptor().inputDim(), "adaptor input width");
         assertEquals(model.languageModel().hiddenSize(), model.adaptor().outputDim(), "adaptor output width");
     }
 
     @Test
+    void should_report_the_capabilities_of_its_parts() {
+        assertEquals(model.featureExtractor().canEmbed(), model.canSearch(), "canSearch vs the extractor");
+        Features features = model.featureExtractor().extract(sampleImage());
+        assertEquals(model.featureExtractor().featureWidth(), features.cols(), "features of any model");
+    }
+
+    @Test
+    void should_throw_UnsupportedModelException_naming_the_missing_language_model_when_it_cannot_answer() {
+        assumeFalse(model.canAnswer(), "model answers");
+        UnsupportedModelException ask =
+                assertThrows(UnsupportedModelException.class, () -> model.ask(sampleImage(), "What?", config()));
+        assertTrue(ask.getMessage().contains("language model"), ask.getMessage());
+        assertThrows(UnsupportedModelException.class,
+                () -> model.askBatch(List.of(new AskRequest(sampleImage(), "What?")), config()));
+        assertThrows(UnsupportedModelException.class, () -> model.newChat(sampleImage()));
+        assertThrows(UnsupportedModelException.class, model::adaptor);
+        assertThrows(UnsupportedModelException.class, model::promptWrapper);
+        assertThrows(UnsupportedModelException.class, model::languageModel);
+    }
+
+    @Test
     void should_answer_deterministically_when_greedy() {
+        assumeAnswers();
         Answer first = model.ask(sampleImage(), "What is in the image?", config());
         Answer second = model.ask(sampleImage(), "What is in the image?", config());
         assertSameGeneration(first, second, "repeated ask");
@@ -138,12 +163,14 @@ public abstract class AbstractVlModelContractTest {
 
     @Test
     void should_accept_an_empty_query() {
+        assumeAnswers();
         Answer answer = model.ask(sampleImage(), "", config());
         assertTrue(answer.promptTokens() > 0);
     }
 
     @Test
     void should_stream_pieces_that_concatenate_to_the_text() {
+        assumeAnswers();
         List<String> pieces = new ArrayList<>();
         Answer streamed = model.ask(sampleImage(), "Describe it.", config(), pieces::add);
         for (String piece : pieces) {
@@ -155,6 +182,7 @@ public abstract class AbstractVlModelContractTest {
 
     @Test
     void should_return_in_a_batch_what_single_asks_return() {
+        assumeAnswers();
         List<AskRequest> requests = List.of(
                 new AskRequest(sampleImage(), "What colour is it?"),
                 new AskRequest(otherImage(), "How many objects?"),
@@ -170,6 +198,7 @@ public abstract class AbstractVlModelContractTest {
 
     @Test
     void should_answer_the_first_chat_turn_like_ask() {
+        assumeAnswers();
         Chat chat = model.newChat(sampleImage());
         Answer first = chat.send("What is in the image?", config(), text -> {});
         assertSameGeneration(model.ask(sampleImage(), "What is in the image?", config()), first, "first chat turn");
@@ -178,6 +207,7 @@ public abstract class AbstractVlModelContractTest {
 
     @Test
     void should_record_the_turns_of_a_chat_in_order() {
+        assumeAnswers();
         Chat chat = model.newChat(otherImage());
         Answer a1 = chat.send("First question?", config(), text -> {});
         Answer a2 = chat.send("Second question?", config(), text -> {});
@@ -190,11 +220,13 @@ public abstract class AbstractVlModelContractTest {
 
     @Test
     void should_throw_ImageDecodingException_when_the_image_is_corrupt() {
+        assumeAnswers();
         assertThrows(ImageDecodingException.class, () -> model.ask(ContractSupport.corruptImage(), "What?", config()));
     }
 
     @Test
     void should_give_concurrent_callers_what_sequential_calls_give() {
+        assumeAnswers();
         List<ImageInput> images = List.of(sampleImage(), otherImage());
         List<String> queries = List.of("What is it?", "Which colour?");
         List<Answer> sequential = new ArrayList<>();
@@ -226,6 +258,13 @@ public abstract class AbstractVlModelContractTest {
     }
 
     @Test
+    void should_throw_ImageDecodingException_when_indexing_a_corrupt_image() {
+        assumeTrue(supportsSearch(), "model cannot embed for search");
+        assertThrows(ImageDecodingException.class,
+                () -> model.index("contract-corrupt", ContractSupport.corruptImage(), Map.of()));
+    }
+
+    @Test
     void should_throw_InvalidArgumentException_when_the_search_text_is_empty() {
         assumeTrue(supportsSearch(), "model cannot embed for search");
         assertThrows(InvalidArgumentException.class, () -> model.search("", 5));
@@ -250,5 +289,6 @@ public abstract class AbstractVlModelContractTest {
         assumeFalse(supportsSearch(), "model supports search");
         assertThrows(UnsupportedModelException.class, () -> model.search("a dog", 3));
         assertThrows(UnsupportedModelException.class, () -> model.index("x", sampleImage(), Map.of()));
+        assertThrows(UnsupportedModelException.class, model::imageIndex);
     }
 }

@@ -132,6 +132,16 @@ class RetrievalEvaluatorTest {
                     }
 
                     @Override
+                    public int featureWidth() {
+                        return 2;
+                    }
+
+                    @Override
+                    public boolean canEmbed() {
+                        return true;
+                    }
+
+                    @Override
                     public EmbeddingSpace embeddingSpace() {
                         return new EmbeddingSpace("fake", "f", "none", 2);
                     }

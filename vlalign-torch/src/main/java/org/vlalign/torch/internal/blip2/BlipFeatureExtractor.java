@@ -464,6 +464,27 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
         return config.instructionAware();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @return the Q-Former's hidden size (768 for the released BLIP-2 and InstructBLIP checkpoints)
+     */
+    @Override
+    public int featureWidth() {
+        return config.qformer().hiddenSize();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return true for {@code Blip2ForImageTextRetrieval} checkpoints, which hold the image-text
+     *     contrastive projections ({@code vision_projection}, {@code text_projection})
+     */
+    @Override
+    public boolean canEmbed() {
+        return visionProjectionWeight != null;
+    }
+
     @Override
     public EmbeddingSpace embeddingSpace() {
         requireRetrieval();
@@ -576,17 +597,8 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
         return x.div(norm);
     }
 
-    /**
-     * Whether this checkpoint has the image-text contrastive projections needed for search.
-     *
-     * @return true for {@code Blip2ForImageTextRetrieval} checkpoints
-     */
-    public boolean supportsSearch() {
-        return visionProjectionWeight != null;
-    }
-
     private void requireRetrieval() {
-        if (!supportsSearch()) {
+        if (!canEmbed()) {
             throw new UnsupportedModelException(
                     "This " + config.modelType() + " checkpoint " + config.architectures()
                             + " has no image-text retrieval projections (vision_projection,"
@@ -616,6 +628,6 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
     public String toString() {
         return "BlipFeatureExtractor[" + config.modelType() + " " + config.architectures() + ", queries "
                 + config.numQueryTokens() + "x" + config.qformer().hiddenSize()
-                + (supportsSearch() ? ", search " + config.imageTextHiddenSize() : "") + "]";
+                + (canEmbed() ? ", search " + config.imageTextHiddenSize() : "") + "]";
     }
 }

@@ -430,6 +430,26 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @return the vision tower's hidden size (1024 for LLaVA-1.5's CLIP ViT-L/14-336)
+     */
+    @Override
+    public int featureWidth() {
+        return vision.config().hiddenSize();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return true for a {@code CLIPModel} loaded for search, false for a LLaVA vision tower
+     */
+    @Override
+    public boolean canEmbed() {
+        return text != null;
+    }
+
     @Override
     public EmbeddingSpace embeddingSpace() {
         requireSearch();

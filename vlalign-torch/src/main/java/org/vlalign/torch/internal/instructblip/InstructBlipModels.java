@@ -1,8 +1,8 @@
 package org.vlalign.torch.internal.instructblip;
 
 import java.nio.file.Path;
-import org.vlalign.PromptWrapper;
 import org.vlalign.UnsupportedModelException;
+import org.vlalign.core.VlModelParts;
 import org.vlalign.core.prompt.InstructBlipPromptWrapper;
 import org.vlalign.torch.internal.adaptor.LinearAdaptor;
 import org.vlalign.torch.internal.blip2.Blip2Config;
@@ -21,28 +21,12 @@ import org.vlalign.llm.tokenizer.HfTokenizer;
  * <p>Stateless and thread-safe.
  *
  * <pre>{@code
- * InstructBlipModels.Parts parts = InstructBlipModels.load(Path.of("instructblip-vicuna-7b"));
+ * VlModelParts parts = InstructBlipModels.load(Path.of("instructblip-vicuna-7b"));
  * }</pre>
  *
  * @since 0.1.0
  */
 public final class InstructBlipModels {
-    /**
-     * The loaded parts; the caller owns and must close the extractor, adaptor and language model.
-     *
-     * @param config the composite config
-     * @param featureExtractor the vision encoder + Q-Former
-     * @param adaptor {@code language_projection}
-     * @param languageModel the Llama language model
-     * @param promptWrapper the InstructBLIP template ({@code [image rows, BOS, query]})
-     */
-    public record Parts(
-            Blip2Config config,
-            BlipFeatureExtractor featureExtractor,
-            LinearAdaptor adaptor,
-            LlamaLanguageModel languageModel,
-            PromptWrapper promptWrapper) {}
-
     private InstructBlipModels() {}
 
     /**
@@ -63,11 +47,11 @@ public final class InstructBlipModels {
      * Loads the parts.
      *
      * @param dir the checkpoint folder
-     * @return the parts
+     * @return the parts, which the caller must close (or compose into a model that owns them)
      * @throws UnsupportedModelException if the language model is not a Llama
      * @throws org.vlalign.CheckpointException if files are missing or disagree with the config
      */
-    public static Parts load(Path dir) {
+    public static VlModelParts load(Path dir) {
         try (TorchCheckpoint checkpoint = TorchCheckpoint.open(dir)) {
             Blip2Config config = Blip2Config.fromJson(checkpoint.config());
             LlamaConfig text = InstructBlipModel.textConfig(config);
@@ -84,7 +68,8 @@ public final class InstructBlipModels {
                 tokenizer = HfTokenizer.fromDirectory(dir).orElse(null);
                 LlamaLanguageModel lm = LlamaLanguageModel.load(
                         checkpoint, InstructBlipModel.LANGUAGE_MODEL, text, tokenizer);
-                return new Parts(config, extractor, adaptor, lm, InstructBlipPromptWrapper.create());
+                return VlModelParts.of(config.modelType() + " " + config.architectures() + " at " + dir,
+                        extractor, adaptor, InstructBlipPromptWrapper.create(), lm);
             } catch (RuntimeException e) {
                 extractor.close();
                 if (adaptor != null) {

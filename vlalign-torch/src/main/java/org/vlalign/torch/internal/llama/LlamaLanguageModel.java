@@ -7,13 +7,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.stream.Collectors;
 import org.vlalign.Answer;
+import org.vlalign.Checks;
 import org.vlalign.GenerationConfig;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.LanguageModel;
 import org.vlalign.Prompt;
 import org.vlalign.TokenListener;
+import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.generate.GenerationResult;
 import org.vlalign.core.generate.Generator;
 import org.vlalign.core.generate.SpecialTokens;
@@ -176,6 +179,26 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
     }
 
     /**
+     * A language model as this class, for code that works on its weights (training back-propagates
+     * through them); the check lives here, in the module that owns the class, so that callers hold only
+     * the {@link LanguageModel} interface.
+     *
+     * @param languageModel a language model, e.g. a loaded model's {@code VlModel.languageModel()}
+     * @param user what needs the Llama, for the message
+     * @return the same object as a {@code LlamaLanguageModel}
+     * @throws UnsupportedModelException if it is another implementation
+     */
+    public static LlamaLanguageModel requireLlama(LanguageModel languageModel, String user) {
+        Checks.checkNotNull(languageModel, "languageModel");
+        if (!(languageModel instanceof LlamaLanguageModel llama)) {
+            throw new UnsupportedModelException(user + " works on the weights of vlalign-torch's Llama language"
+                    + " model, but was given " + languageModel + "; load the language model with TorchModels (a"
+                    + " Llama folder, or a checkpoint with a Llama language model)");
+        }
+        return llama;
+    }
+
+    /**
      * The default eos and pad ids.
      *
      * @return the special tokens
@@ -191,6 +214,18 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      */
     public Decoder newDecoder() {
         return new LlamaDecoder(model);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return the first of {@link #specialTokens()}'s end-of-sequence ids ({@code generation_config.json},
+     *     then {@code config.json}, then the tokenizer), or empty if none defines one
+     */
+    @Override
+    public OptionalInt eosTokenId() {
+        List<Integer> eos = specialTokens.eosTokenIds();
+        return eos.isEmpty() ? OptionalInt.empty() : OptionalInt.of(eos.get(0));
     }
 
     @Override

@@ -121,11 +121,11 @@ public final class LlavaModels {
                     tokenizer);
             tokenizer = null; // owned by the language model now
             LlavaPromptWrapper wrapper = LlavaPromptWrapper.create();
-            if (!language.specialTokens().eosTokenIds().isEmpty()) {
-                wrapper = wrapper.withEosTokenId(language.specialTokens().eosTokenIds().get(0));
+            if (language.eosTokenId().isPresent()) {
+                wrapper = wrapper.withEosTokenId(language.eosTokenId().getAsInt());
             }
             return new LlavaParts(tower, projector, language, wrapper, config.imageTokenIndex(),
-                    config.imageSeqLength(), config);
+                    config.imageSeqLength(), config, "llava at " + dir);
         } catch (RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();

@@ -1,5 +1,6 @@
 package org.vlalign.torch.internal.llava;
 
+import org.vlalign.core.VlModelParts;
 import org.vlalign.core.prompt.LlavaPromptWrapper;
 import org.vlalign.torch.internal.adaptor.MlpAdaptor;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
@@ -19,6 +20,7 @@ import org.vlalign.torch.internal.llama.LlamaLanguageModel;
  * @param imageTokenIndex the {@code <image>} token id, for raw token prompts
  * @param imageSeqLength the number of positions one image takes
  * @param config the parsed config
+ * @param description what was loaded, e.g. {@code llava at /models/llava-1.5-7b-hf}
  * @since 0.1.0
  */
 public record LlavaParts(
@@ -28,7 +30,18 @@ public record LlavaParts(
         LlavaPromptWrapper promptWrapper,
         int imageTokenIndex,
         int imageSeqLength,
-        LlavaConfig config) implements AutoCloseable {
+        LlavaConfig config,
+        String description) implements AutoCloseable {
+
+    /**
+     * The parts as every model family's loader returns them, for composition into a {@link
+     * org.vlalign.VlModel}; they stay owned by whoever closes either view.
+     *
+     * @return the extractor, projector, template and language model with the description
+     */
+    public VlModelParts asVlModelParts() {
+        return VlModelParts.of(description, featureExtractor, adaptor, promptWrapper, languageModel);
+    }
 
     /**
      * A replacer of image tokens by features for raw token prompts.

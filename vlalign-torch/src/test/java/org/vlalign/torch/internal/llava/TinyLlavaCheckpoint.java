@@ -20,7 +20,7 @@ import org.vlalign.torch.internal.clip.TinyClipCheckpoint;
  *
  * <p>Stateless and thread-safe.
  */
-final class TinyLlavaCheckpoint {
+public final class TinyLlavaCheckpoint {
     static final int VISION_HIDDEN = 24;
     static final int TEXT_HIDDEN = 32;
     static final int INTERMEDIATE = 48;
@@ -38,7 +38,7 @@ final class TinyLlavaCheckpoint {
         return List.copyOf(v);
     }
 
-    static Path write(Path dir, long seed) {
+    public static Path write(Path dir, long seed) {
         int vocab = VOCAB.size();
         JsonObject text = new JsonObject();
         text.addProperty("model_type", "llama");

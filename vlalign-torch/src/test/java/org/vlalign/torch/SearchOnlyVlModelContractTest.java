@@ -1,0 +1,44 @@
+package org.vlalign.torch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Nested;
+import org.vlalign.VlModel;
+import org.vlalign.core.contract.AbstractVlModelContractTest;
+import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
+import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.torch.internal.clip.TinyClipCheckpoint;
+
+/**
+ * The VlModel contract for checkpoints without a language model, loaded through {@link TorchModels#load}
+ * into the same composition as every other family: they search and refuse to answer.
+ */
+class SearchOnlyVlModelContractTest {
+
+    private static Path tempDir(String name) {
+        try {
+            return Files.createTempDirectory(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Nested
+    class Blip2Retrieval extends AbstractVlModelContractTest {
+        @Override
+        protected VlModel newModel() {
+            return TorchModels.load(
+                    TinyBlipCheckpoints.write(tempDir("vlalign-blip2-contract"), Kind.BLIP2_RETRIEVAL, 35, 2));
+        }
+    }
+
+    @Nested
+    class Clip extends AbstractVlModelContractTest {
+        @Override
+        protected VlModel newModel() {
+            return TorchModels.load(TinyClipCheckpoint.writeClip(tempDir("vlalign-clip-contract"), 36, 16, 2));
+        }
+    }
+}
