@@ -3,7 +3,6 @@ package org.vlalign.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import org.vlalign.Adaptor;
 import org.vlalign.CheckpointException;
@@ -13,22 +12,24 @@ import org.vlalign.PromptWrapper;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
-import org.vlalign.core.prompt.InstructBlipPromptWrapper;
+import org.vlalign.core.checkpoint.Checkpoint;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.core.prompt.LlavaPromptWrapper;
 import org.vlalign.core.prompt.PromptWrappers;
 import org.vlalign.core.prompt.VicunaPromptWrapper;
 import org.vlalign.torch.TorchModels;
-import org.vlalign.torch.internal.adaptor.MlpAdaptor;
-import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
-import org.vlalign.core.checkpoint.Checkpoint;
-import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
-import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 
 /**
- * The frozen parts that {@code train} and {@code eval vqa} work with: a feature extractor and a Llama language
- * model, taken either from one composed checkpoint ({@code --model}: InstructBLIP, BLIP-2 with Llama, LLaVA) or
- * from two folders ({@code --vision} + {@code --lm}, the reference system's BLIP-2 + Llama-2).
+ * The frozen parts that {@code train} and {@code eval vqa} work with: a feature extractor and a language model,
+ * taken either from one composed checkpoint ({@code --model}: InstructBLIP, BLIP-2 with Llama, LLaVA, a
+ * composition folder) or from two folders ({@code --vision} + {@code --lm}, the reference system's BLIP-2 +
+ * Llama-2).
+ *
+ * <p>Everything is loaded through the public API: {@code --model} with {@link VlModel#load(Path)}, whose parts
+ * are then handed out as the interfaces {@link FeatureExtractor} and {@link LanguageModel}; {@code --vision}
+ * and {@code --lm} with {@link TorchModels#loadFeatureExtractor(Path)} and {@link
+ * TorchModels#loadLanguageModel(Path)}. The trainer decides for itself whether it can train against the
+ * language model it is given.
  *
  * <p>Not thread-safe; {@link #close} releases whatever was loaded.
  *
@@ -39,17 +40,19 @@ final class ModelParts implements AutoCloseable {
     /** The template names the CLI accepts, with the short aliases of the brief. */
     static final String TEMPLATES = "llama-2-chat, vicuna, llava, instructblip";
 
+    /** The {@code model_type} of LLaVA checkpoints, whose adaptor is a two-layer MLP rather than a linear map. */
+    private static final String LLAVA_MODEL_TYPE = "llava";
+
     private final VlModel composed; // null for --vision/--lm
     private final FeatureExtractor extractor;
-    private final LlamaLanguageModel languageModel;
-    private final Path fingerprintDir;
+    private final LanguageModel languageModel;
+    private final Path extractorDir;
 
-    private ModelParts(VlModel composed, FeatureExtractor extractor, LlamaLanguageModel languageModel,
-            Path fingerprintDir) {
+    private ModelParts(VlModel composed, FeatureExtractor extractor, LanguageModel languageModel, Path extractorDir) {
         this.composed = composed;
         this.extractor = extractor;
         this.languageModel = languageModel;
-        this.fingerprintDir = fingerprintDir;
+        this.extractorDir = extractorDir;
     }
 
     /**
@@ -60,44 +63,34 @@ final class ModelParts implements AutoCloseable {
      * @param lm a Llama folder with tokenizer.json, or null
      * @param err where loading progress goes
      * @return the parts; close them
-     * @throws VlalignException if a folder is missing or the model has no Llama language model
+     * @throws VlalignException if a folder is missing or the model has no language model
      */
     static ModelParts load(Path model, Path vision, Path lm, PrintWriter err) {
         if (model != null) {
             Path dir = checkFolder(model, "--model");
             err.println("Loading " + dir + " ...");
             err.flush();
-            VlModel vl = TorchModels.load(dir);
-            LanguageModel l;
-            try {
-                l = vl.languageModel();
-            } catch (RuntimeException e) {
+            VlModel vl = VlModel.load(dir);
+            if (!vl.canAnswer()) {
                 vl.close();
-                throw e;
+                throw new UnsupportedModelException("--model " + dir + " (model_type " + TorchModels.modelType(dir)
+                        + ") has no language model vlalign runs; training and VQA evaluation need InstructBLIP,"
+                        + " BLIP-2 with Llama, LLaVA or a composition folder, or pass --vision and --lm separately");
             }
-            if (!(l instanceof LlamaLanguageModel llama)) {
-                vl.close();
-                throw new UnsupportedModelException("--model " + dir + " has no Llama language model ("
-                        + TorchModels.modelType(dir) + " " + (l == null ? "without one" : l.getClass().getSimpleName())
-                        + "); training and VQA evaluation need InstructBLIP, BLIP-2 with Llama or LLaVA, or pass"
-                        + " --vision and --lm separately");
-            }
-            return new ModelParts(vl, vl.featureExtractor(), llama, dir);
+            return new ModelParts(vl, vl.featureExtractor(), vl.languageModel(), dir);
         }
         Path visionDir = checkFolder(vision, "--vision");
         Path lmDir = checkFolder(lm, "--lm");
         err.println("Loading " + visionDir + " and " + lmDir + " ...");
         err.flush();
-        String type = TorchModels.modelType(visionDir);
-        FeatureExtractor fe = switch (type) {
-            case "blip-2", "instructblip" -> BlipFeatureExtractor.load(visionDir);
-            case "clip" -> ClipFeatureExtractor.load(visionDir);
-            default -> throw new UnsupportedModelException("--vision " + visionDir + " has model_type '" + type
-                    + "', which is not a feature extractor vlalign loads; pass a BLIP-2, InstructBLIP or CLIP"
-                    + " checkpoint folder");
-        };
+        FeatureExtractor fe;
         try {
-            return new ModelParts(null, fe, LlamaLanguageModel.load(lmDir), visionDir);
+            fe = TorchModels.loadFeatureExtractor(visionDir);
+        } catch (UnsupportedModelException e) { // say which option named the folder
+            throw new UnsupportedModelException("--vision " + visionDir + ": " + e.getMessage(), e);
+        }
+        try {
+            return new ModelParts(null, fe, TorchModels.loadLanguageModel(lmDir), visionDir);
         } catch (RuntimeException e) {
             fe.close();
             throw e;
@@ -121,7 +114,8 @@ final class ModelParts implements AutoCloseable {
         return extractor;
     }
 
-    LlamaLanguageModel languageModel() {
+    /** The language model the adaptor feeds: the composed model's own, or the {@code --lm} folder's. */
+    LanguageModel languageModel() {
         return languageModel;
     }
 
@@ -130,14 +124,18 @@ final class ModelParts implements AutoCloseable {
         return composed == null ? null : composed.adaptor();
     }
 
-    /** Whether the composed model's adaptor is LLaVA's two-layer MLP. */
+    /**
+     * Whether the composed model's adaptor is LLaVA's two-layer MLP, so that a fresh one to train is an MLP
+     * too. LLaVA checkpoints are the only ones whose projector is an MLP ({@code multi_modal_projector}); the
+     * other families and composition folders map features with one linear layer.
+     */
     boolean composedAdaptorIsMlp() {
-        return composed != null && composed.adaptor() instanceof MlpAdaptor;
+        return composed != null && LLAVA_MODEL_TYPE.equals(TorchModels.modelType(extractorDir));
     }
 
-    /** A fingerprint of the extractor's checkpoint, for the feature cache. */
+    /** A fingerprint of the extractor's checkpoint (its config and tensor layout), for the feature cache. */
     String fingerprint() {
-        try (Checkpoint c = Checkpoint.open(fingerprintDir)) {
+        try (Checkpoint c = Checkpoint.open(extractorDir)) {
             return c.fingerprint();
         }
     }
@@ -162,28 +160,12 @@ final class ModelParts implements AutoCloseable {
         if (!PromptWrappers.names().contains(canonical)) {
             throw new UnsupportedModelException("Unknown --template '" + name + "'. Known: " + TEMPLATES + ".");
         }
-        PromptWrapper w = PromptWrappers.forName(canonical);
-        if (w instanceof InstructBlipPromptWrapper) {
-            return w;
-        }
-        return withEos(w);
+        return withEos(PromptWrappers.forName(canonical));
     }
 
+    /** Pins the language model's end-of-sequence id in templates that close turns with it. */
     private PromptWrapper withEos(PromptWrapper w) {
-        List<Integer> eos = languageModel.specialTokens().eosTokenIds();
-        if (eos.isEmpty()) {
-            return w;
-        }
-        if (w instanceof Llama2ChatPromptWrapper l) {
-            return l.withEosTokenId(eos.get(0));
-        }
-        if (w instanceof VicunaPromptWrapper v) {
-            return v.withEosTokenId(eos.get(0));
-        }
-        if (w instanceof LlavaPromptWrapper l) {
-            return l.withEosTokenId(eos.get(0));
-        }
-        return w;
+        return languageModel.eosTokenId().isPresent() ? w.withEosTokenId(languageModel.eosTokenId().getAsInt()) : w;
     }
 
     @Override

@@ -22,7 +22,6 @@ import org.vlalign.FeatureExtractor;
 import org.vlalign.ImageDecodingException;
 import org.vlalign.ImageInput;
 import org.vlalign.SearchHit;
-import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
 import org.vlalign.core.image.ImageDecoder;
@@ -110,16 +109,14 @@ final class DemoImages implements AutoCloseable {
                     + " (and optionally --index DIR).", null, maxUploadBytes);
         }
         FeatureExtractor extractor = searchModel.featureExtractor();
-        EmbeddingSpace space;
-        try {
-            space = extractor.embeddingSpace();
-        } catch (UnsupportedModelException e) {
-            String why = "Search is not available with this model: " + e.getMessage()
-                    + " Start the server with --search-model PATH (a CLIP or BLIP-2 retrieval checkpoint)"
-                    + " to search; chat works as it is.";
+        if (!searchModel.canSearch()) {
+            String why = "Search is not available with this model: its feature extractor " + extractor
+                    + " has no search projections. Start the server with --search-model PATH (a CLIP or BLIP-2"
+                    + " retrieval checkpoint) to search; chat works as it is.";
             log.println(why);
             return new DemoImages(null, null, why, root, maxUploadBytes);
         }
+        EmbeddingSpace space = extractor.embeddingSpace();
         Path dir = indexDir != null ? indexDir.toAbsolutePath().normalize() : root.resolve(DEFAULT_INDEX_FOLDER);
         ExactImageIndex index = ExactImageIndex.open(dir, space);
         try {
