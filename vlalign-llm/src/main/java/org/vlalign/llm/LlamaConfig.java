@@ -1,9 +1,9 @@
 package org.vlalign.llm;
 
-import com.google.common.base.Preconditions;
 import com.google.gson.JsonObject;
 import java.util.Arrays;
 import org.vlalign.CheckpointException;
+import org.vlalign.Checks;
 import org.vlalign.core.checkpoint.HfConfigs;
 
 /**
@@ -57,7 +57,7 @@ public record LlamaConfig(
 
     /** Validates and copies. */
     public LlamaConfig {
-        Preconditions.checkNotNull(ropeScaling, "ropeScaling");
+        Checks.checkNotNull(ropeScaling, "ropeScaling");
         eosTokenIds = eosTokenIds.clone();
         checkPositive("vocab_size", vocabSize);
         checkPositive("hidden_size", hiddenSize);

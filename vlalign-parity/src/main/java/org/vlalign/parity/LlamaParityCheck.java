@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vlalign.Features;
 import org.vlalign.GenerationConfig;
+import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.generate.GenerationResult;
 import org.vlalign.core.generate.Generator;
 import org.vlalign.core.generate.SpecialTokens;
@@ -152,7 +153,9 @@ public final class LlamaParityCheck implements ParityCheck {
             int[] row = new int[ids[r].length - start];
             for (int j = start; j < ids[r].length; j++) {
                 if (mask[r][j] == 0) {
-                    throw new IllegalArgumentException(maskName + " row " + r + " is not left-padded");
+                    throw new UnsupportedModelException(maskName + " row " + r + " of " + c.dir() + " is not"
+                            + " left-padded; the parity runner feeds batches left-padded, as Hugging Face generate"
+                            + " does, so write the case with padding_side='left'");
                 }
                 row[j - start] = (int) ids[r][j];
             }

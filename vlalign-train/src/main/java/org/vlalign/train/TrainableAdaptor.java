@@ -1,7 +1,6 @@
 package org.vlalign.train;
 
 import ai.djl.ndarray.NDArray;
-import com.google.common.base.Preconditions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -11,6 +10,7 @@ import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 import org.vlalign.Adaptor;
 import org.vlalign.CheckpointException;
+import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.torch.internal.NamedParameters;
@@ -201,7 +201,7 @@ public final class TrainableAdaptor implements Adaptor, Parameterized {
     }
 
     private static float[] uniform(SplittableRandom r, long n, int fanIn) {
-        Preconditions.checkArgument(n <= Integer.MAX_VALUE, "too many parameters: %s", n);
+        Checks.checkArgument(n <= Integer.MAX_VALUE, "too many parameters: %s", n);
         double bound = 1.0 / Math.sqrt(fanIn);
         float[] v = new float[(int) n];
         for (int i = 0; i < v.length; i++) {

@@ -14,11 +14,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vlalign.CheckpointException;
+import org.vlalign.Checks;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.VlalignException;
 import org.vlalign.core.train.DataOrder;
@@ -100,8 +100,8 @@ public final class TrainingLoop<T> implements AutoCloseable {
      * @throws InvalidArgumentException if the config's patterns select no parameter of the objective
      */
     public static <T> TrainingLoop<T> create(TrainingObjective<T> objective, TrainingConfig config) {
-        Objects.requireNonNull(objective, "objective");
-        Objects.requireNonNull(config, "config");
+        Checks.checkNotNull(objective, "objective");
+        Checks.checkNotNull(config, "config");
         NamedParameters offered = objective.parameters();
         NamedParameters selected = config.trainable().isEmpty()
                 ? offered
@@ -122,7 +122,7 @@ public final class TrainingLoop<T> implements AutoCloseable {
      * @return this loop
      */
     public TrainingLoop<T> addListener(TrainingListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.add(Checks.checkNotNull(listener, "listener"));
         return this;
     }
 

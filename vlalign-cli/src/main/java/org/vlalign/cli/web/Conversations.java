@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import org.vlalign.Chat;
+import org.vlalign.Checks;
 
 /**
  * The server-side chats, one per conversation id, in a bounded least-recently-used map: the oldest
@@ -38,9 +39,7 @@ final class Conversations {
     record Conversation(String id, String imageId, Chat chat, Semaphore turn) {}
 
     Conversations(int capacity) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("capacity must be >= 1 but was " + capacity);
-        }
+        Checks.checkArgument(capacity >= 1, "capacity must be >= 1 but was %s", capacity);
         this.capacity = capacity;
         this.byId = new LinkedHashMap<>(16, 0.75f, true) {
             private static final long serialVersionUID = 1L;

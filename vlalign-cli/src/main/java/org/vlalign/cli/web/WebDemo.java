@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.vlalign.Answer;
 import org.vlalign.Chat;
+import org.vlalign.Checks;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageDecodingException;
 import org.vlalign.ImageInput;
@@ -648,7 +649,7 @@ public final class WebDemo implements AutoCloseable {
         private PrintWriter log = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
 
         private Builder(VlModel model) {
-            this.model = Objects.requireNonNull(model, "model");
+            this.model = Checks.checkNotNull(model, "model");
         }
 
         /**
@@ -670,7 +671,7 @@ public final class WebDemo implements AutoCloseable {
          * @return this builder
          */
         public Builder modelName(String modelName) {
-            this.modelName = Objects.requireNonNull(modelName, "modelName");
+            this.modelName = Checks.checkNotNull(modelName, "modelName");
             return this;
         }
 
@@ -704,7 +705,7 @@ public final class WebDemo implements AutoCloseable {
          * @return this builder
          */
         public Builder host(String host) {
-            this.host = Objects.requireNonNull(host, "host");
+            this.host = Checks.checkNotNull(host, "host");
             return this;
         }
 
@@ -803,7 +804,7 @@ public final class WebDemo implements AutoCloseable {
          * @return this builder
          */
         public Builder log(PrintWriter log) {
-            this.log = Objects.requireNonNull(log, "log");
+            this.log = Checks.checkNotNull(log, "log");
             return this;
         }
 

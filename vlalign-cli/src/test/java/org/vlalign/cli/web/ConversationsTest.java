@@ -2,6 +2,7 @@ package org.vlalign.cli.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -10,6 +11,7 @@ import org.vlalign.Answer;
 import org.vlalign.Chat;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.TokenListener;
 import org.vlalign.Turn;
 
@@ -46,6 +48,12 @@ class ConversationsTest {
         assertTrue(c.get(b).isEmpty(), "b was the least recently used");
         assertTrue(c.get(d).isPresent());
         assertEquals(2, c.size());
+    }
+
+    @Test
+    void should_throw_InvalidArgumentException_when_the_capacity_is_not_positive() {
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> new Conversations(0));
+        assertTrue(e.getMessage().contains("capacity must be >= 1 but was 0"), e.getMessage());
     }
 
     @Test

@@ -122,7 +122,8 @@ final class DtypeConversion {
                     dst.put((float) le.getDouble(i * 8));
                 }
             }
-            default -> throw new IllegalArgumentException("not a float dtype: " + dtype);
+            default -> throw new IllegalStateException(
+                    "not a float dtype: " + dtype + "; SafetensorsReader converts only float tensors");
         }
     }
 }

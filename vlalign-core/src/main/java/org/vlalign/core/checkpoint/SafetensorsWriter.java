@@ -1,6 +1,5 @@
 package org.vlalign.core.checkpoint;
 
-import com.google.common.base.Preconditions;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -16,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.vlalign.CheckpointException;
+import org.vlalign.Checks;
 
 /**
  * Writes safetensors files: F32, I64, BF16 and F16 tensors plus {@code __metadata__}.
@@ -82,7 +82,7 @@ public final class SafetensorsWriter {
      * @return this writer
      */
     public SafetensorsWriter metadata(String key, String value) {
-        metadata.put(Preconditions.checkNotNull(key, "key"), Preconditions.checkNotNull(value, "value"));
+        metadata.put(Checks.checkNotNull(key, "key"), Checks.checkNotNull(value, "value"));
         return this;
     }
 
@@ -164,7 +164,7 @@ public final class SafetensorsWriter {
         for (long d : shape) {
             n *= d;
         }
-        Preconditions.checkArgument(n * dtype.byteSize() == littleEndianData.length,
+        Checks.checkArgument(n * dtype.byteSize() == littleEndianData.length,
                 "tensor %s: %s%s needs %s bytes but got %s", name, dtype, Arrays.toString(shape),
                 n * dtype.byteSize(), littleEndianData.length);
         return put(name, dtype, shape, littleEndianData.clone());
@@ -173,16 +173,16 @@ public final class SafetensorsWriter {
     private static void checkCount(String name, int length, long[] shape) {
         long n = 1;
         for (long d : shape) {
-            Preconditions.checkArgument(d >= 0, "tensor %s: negative dimension in %s", name, Arrays.toString(shape));
+            Checks.checkArgument(d >= 0, "tensor %s: negative dimension in %s", name, Arrays.toString(shape));
             n *= d;
         }
-        Preconditions.checkArgument(n == length, "tensor %s: shape %s needs %s values but got %s", name,
+        Checks.checkArgument(n == length, "tensor %s: shape %s needs %s values but got %s", name,
                 Arrays.toString(shape), n, length);
     }
 
     private SafetensorsWriter put(String name, SafetensorsDtype dtype, long[] shape, byte[] data) {
-        Preconditions.checkArgument(!"__metadata__".equals(name), "'__metadata__' is reserved");
-        Preconditions.checkArgument(!entries.containsKey(name), "tensor %s added twice", name);
+        Checks.checkArgument(!"__metadata__".equals(name), "'__metadata__' is reserved");
+        Checks.checkArgument(!entries.containsKey(name), "tensor %s added twice", name);
         entries.put(name, new Entry(dtype, shape.clone(), data));
         return this;
     }

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.CheckpointException;
+import org.vlalign.InvalidArgumentException;
 
 class SafetensorsReaderTest {
 
@@ -68,7 +69,7 @@ class SafetensorsReaderTest {
             assertArrayEquals(new float[] {-1, 1}, r.readFloats("bias"));
             assertEquals(0, (r.info("weight").offset() - 8) % 8, "data area is 8-byte aligned");
         }
-        assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.writeF32(p,
+        assertThrows(InvalidArgumentException.class, () -> SafetensorsWriter.writeF32(p,
                 Map.of("w", new SafetensorsWriter.F32(new float[3], 2, 2)), Map.of()));
     }
 

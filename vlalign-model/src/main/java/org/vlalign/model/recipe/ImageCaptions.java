@@ -1,8 +1,8 @@
 package org.vlalign.model.recipe;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Random;
+import org.vlalign.Checks;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.train.ImageText;
@@ -19,7 +19,7 @@ import org.vlalign.train.ImageText;
 public record ImageCaptions(ImageInput image, List<String> captions) {
     /** Validates and copies. */
     public ImageCaptions {
-        Objects.requireNonNull(image, "image");
+        Checks.checkNotNull(image, "image");
         captions = List.copyOf(captions);
         if (captions.isEmpty()) {
             throw new InvalidArgumentException("image " + image.description() + " has no caption; give at least one");

@@ -1,5 +1,6 @@
 package org.vlalign.model.world;
 
+import org.vlalign.Checks;
 /**
  * The cell of the 3×3 grid that holds a shape's centre, with the answer word(s) and the phrase used
  * in captions and descriptions.
@@ -44,10 +45,8 @@ public enum GridPosition {
      * @return the cell
      */
     public static GridPosition of(int row, int column) {
-        if (row < 0 || row > 2 || column < 0 || column > 2) {
-            throw new IllegalArgumentException(
-                    "grid cell (row " + row + ", column " + column + ") is outside the 3x3 grid");
-        }
+        Checks.checkArgument(row >= 0 && row <= 2 && column >= 0 && column <= 2,
+                "grid cell (row %s, column %s) is outside the 3x3 grid", row, column);
         return values()[row * 3 + column];
     }
 

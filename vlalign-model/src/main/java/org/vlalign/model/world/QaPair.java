@@ -1,6 +1,6 @@
 package org.vlalign.model.world;
 
-import java.util.Objects;
+import org.vlalign.Checks;
 
 /**
  * One question about a scene with its exact answer.
@@ -16,12 +16,10 @@ import java.util.Objects;
 public record QaPair(String question, String answer, QaType type) {
     /** Validates that no part is null or empty. */
     public QaPair {
-        Objects.requireNonNull(question, "question");
-        Objects.requireNonNull(answer, "answer");
-        Objects.requireNonNull(type, "type");
-        if (question.isBlank() || answer.isBlank()) {
-            throw new IllegalArgumentException(
-                    "question and answer must not be blank: '" + question + "' -> '" + answer + "'");
-        }
+        Checks.checkNotNull(question, "question");
+        Checks.checkNotNull(answer, "answer");
+        Checks.checkNotNull(type, "type");
+        Checks.checkArgument(!question.isBlank() && !answer.isBlank(),
+                "question and answer must not be blank: '%s' -> '%s'", question, answer);
     }
 }

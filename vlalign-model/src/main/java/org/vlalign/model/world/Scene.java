@@ -1,7 +1,7 @@
 package org.vlalign.model.world;
 
 import java.util.List;
-import java.util.Objects;
+import org.vlalign.Checks;
 
 /**
  * A scene graph: the shapes of one image in drawing order (later shapes cover earlier ones), plus
@@ -20,15 +20,11 @@ import java.util.Objects;
 public record Scene(Split split, long index, long seed, int imageSize, List<SceneObject> objects) {
     /** Validates and copies the object list. */
     public Scene {
-        Objects.requireNonNull(split, "split");
+        Checks.checkNotNull(split, "split");
         objects = List.copyOf(objects);
-        if (objects.isEmpty()) {
-            throw new IllegalArgumentException("a scene needs at least one object");
-        }
-        if (index < 0 || imageSize <= 0) {
-            throw new IllegalArgumentException(
-                    "scene index " + index + " and image size " + imageSize + " must be positive");
-        }
+        Checks.checkArgument(!objects.isEmpty(), "a scene needs at least one object");
+        Checks.checkArgument(index >= 0 && imageSize > 0,
+                "scene index %s and image size %s must be positive", index, imageSize);
     }
 
     /**

@@ -1,6 +1,6 @@
 package org.vlalign.model.world;
 
-import java.util.Objects;
+import org.vlalign.Checks;
 
 /**
  * One shape of a scene graph: what it is and where it is, in image fractions so a scene renders at
@@ -20,14 +20,11 @@ public record SceneObject(
         ShapeKind kind, ShapeColour colour, ShapeSize size, double x, double y, double radius) {
     /** Validates the fields. */
     public SceneObject {
-        Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(colour, "colour");
-        Objects.requireNonNull(size, "size");
-        if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1 && radius > 0 && radius < 0.5)) {
-            throw new IllegalArgumentException(
-                    "object centre (" + x + ", " + y + ") must lie in [0, 1] and radius " + radius
-                            + " in (0, 0.5)");
-        }
+        Checks.checkNotNull(kind, "kind");
+        Checks.checkNotNull(colour, "colour");
+        Checks.checkNotNull(size, "size");
+        Checks.checkArgument(x >= 0 && x <= 1 && y >= 0 && y <= 1 && radius > 0 && radius < 0.5,
+                "object centre (%s, %s) must lie in [0, 1] and radius %s in (0, 0.5)", x, y, radius);
     }
 
     /**

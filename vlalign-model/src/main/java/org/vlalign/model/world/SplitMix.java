@@ -1,5 +1,6 @@
 package org.vlalign.model.world;
 
+import com.google.common.base.Verify;
 /**
  * SplitMix64, a small PRNG whose output is fixed by its published algorithm, so scenes are the same
  * on every JVM (unlike {@code java.util.Random} subclasses whose algorithm may change between
@@ -33,9 +34,7 @@ final class SplitMix {
 
     /** Uniform in [0, bound). */
     int nextInt(int bound) {
-        if (bound <= 0) {
-            throw new IllegalArgumentException("bound " + bound + " must be positive");
-        }
+        Verify.verify(bound > 0, "bound %s must be positive", bound); // every caller passes a count
         return (int) Math.floorMod(nextLong() >>> 1, (long) bound);
     }
 

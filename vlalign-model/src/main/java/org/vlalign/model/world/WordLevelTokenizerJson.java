@@ -12,8 +12,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeSet;
+import org.vlalign.Checks;
 import org.vlalign.InvalidArgumentException;
 
 /**
@@ -87,8 +87,8 @@ public final class WordLevelTokenizerJson {
      * @throws InvalidArgumentException if a vocabulary entry is empty, upper case or has whitespace
      */
     public static void write(Path tokenizerJson, Collection<String> vocabulary) throws IOException {
-        Objects.requireNonNull(tokenizerJson, "tokenizerJson");
-        Objects.requireNonNull(vocabulary, "vocabulary");
+        Checks.checkNotNull(tokenizerJson, "tokenizerJson");
+        Checks.checkNotNull(vocabulary, "vocabulary");
         Map<String, Integer> ids = ids(vocabulary);
         Path dir = tokenizerJson.toAbsolutePath().getParent();
         Files.createDirectories(dir);

@@ -20,6 +20,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.vlalign.Checks;
 import org.vlalign.InvalidArgumentException;
 
 /**
@@ -106,8 +107,8 @@ public final class World {
     public record Combination(ShapeColour colour, ShapeKind kind) {
         /** Validates the fields. */
         public Combination {
-            java.util.Objects.requireNonNull(colour, "colour");
-            java.util.Objects.requireNonNull(kind, "kind");
+            Checks.checkNotNull(colour, "colour");
+            Checks.checkNotNull(kind, "kind");
         }
     }
 
@@ -194,7 +195,7 @@ public final class World {
      * @throws InvalidArgumentException if the index is out of range
      */
     public Scene sample(Split split, long index) {
-        java.util.Objects.requireNonNull(split, "split");
+        Checks.checkNotNull(split, "split");
         if (index < 0 || index > MAX_INDEX) {
             throw new InvalidArgumentException(
                     "scene index " + index + " is out of range; use 0 to " + MAX_INDEX);

@@ -14,10 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.IntConsumer;
 import org.vlalign.Answer;
 import org.vlalign.AskRequest;
+import org.vlalign.Checks;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
@@ -98,9 +98,9 @@ public final class WorldEvaluation {
      */
     public static Result evaluate(VlModel model, long worldSeed, int samples, GenerationConfig config,
             IntConsumer progress) {
-        Objects.requireNonNull(model, "model");
-        Objects.requireNonNull(config, "config");
-        Objects.requireNonNull(progress, "progress");
+        Checks.checkNotNull(model, "model");
+        Checks.checkNotNull(config, "config");
+        Checks.checkNotNull(progress, "progress");
         if (samples < 10 || samples > 100_000) {
             throw new InvalidArgumentException("samples must be between 10 and 100000 scenes but was " + samples
                     + " (Recall@10 needs at least 10 images)");

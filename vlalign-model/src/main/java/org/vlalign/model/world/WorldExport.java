@@ -12,9 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.vlalign.Checks;
 import org.vlalign.InvalidArgumentException;
 
 /**
@@ -105,9 +105,9 @@ public final class WorldExport {
      */
     public static Summary write(Path dir, World world, Split split, long first, int n)
             throws IOException {
-        Objects.requireNonNull(dir, "dir");
-        Objects.requireNonNull(world, "world");
-        Objects.requireNonNull(split, "split");
+        Checks.checkNotNull(dir, "dir");
+        Checks.checkNotNull(world, "world");
+        Checks.checkNotNull(split, "split");
         if (n < 1 || first < 0 || first > World.MAX_INDEX - n) {
             throw new InvalidArgumentException(
                     "cannot export " + n + " scenes from index " + first

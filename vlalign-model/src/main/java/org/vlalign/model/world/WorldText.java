@@ -1,5 +1,6 @@
 package org.vlalign.model.world;
 
+import com.google.common.base.Verify;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -103,9 +104,7 @@ final class WorldText {
     // ---------------------------------------------------------------- relations
 
     Optional<Relation> relation(int a, int b) {
-        if (a == b) {
-            throw new IllegalArgumentException("an object has no relation to itself: index " + a);
-        }
+        Verify.verify(a != b, "an object has no relation to itself: index %s", a); // callers pair distinct objects
         boolean[] ma = masks.get(a);
         boolean[] mb = masks.get(b);
         int shared = ShapeGeometry.intersection(ma, mb);

@@ -6,10 +6,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import com.google.common.base.Preconditions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.vlalign.Checks;
 
 /**
  * NDArray helpers used by every model family.
@@ -51,7 +51,7 @@ public final class NdArrays {
      * @return the array
      */
     public static NDArray floats(NDManager manager, float[] data, long... shape) {
-        Preconditions.checkArgument(new Shape(shape).size() == data.length, "shape %s needs %s values but got %s",
+        Checks.checkArgument(new Shape(shape).size() == data.length, "shape %s needs %s values but got %s",
                 Arrays.toString(shape), new Shape(shape).size(), data.length);
         ByteBuffer b = ByteBuffer.allocateDirect(data.length * 4).order(ByteOrder.nativeOrder());
         b.asFloatBuffer().put(data);
@@ -86,7 +86,7 @@ public final class NdArrays {
      * @return the array
      */
     public static NDArray longs(NDManager manager, long[] data, long... shape) {
-        Preconditions.checkArgument(new Shape(shape).size() == data.length, "shape %s needs %s values but got %s",
+        Checks.checkArgument(new Shape(shape).size() == data.length, "shape %s needs %s values but got %s",
                 Arrays.toString(shape), new Shape(shape).size(), data.length);
         ByteBuffer b = ByteBuffer.allocateDirect(data.length * 8).order(ByteOrder.nativeOrder());
         b.asLongBuffer().put(data);
@@ -120,7 +120,7 @@ public final class NdArrays {
      * @since 0.2.0
      */
     public static void assign(NDArray target, NDArray source) {
-        Preconditions.checkArgument(target.getShape().equals(source.getShape()), "cannot assign %s values to %s",
+        Checks.checkArgument(target.getShape().equals(source.getShape()), "cannot assign %s values to %s",
                 source.getShape(), target.getShape());
         try (NDArray alias = target.stopGradient()) {
             alias.set(new NDIndex("..."), source); // index_put_ over every element: a copy
@@ -150,7 +150,7 @@ public final class NdArrays {
         int cols = m.length == 0 ? 0 : m[0].length;
         long[] out = new long[m.length * cols];
         for (int i = 0; i < m.length; i++) {
-            Preconditions.checkArgument(m[i].length == cols, "row %s has %s columns, expected %s", i, m[i].length, cols);
+            Checks.checkArgument(m[i].length == cols, "row %s has %s columns, expected %s", i, m[i].length, cols);
             System.arraycopy(m[i], 0, out, i * cols, cols);
         }
         return out;
@@ -176,7 +176,7 @@ public final class NdArrays {
      * @return {@code [rows][cols]}
      */
     public static float[][] rows(float[] flat, int rows) {
-        Preconditions.checkArgument(rows > 0 && flat.length % rows == 0, "%s values do not split into %s rows",
+        Checks.checkArgument(rows > 0 && flat.length % rows == 0, "%s values do not split into %s rows",
                 flat.length, rows);
         int cols = flat.length / rows;
         float[][] out = new float[rows][];

@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import com.google.common.base.Preconditions;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.vlalign.CheckpointException;
+import org.vlalign.Checks;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
@@ -413,8 +413,8 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
 
     @Override
     public List<Features> extractBatch(List<ImageInput> images, List<String> instructions) {
-        Preconditions.checkNotNull(images, "images");
-        Preconditions.checkNotNull(instructions, "instructions");
+        Checks.checkNotNull(images, "images");
+        Checks.checkNotNull(instructions, "instructions");
         if (images.size() != instructions.size()) {
             throw new InvalidArgumentException(
                     "images (" + images.size() + ") and instructions (" + instructions.size()

@@ -5,6 +5,7 @@ import ai.djl.ndarray.index.NDIndex;
 import com.google.common.base.Preconditions;
 import java.util.ArrayList;
 import java.util.List;
+import org.vlalign.Checks;
 
 /**
  * The CLIP vision tower ({@code CLIPVisionTransformer}): patch embeddings, {@code pre_layrnorm} (sic,
@@ -49,7 +50,7 @@ public final class ClipVisionModel {
      * @param layersToLoad how many layers to load, {@code 0..num_hidden_layers}
      */
     public ClipVisionModel(ClipWeights weights, ClipVisionConfig config, int layersToLoad) {
-        Preconditions.checkArgument(layersToLoad >= 0 && layersToLoad <= config.numHiddenLayers(),
+        Checks.checkArgument(layersToLoad >= 0 && layersToLoad <= config.numHiddenLayers(),
                 "layersToLoad %s is outside [0, %s]", layersToLoad, config.numHiddenLayers());
         this.config = config;
         this.embeddings = new ClipVisionEmbeddings(weights.under(EMBEDDINGS), config);
@@ -97,7 +98,7 @@ public final class ClipVisionModel {
      * @return {@code upTo + 1} arrays of {@code (batch, 1 + patches, hidden)}
      */
     public List<NDArray> hiddenStates(NDArray pixelValues, int upTo) {
-        Preconditions.checkArgument(upTo >= 0 && upTo <= layers.size(),
+        Checks.checkArgument(upTo >= 0 && upTo <= layers.size(),
                 "upTo %s is outside [0, %s]", upTo, layers.size());
         List<NDArray> states = new ArrayList<>(upTo + 1);
         NDArray h = preLayrnorm.forward(embeddings.forward(pixelValues)); // (batch, 1 + patches, hidden)

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.common.base.Preconditions;
 import java.util.List;
+import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.spi.Decoder;
@@ -66,7 +67,7 @@ public final class LlamaDecoder implements Decoder {
     @Override
     public float[][] prefill(List<DecoderInput> rows) {
         checkOpen();
-        Preconditions.checkArgument(!rows.isEmpty(), "prefill needs at least one row");
+        Checks.checkArgument(!rows.isEmpty(), "prefill needs at least one row");
         int b = rows.size();
         int hidden = model.config().hiddenSize();
         int len = 0;
@@ -139,7 +140,7 @@ public final class LlamaDecoder implements Decoder {
         checkOpen();
         Preconditions.checkState(cache != null, "prefill must run before step");
         int b = cache.batchSize();
-        Preconditions.checkArgument(tokens.length == b, "step got %s tokens for %s rows", tokens.length, b);
+        Checks.checkArgument(tokens.length == b, "step got %s tokens for %s rows", tokens.length, b);
         if (b == 0) {
             return new float[0][]; // every row was dropped by reorder
         }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import com.google.common.base.Preconditions;
 import java.util.Arrays;
+import org.vlalign.Checks;
 import org.vlalign.torch.internal.NdArrays;
 
 /**
@@ -97,7 +98,7 @@ public final class LlamaKvCache implements AutoCloseable {
             mask = new long[newMask.length][0];
             realTokens = new long[newMask.length];
         }
-        Preconditions.checkArgument(newMask.length == mask.length, "mask has %s rows but the cache has %s",
+        Checks.checkArgument(newMask.length == mask.length, "mask has %s rows but the cache has %s",
                 newMask.length, mask.length);
         for (int i = 0; i < mask.length; i++) {
             long[] row = Arrays.copyOf(mask[i], mask[i].length + newMask[i].length);
@@ -143,7 +144,7 @@ public final class LlamaKvCache implements AutoCloseable {
         checkOpen();
         int b = batchSize();
         for (int s : sources) {
-            Preconditions.checkArgument(s >= 0 && s < b, "source row %s is outside [0, %s)", s, b);
+            Checks.checkArgument(s >= 0 && s < b, "source row %s is outside [0, %s)", s, b);
         }
         long[][] m = new long[sources.length][];
         long[] r = new long[sources.length];

@@ -1,18 +1,18 @@
 package org.vlalign.torch.internal.llama;
 
-import org.vlalign.llm.LlamaConfig;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
-import com.google.common.base.Preconditions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vlalign.CheckpointException;
+import org.vlalign.Checks;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.llm.LlamaConfig;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.NdArrays;
@@ -250,15 +250,14 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      */
     public NDArray hiddenStates(NDArray inputsEmbeds, long[][] attentionMask, long[][] positionIds, LlamaKvCache cache) {
         long[] shape = inputsEmbeds.getShape().getShape();
-        Preconditions.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
+        Checks.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
                 "inputsEmbeds must be (batch, seq, %s) but is %s", config.hiddenSize(), Arrays.toString(shape));
         int b = (int) shape[0];
         int l = (int) shape[1];
         checkMatrix("attentionMask", attentionMask, b, l);
         int past = cache == null ? 0 : cache.length();
-        if (cache != null && past > 0 && cache.batchSize() != b) {
-            throw new IllegalArgumentException("batch " + b + " does not match the cache's " + cache.batchSize() + " rows");
-        }
+        Checks.checkArgument(cache == null || past == 0 || cache.batchSize() == b,
+                "batch %s does not match the cache's %s rows", b, cache == null ? 0 : cache.batchSize());
         long[][] pos = positionIds;
         if (pos == null) {
             pos = new long[b][l];
@@ -308,7 +307,7 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      */
     public NDArray trainingHiddenStates(NDManager owner, NDArray inputsEmbeds, long[][] attentionMask) {
         long[] shape = inputsEmbeds.getShape().getShape();
-        Preconditions.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
+        Checks.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
                 "inputsEmbeds must be (batch, seq, %s) but is %s", config.hiddenSize(), Arrays.toString(shape));
         int b = (int) shape[0];
         int l = (int) shape[1];
@@ -429,13 +428,9 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
     }
 
     private static void checkMatrix(String name, long[][] m, int rows, int cols) {
-        if (m == null || m.length != rows) {
-            throw new IllegalArgumentException(name + " must have " + rows + " rows");
-        }
+        Checks.checkArgument(m != null && m.length == rows, "%s must have %s rows", name, rows);
         for (long[] r : m) {
-            if (r.length != cols) {
-                throw new IllegalArgumentException(name + " rows must have " + cols + " columns but one has " + r.length);
-            }
+            Checks.checkArgument(r.length == cols, "%s rows must have %s columns but one has %s", name, cols, r.length);
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.CheckpointException;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
@@ -160,6 +161,26 @@ class LlamaModelTest {
                     float[] expected = hidden.matMul(embed.transpose()).toFloatArray();
                     assertClose(expected, model.logits(hidden).toFloatArray(), 1e-4, "tied head");
                 }
+            }
+        }
+    }
+
+    @Test
+    void should_throw_InvalidArgumentException_when_inputs_do_not_match_in_shape() throws IOException {
+        try (LlamaModel model = load(TinyLlama.builder().write(tmp.resolve("shapes")))) {
+            long[][] ids = randomIds(5, 2, 3, 64);
+            try (NDManager call = model.manager().newSubManager()) {
+                NDArray embeds = model.embedTokens(call, ids); // (2, 3, hidden)
+                InvalidArgumentException rows = assertThrows(InvalidArgumentException.class,
+                        () -> model.hiddenStates(embeds, ones(1, 3), null, null));
+                assertTrue(rows.getMessage().contains("attentionMask must have 2 rows"), rows.getMessage());
+                InvalidArgumentException cols = assertThrows(InvalidArgumentException.class,
+                        () -> model.hiddenStates(embeds, ones(2, 4), null, null));
+                assertTrue(cols.getMessage().contains("3 columns but one has 4"), cols.getMessage());
+                InvalidArgumentException width = assertThrows(InvalidArgumentException.class,
+                        () -> model.hiddenStates(call.zeros(new ai.djl.ndarray.types.Shape(2, 3, 5)), ones(2, 3),
+                                null, null));
+                assertTrue(width.getMessage().contains("inputsEmbeds must be (batch, seq, 32)"), width.getMessage());
             }
         }
     }
