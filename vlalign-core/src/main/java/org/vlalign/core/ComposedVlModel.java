@@ -179,21 +179,11 @@ public final class ComposedVlModel implements VlModel {
         return description;
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @return whether the model was built with a language side
-     */
     @Override
     public boolean canAnswer() {
-        return languageModel != null;
+        return languageModel != null; // built with the language side
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @return whether the feature extractor {@link FeatureExtractor#canEmbed() can embed}
-     */
     @Override
     public boolean canSearch() {
         return featureExtractor.canEmbed();
@@ -320,20 +310,17 @@ public final class ComposedVlModel implements VlModel {
 
     @Override
     public Adaptor adaptor() {
-        checkAnswers();
-        return adaptor;
+        return languageSide(adaptor);
     }
 
     @Override
     public PromptWrapper promptWrapper() {
-        checkAnswers();
-        return promptWrapper;
+        return languageSide(promptWrapper);
     }
 
     @Override
     public LanguageModel languageModel() {
-        checkAnswers();
-        return languageModel;
+        return languageSide(languageModel);
     }
 
     @Override
@@ -357,21 +344,7 @@ public final class ComposedVlModel implements VlModel {
             }
             toClose.add(featureExtractor);
         }
-        RuntimeException failure = null;
-        for (AutoCloseable c : toClose) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new VlalignException("Closing " + c + " failed: " + e.getMessage(), e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Closeables.closeAll(toClose);
     }
 
     @Override
@@ -414,6 +387,12 @@ public final class ComposedVlModel implements VlModel {
         if (closed.get()) {
             throw new IllegalStateException("this ComposedVlModel is closed: " + this);
         }
+    }
+
+    /** A part of the language side, after checking that there is one. */
+    private <T> T languageSide(T part) {
+        checkAnswers();
+        return part;
     }
 
     private void checkAnswers() {

@@ -119,20 +119,6 @@ public record VlModelParts(
         languageModel.ifPresent(parts::add);
         adaptor.ifPresent(parts::add);
         parts.add(featureExtractor);
-        VlalignException failure = null;
-        for (AutoCloseable part : parts) {
-            try {
-                part.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new VlalignException("Closing " + part + " failed: " + e.getMessage(), e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Closeables.closeAll(parts);
     }
 }

@@ -15,7 +15,6 @@ import org.vlalign.Answer;
 import org.vlalign.Chat;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.FeatureExtractor;
-import org.vlalign.Features;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageIndex;
 import org.vlalign.ImageInput;
@@ -85,41 +84,7 @@ class ComposedVlModelTest {
 
     @Test
     void should_throw_VlalignException_when_an_extractor_returns_another_width_than_it_declares() {
-        FakeFeatureExtractor real = FakeFeatureExtractor.llavaVision(); // extracts width 20
-        FeatureExtractor lying = new FeatureExtractor() {
-            @Override
-            public Features extract(ImageInput image, String instruction) {
-                return real.extract(image, instruction);
-            }
-
-            @Override
-            public int featureWidth() {
-                return 24;
-            }
-
-            @Override
-            public boolean canEmbed() {
-                return false;
-            }
-
-            @Override
-            public EmbeddingSpace embeddingSpace() {
-                throw new UnsupportedModelException("no search");
-            }
-
-            @Override
-            public Features embedImage(ImageInput image) {
-                throw new UnsupportedModelException("no search");
-            }
-
-            @Override
-            public Features embedText(String text) {
-                throw new UnsupportedModelException("no search");
-            }
-
-            @Override
-            public void close() {}
-        };
+        FeatureExtractor lying = FakeFeatureExtractor.llavaVision().declaringWidth(24); // extracts width 20
         try (ComposedVlModel model = ComposedVlModel.builder()
                 .featureExtractor(lying)
                 .adaptor(FakeAdaptor.linear(24, 16, 1))

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.vlalign.Adaptor;
-import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.VlalignException;
 import org.vlalign.core.compose.FakeAdaptor;
@@ -38,28 +36,8 @@ class VlModelPartsTest {
     @Test
     void should_close_every_part_even_when_one_fails() {
         FakeLanguageModel lm = new FakeLanguageModel(16, 64, 1);
-        FakeAdaptor real = FakeAdaptor.linear(24, 16, 1);
-        Adaptor failing = new Adaptor() {
-            @Override
-            public int inputDim() {
-                return real.inputDim();
-            }
-
-            @Override
-            public int outputDim() {
-                return real.outputDim();
-            }
-
-            @Override
-            public Features adapt(Features features) {
-                return real.adapt(features);
-            }
-
-            @Override
-            public void close() {
-                throw new IllegalStateException("native free failed");
-            }
-        };
+        FakeAdaptor failing =
+                FakeAdaptor.linear(24, 16, 1).failOnClose(new IllegalStateException("native free failed"));
         FakeFeatureExtractor extractor = FakeFeatureExtractor.blip2();
         VlModelParts parts = VlModelParts.of("x", extractor, failing, VicunaPromptWrapper.create(), lm);
         VlalignException e = assertThrows(VlalignException.class, parts::close);

@@ -201,12 +201,8 @@ public final class TorchModels {
     /** Composes parts into a model that owns them; closes them if composing fails. */
     private static VlModel compose(VlModelParts parts, GenerationConfig defaultConfig, ImageIndex imageIndex) {
         try {
-            return ComposedVlModel.builder()
-                    .parts(parts)
-                    .defaultConfig(defaultConfig)
-                    .imageIndex(imageIndex)
-                    .ownsParts(true)
-                    .build();
+            return ComposedVlModel.builder().parts(parts).ownsParts(true)
+                    .defaultConfig(defaultConfig).imageIndex(imageIndex).build();
         } catch (RuntimeException e) {
             closeQuietly(parts, e);
             throw e;

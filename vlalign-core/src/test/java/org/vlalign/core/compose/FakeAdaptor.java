@@ -20,6 +20,7 @@ public final class FakeAdaptor implements Adaptor {
     private final float[] b1;
     private final float[] w2; // (out, out), MLP only
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile RuntimeException closeFailure;
 
     private FakeAdaptor(int inputDim, int outputDim, boolean mlp, long seed) {
         this.inputDim = inputDim;
@@ -61,6 +62,17 @@ public final class FakeAdaptor implements Adaptor {
             out[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
         }
         return out;
+    }
+
+    /**
+     * Makes {@link #close()} throw, after marking the adaptor closed, as a native release that fails.
+     *
+     * @param failure what close throws
+     * @return this adaptor
+     */
+    public FakeAdaptor failOnClose(RuntimeException failure) {
+        this.closeFailure = failure;
+        return this;
     }
 
     /**
@@ -122,6 +134,9 @@ public final class FakeAdaptor implements Adaptor {
     @Override
     public void close() {
         closed.set(true);
+        if (closeFailure != null) {
+            throw closeFailure;
+        }
     }
 
     @Override

@@ -61,6 +61,7 @@ public final class FakeFeatureExtractor implements FeatureExtractor {
     private final int hidden;
     private final boolean instructionAware;
     private final Search search;
+    private final int declaredWidth; // what featureWidth() says; hidden unless a test makes it lie
     private final float[] weights; // (hidden, 6)
     private final ImageDecoder decoder = ImageDecoder.withDefaults();
 
@@ -88,11 +89,34 @@ public final class FakeFeatureExtractor implements FeatureExtractor {
         this.hidden = hidden;
         this.instructionAware = instructionAware;
         this.search = search;
+        this.declaredWidth = hidden;
         SplittableRandom random = new SplittableRandom(name.hashCode());
         weights = new float[hidden * 6];
         for (int i = 0; i < weights.length; i++) {
             weights[i] = (float) (random.nextDouble() * 2 - 1);
         }
+    }
+
+    private FakeFeatureExtractor(FakeFeatureExtractor of, int declaredWidth) {
+        this.name = of.name + "-declaring-" + declaredWidth;
+        this.gridRows = of.gridRows;
+        this.gridCols = of.gridCols;
+        this.hidden = of.hidden;
+        this.instructionAware = of.instructionAware;
+        this.search = of.search;
+        this.weights = of.weights;
+        this.declaredWidth = declaredWidth;
+    }
+
+    /**
+     * A copy that extracts the same features but declares another {@link #featureWidth()}: an extractor
+     * that breaks its contract, for the checks that catch one.
+     *
+     * @param width the width to declare
+     * @return the copy
+     */
+    public FakeFeatureExtractor declaringWidth(int width) {
+        return new FakeFeatureExtractor(this, width);
     }
 
     /**
@@ -257,7 +281,7 @@ public final class FakeFeatureExtractor implements FeatureExtractor {
 
     @Override
     public int featureWidth() {
-        return hidden;
+        return declaredWidth;
     }
 
     @Override

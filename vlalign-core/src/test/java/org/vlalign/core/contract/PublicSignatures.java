@@ -1,5 +1,8 @@
 package org.vlalign.core.contract;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Constructor;
@@ -46,6 +49,21 @@ public final class PublicSignatures {
         } catch (URISyntaxException e) {
             throw new IllegalStateException("no file location for " + type, e);
         }
+    }
+
+    /**
+     * Asserts that no public member of a module's public packages names a forbidden type.
+     *
+     * @param forbiddenPrefix the start of the forbidden types' names, e.g. {@code ai.djl.}
+     * @param anyClassOfTheModule a class of the module, to find its class folder
+     * @param packages which packages count as public surface
+     */
+    public static void assertNoneNames(String forbiddenPrefix, Class<?> anyClassOfTheModule,
+            Predicate<String> packages) {
+        Path classes = classesOf(anyClassOfTheModule);
+        assertFalse(publicClasses(classes, packages).isEmpty(), "no public class of these packages in " + classes);
+        assertEquals(List.of(), naming(classes, packages, forbiddenPrefix),
+                "public members that name " + forbiddenPrefix + "* types; move them to an internal package");
     }
 
     /**

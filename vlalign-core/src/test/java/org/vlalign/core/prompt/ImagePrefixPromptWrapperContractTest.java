@@ -21,11 +21,6 @@ class ImagePrefixPromptWrapperContractTest extends AbstractPromptWrapperContract
         return ImagePrefixPromptWrapper.create();
     }
 
-    @Override
-    protected boolean closesTurnsWithEos() {
-        return false; // earlier turns are plain text
-    }
-
     @Test
     void should_put_the_image_between_bos_and_the_query() {
         assertEquals(List.of(new Bos(), new Embeddings(IMAGE), new Text("what colour is the circle?")),

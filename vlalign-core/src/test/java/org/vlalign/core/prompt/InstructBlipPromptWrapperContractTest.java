@@ -8,9 +8,4 @@ class InstructBlipPromptWrapperContractTest extends AbstractPromptWrapperContrac
     protected PromptWrapper newWrapper() {
         return InstructBlipPromptWrapper.create();
     }
-
-    @Override
-    protected boolean closesTurnsWithEos() {
-        return false; // earlier turns are plain text
-    }
 }

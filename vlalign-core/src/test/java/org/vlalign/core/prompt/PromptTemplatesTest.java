@@ -130,6 +130,23 @@ class PromptTemplatesTest {
     }
 
     @Test
+    void should_pin_the_eos_id_through_the_interface_and_re_pin_a_pinned_template() {
+        List<Turn> turns = List.of(Turn.user("Q1"), Turn.assistant("A1"), Turn.user("Q2"));
+        for (PromptWrapper template : List.<PromptWrapper>of(
+                Llama2ChatPromptWrapper.create(), VicunaPromptWrapper.create(), LlavaPromptWrapper.create())) {
+            PromptWrapper pinned = template.withEosTokenId(2).withEosTokenId(5); // as a loader, then a caller
+            List<Prompt.Segment> segments = pinned.wrap(IMAGE, turns).segments();
+            assertEquals(1, segments.stream().filter(new Tokens(new int[] {5})::equals).count(), template.name());
+            assertTrue(segments.stream().noneMatch(t -> t instanceof Eos || t.equals(new Tokens(new int[] {2}))),
+                    template.name() + ": " + segments);
+        }
+        for (PromptWrapper plain : List.<PromptWrapper>of(InstructBlipPromptWrapper.create(),
+                ImagePrefixPromptWrapper.create())) {
+            assertEquals(plain, plain.withEosTokenId(5), plain.name() + " writes no EOS, so there is nothing to pin");
+        }
+    }
+
+    @Test
     void should_refuse_a_negative_eos_id() {
         assertThrows(InvalidArgumentException.class, () -> VicunaPromptWrapper.create().withEosTokenId(-1));
     }

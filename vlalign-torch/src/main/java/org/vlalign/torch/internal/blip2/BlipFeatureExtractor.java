@@ -464,24 +464,14 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
         return config.instructionAware();
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @return the Q-Former's hidden size (768 for the released BLIP-2 and InstructBLIP checkpoints)
-     */
     @Override
     public int featureWidth() {
-        return config.qformer().hiddenSize();
+        return config.qformer().hiddenSize(); // the Q-Former's output, 768 in the released checkpoints
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @return true for {@code Blip2ForImageTextRetrieval} checkpoints, which hold the image-text
-     *     contrastive projections ({@code vision_projection}, {@code text_projection})
-     */
     @Override
     public boolean canEmbed() {
+        // only Blip2ForImageTextRetrieval checkpoints hold vision_projection and text_projection
         return visionProjectionWeight != null;
     }
 

@@ -430,24 +430,14 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
         }
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @return the vision tower's hidden size (1024 for LLaVA-1.5's CLIP ViT-L/14-336)
-     */
     @Override
     public int featureWidth() {
-        return vision.config().hiddenSize();
+        return vision.config().hiddenSize(); // hidden states of the tower, 1024 in LLaVA-1.5's ViT-L/14-336
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @return true for a {@code CLIPModel} loaded for search, false for a LLaVA vision tower
-     */
     @Override
     public boolean canEmbed() {
-        return text != null;
+        return text != null; // a CLIPModel loaded for search; a LLaVA vision tower has no text side
     }
 
     @Override
