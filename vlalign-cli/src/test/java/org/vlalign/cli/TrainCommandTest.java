@@ -193,6 +193,21 @@ class TrainCommandTest {
     }
 
     @Test
+    void should_fail_with_exit_1_naming_what_is_missing_when_a_model_has_no_language_model() {
+        Result searchOnly = CliRunner.run("train", "--model", clip.toString(), "--data", data.toString(), "--out",
+                tmp.resolve("clip-run").toString());
+        assertEquals(1, searchOnly.exitCode(), searchOnly.toString());
+        assertTrue(searchOnly.err().contains("--model " + clip) && searchOnly.err().contains("model_type clip")
+                && searchOnly.err().contains("has no language model"), searchOnly.toString());
+
+        Result notVision = CliRunner.run("train", "--vision", llama.toString(), "--lm", llama.toString(), "--data",
+                data.toString(), "--out", tmp.resolve("llama-run").toString());
+        assertEquals(1, notVision.exitCode(), notVision.toString());
+        assertTrue(notVision.err().contains("--vision " + llama) && notVision.err().contains("'llama'"),
+                notVision.toString());
+    }
+
+    @Test
     void should_continue_from_an_adaptor_when_adaptor_init_is_given() throws Exception {
         Path stage1 = tmp.resolve("stage1");
         Result a = CliRunner.run("train", "--model", llava.toString(), "--data", data.toString(), "--out",
