@@ -15,9 +15,8 @@ class EngineFenceTest {
 
     @Test
     void should_expose_no_djl_type_outside_the_internal_packages() {
-        // org.vlalign.torch.train moves to its own module, vlalign-train (issue 12), which fences its engine use
-        PublicSignatures.assertNoneNames(DJL, TorchModels.class, p -> p.startsWith("org.vlalign.torch")
-                && !p.startsWith("org.vlalign.torch.internal") && !p.equals("org.vlalign.torch.train"));
+        PublicSignatures.assertNoneNames(DJL, TorchModels.class,
+                p -> p.startsWith("org.vlalign.torch") && !p.startsWith("org.vlalign.torch.internal"));
     }
 
     @Test
