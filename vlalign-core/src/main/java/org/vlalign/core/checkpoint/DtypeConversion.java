@@ -5,8 +5,13 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 
-/** Float conversions from checkpoint dtypes to float32; stateless and thread-safe. */
-final class DtypeConversion {
+/**
+ * Float conversions between checkpoint dtypes (F16, BF16, F64) and float32, exact where the target can
+ * hold the value and round-to-nearest-even otherwise. Stateless and thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class DtypeConversion {
 
     /** fp16 bit pattern → float32, precomputed for all 65536 values. */
     private static final float[] HALF_TABLE = new float[1 << 16];
@@ -25,7 +30,7 @@ final class DtypeConversion {
      * @param bits the half's bits
      * @return the float
      */
-    static float halfToFloat(short bits) {
+    public static float halfToFloat(short bits) {
         int h = bits & 0xffff;
         int sign = (h & 0x8000) << 16;
         int exp = (h >>> 10) & 0x1f;
@@ -47,7 +52,7 @@ final class DtypeConversion {
      * @param f the float
      * @return the half's bits
      */
-    static short floatToHalf(float f) {
+    public static short floatToHalf(float f) {
         int x = Float.floatToRawIntBits(f);
         int sign = (x >>> 16) & 0x8000;
         int exp = (x >>> 23) & 0xff;
@@ -87,7 +92,7 @@ final class DtypeConversion {
      * @param f the float
      * @return the bf16 bits
      */
-    static short floatToBf16(float f) {
+    public static short floatToBf16(float f) {
         int x = Float.floatToRawIntBits(f);
         if ((x & 0x7fffffff) > 0x7f800000) {
             return (short) ((x >>> 16) | 0x40);
@@ -96,8 +101,15 @@ final class DtypeConversion {
         return (short) ((x + rounding) >>> 16);
     }
 
-    /** Converts {@code n} elements of a little-endian source to float32. */
-    static void toFloat(ByteBuffer src, SafetensorsDtype dtype, FloatBuffer dst, int n) {
+    /**
+     * Converts {@code n} elements of a little-endian source to float32.
+     *
+     * @param src the source bytes from its position
+     * @param dtype the source dtype, a float type
+     * @param dst receives {@code n} floats at its position
+     * @param n the number of elements
+     */
+    public static void toFloat(ByteBuffer src, SafetensorsDtype dtype, FloatBuffer dst, int n) {
         ByteBuffer le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
             case F32 -> {

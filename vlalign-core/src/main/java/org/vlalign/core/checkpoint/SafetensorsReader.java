@@ -378,6 +378,24 @@ public final class SafetensorsReader implements AutoCloseable {
         return mapRange(info.offset(), info.byteLength());
     }
 
+    /**
+     * Reads part of a tensor's raw bytes with a positional read (no memory mapping, so the bytes count
+     * toward the page cache only, not toward the process's resident memory).
+     *
+     * @param info a tensor of this file
+     * @param byteOffset the first byte, relative to the tensor's start
+     * @param dst receives {@code dst.remaining()} bytes; must not run past the tensor's end
+     * @throws CheckpointException if the range leaves the tensor or the file cannot be read
+     */
+    public void readBytes(TensorInfo info, long byteOffset, ByteBuffer dst) {
+        long n = dst.remaining();
+        if (byteOffset < 0 || byteOffset + n > info.byteLength()) {
+            throw new CheckpointException("bytes " + byteOffset + ".." + (byteOffset + n) + " leave tensor '"
+                    + info.name() + "' (" + info.byteLength() + " bytes) in " + file);
+        }
+        readFully(channel, dst, info.offset() + byteOffset, file);
+    }
+
     private ByteBuffer mapRange(long offset, long length) {
         if (length == 0) {
             return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);

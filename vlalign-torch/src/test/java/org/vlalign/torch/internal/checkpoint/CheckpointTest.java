@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.CheckpointException;
 import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
-import org.vlalign.torch.internal.llama.TinyLlama;
+import org.vlalign.llm.TinyLlama;
 
 class CheckpointTest {
 

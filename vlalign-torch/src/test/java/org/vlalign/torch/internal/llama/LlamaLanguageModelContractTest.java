@@ -1,5 +1,6 @@
 package org.vlalign.torch.internal.llama;
 
+import org.vlalign.llm.TinyLlama;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.vlalign.llm.TinyLlama;
 import org.vlalign.llm.LlamaConfig;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

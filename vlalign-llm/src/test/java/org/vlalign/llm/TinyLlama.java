@@ -1,4 +1,4 @@
-package org.vlalign.torch.internal.llama;
+package org.vlalign.llm;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;

@@ -1,0 +1,281 @@
+package org.vlalign.llm;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.vlalign.Answer;
+import org.vlalign.CheckpointException;
+import org.vlalign.GenerationConfig;
+import org.vlalign.LanguageModel;
+import org.vlalign.Prompt;
+import org.vlalign.TokenListener;
+import org.vlalign.WeightFormat;
+import org.vlalign.core.checkpoint.Checkpoint;
+import org.vlalign.core.generate.GenerationResult;
+import org.vlalign.core.generate.Generator;
+import org.vlalign.core.generate.SpecialTokens;
+import org.vlalign.llm.internal.LlamaEngine;
+import org.vlalign.llm.internal.LlamaSession;
+import org.vlalign.llm.internal.LlamaWeights;
+import org.vlalign.llm.internal.Parallel;
+import org.vlalign.llm.tokenizer.HfTokenizer;
+import org.vlalign.spi.Decoder;
+import org.vlalign.spi.DecoderInput;
+
+/**
+ * A Llama-family {@link LanguageModel} computed on the JVM: Hugging Face weights kept in the chosen
+ * {@link WeightFormat} (fp32, 16-bit, 8-bit or 4-bit blocks), SIMD kernels on the Java Vector API, a
+ * paged key/value cache that beam search reorders without copying, and every generation strategy of
+ * {@link Generator}.
+ *
+ * <p>It loads plain {@code LlamaForCausalLM} folders and the language model inside InstructBLIP and
+ * LLaVA checkpoints (weights under a key prefix). Weights live on the Java heap: a 7B model needs about
+ * 7.5 GB of heap in {@link WeightFormat#Q8} and 4 GB in {@link WeightFormat#Q4}; {@link #load} checks
+ * {@code -Xmx} before reading and says how much is needed.
+ *
+ * <p>Thread-safe: the weights are immutable and each {@code generate} call opens its own session; calls
+ * share one team of compute threads and take turns for each parallel step. {@link #close} stops the
+ * threads; it must not race running calls.
+ *
+ * <pre>{@code
+ * try (Llama lm = Llama.load(Path.of("Llama-2-7b-chat-hf"), LlmOptions.of(WeightFormat.Q8))) {
+ *     Answer a = lm.generate(Prompt.builder().bos().text("The capital of France is").build(),
+ *             GenerationConfig.builder().maxNewTokens(8).build());
+ * }
+ * }</pre>
+ *
+ * @since 0.2.0
+ */
+public final class Llama implements LanguageModel {
+    private final LlamaWeights weights;
+    private final LlamaEngine engine;
+    private final LlamaTokens tokens;
+    private final Parallel team;
+    private final WeightFormat format;
+
+    private Llama(LlamaWeights weights, LlamaTokens tokens, Parallel team, WeightFormat format) {
+        this.weights = weights;
+        this.engine = new LlamaEngine(weights, team);
+        this.tokens = tokens;
+        this.team = team;
+        this.format = format;
+    }
+
+    /**
+     * Loads a Llama checkpoint folder ({@code config.json}, safetensors, optional {@code
+     * generation_config.json} and {@code tokenizer.json}).
+     *
+     * @param dir the folder
+     * @param options the weight format and threads
+     * @return the model; close it
+     * @throws CheckpointException if files are missing or do not match the config
+     * @throws org.vlalign.InvalidArgumentException if the heap is too small for the weights
+     */
+    public static Llama load(Path dir, LlmOptions options) {
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            LlamaConfig cfg = LlamaConfig.fromJson(ckpt.config());
+            HfTokenizer tok = HfTokenizer.fromDirectory(dir).orElse(null);
+            try {
+                return load(ckpt, "", cfg, tok, options);
+            } catch (RuntimeException e) {
+                if (tok != null) {
+                    tok.close();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Loads the language model of a composite checkpoint (InstructBLIP, LLaVA).
+     *
+     * @param checkpoint the open checkpoint (may be closed after this returns)
+     * @param prefix the weight-key prefix, e.g. {@code language_model.}
+     * @param config the text config
+     * @param tokenizer the tokenizer or null; owned (closed) by the result
+     * @param options the weight format and threads
+     * @return the model; close it
+     */
+    public static Llama load(Checkpoint checkpoint, String prefix, LlamaConfig config, HfTokenizer tokenizer,
+            LlmOptions options) {
+        return load(checkpoint, prefix, config, LlamaTokens.of(config, tokenizer, checkpoint.generationConfig()),
+                options);
+    }
+
+    /**
+     * Loads weights with given token handling (special tokens decided by the caller).
+     *
+     * @param checkpoint the open checkpoint
+     * @param prefix the weight-key prefix
+     * @param config the text config
+     * @param tokens the tokenizer and special tokens; owned (closed) by the result
+     * @param options the weight format and threads
+     * @return the model; close it
+     */
+    public static Llama load(Checkpoint checkpoint, String prefix, LlamaConfig config, LlamaTokens tokens,
+            LlmOptions options) {
+        WeightFormat format = LlamaWeights.resolve(options.weights(), config);
+        MemoryCheck.requireHeap(LlamaWeights.estimateBytes(config, format), "the " + format + " weights of "
+                + checkpoint.directory());
+        Parallel team = new Parallel(options.effectiveThreads());
+        try {
+            LlamaWeights w = LlamaWeights.load(checkpoint, prefix, config, format, team);
+            return new Llama(w, tokens, team, format);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            team.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The config.
+     *
+     * @return the config
+     */
+    public LlamaConfig config() {
+        return weights.config();
+    }
+
+    /**
+     * The weight format in use ({@link WeightFormat#AUTO} resolved).
+     *
+     * @return the format
+     */
+    public WeightFormat weightFormat() {
+        return format;
+    }
+
+    /**
+     * The bytes the weights take in memory.
+     *
+     * @return bytes
+     */
+    public long weightBytes() {
+        return weights.bytes();
+    }
+
+    /**
+     * The threads one forward pass uses.
+     *
+     * @return threads
+     */
+    public int threads() {
+        return team.threads();
+    }
+
+    /**
+     * The token side: tokenizer, BOS/EOS/pad ids, prompt conversion.
+     *
+     * @return the tokens
+     */
+    public LlamaTokens tokens() {
+        return tokens;
+    }
+
+    /**
+     * The tokenizer, if the checkpoint has one.
+     *
+     * @return the tokenizer
+     */
+    public Optional<HfTokenizer> tokenizer() {
+        return tokens.tokenizer();
+    }
+
+    /**
+     * The default eos and pad ids.
+     *
+     * @return the special tokens
+     */
+    public SpecialTokens specialTokens() {
+        return tokens.specialTokens();
+    }
+
+    /**
+     * Opens a decoder session (for custom generation loops); close it.
+     *
+     * @return a new session
+     */
+    public Decoder newDecoder() {
+        return new LlamaSession(engine);
+    }
+
+    @Override
+    public int hiddenSize() {
+        return weights.config().hiddenSize();
+    }
+
+    @Override
+    public int contextLength() {
+        return weights.config().maxPositionEmbeddings();
+    }
+
+    @Override
+    public int[] encode(String text) {
+        return tokens.encode(text);
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        return tokens.decode(ids);
+    }
+
+    /**
+     * Converts a prompt into a decoder input.
+     *
+     * @param prompt the prompt
+     * @return the decoder input
+     */
+    public DecoderInput toDecoderInput(Prompt prompt) {
+        return tokens.toDecoderInput(prompt);
+    }
+
+    @Override
+    public Answer generate(Prompt prompt, GenerationConfig config, TokenListener listener) {
+        DecoderInput input = toDecoderInput(prompt);
+        List<TokenListener> listeners = new ArrayList<>();
+        listeners.add(listener);
+        GenerationResult result = run(List.of(input), config, listeners);
+        return result.row(0).toAnswer(input.length(), result.timings());
+    }
+
+    @Override
+    public List<Answer> generateBatch(List<Prompt> prompts, GenerationConfig config) {
+        List<DecoderInput> inputs = new ArrayList<>();
+        for (Prompt p : prompts) {
+            inputs.add(toDecoderInput(p));
+        }
+        GenerationResult result = run(inputs, config, null);
+        List<Answer> out = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            out.add(result.row(i).toAnswer(inputs.get(i).length(), result.timings()));
+        }
+        return out;
+    }
+
+    /**
+     * Runs a batch through the generator in a fresh session.
+     *
+     * @param inputs one input per row
+     * @param config the settings
+     * @param listeners null or one per row
+     * @return the result
+     */
+    public GenerationResult run(List<DecoderInput> inputs, GenerationConfig config, List<TokenListener> listeners) {
+        try (LlamaSession session = new LlamaSession(engine)) {
+            return Generator.generate(session, inputs, config, tokens.specialTokens(), this::decode, listeners);
+        }
+    }
+
+    @Override
+    public void close() {
+        team.close();
+        tokens.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Llama[" + weights.config().numHiddenLayers() + " layers, hidden " + hiddenSize() + ", " + format + ", "
+                + weightBytes() / (1 << 20) + " MB, " + team.threads() + " threads]";
+    }
+}

@@ -1,0 +1,90 @@
+package org.vlalign.llm.internal;
+
+/**
+ * The inner loops of the JVM engine: dot products of a weight row in each storage format with a float32
+ * activation vector, and the small vector operations around them.
+ *
+ * <p>Two implementations compute the same sums: {@link VectorKernels} on the Java Vector API (SIMD on any
+ * CPU the JIT supports: AVX2, AVX-512, NEON), and {@link ScalarKernels}, the fallback when the JVM runs
+ * without {@code --add-modules jdk.incubator.vector}. Results may differ in the last bits because the
+ * summation order differs. Stateless and thread-safe.
+ *
+ * <p>Quantised layouts: {@code Q8} blocks are 32 signed bytes {@code q[32 b + j]} with an fp16 scale
+ * {@code d[b]}: weight = {@code d · q}. {@code Q4} blocks are 16 bytes {@code q[16 b + j]} whose low
+ * nibble is weight {@code j} and high nibble weight {@code j + 16}, value = {@code d · (nibble − 8)}.
+ */
+public interface Kernels {
+
+    /** Elements per quantisation block. */
+    int BLOCK = 32;
+
+    /**
+     * The name of this implementation, for logs and benchmarks.
+     *
+     * @return a short description including the vector width
+     */
+    String describe();
+
+    /**
+     * {@code Σ a[aOff + i] · b[bOff + i]} for {@code i < n}.
+     *
+     * @param a the first vector
+     * @param aOff its offset
+     * @param b the second vector
+     * @param bOff its offset
+     * @param n the length
+     * @return the dot product
+     */
+    float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /**
+     * The dot product of 16-bit weights with floats.
+     *
+     * @param w bf16 (or fp16 when {@code f16}) bit patterns
+     * @param wOff offset into {@code w}
+     * @param f16 whether the weights are IEEE binary16 rather than bfloat16
+     * @param x the activations
+     * @param xOff offset into {@code x}
+     * @param n the length
+     * @return the dot product
+     */
+    float dot16(short[] w, int wOff, boolean f16, float[] x, int xOff, int n);
+
+    /**
+     * The dot product of {@code nBlocks} Q8 blocks starting at block {@code block} with floats.
+     *
+     * @param q the quantised values, 32 a block
+     * @param d the fp16 scales, one a block
+     * @param block the first block
+     * @param x the activations
+     * @param xOff offset into {@code x} of the first block's first element
+     * @param nBlocks the number of blocks
+     * @return the dot product
+     */
+    float dotQ8(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks);
+
+    /**
+     * The dot product of {@code nBlocks} Q4 blocks starting at block {@code block} with floats.
+     *
+     * @param q the packed nibbles, 16 bytes a block
+     * @param d the fp16 scales, one a block
+     * @param block the first block
+     * @param x the activations
+     * @param xOff offset into {@code x} of the first block's first element
+     * @param nBlocks the number of blocks
+     * @return the dot product
+     */
+    float dotQ4(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks);
+
+    /**
+     * {@code y[yOff + i] += a · x[xOff + i]} for {@code i < n}.
+     *
+     * @param a the factor
+     * @param x the source
+     * @param xOff its offset
+     * @param y the destination
+     * @param yOff its offset
+     * @param n the length
+     */
+    void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
+}

@@ -1,0 +1,210 @@
+package org.vlalign.llm.internal;
+
+import com.google.common.base.Preconditions;
+import java.util.Arrays;
+
+/**
+ * The key/value cache of one generation session: for every row (sequence), layer and position, the
+ * rotated key and the value of each key/value head, float32.
+ *
+ * <p>Positions are stored in blocks of {@value #BLOCK}, allocated as a row grows, so memory follows the
+ * current length, not the context length. Rows share blocks after {@link #reorder} (beam search keeps a
+ * few beams and repeats one): a shared block is copied only when a row writes into it, so reordering costs
+ * no copying of the cached positions — only the partly filled last block of a repeated row is copied, once,
+ * at its next write.
+ *
+ * <p>Not thread-safe across writes; {@link #append} of different rows or layers may run concurrently with
+ * reads of other rows, as the engine does.
+ */
+public final class KvCache {
+    /** Positions per block. */
+    public static final int BLOCK = 16;
+
+    private final int layers;
+    private final int kvDim;
+    private Row[] rows;
+
+    /** One cached block: {@code (BLOCK, kvDim)} keys and values. */
+    static final class Block {
+        final float[] k;
+        final float[] v;
+        int refs = 1; // rows that hold this block
+
+        Block(int kvDim) {
+            this.k = new float[BLOCK * kvDim];
+            this.v = new float[BLOCK * kvDim];
+        }
+
+        Block(Block other) {
+            this.k = other.k.clone();
+            this.v = other.v.clone();
+        }
+    }
+
+    /** One sequence: its length and its blocks per layer. */
+    static final class Row {
+        int length;
+        Block[][] blocks; // [layer][block]
+        int count; // blocks in use per layer (the same for every layer)
+
+        Row(int layers) {
+            this.blocks = new Block[layers][4];
+        }
+    }
+
+    /**
+     * An empty cache.
+     *
+     * @param layers decoder layers
+     * @param kvDim key/value heads times head size
+     */
+    public KvCache(int layers, int kvDim) {
+        this.layers = layers;
+        this.kvDim = kvDim;
+        this.rows = new Row[0];
+    }
+
+    /**
+     * Starts {@code n} empty rows, dropping any previous ones.
+     *
+     * @param n the rows
+     */
+    public void reset(int n) {
+        rows = new Row[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = new Row(layers);
+        }
+    }
+
+    /**
+     * The number of rows.
+     *
+     * @return rows
+     */
+    public int rows() {
+        return rows.length;
+    }
+
+    /**
+     * A row's length: the position its next token takes.
+     *
+     * @param row the row
+     * @return cached positions
+     */
+    public int length(int row) {
+        return rows[row].length;
+    }
+
+    /**
+     * Makes room for positions up to {@code newLength} in every layer of a row and sets its length; call
+     * before the layers {@link #append} to those positions. Blocks shared with other rows that will be
+     * written are copied here.
+     *
+     * @param row the row
+     * @param newLength its length after the positions being added
+     */
+    public void grow(int row, int newLength) {
+        Row r = rows[row];
+        Preconditions.checkArgument(newLength >= r.length, "rows only grow: %s < %s", newLength, r.length);
+        int needed = (newLength + BLOCK - 1) / BLOCK;
+        int firstWritten = r.length / BLOCK;
+        for (int l = 0; l < layers; l++) {
+            if (r.blocks[l].length < needed) {
+                r.blocks[l] = Arrays.copyOf(r.blocks[l], Math.max(needed, 2 * r.blocks[l].length));
+            }
+            for (int b = firstWritten; b < Math.min(needed, r.count); b++) {
+                Block shared = r.blocks[l][b];
+                if (shared.refs > 1) { // copy on write
+                    shared.refs--;
+                    r.blocks[l][b] = new Block(shared);
+                }
+            }
+            for (int b = r.count; b < needed; b++) {
+                r.blocks[l][b] = new Block(kvDim);
+            }
+        }
+        r.count = Math.max(r.count, needed);
+        r.length = newLength;
+    }
+
+    /**
+     * Stores one position's key and value (after {@link #grow}).
+     *
+     * @param row the row
+     * @param layer the layer
+     * @param pos the position
+     * @param k {@code kvDim} rotated key values from {@code kOff}
+     * @param kOff the offset
+     * @param v {@code kvDim} values from {@code vOff}
+     * @param vOff the offset
+     */
+    public void put(int row, int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+        Block b = rows[row].blocks[layer][pos / BLOCK];
+        int o = (pos % BLOCK) * kvDim;
+        System.arraycopy(k, kOff, b.k, o, kvDim);
+        System.arraycopy(v, vOff, b.v, o, kvDim);
+    }
+
+    /**
+     * The block holding a position's keys and values.
+     *
+     * @param row the row
+     * @param layer the layer
+     * @param block the block index ({@code pos / BLOCK})
+     * @return the block; read {@code k}/{@code v} at {@code (pos % BLOCK) · kvDim}
+     */
+    Block block(int row, int layer, int block) {
+        return rows[row].blocks[layer][block];
+    }
+
+    /**
+     * Rearranges rows: new row {@code i} continues old row {@code sources[i]}; rows may repeat or be
+     * dropped. No cached position is copied.
+     *
+     * @param sources the source row of each new row
+     */
+    public void reorder(int[] sources) {
+        Row[] next = new Row[sources.length];
+        for (int i = 0; i < sources.length; i++) {
+            int s = sources[i];
+            Preconditions.checkArgument(s >= 0 && s < rows.length, "source row %s is outside [0, %s)", s, rows.length);
+            Row src = rows[s];
+            Row r = new Row(0);
+            r.length = src.length;
+            r.count = src.count;
+            r.blocks = new Block[layers][];
+            for (int l = 0; l < layers; l++) {
+                r.blocks[l] = Arrays.copyOf(src.blocks[l], src.blocks[l].length);
+                for (int b = 0; b < src.count; b++) {
+                    r.blocks[l][b].refs++;
+                }
+            }
+            next[i] = r;
+        }
+        for (Row old : rows) {
+            for (int l = 0; l < layers; l++) {
+                for (int b = 0; b < old.count; b++) {
+                    old.blocks[l][b].refs--;
+                }
+            }
+        }
+        rows = next;
+    }
+
+    /**
+     * Bytes held by the blocks of every row (shared blocks counted once).
+     *
+     * @return bytes
+     */
+    public long bytes() {
+        java.util.Set<Block> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Row r : rows) {
+            for (int l = 0; l < layers; l++) {
+                for (int b = 0; b < r.count; b++) {
+                    seen.add(r.blocks[l][b]);
+                }
+            }
+        }
+        return seen.size() * 2L * BLOCK * kvDim * 4;
+    }
+}

@@ -1,0 +1,188 @@
+package org.vlalign.llm.internal;
+
+import com.google.common.base.Preconditions;
+import java.util.List;
+import org.vlalign.Features;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.spi.Decoder;
+import org.vlalign.spi.DecoderInput;
+
+/**
+ * A generation session on the JVM engine: the {@link Decoder} the generation strategies drive, with a
+ * {@link KvCache} of its own.
+ *
+ * <p>{@link #prefill} runs every row's prompt in one forward pass (in chunks of at most {@value
+ * #MAX_STEPS_PER_PASS} positions, so the activation buffers stay bounded however long the prompts are);
+ * {@link #step} appends one token to every row; {@link #reorder} selects, repeats or drops rows without
+ * copying their cached positions.
+ *
+ * <p>Not thread-safe: one session per generation call, used by one thread. It holds only Java memory, so
+ * {@link #close} just drops the cache.
+ */
+public final class LlamaSession implements Decoder {
+    /** The most positions one forward pass runs; longer prefills are split. */
+    static final int MAX_STEPS_PER_PASS = 512;
+
+    private final LlamaEngine engine;
+    private final KvCache cache;
+    private final int hidden;
+    private final int vocab;
+    private final int context;
+    private boolean prefilled;
+    private boolean closed;
+
+    /**
+     * Opens a session.
+     *
+     * @param engine the model (shared)
+     */
+    public LlamaSession(LlamaEngine engine) {
+        this.engine = engine;
+        this.cache = engine.newCache();
+        this.hidden = engine.config().hiddenSize();
+        this.vocab = engine.config().vocabSize();
+        this.context = engine.config().maxPositionEmbeddings();
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocab;
+    }
+
+    @Override
+    public int contextLength() {
+        return context;
+    }
+
+    /**
+     * The session's cache (for tests and diagnostics).
+     *
+     * @return the cache
+     */
+    public KvCache cache() {
+        return cache;
+    }
+
+    @Override
+    public float[][] prefill(List<DecoderInput> rows) {
+        checkOpen();
+        Preconditions.checkArgument(!rows.isEmpty(), "prefill needs at least one row");
+        int b = rows.size();
+        int total = 0;
+        for (int r = 0; r < b; r++) {
+            int n = rows.get(r).length();
+            if (n > context) {
+                throw new InvalidArgumentException("row " + r + " has " + n + " positions but the context length is "
+                        + context + " (max_position_embeddings); shorten the prompt");
+            }
+            total += n;
+        }
+        cache.reset(b);
+        // every position of every row, in row order; each row's last position gives its logits
+        int[] rowOf = new int[total];
+        int[] posOf = new int[total];
+        float[] x = new float[Math.multiplyExact(total, hidden)];
+        int s = 0;
+        for (int r = 0; r < b; r++) {
+            int pos = 0;
+            for (DecoderInput.Part part : rows.get(r).parts()) {
+                if (part instanceof DecoderInput.Tokens t) {
+                    for (int id : t.ids()) {
+                        checkToken(r, id);
+                        engine.embed(id, x, s * hidden);
+                        rowOf[s] = r;
+                        posOf[s++] = pos++;
+                    }
+                } else {
+                    Features f = ((DecoderInput.Embeddings) part).features();
+                    if (f.cols() != hidden) {
+                        throw new InvalidArgumentException("row " + r + ": embedding rows have width " + f.cols()
+                                + " but the language model's hidden size is " + hidden
+                                + "; the adaptor must project to " + hidden);
+                    }
+                    System.arraycopy(f.data(), 0, x, s * hidden, f.rows() * hidden);
+                    for (int k = 0; k < f.rows(); k++) {
+                        rowOf[s] = r;
+                        posOf[s++] = pos++;
+                    }
+                }
+            }
+        }
+        float[][] out = new float[b][];
+        for (int start = 0; start < total; start += MAX_STEPS_PER_PASS) {
+            int n = Math.min(MAX_STEPS_PER_PASS, total - start);
+            int[] rows0 = java.util.Arrays.copyOfRange(rowOf, start, start + n);
+            int[] pos0 = java.util.Arrays.copyOfRange(posOf, start, start + n);
+            boolean[] want = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                int g = start + i;
+                want[i] = g + 1 == total || rowOf[g + 1] != rowOf[g];
+                cache.grow(rows0[i], pos0[i] + 1);
+            }
+            float[] xs = java.util.Arrays.copyOfRange(x, start * hidden, (start + n) * hidden);
+            float[][] logits = engine.forward(xs, n, rows0, pos0, cache, want);
+            for (int i = 0; i < n; i++) {
+                if (want[i]) {
+                    out[rows0[i]] = logits[i];
+                }
+            }
+        }
+        prefilled = true;
+        return out;
+    }
+
+    @Override
+    public float[][] step(int[] tokens) {
+        checkOpen();
+        Preconditions.checkState(prefilled, "prefill must run before step");
+        int b = cache.rows();
+        Preconditions.checkArgument(tokens.length == b, "step got %s tokens for %s rows", tokens.length, b);
+        if (b == 0) {
+            return new float[0][]; // every row was dropped by reorder
+        }
+        int[] rowOf = new int[b];
+        int[] posOf = new int[b];
+        boolean[] want = new boolean[b];
+        float[] x = new float[b * hidden];
+        for (int r = 0; r < b; r++) {
+            int pos = cache.length(r);
+            if (pos >= context) {
+                throw new InvalidArgumentException("row " + r + " is full: " + pos + " positions reached the "
+                        + "context length " + context + "; lower maxNewTokens or shorten the prompt");
+            }
+            checkToken(r, tokens[r]);
+            engine.embed(tokens[r], x, r * hidden);
+            rowOf[r] = r;
+            posOf[r] = pos;
+            want[r] = true;
+            cache.grow(r, pos + 1);
+        }
+        return engine.forward(x, b, rowOf, posOf, cache, want);
+    }
+
+    @Override
+    public void reorder(int[] sources) {
+        checkOpen();
+        Preconditions.checkState(prefilled, "prefill must run before reorder");
+        cache.reorder(sources);
+    }
+
+    private void checkToken(int row, int id) {
+        if (id < 0 || id >= vocab) {
+            throw new InvalidArgumentException("row " + row + ": token id " + id + " is outside the vocabulary [0, "
+                    + vocab + ")");
+        }
+    }
+
+    private void checkOpen() {
+        Preconditions.checkState(!closed, "the decoder is closed");
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            cache.reset(0);
+        }
+    }
+}

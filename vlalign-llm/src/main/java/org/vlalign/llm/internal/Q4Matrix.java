@@ -1,0 +1,83 @@
+package org.vlalign.llm.internal;
+
+/**
+ * A 4-bit {@link Matrix}: blocks of 32 weights as 16 bytes of nibbles (low nibble weight {@code j}, high
+ * nibble weight {@code j + 16}) and one fp16 scale, {@code weight = d · (nibble − 8)}. The scale is chosen
+ * so the weight of largest magnitude maps to −8 exactly ({@code d = w_max / −8}); the rest round to the
+ * nearest of the 16 levels. 4.5 bits a weight. Immutable after loading; thread-safe for reading.
+ */
+final class Q4Matrix extends Matrix {
+    private static final int HALF = Kernels.BLOCK / 2;
+    private final byte[] q; // (rows, cols / 2)
+    private final short[] d; // (rows, cols / 32) fp16
+    private final int blocksPerRow;
+
+    Q4Matrix(int rows, int cols) {
+        super(rows, cols);
+        if (cols % Kernels.BLOCK != 0) {
+            throw new IllegalArgumentException("Q4 needs a multiple of " + Kernels.BLOCK + " columns, not " + cols);
+        }
+        this.blocksPerRow = cols / Kernels.BLOCK;
+        this.q = new byte[checkedSize((long) rows * cols / 2, "a Q4 matrix")];
+        this.d = new short[checkedSize((long) rows * blocksPerRow, "a Q4 matrix's scales")];
+    }
+
+    @Override
+    public Format format() {
+        return Format.Q4;
+    }
+
+    @Override
+    public long bytes() {
+        return q.length + 2L * d.length;
+    }
+
+    @Override
+    public void setRows(int r0, float[] src, int srcOff, int n) {
+        int blocks = n * blocksPerRow;
+        int firstBlock = r0 * blocksPerRow;
+        for (int b = 0; b < blocks; b++) {
+            int so = srcOff + b * Kernels.BLOCK;
+            float max = 0; // the value of largest magnitude, with its sign
+            for (int j = 0; j < Kernels.BLOCK; j++) {
+                if (Math.abs(src[so + j]) > Math.abs(max)) {
+                    max = src[so + j];
+                }
+            }
+            short dh = Fp16.fromFloat(max / -8f);
+            float scale = Fp16.toFloat(dh);
+            float inv = scale == 0 ? 0 : 1f / scale;
+            int qo = (firstBlock + b) * HALF;
+            for (int j = 0; j < HALF; j++) {
+                int lo = nibble(src[so + j] * inv);
+                int hi = nibble(src[so + j + HALF] * inv);
+                q[qo + j] = (byte) (lo | (hi << 4));
+            }
+            d[firstBlock + b] = dh;
+        }
+    }
+
+    private static int nibble(float scaled) {
+        return Math.max(0, Math.min(15, (int) Math.rint(scaled) + 8));
+    }
+
+    @Override
+    public void row(int r, float[] dst, int dstOff) {
+        for (int b = 0; b < blocksPerRow; b++) {
+            int block = r * blocksPerRow + b;
+            float scale = Fp16.toFloat(d[block]);
+            int qo = block * HALF;
+            int o = dstOff + b * Kernels.BLOCK;
+            for (int j = 0; j < HALF; j++) {
+                int v = q[qo + j];
+                dst[o + j] = scale * ((v & 0x0f) - 8);
+                dst[o + j + HALF] = scale * (((v >> 4) & 0x0f) - 8);
+            }
+        }
+    }
+
+    @Override
+    public float dotRow(int r, float[] x, int xOff) {
+        return K.dotQ4(q, d, r * blocksPerRow, x, xOff, blocksPerRow);
+    }
+}

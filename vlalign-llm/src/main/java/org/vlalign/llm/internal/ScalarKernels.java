@@ -1,0 +1,99 @@
+package org.vlalign.llm.internal;
+
+/**
+ * {@link Kernels} in plain Java: the fallback when the Vector API is not enabled. Four independent
+ * accumulators let the CPU overlap the additions. Stateless and thread-safe.
+ */
+final class ScalarKernels implements Kernels {
+
+    @Override
+    public String describe() {
+        return "scalar";
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[aOff + i] * b[bOff + i];
+            s1 += a[aOff + i + 1] * b[bOff + i + 1];
+            s2 += a[aOff + i + 2] * b[bOff + i + 2];
+            s3 += a[aOff + i + 3] * b[bOff + i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[aOff + i] * b[bOff + i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    @Override
+    public float dot16(short[] w, int wOff, boolean f16, float[] x, int xOff, int n) {
+        float s0 = 0;
+        float s1 = 0;
+        int i = 0;
+        if (f16) {
+            for (; i + 1 < n; i += 2) {
+                s0 += Fp16.toFloat(w[wOff + i]) * x[xOff + i];
+                s1 += Fp16.toFloat(w[wOff + i + 1]) * x[xOff + i + 1];
+            }
+            for (; i < n; i++) {
+                s0 += Fp16.toFloat(w[wOff + i]) * x[xOff + i];
+            }
+        } else {
+            for (; i + 1 < n; i += 2) {
+                s0 += Fp16.bf16ToFloat(w[wOff + i]) * x[xOff + i];
+                s1 += Fp16.bf16ToFloat(w[wOff + i + 1]) * x[xOff + i + 1];
+            }
+            for (; i < n; i++) {
+                s0 += Fp16.bf16ToFloat(w[wOff + i]) * x[xOff + i];
+            }
+        }
+        return s0 + s1;
+    }
+
+    @Override
+    public float dotQ8(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks) {
+        float sum = 0;
+        for (int b = 0; b < nBlocks; b++) {
+            int qo = (block + b) * BLOCK;
+            int xo = xOff + b * BLOCK;
+            float s0 = 0;
+            float s1 = 0;
+            for (int j = 0; j < BLOCK; j += 2) {
+                s0 += q[qo + j] * x[xo + j];
+                s1 += q[qo + j + 1] * x[xo + j + 1];
+            }
+            sum += Fp16.toFloat(d[block + b]) * (s0 + s1);
+        }
+        return sum;
+    }
+
+    @Override
+    public float dotQ4(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks) {
+        float sum = 0;
+        for (int b = 0; b < nBlocks; b++) {
+            int qo = (block + b) * (BLOCK / 2);
+            int xo = xOff + b * BLOCK;
+            float s0 = 0;
+            float s1 = 0;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                int v = q[qo + j];
+                s0 += ((v & 0x0f) - 8) * x[xo + j];
+                s1 += (((v >> 4) & 0x0f) - 8) * x[xo + j + BLOCK / 2];
+            }
+            sum += Fp16.toFloat(d[block + b]) * (s0 + s1);
+        }
+        return sum;
+    }
+
+    @Override
+    public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+}

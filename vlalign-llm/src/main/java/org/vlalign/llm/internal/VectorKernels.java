@@ -1,0 +1,179 @@
+package org.vlalign.llm.internal;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Kernels} on the Java Vector API at the CPU's preferred width (16 floats with AVX-512, 8 with
+ * AVX2, 4 with NEON). Quantised weights are widened to floats in registers, block by block, and never
+ * stored wider: the loops read exactly the weights' bytes, so batch-1 decoding runs at the memory's speed.
+ *
+ * <p>Only the array forms of the API are used, which exist unchanged from the Java 17 incubator to the
+ * current one, so one class file serves every supported JDK. Loaded only when the
+ * {@code jdk.incubator.vector} module is present (see {@link KernelsProvider}). Stateless and thread-safe.
+ */
+final class VectorKernels implements Kernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    /** Byte loads for Q8: one float vector's worth of bytes, at least the smallest shape (64 bits). */
+    private static final VectorSpecies<Byte> B8 = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
+    private static final int B8_PARTS = B8.length() / L;
+    /** Byte loads for Q4: one block's 16 bytes. */
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final int B16_PARTS = 16 / L;
+    private static final float TWO_POW_112 = 0x1p112f;
+
+    VectorKernels() {
+        if (L != 4 && L != 8 && L != 16) {
+            throw new IllegalStateException("unsupported vector width: " + F);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "Vector API " + F.vectorBitSize() + "-bit (" + L + " floats)";
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        FloatVector s2 = FloatVector.zero(F);
+        FloatVector s3 = FloatVector.zero(F);
+        int i = 0;
+        int bound4 = n - 4 * L;
+        for (; i <= bound4; i += 4 * L) {
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), s1);
+            s2 = FloatVector.fromArray(F, a, aOff + i + 2 * L).fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), s2);
+            s3 = FloatVector.fromArray(F, a, aOff + i + 3 * L).fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), s3);
+        }
+        for (; i <= n - L; i += L) {
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+        }
+        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public float dot16(short[] w, int wOff, boolean f16, float[] x, int xOff, int n) {
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            s0 = widen(w, wOff + i, f16).fma(FloatVector.fromArray(F, x, xOff + i), s0);
+            s1 = widen(w, wOff + i + L, f16).fma(FloatVector.fromArray(F, x, xOff + i + L), s1);
+        }
+        for (; i <= n - L; i += L) {
+            s0 = widen(w, wOff + i, f16).fma(FloatVector.fromArray(F, x, xOff + i), s0);
+        }
+        float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += (f16 ? Fp16.toFloat(w[wOff + i]) : Fp16.bf16ToFloat(w[wOff + i])) * x[xOff + i];
+        }
+        return sum;
+    }
+
+    /** L 16-bit weights as floats: bf16 is the top half of a float; fp16 is rebiased (×2^112) with inf/NaN kept. */
+    private static FloatVector widen(short[] w, int off, boolean f16) {
+        IntVector h = (IntVector) ShortVector.fromArray(S, w, off).convertShape(VectorOperators.S2I, I, 0);
+        if (!f16) {
+            return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        }
+        IntVector em = h.and(0x7fff);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+        FloatVector mag = shifted.reinterpretAsFloats().mul(TWO_POW_112); // normals and subnormals
+        VectorMask<Integer> special = em.compare(VectorOperators.GE, 0x7c00);
+        IntVector bits = mag.reinterpretAsInts().blend(shifted.or(0x7f800000), special); // inf, NaN
+        return bits.or(sign).reinterpretAsFloats();
+    }
+
+    @Override
+    public float dotQ8(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int b = 0;
+        for (; b + 1 < nBlocks; b += 2) {
+            acc0 = blockQ8(q, (block + b) * BLOCK, x, xOff + b * BLOCK)
+                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b])), acc0);
+            acc1 = blockQ8(q, (block + b + 1) * BLOCK, x, xOff + (b + 1) * BLOCK)
+                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b + 1])), acc1);
+        }
+        if (b < nBlocks) {
+            acc0 = blockQ8(q, (block + b) * BLOCK, x, xOff + b * BLOCK)
+                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b])), acc0);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One Q8 block's unscaled dot product, lane-wise. */
+    private static FloatVector blockQ8(byte[] q, int qo, float[] x, int xo) {
+        FloatVector s = FloatVector.zero(F);
+        for (int j = 0; j < BLOCK; j += B8.length()) {
+            ByteVector bytes = ByteVector.fromArray(B8, q, qo + j);
+            for (int p = 0; p < B8_PARTS; p++) {
+                FloatVector w = (FloatVector) bytes.convertShape(VectorOperators.B2F, F, p);
+                s = w.fma(FloatVector.fromArray(F, x, xo + j + p * L), s);
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public float dotQ4(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int b = 0;
+        for (; b + 1 < nBlocks; b += 2) {
+            acc0 = blockQ4(q, (block + b) * (BLOCK / 2), x, xOff + b * BLOCK)
+                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b])), acc0);
+            acc1 = blockQ4(q, (block + b + 1) * (BLOCK / 2), x, xOff + (b + 1) * BLOCK)
+                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b + 1])), acc1);
+        }
+        if (b < nBlocks) {
+            acc0 = blockQ4(q, (block + b) * (BLOCK / 2), x, xOff + b * BLOCK)
+                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b])), acc0);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One Q4 block's unscaled dot product: low nibbles are elements 0..15, high nibbles 16..31. */
+    private static FloatVector blockQ4(byte[] q, int qo, float[] x, int xo) {
+        ByteVector packed = ByteVector.fromArray(B16, q, qo);
+        ByteVector lo = packed.and((byte) 0x0f).sub((byte) 8);
+        ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).sub((byte) 8);
+        FloatVector s = FloatVector.zero(F);
+        for (int p = 0; p < B16_PARTS; p++) {
+            s = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p))
+                    .fma(FloatVector.fromArray(F, x, xo + p * L), s);
+            s = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p))
+                    .fma(FloatVector.fromArray(F, x, xo + 16 + p * L), s);
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).fma(av, FloatVector.fromArray(F, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+}

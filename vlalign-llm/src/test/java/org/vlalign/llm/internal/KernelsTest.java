@@ -1,0 +1,117 @@
+package org.vlalign.llm.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.vlalign.core.checkpoint.DtypeConversion;
+
+/** Both kernel sets against sums written out in double precision, on odd lengths and offsets. */
+class KernelsTest {
+    private static final Kernels[] ALL = {KernelsProvider.scalar(), KernelsProvider.get()};
+
+    @Test
+    void should_use_the_vector_api_when_the_module_is_enabled() {
+        boolean enabled = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        assertTrue(enabled, "the build runs tests with --add-modules jdk.incubator.vector");
+        assertTrue(KernelsProvider.get().describe().startsWith("Vector API"), KernelsProvider.get().describe());
+    }
+
+    @Test
+    void should_compute_float_dot_products_and_axpy() {
+        SplittableRandom r = new SplittableRandom(1);
+        for (int n : new int[] {1, 7, 16, 31, 64, 100, 4096}) {
+            float[] a = random(r, n + 5);
+            float[] b = random(r, n + 3);
+            double want = 0;
+            for (int i = 0; i < n; i++) {
+                want += (double) a[i + 5] * b[i + 3];
+            }
+            for (Kernels k : ALL) {
+                assertEquals(want, k.dot(a, 5, b, 3, n), 1e-5 * Math.sqrt(n) + 1e-6, k.describe() + " n=" + n);
+                float[] y = b.clone();
+                k.axpy(0.5f, a, 5, y, 3, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(b[i + 3] + 0.5f * a[i + 5], y[i + 3], 1e-6, k.describe());
+                }
+            }
+        }
+    }
+
+    @Test
+    void should_widen_bf16_and_f16_exactly_including_subnormals_and_infinities() {
+        SplittableRandom r = new SplittableRandom(2);
+        int n = 67;
+        short[] bf = new short[n + 2];
+        short[] f16 = new short[n + 2];
+        for (int i = 0; i < bf.length; i++) {
+            bf[i] = DtypeConversion.floatToBf16((float) r.nextGaussian());
+            f16[i] = (short) r.nextInt(1 << 16);
+        }
+        f16[3] = 0x0001; // smallest subnormal
+        f16[4] = (short) 0x83ff; // negative subnormal
+        f16[5] = 0x7c00; // +inf
+        f16[6] = (short) 0xfbff; // most negative finite
+        for (int i = 0; i < f16.length; i++) {
+            if (((f16[i] >> 10) & 0x1f) == 0x1f && (f16[i] & 0x3ff) != 0) {
+                f16[i] = 0x3c00; // no NaNs in this test: they would poison the sum
+            }
+        }
+        f16[5] = 0x3c00; // and no infinity in the sum either; checked alone below
+        float[] x = random(r, n + 1);
+        double wantBf = 0;
+        double wantF16 = 0;
+        for (int i = 0; i < n; i++) {
+            wantBf += (double) Fp16.bf16ToFloat(bf[i + 2]) * x[i + 1];
+            wantF16 += (double) Fp16.toFloat(f16[i + 2]) * x[i + 1];
+        }
+        for (Kernels k : ALL) {
+            assertEquals(wantBf, k.dot16(bf, 2, false, x, 1, n), 1e-4, k.describe());
+            assertEquals(wantF16, k.dot16(f16, 2, true, x, 1, n), Math.abs(wantF16) * 1e-6 + 1e-3, k.describe());
+            short[] inf = new short[32];
+            inf[0] = 0x7c00;
+            float[] ones = new float[32];
+            java.util.Arrays.fill(ones, 1f);
+            assertEquals(Float.POSITIVE_INFINITY, k.dot16(inf, 0, true, ones, 0, 32), k.describe());
+        }
+    }
+
+    @Test
+    void should_compute_q8_and_q4_blocks_as_their_decoded_values() {
+        SplittableRandom r = new SplittableRandom(3);
+        int blocks = 37;
+        byte[] q8 = new byte[(blocks + 1) * 32];
+        byte[] q4 = new byte[(blocks + 1) * 16];
+        short[] d = new short[blocks + 1];
+        r.nextBytes(q8);
+        r.nextBytes(q4);
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Fp16.fromFloat((float) r.nextDouble(0.001, 0.1));
+        }
+        float[] x = random(r, blocks * 32 + 4);
+        double want8 = 0;
+        double want4 = 0;
+        for (int b = 0; b < blocks; b++) {
+            double scale = Fp16.toFloat(d[b + 1]);
+            for (int j = 0; j < 32; j++) {
+                want8 += scale * q8[(b + 1) * 32 + j] * x[4 + b * 32 + j];
+                int packed = q4[(b + 1) * 16 + (j % 16)];
+                int nib = j < 16 ? packed & 0x0f : (packed >> 4) & 0x0f;
+                want4 += scale * (nib - 8) * x[4 + b * 32 + j];
+            }
+        }
+        for (Kernels k : ALL) {
+            assertEquals(want8, k.dotQ8(q8, d, 1, x, 4, blocks), 1e-3, k.describe());
+            assertEquals(want4, k.dotQ4(q4, d, 1, x, 4, blocks), 1e-3, k.describe());
+        }
+    }
+
+    static float[] random(SplittableRandom r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return v;
+    }
+}
