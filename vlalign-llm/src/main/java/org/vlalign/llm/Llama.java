@@ -200,6 +200,20 @@ public final class Llama implements LanguageModel {
         return new LlamaSession(engine);
     }
 
+    /**
+     * The logits at every position of one prompt, for scoring and evaluation (perplexity, agreement
+     * between weight formats).
+     *
+     * @param prompt the prompt
+     * @return {@code [position][vocab]}
+     * @throws org.vlalign.InvalidArgumentException if the prompt is longer than the context
+     */
+    public float[][] logitsAtEveryPosition(DecoderInput prompt) {
+        try (LlamaSession session = new LlamaSession(engine)) {
+            return session.prefillEveryPosition(prompt);
+        }
+    }
+
     @Override
     public int hiddenSize() {
         return weights.config().hiddenSize();

@@ -30,10 +30,43 @@ public final class TinyLlama {
     private Dtype dtype = Dtype.F32;
     private int shards = 1;
     private boolean omitLmHead;
+    private double initStd; // 0: variance-preserving scales; else Hugging Face's init (every weight this std, norms 1)
 
     /** Creates the default config. */
     public static TinyLlama builder() {
         return new TinyLlama();
+    }
+
+    /**
+     * Sets the main sizes (the 134M-parameter shape is {@code sizes(32000, 768, 2048, 12, 12)}).
+     *
+     * @param vocab vocabulary
+     * @param hidden hidden size
+     * @param intermediate MLP width
+     * @param layers decoder layers
+     * @param heads attention heads (key/value heads follow)
+     * @return this
+     */
+    public TinyLlama sizes(int vocab, int hidden, int intermediate, int layers, int heads) {
+        this.vocab = vocab;
+        this.hidden = hidden;
+        this.intermediate = intermediate;
+        this.layers = layers;
+        this.heads = heads;
+        this.kvHeads = heads;
+        return this;
+    }
+
+    /**
+     * Draws every weight with one standard deviation and sets norms to 1, as Hugging Face initialises a
+     * model from its config ({@code initializer_range}, 0.02 for Llama).
+     *
+     * @param std the standard deviation
+     * @return this
+     */
+    public TinyLlama hfInit(double std) {
+        this.initStd = std;
+        return this;
     }
 
     public TinyLlama kvHeads(int n) {
@@ -155,7 +188,8 @@ public final class TinyLlama {
         return w;
     }
 
-    private static void put(Map<String, Object[]> w, Random r, String name, double std, long... shape) {
+    private void put(Map<String, Object[]> w, Random r, String name, double scale, long... shape) {
+        double std = initStd > 0 ? initStd : scale;
         int n = 1;
         for (long d : shape) {
             n *= (int) d;
@@ -167,10 +201,10 @@ public final class TinyLlama {
         w.put(name, new Object[] {v, shape});
     }
 
-    private static void putNorm(Map<String, Object[]> w, Random r, String name, int n) {
+    private void putNorm(Map<String, Object[]> w, Random r, String name, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
-            v[i] = (float) (1 + 0.1 * r.nextGaussian());
+            v[i] = initStd > 0 ? 1f : (float) (1 + 0.1 * r.nextGaussian());
         }
         w.put(name, new Object[] {v, new long[] {n}});
     }

@@ -36,10 +36,13 @@ final class F32Matrix extends Matrix {
 
     @Override
     public void matmul(float[] x, int ldx, int n, float[] y, int ldy, int yOff, int r0, int r1, float[] scratch) {
-        for (int r = r0; r < r1; r++) {
-            for (int t = 0; t < n; t++) {
-                y[t * ldy + yOff + r - r0] = K.dot(w, r * cols, x, t * ldx, cols);
-            }
+        if (n == 1) {
+            matvec(x, 0, y, yOff, r0, r1);
+            return;
+        }
+        for (int t0 = 0; t0 < n; t0 += VECTOR_CHUNK) {
+            int nt = Math.min(VECTOR_CHUNK, n - t0);
+            K.gemm(w, r0 * cols, cols, r1 - r0, x, t0 * ldx, ldx, nt, cols, y, t0 * ldy + yOff, ldy);
         }
     }
 }

@@ -77,6 +77,27 @@ public interface Kernels {
     float dotQ4(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks);
 
     /**
+     * A small matrix product: {@code y[yOff + t·ldy + r] = Σ_i w[wOff + r·ldw + i] · x[xOff + t·ldx + i]}
+     * for {@code r < rows}, {@code t < n}, {@code i < k}. Implementations keep tiles of several rows and
+     * several vectors in registers, so each load feeds several multiply-adds (prefill and beam search).
+     *
+     * @param w the rows, {@code ldw} apart
+     * @param wOff offset of row 0
+     * @param ldw distance between rows
+     * @param rows how many rows
+     * @param x the vectors, {@code ldx} apart
+     * @param xOff offset of vector 0
+     * @param ldx distance between vectors
+     * @param n how many vectors
+     * @param k the length of each dot product
+     * @param y the results
+     * @param yOff where row 0 of vector 0 goes
+     * @param ldy distance between the results of consecutive vectors
+     */
+    void gemm(float[] w, int wOff, int ldw, int rows, float[] x, int xOff, int ldx, int n, int k, float[] y, int yOff,
+            int ldy);
+
+    /**
      * {@code y[yOff + i] += a · x[xOff + i]} for {@code i < n}.
      *
      * @param a the factor

@@ -116,7 +116,7 @@ public final class LlamaEngine {
         float[] gate = new float[n * inter]; // (n, intermediate)
         float[] up = new float[n * inter];
         float[] proj = new float[n * hidden]; // (n, hidden)
-        float[][] scratch = scratch(Math.max(hidden, inter));
+        float[][] scratch = scratch(Matrix.scratchSize(Math.max(hidden, inter)));
         int maxPos = 0;
         for (int s = 0; s < n; s++) {
             maxPos = Math.max(maxPos, posOf[s]);
@@ -192,7 +192,7 @@ public final class LlamaEngine {
     /** {@code out = x W^T} over the team, splitting W's rows. */
     private void linear(float[] x, int n, int width, Matrix m, float[] out, float[][] scratch) {
         int rows = m.rows();
-        team.forRange(rows, 8, (lo, hi, member) -> m.matmul(x, width, n, out, rows, lo, lo, hi, scratch[member]));
+        team.forRange(rows, Matrix.ROW_GROUP, (lo, hi, member) -> m.matmul(x, width, n, out, rows, lo, lo, hi, scratch[member]));
     }
 
     /** Two projections of the same input in one parallel step (gate and up). */
@@ -200,7 +200,7 @@ public final class LlamaEngine {
         int ra = a.rows();
         int rb = b.rows();
         int width = a.cols();
-        team.forRange(ra + rb, 8, (lo, hi, member) -> {
+        team.forRange(ra + rb, Matrix.ROW_GROUP, (lo, hi, member) -> {
             if (lo < ra) {
                 a.matmul(x, width, n, outA, ra, lo, lo, Math.min(hi, ra), scratch[member]);
             }
@@ -218,7 +218,7 @@ public final class LlamaEngine {
         int rb = b.rows();
         int rc = cm.rows();
         int width = a.cols();
-        team.forRange(ra + rb + rc, 8, (lo, hi, member) -> {
+        team.forRange(ra + rb + rc, Matrix.ROW_GROUP, (lo, hi, member) -> {
             if (lo < ra) {
                 a.matmul(x, width, n, outA, ra, lo, lo, Math.min(hi, ra), scratch[member]);
             }

@@ -65,6 +65,20 @@ public final class LlamaSession implements Decoder {
 
     @Override
     public float[][] prefill(List<DecoderInput> rows) {
+        return prefill(rows, false);
+    }
+
+    /**
+     * Runs one prompt and returns the logits of every position (for scoring and evaluation).
+     *
+     * @param row the prompt
+     * @return {@code [position][vocab]}
+     */
+    public float[][] prefillEveryPosition(DecoderInput row) {
+        return prefill(List.of(row), true);
+    }
+
+    private float[][] prefill(List<DecoderInput> rows, boolean everyPosition) {
         checkOpen();
         Preconditions.checkArgument(!rows.isEmpty(), "prefill needs at least one row");
         int b = rows.size();
@@ -108,7 +122,7 @@ public final class LlamaSession implements Decoder {
                 }
             }
         }
-        float[][] out = new float[b][];
+        float[][] out = new float[everyPosition ? total : b][];
         for (int start = 0; start < total; start += MAX_STEPS_PER_PASS) {
             int n = Math.min(MAX_STEPS_PER_PASS, total - start);
             int[] rows0 = java.util.Arrays.copyOfRange(rowOf, start, start + n);
@@ -116,13 +130,15 @@ public final class LlamaSession implements Decoder {
             boolean[] want = new boolean[n];
             for (int i = 0; i < n; i++) {
                 int g = start + i;
-                want[i] = g + 1 == total || rowOf[g + 1] != rowOf[g];
+                want[i] = everyPosition || g + 1 == total || rowOf[g + 1] != rowOf[g];
                 cache.grow(rows0[i], pos0[i] + 1);
             }
             float[] xs = java.util.Arrays.copyOfRange(x, start * hidden, (start + n) * hidden);
             float[][] logits = engine.forward(xs, n, rows0, pos0, cache, want);
             for (int i = 0; i < n; i++) {
-                if (want[i]) {
+                if (everyPosition) {
+                    out[start + i] = logits[i];
+                } else if (want[i]) {
                     out[rows0[i]] = logits[i];
                 }
             }

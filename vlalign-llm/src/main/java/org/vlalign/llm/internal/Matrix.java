@@ -184,12 +184,28 @@ public abstract class Matrix {
         }
     }
 
+    /** Rows decoded together: the register tile's height. */
+    public static final int ROW_GROUP = 4;
+    /** Vectors multiplied per pass over the rows: their activations stay in the L2 cache. */
+    static final int VECTOR_CHUNK = 64;
+
+    /**
+     * The scratch {@link #matmul} needs per thread, for matrices up to {@code maxCols} wide.
+     *
+     * @param maxCols the widest matrix
+     * @return floats
+     */
+    public static int scratchSize(int maxCols) {
+        return ROW_GROUP * maxCols;
+    }
+
     /**
      * Matrix product with {@code n} vectors over a row range:
      * {@code y[t · ldy + yOff + r − r0] = row(r) · x[t · ldx ..]} for every {@code t < n}.
      *
-     * <p>With several vectors each row is decoded once into {@code scratch} and reused, so quantised
-     * formats pay their decoding once per row, not once per vector.
+     * <p>With several vectors, groups of {@value #ROW_GROUP} rows are decoded into {@code scratch} once per
+     * chunk of {@value #VECTOR_CHUNK} vectors and multiplied with register tiles, so quantised formats pay
+     * their decoding once per row and chunk, and each load of a weight feeds several multiply-adds.
      *
      * @param x {@code n} vectors of {@code cols} elements, {@code ldx} apart
      * @param ldx the distance between vectors in {@code x}
@@ -199,17 +215,21 @@ public abstract class Matrix {
      * @param yOff where row {@code r0}'s result of vector 0 goes
      * @param r0 the first row
      * @param r1 the row after the last
-     * @param scratch at least {@code cols} floats the caller owns (one per thread)
+     * @param scratch at least {@link #scratchSize scratchSize(cols)} floats the caller owns (one per thread)
      */
     public void matmul(float[] x, int ldx, int n, float[] y, int ldy, int yOff, int r0, int r1, float[] scratch) {
         if (n == 1) {
             matvec(x, 0, y, yOff, r0, r1);
             return;
         }
-        for (int r = r0; r < r1; r++) {
-            row(r, scratch, 0);
-            for (int t = 0; t < n; t++) {
-                y[t * ldy + yOff + r - r0] = K.dot(scratch, 0, x, t * ldx, cols);
+        for (int t0 = 0; t0 < n; t0 += VECTOR_CHUNK) {
+            int nt = Math.min(VECTOR_CHUNK, n - t0);
+            for (int r = r0; r < r1; r += ROW_GROUP) {
+                int nr = Math.min(ROW_GROUP, r1 - r);
+                for (int i = 0; i < nr; i++) {
+                    row(r + i, scratch, i * cols);
+                }
+                K.gemm(scratch, 0, cols, nr, x, t0 * ldx, ldx, nt, cols, y, t0 * ldy + yOff + r - r0, ldy);
             }
         }
     }

@@ -11,9 +11,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * steps of decoding (a 7B token is about 200 of them, each well under a millisecond).
  *
  * <p>The calling thread works as member 0; the others wait by spinning briefly and then parking, so a
- * step starts within microseconds while decoding and costs no CPU when idle. One range runs at a time:
+ * step starts within microseconds while decoding and costs no CPU when idle. A range is cut into a few
+ * pieces per member and members claim pieces as they go, so a member the operating system does not
+ * schedule (a loaded machine) delays nothing: the others take its pieces. One range runs at a time:
  * calls from several threads take turns (they would compete for the same cores anyway). A failure in
- * any member is rethrown to the caller after every member has finished the step.
+ * any member is rethrown to the caller after every claimed piece has finished.
  *
  * <p>Thread-safe. {@link #close} stops the threads; it must not race a running {@link #forRange}.
  */
@@ -32,21 +34,50 @@ public final class Parallel implements AutoCloseable {
         void run(int lo, int hi, int member);
     }
 
-    /** Spins before a waiting member parks: roughly a few hundred microseconds. */
+    /** Pieces per member: enough for the others to absorb a member that is not scheduled. */
+    private static final int PIECES_PER_MEMBER = 4;
+    /** Spins before a waiting thread parks or yields: roughly a few hundred microseconds. */
     private static final int SPINS = 1 << 14;
+
+    /** One call of {@link #forRange}: immutable but for its counters, so a late member cannot mix two calls. */
+    private static final class Step {
+        final RangeTask task;
+        final int total;
+        final int pieceSize;
+        final int pieces;
+        final AtomicInteger next = new AtomicInteger(); // the next unclaimed piece
+        final AtomicInteger done = new AtomicInteger(); // finished pieces
+        volatile Throwable failure;
+
+        Step(RangeTask task, int total, int pieceSize) {
+            this.task = task;
+            this.total = total;
+            this.pieceSize = pieceSize;
+            this.pieces = (total + pieceSize - 1) / pieceSize;
+        }
+
+        /** Claims and runs pieces until none is left. */
+        void work(int member) {
+            int p;
+            while ((p = next.getAndIncrement()) < pieces) {
+                try {
+                    int lo = p * pieceSize;
+                    task.run(lo, Math.min(total, lo + pieceSize), member);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
 
     private final int threads;
     private final Thread[] members;
-    private final ReentrantLock turn = new ReentrantLock();
-    private final AtomicInteger pending = new AtomicInteger();
     private final boolean[] parked; // written by each member, read by the caller around full fences
-    private volatile int generation;
+    private final ReentrantLock turn = new ReentrantLock();
+    private volatile Step current;
     private volatile boolean closed;
-    private volatile Throwable failure;
-    // the current step, published by the volatile write of generation
-    private RangeTask task;
-    private int total;
-    private int grain;
 
     /**
      * Starts a team.
@@ -77,8 +108,8 @@ public final class Parallel implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} over {@code [0, n)}, split into one contiguous piece per member with piece
-     * boundaries on multiples of {@code grain}; returns when every piece is done.
+     * Runs {@code task} over {@code [0, n)}, split into contiguous pieces (a few per member) whose
+     * boundaries fall on multiples of {@code grain}; returns when every piece is done.
      *
      * @param n the range's size
      * @param grain piece boundaries fall on multiples of this (use 1 when any split works)
@@ -88,35 +119,33 @@ public final class Parallel implements AutoCloseable {
         if (n <= 0) {
             return;
         }
-        if (threads == 1 || n <= grain) {
+        int g = Math.max(1, grain);
+        if (threads == 1 || n <= g) {
             task.run(0, n, 0);
             return;
         }
         Preconditions.checkState(!closed, "the thread team is closed");
         turn.lock();
         try {
-            this.task = task;
-            this.total = n;
-            this.grain = Math.max(1, grain);
-            this.failure = null;
-            pending.set(threads - 1);
-            generation++; // publishes the step
+            int units = (n + g - 1) / g;
+            Step step = new Step(task, n, Math.max(1, units / (PIECES_PER_MEMBER * threads)) * g);
+            current = step; // publishes the step
             VarHandle.fullFence(); // orders the write above before reading parked[] (pairs with the member's fence)
             for (int i = 1; i < threads; i++) {
                 if (parked[i]) {
                     LockSupport.unpark(members[i - 1]);
                 }
             }
-            Throwable own = null;
-            try {
-                runPiece(0);
-            } catch (Throwable t) {
-                own = t;
+            step.work(0);
+            int spins = 0;
+            while (step.done.get() != step.pieces) {
+                if (++spins < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield(); // the member holding the last piece is not running: give it the core
+                }
             }
-            while (pending.get() != 0) {
-                Thread.onSpinWait();
-            }
-            Throwable f = own != null ? own : failure;
+            Throwable f = step.failure;
             if (f != null) {
                 if (f instanceof RuntimeException re) {
                     throw re;
@@ -127,28 +156,16 @@ public final class Parallel implements AutoCloseable {
                 throw new IllegalStateException(f);
             }
         } finally {
-            this.task = null;
             turn.unlock();
         }
     }
 
-    private void runPiece(int member) {
-        int pieces = threads;
-        int units = (total + grain - 1) / grain;
-        int per = (units + pieces - 1) / pieces;
-        int lo = Math.min(total, member * per * grain);
-        int hi = Math.min(total, (member + 1) * per * grain);
-        if (lo < hi) {
-            task.run(lo, hi, member);
-        }
-    }
-
     private void loop(int member) {
-        int seen = 0;
+        Step seen = null;
         while (true) {
-            int g;
+            Step step;
             int spins = 0;
-            while ((g = generation) == seen) {
+            while ((step = current) == seen) {
                 if (closed) {
                     return;
                 }
@@ -156,22 +173,16 @@ public final class Parallel implements AutoCloseable {
                     Thread.onSpinWait();
                 } else {
                     parked[member] = true;
-                    VarHandle.fullFence(); // orders the write above before re-reading generation
-                    if (generation == seen && !closed) {
+                    VarHandle.fullFence(); // orders the write above before re-reading current
+                    if (current == seen && !closed) {
                         LockSupport.parkNanos(this, 50_000_000L);
                     }
                     parked[member] = false;
                     spins = 0;
                 }
             }
-            seen = g;
-            try {
-                runPiece(member);
-            } catch (Throwable t) {
-                failure = t;
-            } finally {
-                pending.decrementAndGet();
-            }
+            seen = step;
+            step.work(member);
         }
     }
 

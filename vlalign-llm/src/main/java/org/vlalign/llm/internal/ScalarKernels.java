@@ -91,6 +91,16 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void gemm(float[] w, int wOff, int ldw, int rows, float[] x, int xOff, int ldx, int n, int k, float[] y,
+            int yOff, int ldy) {
+        for (int t = 0; t < n; t++) {
+            for (int r = 0; r < rows; r++) {
+                y[yOff + t * ldy + r] = dot(w, wOff + r * ldw, x, xOff + t * ldx, k);
+            }
+        }
+    }
+
+    @Override
     public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) {
             y[yOff + i] += a * x[xOff + i];

@@ -165,6 +165,93 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void gemm(float[] w, int wOff, int ldw, int rows, float[] x, int xOff, int ldx, int n, int k, float[] y,
+            int yOff, int ldy) {
+        int r = 0;
+        if (k % L == 0) {
+            for (; r + 4 <= rows; r += 4) {
+                int t = 0;
+                for (; t + 4 <= n; t += 4) {
+                    tile4x4(w, wOff + r * ldw, ldw, x, xOff + t * ldx, ldx, k, y, yOff + t * ldy + r, ldy);
+                }
+                for (; t < n; t++) {
+                    for (int i = 0; i < 4; i++) {
+                        y[yOff + t * ldy + r + i] = dot(w, wOff + (r + i) * ldw, x, xOff + t * ldx, k);
+                    }
+                }
+            }
+        }
+        for (; r < rows; r++) {
+            for (int t = 0; t < n; t++) {
+                y[yOff + t * ldy + r] = dot(w, wOff + r * ldw, x, xOff + t * ldx, k);
+            }
+        }
+    }
+
+    /** Four rows by four vectors: sixteen accumulators, eight loads for every sixteen multiply-adds. */
+    private static void tile4x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx, int k, float[] y, int yOff,
+            int ldy) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = FloatVector.zero(F);
+        FloatVector a02 = FloatVector.zero(F);
+        FloatVector a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F);
+        FloatVector a11 = FloatVector.zero(F);
+        FloatVector a12 = FloatVector.zero(F);
+        FloatVector a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F);
+        FloatVector a21 = FloatVector.zero(F);
+        FloatVector a22 = FloatVector.zero(F);
+        FloatVector a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F);
+        FloatVector a31 = FloatVector.zero(F);
+        FloatVector a32 = FloatVector.zero(F);
+        FloatVector a33 = FloatVector.zero(F);
+        for (int i = 0; i < k; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, wOff + i);
+            FloatVector w1 = FloatVector.fromArray(F, w, wOff + ldw + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, wOff + 2 * ldw + i);
+            FloatVector w3 = FloatVector.fromArray(F, w, wOff + 3 * ldw + i);
+            FloatVector x0 = FloatVector.fromArray(F, x, xOff + i);
+            a00 = w0.fma(x0, a00);
+            a10 = w1.fma(x0, a10);
+            a20 = w2.fma(x0, a20);
+            a30 = w3.fma(x0, a30);
+            FloatVector x1 = FloatVector.fromArray(F, x, xOff + ldx + i);
+            a01 = w0.fma(x1, a01);
+            a11 = w1.fma(x1, a11);
+            a21 = w2.fma(x1, a21);
+            a31 = w3.fma(x1, a31);
+            FloatVector x2 = FloatVector.fromArray(F, x, xOff + 2 * ldx + i);
+            a02 = w0.fma(x2, a02);
+            a12 = w1.fma(x2, a12);
+            a22 = w2.fma(x2, a22);
+            a32 = w3.fma(x2, a32);
+            FloatVector x3 = FloatVector.fromArray(F, x, xOff + 3 * ldx + i);
+            a03 = w0.fma(x3, a03);
+            a13 = w1.fma(x3, a13);
+            a23 = w2.fma(x3, a23);
+            a33 = w3.fma(x3, a33);
+        }
+        y[yOff] = a00.reduceLanes(VectorOperators.ADD);
+        y[yOff + 1] = a10.reduceLanes(VectorOperators.ADD);
+        y[yOff + 2] = a20.reduceLanes(VectorOperators.ADD);
+        y[yOff + 3] = a30.reduceLanes(VectorOperators.ADD);
+        y[yOff + ldy] = a01.reduceLanes(VectorOperators.ADD);
+        y[yOff + ldy + 1] = a11.reduceLanes(VectorOperators.ADD);
+        y[yOff + ldy + 2] = a21.reduceLanes(VectorOperators.ADD);
+        y[yOff + ldy + 3] = a31.reduceLanes(VectorOperators.ADD);
+        y[yOff + 2 * ldy] = a02.reduceLanes(VectorOperators.ADD);
+        y[yOff + 2 * ldy + 1] = a12.reduceLanes(VectorOperators.ADD);
+        y[yOff + 2 * ldy + 2] = a22.reduceLanes(VectorOperators.ADD);
+        y[yOff + 2 * ldy + 3] = a32.reduceLanes(VectorOperators.ADD);
+        y[yOff + 3 * ldy] = a03.reduceLanes(VectorOperators.ADD);
+        y[yOff + 3 * ldy + 1] = a13.reduceLanes(VectorOperators.ADD);
+        y[yOff + 3 * ldy + 2] = a23.reduceLanes(VectorOperators.ADD);
+        y[yOff + 3 * ldy + 3] = a33.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
     public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
         FloatVector av = FloatVector.broadcast(F, a);
         int i = 0;

@@ -107,6 +107,34 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void should_multiply_small_matrices_with_register_tiles_and_remainders() {
+        SplittableRandom r = new SplittableRandom(6);
+        for (int[] shape : new int[][] {{4, 4, 64}, {9, 7, 96}, {3, 2, 33}, {8, 12, 160}}) {
+            int rows = shape[0];
+            int n = shape[1];
+            int k = shape[2];
+            int ldw = k + 3;
+            int ldx = k + 5;
+            float[] w = random(r, 2 + rows * ldw);
+            float[] x = random(r, 1 + n * ldx);
+            for (Kernels kern : ALL) {
+                float[] y = new float[n * (rows + 2) + 4];
+                kern.gemm(w, 2, ldw, rows, x, 1, ldx, n, k, y, 4, rows + 2);
+                for (int t = 0; t < n; t++) {
+                    for (int i = 0; i < rows; i++) {
+                        double want = 0;
+                        for (int j = 0; j < k; j++) {
+                            want += (double) w[2 + i * ldw + j] * x[1 + t * ldx + j];
+                        }
+                        assertEquals(want, y[4 + t * (rows + 2) + i], 1e-4, kern.describe() + " " + rows + "x" + n
+                                + "x" + k + " at " + i + "," + t);
+                    }
+                }
+            }
+        }
+    }
+
     static float[] random(SplittableRandom r, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

@@ -71,7 +71,7 @@ class MatrixTest {
             Matrix m = Matrix.allocate(f, rows, cols);
             m.setRows(0, w, 0, rows);
             float[] y = new float[n * rows];
-            m.matmul(x, cols, n, y, rows, 3, 3, 30, new float[cols]);
+            m.matmul(x, cols, n, y, rows, 3, 3, 30, new float[Matrix.scratchSize(cols)]);
             float[] one = new float[rows];
             m.matvec(x, cols, one, 0, 0, rows); // vector 1 alone
             float[] row = new float[cols];
