@@ -53,6 +53,7 @@ import picocli.CommandLine.Spec;
             AskCommand.class,
             ChatCommand.class,
             DescribeCommand.class,
+            GenerateCommand.class,
             IndexCommand.class,
             SearchCommand.class,
             ServeCommand.class,

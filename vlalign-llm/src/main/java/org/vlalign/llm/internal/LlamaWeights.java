@@ -236,11 +236,33 @@ public final class LlamaWeights {
         private final WeightFormat format;
         private final Parallel team;
         private final List<String> fallbacks = new ArrayList<>();
+        // per member, reused for every tensor: the load allocates no garbage in proportion to the model
+        private final ByteBuffer[] bytes;
+        private final float[][] floats;
 
         Loader(Checkpoint ckpt, WeightFormat format, Parallel team) {
             this.ckpt = ckpt;
             this.format = format;
             this.team = team;
+            this.bytes = new ByteBuffer[team.threads()];
+            this.floats = new float[team.threads()][];
+        }
+
+        private ByteBuffer bytes(int member, int size) {
+            if (bytes[member] == null || bytes[member].capacity() < size) {
+                bytes[member] = ByteBuffer.allocate(Math.max(size, CHUNK_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            ByteBuffer b = bytes[member];
+            b.clear();
+            b.limit(size);
+            return b;
+        }
+
+        private float[] floats(int member, int size) {
+            if (floats[member] == null || floats[member].length < size) {
+                floats[member] = new float[Math.max(size, CHUNK_BYTES / 2)];
+            }
+            return floats[member];
         }
 
         float[] vector(String name, int n) {
@@ -260,17 +282,15 @@ public final class LlamaWeights {
             int rowsPerChunk = Math.max(1, CHUNK_BYTES / (es * cols));
             int chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
             team.forRange(chunks, 1, (lo, hi, member) -> {
-                ByteBuffer bytes = ByteBuffer.allocate(rowsPerChunk * cols * es).order(ByteOrder.LITTLE_ENDIAN);
-                float[] floats = new float[rowsPerChunk * cols];
                 for (int c = lo; c < hi; c++) {
                     int r0 = c * rowsPerChunk;
                     int n = Math.min(rowsPerChunk, rows - r0);
-                    bytes.clear();
-                    bytes.limit(n * cols * es);
-                    ckpt.reader(t).readBytes(t, (long) r0 * cols * es, bytes);
-                    bytes.flip();
-                    DtypeConversion.toFloat(bytes, t.type(), FloatBuffer.wrap(floats), n * cols);
-                    m.setRows(r0, floats, 0, n);
+                    ByteBuffer raw = bytes(member, n * cols * es);
+                    float[] values = floats(member, n * cols);
+                    ckpt.reader(t).readBytes(t, (long) r0 * cols * es, raw);
+                    raw.flip();
+                    DtypeConversion.toFloat(raw, t.type(), FloatBuffer.wrap(values), n * cols);
+                    m.setRows(r0, values, 0, n);
                 }
             });
             ckpt.endRead(t);

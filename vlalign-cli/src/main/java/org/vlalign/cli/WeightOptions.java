@@ -1,0 +1,58 @@
+package org.vlalign.cli;
+
+import java.util.Locale;
+import org.vlalign.WeightFormat;
+import org.vlalign.llm.LlmOptions;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code --weights} and {@code --threads} options: the language model's weight format and the threads a
+ * forward pass uses.
+ *
+ * <p>Not thread-safe: it holds one parsed command line's values.
+ *
+ * @since 0.2.0
+ */
+public final class WeightOptions {
+
+    @Option(
+            names = "--weights",
+            paramLabel = "FORMAT",
+            defaultValue = "auto",
+            converter = FormatConverter.class,
+            description = {
+                "The language model's weight format: fp32, bf16 (16 bits as stored), q8 (8-bit blocks),",
+                "q4 (4-bit blocks) or auto (fp32 up to 2B parameters, q8 above; default)."
+            })
+    WeightFormat weights;
+
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Threads per forward pass (default: the available cores, at most 16).")
+    int threads;
+
+    /**
+     * The options for the JVM language-model engine.
+     *
+     * @return the options
+     */
+    LlmOptions toLlmOptions() {
+        return new LlmOptions(weights, threads);
+    }
+
+    /** Parses fp32, bf16, q8, q4, auto (any case). */
+    static final class FormatConverter implements ITypeConverter<WeightFormat> {
+        @Override
+        public WeightFormat convert(String value) {
+            try {
+                return WeightFormat.valueOf(value.strip().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + value + "' is not a weight format; use fp32, bf16, q8, q4 or"
+                        + " auto");
+            }
+        }
+    }
+}
