@@ -1,17 +1,15 @@
 package org.vlalign.bench;
 
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,37 +27,40 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.vlalign.Answer;
 import org.vlalign.DecodingStrategy;
 import org.vlalign.GenerationConfig;
+import org.vlalign.LanguageModel;
 import org.vlalign.Prompt;
-import org.vlalign.spi.DecoderInput;
-import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.WeightFormat;
+import org.vlalign.llm.Llama;
 import org.vlalign.llm.LlamaConfig;
+import org.vlalign.llm.LlmOptions;
+import org.vlalign.spi.Decoder;
+import org.vlalign.spi.DecoderInput;
 import org.vlalign.torch.internal.llama.LlamaDecoder;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
-import org.vlalign.torch.internal.llama.LlamaModel;
 
 /**
- * Llama throughput: prefill (128-token prompts), greedy decode with the KV cache (64 new tokens after a
- * 16-token prompt), the same decode without a cache (paired variant, 16 new tokens) and beam search
- * (4 beams × 32 tokens).
+ * Llama throughput in each weight format: prefill (128-token prompts), greedy decode with the KV cache
+ * (64 new tokens after a 16-token prompt) and beam search (4 beams × 32 tokens).
  *
- * <p>The model is a ~110M-parameter config (hidden 768, 12 layers, 12 heads, intermediate 2048, vocab
- * 32000) with random bf16 weights written to a temporary checkpoint in {@code @Setup} and loaded
- * through the normal path (bf16 → fp32); {@code -Dvlalign.bench.checkpoint=<folder>} benchmarks a real
- * Llama folder instead. The {@code tokens} counter is generated (or prefilled) tokens per second over
- * all rows. {@code @Setup} prints the roofline measured in the same JVM and the model's limits:
- * prefill ≤ matmul GFLOP/s ÷ (2 × parameters) and batch-1 decode ≤ gemv GB/s ÷ fp32 weight bytes.
+ * <p>{@code weights} (fp32, bf16, q8, q4) selects the JVM engine's format; {@code engine=torch} runs the
+ * libtorch Llama instead (fp32 only), the baseline before the JVM engine. The model is the 134M-parameter
+ * shape (hidden 768, 12 layers, 12 heads, MLP 2048, vocab 32000) written by {@link RandomCheckpoint} into a
+ * temporary folder, or any Llama folder with {@code -Dvlalign.bench.checkpoint=<folder>} (the Llama-2-7B
+ * shape: {@code RandomCheckpoint llama-2-7b DIR}). The {@code tokens} counter is tokens per second over all
+ * rows. {@code @Setup} prints the limits measured in the same JVM: batch-1 decode ≤ the cores' read
+ * bandwidth ÷ the weights' bytes, prefill ≤ libtorch's fp32 matmul rate ÷ (2 × parameters).
  *
  * @since 0.1.0
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-// Warmup: two 10 s iterations let the JIT compile the Java side and PyTorch size its thread pool and
-// allocator caches; one decode invocation takes ~1 s, so shorter iterations would hold too few calls.
+// Warmup: the JIT compiles the kernels within the first seconds; one 7B decode call takes tens of seconds,
+// so iterations are long enough to hold whole calls.
 @Warmup(iterations = 2, time = 10)
 @Measurement(iterations = 3, time = 10)
-// One fork: the model load costs seconds and ~1 GB; native pools do not drift between forks, and the
-// variance that matters here (machine load) is visible across iterations.
-@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dai.djl.offline=true"})
+// One fork: the model load costs seconds to a minute; the variance that matters here (machine load) is
+// visible across iterations.
+@Fork(value = 1, jvmArgsAppend = {"-Xmx12g", "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true"})
 public class LlamaBenchmark {
 
     /** The model shared by every benchmark thread. */
@@ -69,34 +70,60 @@ public class LlamaBenchmark {
         @Param({"1", "3"})
         public int batch;
 
-        LlamaLanguageModel lm;
+        /** The JVM engine's weight format. */
+        @Param({"fp32", "bf16", "q8", "q4"})
+        public String weights;
+
+        /** {@code jvm}, or {@code torch} for the libtorch baseline (fp32 weights only). */
+        @Param({"jvm"})
+        public String engine;
+
+        /** Threads per forward pass (0: the engine's default). */
+        @Param({"0"})
+        public int threads;
+
+        LanguageModel lm;
         Path tempDir;
 
-        /** Loads the checkpoint (or writes and loads a random one) and prints the roofline. */
+        /** Loads the checkpoint (or writes and loads a random one) and prints the limits. */
         @Setup(Level.Trial)
         public void setup() throws IOException {
             String dir = System.getProperty("vlalign.bench.checkpoint");
+            Path folder;
             if (dir != null && !dir.isBlank()) {
-                lm = LlamaLanguageModel.load(Path.of(dir));
+                folder = Path.of(dir);
             } else {
                 tempDir = Files.createTempDirectory("vlalign-llama-bench");
-                writeRandomCheckpoint(tempDir);
-                lm = LlamaLanguageModel.load(tempDir);
-                deleteRecursively(tempDir);
+                folder = RandomCheckpoint.write("llama-134m", tempDir);
             }
-            LlamaConfig c = lm.model().config();
+            WeightFormat format = WeightFormat.valueOf(weights.toUpperCase(Locale.ROOT));
+            long t0 = System.nanoTime();
+            long weightBytes;
+            LlamaConfig c;
+            if (engine.equals("torch")) {
+                if (format != WeightFormat.FP32) {
+                    throw new IllegalArgumentException("engine=torch computes fp32 only; run it with -p weights=fp32");
+                }
+                LlamaLanguageModel torch = LlamaLanguageModel.load(folder);
+                c = torch.model().config();
+                weightBytes = (long) (4 * parametersWithEmbedding(c));
+                lm = torch;
+            } else {
+                Llama jvm = Llama.load(folder, new LlmOptions(format, threads));
+                c = jvm.config();
+                weightBytes = jvm.weightBytes();
+                lm = jvm;
+            }
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
             double params = parameters(c);
-            double flopsPerToken = 2 * params;
-            double weightBytes = 4 * params;
-            double prefillLimit = Roofline.matmulGflops() * 1e9 / flopsPerToken;
-            double decodeLimit = Roofline.gemvGbs() * 1e9 / weightBytes;
+            double prefillLimit = Roofline.matmulGflops() * 1e9 / (2 * params);
+            double decodeLimit = Roofline.readGbs() * 1e9 / streamedBytes(lm, c, weightBytes);
             System.out.println();
             System.out.println(Roofline.summary());
-            System.out.printf(Locale.ROOT, "model: %s, %.1fM matmul parameters (incl. LM head), %.2f GFLOP/token,"
-                    + " %.0f MB fp32 weights read per decode step%n", c, params / 1e6, flopsPerToken / 1e9,
-                    weightBytes / 1e6);
-            System.out.printf(Locale.ROOT, "limits: prefill <= %.0f tokens/s (compute), batch-1 decode <= %.0f tokens/s"
-                    + " (weight streaming)%n", prefillLimit, decodeLimit);
+            System.out.printf(Locale.ROOT, "model: %s %s, loaded in %.1f s; %.1fM matmul parameters, %.0f MB read per"
+                    + " decode step%n", engine, lm, loadSeconds, params / 1e6, streamedBytes(lm, c, weightBytes) / 1e6);
+            System.out.printf(Locale.ROOT, "limits: prefill <= %.0f tokens/s (fp32 matmul), batch-1 decode <= %.1f"
+                    + " tokens/s (read bandwidth)%n", prefillLimit, decodeLimit);
             // sanity check of the result: a greedy answer has the requested length
             Answer a = lm.generate(Prompt.builder().tokens(prompt(16, 0)).build(), exactly(4, null));
             if (a.tokenIds().length != 4) {
@@ -104,10 +131,17 @@ public class LlamaBenchmark {
             }
         }
 
-        /** Releases the weights. */
+        /** Releases the weights and the temporary checkpoint. */
         @TearDown(Level.Trial)
-        public void tearDown() {
+        public void tearDown() throws IOException {
             lm.close();
+            if (tempDir != null) {
+                MoreFiles.deleteRecursively(tempDir, RecursiveDeleteOption.ALLOW_INSECURE);
+            }
+        }
+
+        Decoder newDecoder() {
+            return lm instanceof Llama jvm ? jvm.newDecoder() : new LlamaDecoder(((LlamaLanguageModel) lm).model());
         }
     }
 
@@ -125,6 +159,14 @@ public class LlamaBenchmark {
         }
     }
 
+    /** Bytes one decode step reads: every layer's weights and the LM head, not the embedding table. */
+    static double streamedBytes(LanguageModel lm, LlamaConfig c, long weightBytes) {
+        // the average bytes a weight takes, applied to the weights a step reads (the embedding rows it looks up
+        // are a few kilobytes)
+        double bytesPerWeight = (double) weightBytes / parametersWithEmbedding(c);
+        return bytesPerWeight * parameters(c);
+    }
+
     /** Number of matmul parameters: every linear layer and the LM head (embedding lookups are free). */
     static double parameters(LlamaConfig c) {
         double h = c.hiddenSize();
@@ -132,6 +174,10 @@ public class LlamaBenchmark {
         double kv = (double) c.numKeyValueHeads() * c.headDim();
         double layer = h * q * 2 + h * kv * 2 + 3 * h * c.intermediateSize();
         return c.numHiddenLayers() * layer + h * c.vocabSize();
+    }
+
+    private static double parametersWithEmbedding(LlamaConfig c) {
+        return parameters(c) + (c.tieWordEmbeddings() ? 0 : (double) c.hiddenSize() * c.vocabSize());
     }
 
     static int[] prompt(int length, int seed) {
@@ -173,7 +219,7 @@ public class LlamaBenchmark {
         for (int i = 0; i < m.batch; i++) {
             rows.add(DecoderInput.ofTokens(prompt(128, i)));
         }
-        try (LlamaDecoder d = new LlamaDecoder(m.lm.model())) {
+        try (Decoder d = m.newDecoder()) {
             float[][] logits = d.prefill(rows);
             n.tokens += 128L * m.batch;
             return logits[0][0];
@@ -195,41 +241,6 @@ public class LlamaBenchmark {
     }
 
     /**
-     * The paired variant without a KV cache: each of 16 new tokens reruns the whole sequence.
-     *
-     * @param m the model
-     * @param n the counters
-     * @return the last token
-     */
-    @Benchmark
-    public int decode16NoCache(Model m, Counters n) {
-        LlamaModel model = m.lm.model();
-        int b = m.batch;
-        long[][] ids = new long[b][];
-        for (int i = 0; i < b; i++) {
-            ids[i] = java.util.Arrays.stream(prompt(16, i)).asLongStream().toArray();
-        }
-        int last = 0;
-        for (int step = 0; step < 16; step++) {
-            long[][] mask = new long[b][ids[0].length];
-            for (long[] row : mask) {
-                java.util.Arrays.fill(row, 1);
-            }
-            float[][] logits;
-            try (ai.djl.ndarray.NDManager call = model.manager().newSubManager()) {
-                logits = model.lastLogits(model.embedTokens(call, ids), mask, null, null);
-            }
-            for (int i = 0; i < b; i++) {
-                last = argmax(logits[i]);
-                ids[i] = java.util.Arrays.copyOf(ids[i], ids[i].length + 1);
-                ids[i][ids[i].length - 1] = last;
-            }
-        }
-        n.tokens += 16L * b;
-        return last;
-    }
-
-    /**
      * Beam search, 4 beams × 32 new tokens per row (the counter counts output tokens, not beam rows).
      *
      * @param m the model
@@ -241,73 +252,5 @@ public class LlamaBenchmark {
         List<Answer> answers = m.lm.generateBatch(prompts(m.batch, 16), exactly(32, DecodingStrategy.Beam.of(4)));
         n.tokens += 32L * m.batch;
         return answers.get(0).score();
-    }
-
-    private static int argmax(float[] row) {
-        int best = 0;
-        for (int i = 1; i < row.length; i++) {
-            if (row[i] > row[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    /** Writes a random bf16 Llama checkpoint with the ~110M config. */
-    static void writeRandomCheckpoint(Path dir) throws IOException {
-        int vocab = 32000;
-        int hidden = 768;
-        int layers = 12;
-        int heads = 12;
-        int inter = 2048;
-        String config = String.format(Locale.ROOT, "{\"model_type\": \"llama\", \"vocab_size\": %d, \"hidden_size\": %d,"
-                + " \"intermediate_size\": %d, \"num_hidden_layers\": %d, \"num_attention_heads\": %d,"
-                + " \"max_position_embeddings\": 512, \"pad_token_id\": 0, \"torch_dtype\": \"bfloat16\"}",
-                vocab, hidden, inter, layers, heads);
-        Files.writeString(dir.resolve("config.json"), config, StandardCharsets.UTF_8);
-        SplittableRandom r = new SplittableRandom(7);
-        SafetensorsWriter w = SafetensorsWriter.create().metadata("format", "pt");
-        w.addBf16("model.embed_tokens.weight", random(r, vocab * hidden, 1.0), vocab, hidden);
-        for (int i = 0; i < layers; i++) {
-            String p = "model.layers." + i + ".";
-            for (String proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) {
-                w.addBf16(p + "self_attn." + proj + ".weight", random(r, hidden * hidden, 1 / Math.sqrt(hidden)),
-                        hidden, hidden);
-            }
-            w.addBf16(p + "mlp.gate_proj.weight", random(r, inter * hidden, 1 / Math.sqrt(hidden)), inter, hidden);
-            w.addBf16(p + "mlp.up_proj.weight", random(r, inter * hidden, 1 / Math.sqrt(hidden)), inter, hidden);
-            w.addBf16(p + "mlp.down_proj.weight", random(r, inter * hidden, 1 / Math.sqrt(inter)), hidden, inter);
-            w.addBf16(p + "input_layernorm.weight", ones(hidden), hidden);
-            w.addBf16(p + "post_attention_layernorm.weight", ones(hidden), hidden);
-        }
-        w.addBf16("model.norm.weight", ones(hidden), hidden);
-        w.addBf16("lm_head.weight", random(r, vocab * hidden, 1 / Math.sqrt(hidden)), vocab, hidden);
-        w.write(dir.resolve("model.safetensors"));
-    }
-
-    /** Uniform values with the given standard deviation (cheaper than Gaussian for 100M draws). */
-    private static float[] random(SplittableRandom r, int n, double std) {
-        float[] v = new float[n];
-        double a = std * Math.sqrt(3);
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) ((r.nextDouble() * 2 - 1) * a);
-        }
-        return v;
-    }
-
-    private static float[] ones(int n) {
-        float[] v = new float[n];
-        java.util.Arrays.fill(v, 1f);
-        return v;
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

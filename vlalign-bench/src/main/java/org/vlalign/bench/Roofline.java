@@ -49,6 +49,8 @@ public class Roofline {
     private static volatile double gemvGbs;
     private static volatile double streamGbs;
     private static volatile double tinyOpMicros;
+    private static volatile double readGbs;
+    private static final int READ_LONGS = 128 << 20; // 1 GB
 
     private NDManager manager;
     private NDArray a; // (1024, 1024)
@@ -164,6 +166,37 @@ public class Roofline {
     }
 
     /**
+     * The measured read bandwidth of all cores together (cached): what batch-1 decoding, which reads every
+     * weight once per token, can reach at most.
+     *
+     * @return GB/s read summing a 1 GB array, split over the available processors
+     */
+    public static synchronized double readGbs() {
+        if (readGbs == 0) {
+            long[] x = new long[READ_LONGS];
+            java.util.Arrays.fill(x, 1L);
+            int threads = Runtime.getRuntime().availableProcessors();
+            long[] sink = new long[threads];
+            double seconds = bestOf(5, () -> java.util.stream.IntStream.range(0, threads).parallel().forEach(t -> {
+                int from = (int) ((long) READ_LONGS * t / threads);
+                int to = (int) ((long) READ_LONGS * (t + 1) / threads);
+                long a = 0;
+                long b = 0;
+                for (int i = from; i < to; i += 2) {
+                    a += x[i];
+                    b += x[i + 1];
+                }
+                sink[t] = a + b;
+            }));
+            if (java.util.Arrays.stream(sink).sum() != READ_LONGS) {
+                throw new IllegalStateException("the read probe summed " + java.util.Arrays.toString(sink));
+            }
+            readGbs = 8.0 * READ_LONGS / seconds / 1e9;
+        }
+        return readGbs;
+    }
+
+    /**
      * The measured cost of one tiny NDArray op (cached).
      *
      * @return microseconds for adding two 4-element arrays through DJL
@@ -187,12 +220,13 @@ public class Roofline {
     /**
      * All probes on one line.
      *
-     * @return e.g. {@code roofline: matmul1024 150.0 GFLOP/s, gemv4096 19.0 GB/s, ...}
+     * @return e.g. {@code roofline: matmul1024 150.0 GFLOP/s, gemv4096 19.0 GB/s, ..., java read 22.0 GB/s, ...}
      */
     public static String summary() {
         return String.format(Locale.ROOT,
-                "roofline: matmul1024 %.1f GFLOP/s, gemv4096 %.1f GB/s, java copy %.1f GB/s, tiny op %.1f us",
-                matmulGflops(), gemvGbs(), streamGbs(), tinyOpMicros());
+                "roofline: matmul1024 %.1f GFLOP/s, gemv4096 %.1f GB/s, java copy %.1f GB/s, java read %.1f GB/s,"
+                        + " tiny op %.1f us",
+                matmulGflops(), gemvGbs(), streamGbs(), readGbs(), tinyOpMicros());
     }
 
     private static double bestOf(int repeats, Runnable r) {

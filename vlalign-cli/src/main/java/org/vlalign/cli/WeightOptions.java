@@ -1,5 +1,6 @@
 package org.vlalign.cli;
 
+import java.nio.file.Path;
 import java.util.Locale;
 import org.vlalign.WeightFormat;
 import org.vlalign.llm.LlmOptions;
@@ -7,8 +8,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --weights} and {@code --threads} options: the language model's weight format and the threads a
- * forward pass uses.
+ * The {@code --weights}, {@code --threads} and {@code --lora} options: the language model's weight format, the
+ * threads a forward pass uses, and a LoRA adapter merged at load.
  *
  * <p>Not thread-safe: it holds one parsed command line's values.
  *
@@ -34,13 +35,20 @@ public final class WeightOptions {
             description = "Threads per forward pass (default: the available cores, at most 16).")
     int threads;
 
+    @Option(
+            names = "--lora",
+            paramLabel = "DIR",
+            description = "A LoRA adapter folder (PEFT layout: adapter_config.json, adapter_model.safetensors) to"
+                    + " merge into the language model while it loads.")
+    Path lora;
+
     /**
      * The options for the JVM language-model engine.
      *
      * @return the options
      */
     LlmOptions toLlmOptions() {
-        return new LlmOptions(weights, threads);
+        return new LlmOptions(weights, threads, lora == null ? null : lora.toAbsolutePath().normalize());
     }
 
     /** Parses fp32, bf16, q8, q4, auto (any case). */

@@ -118,9 +118,13 @@ public final class Llama implements LanguageModel {
         WeightFormat format = LlamaWeights.resolve(options.weights(), config);
         MemoryCheck.requireHeap(LlamaWeights.estimateBytes(config, format), "the " + format + " weights of "
                 + checkpoint.directory());
+        LoraAdapter lora = options.lora() == null ? null : LoraAdapter.load(options.lora());
+        if (lora != null) {
+            lora.checkCovers(checkpoint.tensorNames(), prefix);
+        }
         Parallel team = new Parallel(options.effectiveThreads());
         try {
-            LlamaWeights w = LlamaWeights.load(checkpoint, prefix, config, format, team);
+            LlamaWeights w = LlamaWeights.load(checkpoint, prefix, config, format, lora, team);
             return new Llama(w, tokens, team, format);
         } catch (RuntimeException | OutOfMemoryError e) {
             team.close();

@@ -1,5 +1,6 @@
 package org.vlalign.llm;
 
+import java.nio.file.Path;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.WeightFormat;
 
@@ -11,11 +12,12 @@ import org.vlalign.WeightFormat;
  * @param weights the weight format; {@link WeightFormat#AUTO} chooses by model size
  * @param threads the threads that compute one forward pass, at least 1; 0 for the default
  *     ({@link #defaultThreads()})
+ * @param lora a LoRA adapter folder (PEFT layout) to merge into the weights while loading, or null
  * @since 0.2.0
  */
-public record LlmOptions(WeightFormat weights, int threads) {
-    /** AUTO weights, default threads. */
-    public static final LlmOptions DEFAULT = new LlmOptions(WeightFormat.AUTO, 0);
+public record LlmOptions(WeightFormat weights, int threads, Path lora) {
+    /** AUTO weights, default threads, no adapter. */
+    public static final LlmOptions DEFAULT = new LlmOptions(WeightFormat.AUTO, 0, null);
 
     /** Validates. */
     public LlmOptions {
@@ -34,7 +36,27 @@ public record LlmOptions(WeightFormat weights, int threads) {
      * @return the options
      */
     public static LlmOptions of(WeightFormat weights) {
-        return new LlmOptions(weights, 0);
+        return new LlmOptions(weights, 0, null);
+    }
+
+    /**
+     * Options with a weight format and a thread count.
+     *
+     * @param weights the format
+     * @param threads the threads, 0 for the default
+     */
+    public LlmOptions(WeightFormat weights, int threads) {
+        this(weights, threads, null);
+    }
+
+    /**
+     * These options with a LoRA adapter merged at load.
+     *
+     * @param adapterDir the adapter folder, or null for none
+     * @return the options
+     */
+    public LlmOptions withLora(Path adapterDir) {
+        return new LlmOptions(weights, threads, adapterDir);
     }
 
     /**

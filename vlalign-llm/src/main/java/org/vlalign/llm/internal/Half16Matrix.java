@@ -35,10 +35,7 @@ final class Half16Matrix extends Matrix {
 
     @Override
     public void row(int r, float[] dst, int dstOff) {
-        int base = r * cols;
-        for (int i = 0; i < cols; i++) {
-            dst[dstOff + i] = f16 ? Fp16.toFloat(w[base + i]) : Fp16.bf16ToFloat(w[base + i]);
-        }
+        K.decode16(w, r * cols, f16, dst, dstOff, cols);
     }
 
     @Override

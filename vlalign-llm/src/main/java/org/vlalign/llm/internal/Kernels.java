@@ -77,6 +77,42 @@ public interface Kernels {
     float dotQ4(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks);
 
     /**
+     * Decodes {@code nBlocks} Q8 blocks starting at block {@code block} into floats.
+     *
+     * @param q the quantised values
+     * @param d the fp16 scales
+     * @param block the first block
+     * @param nBlocks the number of blocks
+     * @param dst receives {@code 32 · nBlocks} floats
+     * @param dstOff the offset
+     */
+    void decodeQ8(byte[] q, short[] d, int block, int nBlocks, float[] dst, int dstOff);
+
+    /**
+     * Decodes {@code nBlocks} Q4 blocks starting at block {@code block} into floats.
+     *
+     * @param q the packed nibbles
+     * @param d the fp16 scales
+     * @param block the first block
+     * @param nBlocks the number of blocks
+     * @param dst receives {@code 32 · nBlocks} floats
+     * @param dstOff the offset
+     */
+    void decodeQ4(byte[] q, short[] d, int block, int nBlocks, float[] dst, int dstOff);
+
+    /**
+     * Widens 16-bit weights to floats.
+     *
+     * @param w bf16 or fp16 bit patterns
+     * @param wOff the offset
+     * @param f16 whether they are IEEE binary16
+     * @param dst receives {@code n} floats
+     * @param dstOff the offset
+     * @param n how many
+     */
+    void decode16(short[] w, int wOff, boolean f16, float[] dst, int dstOff, int n);
+
+    /**
      * A small matrix product: {@code y[yOff + t·ldy + r] = Σ_i w[wOff + r·ldw + i] · x[xOff + t·ldx + i]}
      * for {@code r < rows}, {@code t < n}, {@code i < k}. Implementations keep tiles of several rows and
      * several vectors in registers, so each load feeds several multiply-adds (prefill and beam search).

@@ -15,6 +15,7 @@ import org.vlalign.core.checkpoint.DtypeConversion;
 import org.vlalign.core.checkpoint.SafetensorsDtype;
 import org.vlalign.core.checkpoint.TensorInfo;
 import org.vlalign.llm.LlamaConfig;
+import org.vlalign.llm.LoraAdapter;
 
 /**
  * The weights of a {@code LlamaForCausalLM} in the formats a {@link WeightFormat} chooses: the linear
@@ -174,17 +175,19 @@ public final class LlamaWeights {
      * @param prefix the key prefix ({@code ""}, or {@code "language_model."} inside a VLM)
      * @param c the config
      * @param format a concrete format (not AUTO)
+     * @param lora an adapter to merge into the weights before they are encoded, or null
      * @param team the threads that decode chunks
      * @return the weights
      * @throws CheckpointException if a tensor is missing, of another shape, or not a float type
      */
-    public static LlamaWeights load(Checkpoint ckpt, String prefix, LlamaConfig c, WeightFormat format, Parallel team) {
+    public static LlamaWeights load(Checkpoint ckpt, String prefix, LlamaConfig c, WeightFormat format,
+            LoraAdapter lora, Parallel team) {
         long t0 = System.nanoTime();
         int h = c.hiddenSize();
         int qDim = c.numAttentionHeads() * c.headDim();
         int kvDim = c.numKeyValueHeads() * c.headDim();
         int inter = c.intermediateSize();
-        Loader loader = new Loader(ckpt, format, team);
+        Loader loader = new Loader(ckpt, prefix, format, lora, team);
         Matrix embed = loader.matrix(prefix + EMBED_TOKENS, c.vocabSize(), h, true);
         Layer[] layers = new Layer[c.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
@@ -224,8 +227,8 @@ public final class LlamaWeights {
                     + "tie_word_embeddings=true if the LM head shares the embedding table");
         }
         LlamaWeights w = new LlamaWeights(c, embed, head, norm, layers);
-        LOG.info("loaded Llama weights from {} as {} ({} MB) in {} ms{}", ckpt.directory(), format,
-                w.bytes() / (1 << 20), (System.nanoTime() - t0) / 1_000_000,
+        LOG.info("loaded Llama weights from {} as {} ({} MB){} in {} ms{}", ckpt.directory(), format,
+                w.bytes() / (1 << 20), lora == null ? "" : " with " + lora + " merged", (System.nanoTime() - t0) / 1_000_000,
                 loader.fallbacks.isEmpty() ? "" : "; kept 16-bit (columns not a multiple of 32): " + loader.fallbacks);
         return w;
     }
@@ -233,16 +236,20 @@ public final class LlamaWeights {
     /** Reads tensors chunk by chunk into their target format. Not thread-safe (one per load). */
     private static final class Loader {
         private final Checkpoint ckpt;
+        private final String prefix;
         private final WeightFormat format;
+        private final LoraAdapter lora;
         private final Parallel team;
         private final List<String> fallbacks = new ArrayList<>();
         // per member, reused for every tensor: the load allocates no garbage in proportion to the model
         private final ByteBuffer[] bytes;
         private final float[][] floats;
 
-        Loader(Checkpoint ckpt, WeightFormat format, Parallel team) {
+        Loader(Checkpoint ckpt, String prefix, WeightFormat format, LoraAdapter lora, Parallel team) {
             this.ckpt = ckpt;
+            this.prefix = prefix;
             this.format = format;
+            this.lora = lora;
             this.team = team;
             this.bytes = new ByteBuffer[team.threads()];
             this.floats = new float[team.threads()][];
@@ -278,6 +285,10 @@ public final class LlamaWeights {
             Matrix.Format target = target(t.type(), outer, cols, name);
             Matrix m = Matrix.allocate(target, rows, cols);
             ckpt.beginRead(t);
+            String loraKey = lora == null ? null
+                    : lora.adapts(name) ? name
+                    : name.startsWith(prefix) && lora.adapts(name.substring(prefix.length()))
+                            ? name.substring(prefix.length()) : null;
             int es = t.type().byteSize();
             int rowsPerChunk = Math.max(1, CHUNK_BYTES / (es * cols));
             int chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
@@ -290,6 +301,9 @@ public final class LlamaWeights {
                     ckpt.reader(t).readBytes(t, (long) r0 * cols * es, raw);
                     raw.flip();
                     DtypeConversion.toFloat(raw, t.type(), FloatBuffer.wrap(values), n * cols);
+                    if (loraKey != null) {
+                        lora.addDelta(loraKey, values, 0, r0, n, cols); // merged before encoding, in any format
+                    }
                     m.setRows(r0, values, 0, n);
                 }
             });

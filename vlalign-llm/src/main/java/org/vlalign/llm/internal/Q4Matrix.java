@@ -63,17 +63,7 @@ final class Q4Matrix extends Matrix {
 
     @Override
     public void row(int r, float[] dst, int dstOff) {
-        for (int b = 0; b < blocksPerRow; b++) {
-            int block = r * blocksPerRow + b;
-            float scale = Fp16.toFloat(d[block]);
-            int qo = block * HALF;
-            int o = dstOff + b * Kernels.BLOCK;
-            for (int j = 0; j < HALF; j++) {
-                int v = q[qo + j];
-                dst[o + j] = scale * ((v & 0x0f) - 8);
-                dst[o + j + HALF] = scale * (((v >> 4) & 0x0f) - 8);
-            }
-        }
+        K.decodeQ4(q, d, r * blocksPerRow, blocksPerRow, dst, dstOff);
     }
 
     @Override

@@ -55,14 +55,7 @@ final class Q8Matrix extends Matrix {
 
     @Override
     public void row(int r, float[] dst, int dstOff) {
-        for (int b = 0; b < blocksPerRow; b++) {
-            int block = r * blocksPerRow + b;
-            float scale = Fp16.toFloat(d[block]);
-            int qo = block * Kernels.BLOCK;
-            for (int j = 0; j < Kernels.BLOCK; j++) {
-                dst[dstOff + b * Kernels.BLOCK + j] = scale * q[qo + j];
-            }
-        }
+        K.decodeQ8(q, d, r * blocksPerRow, blocksPerRow, dst, dstOff);
     }
 
     @Override

@@ -91,6 +91,38 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void decodeQ8(byte[] q, short[] d, int block, int nBlocks, float[] dst, int dstOff) {
+        for (int b = 0; b < nBlocks; b++) {
+            float scale = Fp16.toFloat(d[block + b]);
+            int qo = (block + b) * BLOCK;
+            for (int j = 0; j < BLOCK; j++) {
+                dst[dstOff + b * BLOCK + j] = scale * q[qo + j];
+            }
+        }
+    }
+
+    @Override
+    public void decodeQ4(byte[] q, short[] d, int block, int nBlocks, float[] dst, int dstOff) {
+        for (int b = 0; b < nBlocks; b++) {
+            float scale = Fp16.toFloat(d[block + b]);
+            int qo = (block + b) * (BLOCK / 2);
+            int o = dstOff + b * BLOCK;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                int v = q[qo + j];
+                dst[o + j] = scale * ((v & 0x0f) - 8);
+                dst[o + j + BLOCK / 2] = scale * (((v >> 4) & 0x0f) - 8);
+            }
+        }
+    }
+
+    @Override
+    public void decode16(short[] w, int wOff, boolean f16, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = f16 ? Fp16.toFloat(w[wOff + i]) : Fp16.bf16ToFloat(w[wOff + i]);
+        }
+    }
+
+    @Override
     public void gemm(float[] w, int wOff, int ldw, int rows, float[] x, int xOff, int ldx, int n, int k, float[] y,
             int yOff, int ldy) {
         for (int t = 0; t < n; t++) {

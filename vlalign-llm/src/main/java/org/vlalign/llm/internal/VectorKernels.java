@@ -165,6 +165,49 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void decodeQ8(byte[] q, short[] d, int block, int nBlocks, float[] dst, int dstOff) {
+        for (int b = 0; b < nBlocks; b++) {
+            FloatVector scale = FloatVector.broadcast(F, Fp16.toFloat(d[block + b]));
+            int qo = (block + b) * BLOCK;
+            int o = dstOff + b * BLOCK;
+            for (int j = 0; j < BLOCK; j += B8.length()) {
+                ByteVector bytes = ByteVector.fromArray(B8, q, qo + j);
+                for (int p = 0; p < B8_PARTS; p++) {
+                    ((FloatVector) bytes.convertShape(VectorOperators.B2F, F, p)).mul(scale)
+                            .intoArray(dst, o + j + p * L);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void decodeQ4(byte[] q, short[] d, int block, int nBlocks, float[] dst, int dstOff) {
+        for (int b = 0; b < nBlocks; b++) {
+            FloatVector scale = FloatVector.broadcast(F, Fp16.toFloat(d[block + b]));
+            ByteVector packed = ByteVector.fromArray(B16, q, (block + b) * (BLOCK / 2));
+            ByteVector lo = packed.and((byte) 0x0f).sub((byte) 8);
+            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).sub((byte) 8);
+            int o = dstOff + b * BLOCK;
+            for (int p = 0; p < B16_PARTS; p++) {
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(scale).intoArray(dst, o + p * L);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(scale)
+                        .intoArray(dst, o + 16 + p * L);
+            }
+        }
+    }
+
+    @Override
+    public void decode16(short[] w, int wOff, boolean f16, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            widen(w, wOff + i, f16).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = f16 ? Fp16.toFloat(w[wOff + i]) : Fp16.bf16ToFloat(w[wOff + i]);
+        }
+    }
+
+    @Override
     public void gemm(float[] w, int wOff, int ldw, int rows, float[] x, int xOff, int ldx, int n, int k, float[] y,
             int yOff, int ldy) {
         int r = 0;

@@ -67,6 +67,16 @@ class KernelsTest {
             wantF16 += (double) Fp16.toFloat(f16[i + 2]) * x[i + 1];
         }
         for (Kernels k : ALL) {
+            float[] decoded = new float[n];
+            k.decode16(f16, 2, true, decoded, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToIntBits(Fp16.toFloat(f16[i + 2])), Float.floatToIntBits(decoded[i]),
+                        k.describe() + " f16 0x" + Integer.toHexString(f16[i + 2] & 0xffff));
+            }
+            k.decode16(bf, 2, false, decoded, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Fp16.bf16ToFloat(bf[i + 2]), decoded[i], k.describe() + " bf16");
+            }
             assertEquals(wantBf, k.dot16(bf, 2, false, x, 1, n), 1e-4, k.describe());
             assertEquals(wantF16, k.dot16(f16, 2, true, x, 1, n), Math.abs(wantF16) * 1e-6 + 1e-3, k.describe());
             short[] inf = new short[32];
@@ -104,6 +114,18 @@ class KernelsTest {
         for (Kernels k : ALL) {
             assertEquals(want8, k.dotQ8(q8, d, 1, x, 4, blocks), 1e-3, k.describe());
             assertEquals(want4, k.dotQ4(q4, d, 1, x, 4, blocks), 1e-3, k.describe());
+            float[] d8 = new float[blocks * 32 + 3];
+            float[] d4 = new float[blocks * 32 + 3];
+            k.decodeQ8(q8, d, 1, blocks, d8, 3);
+            k.decodeQ4(q4, d, 1, blocks, d4, 3);
+            double got8 = 0;
+            double got4 = 0;
+            for (int i = 0; i < blocks * 32; i++) {
+                got8 += (double) d8[3 + i] * x[4 + i];
+                got4 += (double) d4[3 + i] * x[4 + i];
+            }
+            assertEquals(want8, got8, 1e-6, k.describe() + " decoded Q8");
+            assertEquals(want4, got4, 1e-6, k.describe() + " decoded Q4");
         }
     }
 
