@@ -294,6 +294,7 @@ public final class Llama implements LanguageModel {
     @Override
     public String toString() {
         return "Llama[" + weights.config().numHiddenLayers() + " layers, hidden " + hiddenSize() + ", " + format + ", "
-                + weightBytes() / (1 << 20) + " MB, " + team.threads() + " threads]";
+                + weightBytes() / (1 << 20) + " MB, " + team.threads() + " threads, prefill: " + engine.prefillBackend()
+                + "]";
     }
 }

@@ -1,6 +1,7 @@
 package org.vlalign.llm.internal;
 
 import org.vlalign.llm.LlamaConfig;
+import org.vlalign.llm.MatmulBackend;
 import org.vlalign.llm.RopeFrequencies;
 
 /**
@@ -15,11 +16,14 @@ import org.vlalign.llm.RopeFrequencies;
  * which equals Hugging Face's left-padded batches with an attention mask.
  *
  * <p>Work is split over a {@link Parallel} team: matrix rows for the linear layers, (step, head) pairs for
- * attention. Thread-safe: the weights are immutable and each call has its own buffers; the cache belongs
+ * attention. Products with many steps (long prompts) go to a {@link MatmulBackend} when one is on the class
+ * path (libtorch's GEMM with {@code vlalign-torch}), the team decoding tiles of weight rows for it. Thread-safe: the weights are immutable and each call has its own buffers; the cache belongs
  * to the caller's session.
  */
 public final class LlamaEngine {
     private static final Kernels K = KernelsProvider.get();
+    /** The float32 copy of weight rows handed to the backend at once (16 MB). */
+    private static final int BACKEND_TILE_FLOATS = 4 << 20;
 
     private final LlamaWeights w;
     private final LlamaConfig c;
@@ -33,6 +37,7 @@ public final class LlamaEngine {
     private final int kvDim;
     private final int inter;
     private final float eps;
+    private final MatmulBackend backend; // null: the JVM kernels for every product
 
     /**
      * Creates an engine over loaded weights.
@@ -53,6 +58,7 @@ public final class LlamaEngine {
         this.kvDim = kvHeads * headDim;
         this.inter = c.intermediateSize();
         this.eps = (float) c.rmsNormEps();
+        this.backend = MatmulBackends.find();
     }
 
     /**
@@ -71,6 +77,15 @@ public final class LlamaEngine {
      */
     public LlamaWeights weights() {
         return w;
+    }
+
+    /**
+     * Where long prompts' products run.
+     *
+     * @return the backend's name, or "JVM kernels"
+     */
+    public String prefillBackend() {
+        return backend == null ? "JVM kernels" : backend.name() + " from " + backend.minVectors() + " positions";
     }
 
     /**
@@ -181,7 +196,11 @@ public final class LlamaEngine {
         int vocab = c.vocabSize();
         float[] out = new float[wanted * vocab]; // (wanted, vocab)
         Matrix head = w.lmHead;
-        team.forRange(vocab, 16, (lo, hi, m) -> head.matmul(xn, hidden, wanted, out, vocab, lo, lo, hi, scratch[m]));
+        if (backend != null && wanted >= backend.minVectors()) {
+            throughBackend(xn, wanted, head, out, vocab, 0);
+        } else {
+            team.forRange(vocab, 16, (lo, hi, m) -> head.matmul(xn, hidden, wanted, out, vocab, lo, lo, hi, scratch[m]));
+        }
         float[][] result = new float[n][];
         for (int i = 0; i < wanted; i++) {
             result[stepOf[i]] = java.util.Arrays.copyOfRange(out, i * vocab, (i + 1) * vocab);
@@ -189,14 +208,46 @@ public final class LlamaEngine {
         return result;
     }
 
-    /** {@code out = x W^T} over the team, splitting W's rows. */
+    /** {@code out = x W^T} over the team, splitting W's rows, or through the backend for many vectors. */
     private void linear(float[] x, int n, int width, Matrix m, float[] out, float[][] scratch) {
         int rows = m.rows();
+        if (backend != null && n >= backend.minVectors()) {
+            throughBackend(x, n, m, out, rows, 0);
+            return;
+        }
         team.forRange(rows, Matrix.ROW_GROUP, (lo, hi, member) -> m.matmul(x, width, n, out, rows, lo, lo, hi, scratch[member]));
+    }
+
+    /**
+     * {@code out = x W^T} through the backend: tiles of W's rows are decoded to float32 by the team and
+     * multiplied by the backend; the tile bounds the float32 copy whatever the matrix's size.
+     */
+    private void throughBackend(float[] x, int n, Matrix m, float[] out, int ldy, int yOff) {
+        int rows = m.rows();
+        int cols = m.cols();
+        int tileRows = Math.min(rows, Math.max(Matrix.ROW_GROUP, BACKEND_TILE_FLOATS / cols));
+        float[] tile = new float[tileRows * cols]; // (tileRows, cols)
+        try (MatmulBackend.Product product = backend.begin(x, n, cols)) {
+            for (int r0 = 0; r0 < rows; r0 += tileRows) {
+                int nr = Math.min(tileRows, rows - r0);
+                int first = r0;
+                team.forRange(nr, 1, (lo, hi, member) -> {
+                    for (int r = lo; r < hi; r++) {
+                        m.row(first + r, tile, r * cols);
+                    }
+                });
+                product.multiply(tile, nr, out, ldy, yOff + r0);
+            }
+        }
     }
 
     /** Two projections of the same input in one parallel step (gate and up). */
     private void linear2(float[] x, int n, Matrix a, float[] outA, Matrix b, float[] outB, float[][] scratch) {
+        if (backend != null && n >= backend.minVectors()) {
+            throughBackend(x, n, a, outA, a.rows(), 0);
+            throughBackend(x, n, b, outB, b.rows(), 0);
+            return;
+        }
         int ra = a.rows();
         int rb = b.rows();
         int width = a.cols();
@@ -214,6 +265,12 @@ public final class LlamaEngine {
     /** Three projections of the same input in one parallel step (q, k and v). */
     private void linear3(float[] x, int n, Matrix a, float[] outA, Matrix b, float[] outB, Matrix cm, float[] outC,
             float[][] scratch) {
+        if (backend != null && n >= backend.minVectors()) {
+            throughBackend(x, n, a, outA, a.rows(), 0);
+            throughBackend(x, n, b, outB, b.rows(), 0);
+            throughBackend(x, n, cm, outC, cm.rows(), 0);
+            return;
+        }
         int ra = a.rows();
         int rb = b.rows();
         int rc = cm.rows();
