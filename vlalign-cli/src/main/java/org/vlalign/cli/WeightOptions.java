@@ -42,13 +42,19 @@ public final class WeightOptions {
                     + " merge into the language model while it loads.")
     Path lora;
 
+    @Option(
+            names = "--cache-weights",
+            description = "Keep the encoded weights beside the checkpoint (.vlalign-cache/) and reuse them: later"
+                    + " loads in the same format take seconds. Costs the disk space of the weights in that format.")
+    boolean cacheWeights;
+
     /**
      * The options for the JVM language-model engine.
      *
      * @return the options
      */
     LlmOptions toLlmOptions() {
-        return new LlmOptions(weights, threads, lora == null ? null : lora.toAbsolutePath().normalize());
+        return new LlmOptions(weights, threads, lora == null ? null : lora.toAbsolutePath().normalize(), cacheWeights);
     }
 
     /** Parses fp32, bf16, q8, q4, auto (any case). */

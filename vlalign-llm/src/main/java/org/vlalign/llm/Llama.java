@@ -124,7 +124,7 @@ public final class Llama implements LanguageModel {
         }
         Parallel team = new Parallel(options.effectiveThreads());
         try {
-            LlamaWeights w = LlamaWeights.load(checkpoint, prefix, config, format, lora, team);
+            LlamaWeights w = LlamaWeights.load(checkpoint, prefix, config, format, lora, options.cacheWeights(), team);
             return new Llama(w, tokens, team, format);
         } catch (RuntimeException | OutOfMemoryError e) {
             team.close();

@@ -45,4 +45,14 @@ final class F32Matrix extends Matrix {
             K.gemm(w, r0 * cols, cols, r1 - r0, x, t0 * ldx, ldx, nt, cols, y, t0 * ldy + yOff, ldy);
         }
     }
+
+    @Override
+    void save(ArrayIo io) throws java.io.IOException {
+        io.write(w);
+    }
+
+    @Override
+    void restore(ArrayIo io) throws java.io.IOException {
+        io.read(w);
+    }
 }

@@ -42,4 +42,14 @@ final class Half16Matrix extends Matrix {
     public float dotRow(int r, float[] x, int xOff) {
         return K.dot16(w, r * cols, f16, x, xOff, cols);
     }
+
+    @Override
+    void save(ArrayIo io) throws java.io.IOException {
+        io.write(w);
+    }
+
+    @Override
+    void restore(ArrayIo io) throws java.io.IOException {
+        io.read(w);
+    }
 }

@@ -3,6 +3,7 @@ package org.vlalign.llm.internal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -176,12 +177,13 @@ public final class LlamaWeights {
      * @param c the config
      * @param format a concrete format (not AUTO)
      * @param lora an adapter to merge into the weights before they are encoded, or null
+     * @param cache whether to read the encoded weights from, or write them to, a {@link WeightCache} file
      * @param team the threads that decode chunks
      * @return the weights
      * @throws CheckpointException if a tensor is missing, of another shape, or not a float type
      */
     public static LlamaWeights load(Checkpoint ckpt, String prefix, LlamaConfig c, WeightFormat format,
-            LoraAdapter lora, Parallel team) {
+            LoraAdapter lora, boolean cache, Parallel team) {
         long t0 = System.nanoTime();
         int h = c.hiddenSize();
         int qDim = c.numAttentionHeads() * c.headDim();
@@ -227,7 +229,22 @@ public final class LlamaWeights {
                     + "tie_word_embeddings=true if the LM head shares the embedding table");
         }
         LlamaWeights w = new LlamaWeights(c, embed, head, norm, layers);
-        LOG.info("loaded Llama weights from {} as {} ({} MB){} in {} ms{}", ckpt.directory(), format,
+        List<Matrix> order = WeightCache.order(embed, layers, head);
+        Path file = cache ? WeightCache.file(ckpt, prefix, format, lora == null ? null : lora.directory()) : null;
+        String key = file == null ? null
+                : WeightCache.key(ckpt, prefix, format, lora == null ? null : lora.directory());
+        String source;
+        if (file != null && WeightCache.read(file, key, order)) {
+            source = "the weight cache " + file;
+        } else {
+            loader.fillAll();
+            source = ckpt.directory().toString();
+            if (file != null) {
+                WeightCache.write(file, key, order);
+                source += " (cached in " + file + ")";
+            }
+        }
+        LOG.info("loaded Llama weights from {} as {} ({} MB){} in {} ms{}", source, format,
                 w.bytes() / (1 << 20), lora == null ? "" : " with " + lora + " merged", (System.nanoTime() - t0) / 1_000_000,
                 loader.fallbacks.isEmpty() ? "" : "; kept 16-bit (columns not a multiple of 32): " + loader.fallbacks);
         return w;
@@ -280,10 +297,26 @@ public final class LlamaWeights {
             return v;
         }
 
+        private final List<Object[]> planned = new ArrayList<>(); // {name, matrix}, filled by fillAll
+
+        /** Allocates a matrix in its target format; {@link #fillAll} reads it (unless the cache does). */
         Matrix matrix(String name, int rows, int cols, boolean outer) {
             TensorInfo t = info(name, rows, cols);
-            Matrix.Format target = target(t.type(), outer, cols, name);
-            Matrix m = Matrix.allocate(target, rows, cols);
+            Matrix m = Matrix.allocate(target(t.type(), outer, cols, name), rows, cols);
+            planned.add(new Object[] {name, m});
+            return m;
+        }
+
+        void fillAll() {
+            for (Object[] p : planned) {
+                fill((String) p[0], (Matrix) p[1]);
+            }
+        }
+
+        private void fill(String name, Matrix m) {
+            int rows = m.rows();
+            int cols = m.cols();
+            TensorInfo t = info(name, rows, cols);
             ckpt.beginRead(t);
             String loraKey = lora == null ? null
                     : lora.adapts(name) ? name
@@ -308,7 +341,6 @@ public final class LlamaWeights {
                 }
             });
             ckpt.endRead(t);
-            return m;
         }
 
         private Matrix.Format target(SafetensorsDtype source, boolean outer, int cols, String name) {

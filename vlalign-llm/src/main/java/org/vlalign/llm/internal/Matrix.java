@@ -234,6 +234,22 @@ public abstract class Matrix {
         }
     }
 
+    /**
+     * Writes this matrix's arrays (for the weight cache).
+     *
+     * @param io the writer
+     * @throws java.io.IOException if writing fails
+     */
+    abstract void save(ArrayIo io) throws java.io.IOException;
+
+    /**
+     * Fills this matrix's arrays from what {@link #save} wrote.
+     *
+     * @param io the reader
+     * @throws java.io.IOException if reading fails
+     */
+    abstract void restore(ArrayIo io) throws java.io.IOException;
+
     @Override
     public String toString() {
         return format() + "[" + rows + " x " + cols + "]";

@@ -70,4 +70,16 @@ final class Q4Matrix extends Matrix {
     public float dotRow(int r, float[] x, int xOff) {
         return K.dotQ4(q, d, r * blocksPerRow, x, xOff, blocksPerRow);
     }
+
+    @Override
+    void save(ArrayIo io) throws java.io.IOException {
+        io.write(q);
+        io.write(d);
+    }
+
+    @Override
+    void restore(ArrayIo io) throws java.io.IOException {
+        io.read(q);
+        io.read(d);
+    }
 }
