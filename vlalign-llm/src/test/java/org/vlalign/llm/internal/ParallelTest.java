@@ -32,15 +32,15 @@ class ParallelTest {
     }
 
     @Test
-    void should_rethrow_a_member_failure_and_keep_working() {
+    void should_rethrow_a_failure_from_any_piece_and_keep_working() {
         try (Parallel team = new Parallel(2)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> team.forRange(100, 1,
                     (lo, hi, member) -> {
-                        if (member == 1) {
-                            throw new IllegalStateException("boom in member 1");
+                        if (lo <= 77 && 77 < hi) {
+                            throw new IllegalStateException("boom at 77");
                         }
                     }));
-            assertEquals("boom in member 1", e.getMessage());
+            assertEquals("boom at 77", e.getMessage());
             AtomicIntegerArray hits = new AtomicIntegerArray(10);
             team.forRange(10, 1, (lo, hi, m) -> {
                 for (int i = lo; i < hi; i++) {

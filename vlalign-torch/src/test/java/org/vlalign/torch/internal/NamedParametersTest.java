@@ -22,7 +22,7 @@ import org.vlalign.core.checkpoint.Checkpoint;
 import org.vlalign.core.checkpoint.SafetensorsDtype;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
-import org.vlalign.torch.internal.llama.TinyLlama;
+import org.vlalign.llm.TinyLlama;
 
 class NamedParametersTest {
 

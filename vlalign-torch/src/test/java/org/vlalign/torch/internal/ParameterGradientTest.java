@@ -16,7 +16,7 @@ import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 import org.vlalign.torch.internal.llama.LlamaModel;
-import org.vlalign.torch.internal.llama.TinyLlama;
+import org.vlalign.llm.TinyLlama;
 
 /**
  * The named parameters are the very arrays the forward passes compute with: a gradient reaches each of

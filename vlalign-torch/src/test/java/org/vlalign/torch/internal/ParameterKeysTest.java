@@ -27,7 +27,7 @@ import org.vlalign.torch.internal.clip.TinyClipCheckpoint;
 import org.vlalign.torch.internal.instructblip.InstructBlipModel;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 import org.vlalign.torch.internal.llama.LlamaModel;
-import org.vlalign.torch.internal.llama.TinyLlama;
+import org.vlalign.llm.TinyLlama;
 import org.vlalign.torch.internal.llava.LlavaModels;
 import org.vlalign.torch.internal.llava.LlavaParts;
 

@@ -1,6 +1,7 @@
 package org.vlalign.torch.internal.llama;
 
 import org.vlalign.llm.LlamaConfig;
+import org.vlalign.llm.LlamaTokens;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ import org.vlalign.llm.tokenizer.HfTokenizer;
  * A Llama-family {@link LanguageModel} on DJL PyTorch: Hugging Face weights, optional {@code
  * tokenizer.json}, greedy / beam / sampling generation through {@link Generator}.
  *
- * <p>Prompt segments become decoder inputs as follows: {@code Bos} → the BOS id ({@code
+ * <p>Prompt segments become decoder inputs as {@link LlamaTokens} maps them: {@code Bos} → the BOS id ({@code
  * bos_token_id}; dropped when the model has none), {@code Text} → the tokenizer's ids without
  * special tokens, {@code Tokens} → as given, {@code Embeddings} → input embedding rows (width must be
  * {@link #hiddenSize()}). Without a tokenizer (e.g. the parity checkpoints) only token and embedding
@@ -55,15 +56,11 @@ import org.vlalign.llm.tokenizer.HfTokenizer;
 public final class LlamaLanguageModel implements LanguageModel, Parameterized {
 
     private final LlamaModel model;
-    private final HfTokenizer tokenizer; // may be null
-    private final SpecialTokens specialTokens;
-    private final int bosTokenId; // -1 if none
+    private final LlamaTokens tokens;
 
-    private LlamaLanguageModel(LlamaModel model, HfTokenizer tokenizer, SpecialTokens specialTokens, int bosTokenId) {
+    private LlamaLanguageModel(LlamaModel model, LlamaTokens tokens) {
         this.model = model;
-        this.tokenizer = tokenizer;
-        this.specialTokens = specialTokens;
-        this.bosTokenId = bosTokenId;
+        this.tokens = tokens;
     }
 
     /**
@@ -102,7 +99,7 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      */
     public static LlamaLanguageModel load(TorchCheckpoint checkpoint, String prefix, LlamaConfig config, HfTokenizer tokenizer) {
         LlamaModel model = LlamaModel.load(checkpoint, prefix, config);
-        return of(model, tokenizer, specialTokens(checkpoint.generationConfig(), config, tokenizer));
+        return new LlamaLanguageModel(model, LlamaTokens.of(config, tokenizer, checkpoint.generationConfig()));
     }
 
     /**
@@ -114,11 +111,7 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      * @return the language model
      */
     public static LlamaLanguageModel of(LlamaModel model, HfTokenizer tokenizer, SpecialTokens specialTokens) {
-        int bos = model.config().bosTokenId();
-        if (bos < 0 && tokenizer != null && tokenizer.bosTokenId().isPresent()) {
-            bos = tokenizer.bosTokenId().getAsInt();
-        }
-        return new LlamaLanguageModel(model, tokenizer, specialTokens, bos);
+        return new LlamaLanguageModel(model, LlamaTokens.of(model.config(), tokenizer, specialTokens));
     }
 
     /**
@@ -131,22 +124,7 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      */
     public static SpecialTokens specialTokens(Optional<JsonObject> generationConfig, LlamaConfig config,
             HfTokenizer tokenizer) {
-        int[] eos = config.eosTokenIds();
-        int pad = config.padTokenId();
-        if (generationConfig.isPresent()) {
-            eos = HfConfigs.getIntOrList(generationConfig.get(), "eos_token_id", eos);
-            pad = HfConfigs.getInt(generationConfig.get(), "pad_token_id", pad);
-        }
-        if (eos.length == 0 && tokenizer != null) {
-            eos = tokenizer.eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
-        }
-        if (pad < 0 && tokenizer != null && tokenizer.padTokenId().isPresent()) {
-            pad = tokenizer.padTokenId().getAsInt();
-        }
-        if (pad < 0) {
-            pad = eos.length > 0 ? eos[0] : 0; // HF generate falls back to eos as pad
-        }
-        return SpecialTokens.of(pad, eos);
+        return LlamaTokens.specialTokens(generationConfig, config, tokenizer);
     }
 
     /**
@@ -175,7 +153,7 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      * @return the tokenizer
      */
     public Optional<HfTokenizer> tokenizer() {
-        return Optional.ofNullable(tokenizer);
+        return tokens.tokenizer();
     }
 
     /**
@@ -204,7 +182,7 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      * @return the special tokens
      */
     public SpecialTokens specialTokens() {
-        return specialTokens;
+        return tokens.specialTokens();
     }
 
     /**
@@ -240,19 +218,12 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
 
     @Override
     public int[] encode(String text) {
-        if (tokenizer == null) {
-            throw new InvalidArgumentException("this language model has no tokenizer.json, so text cannot be encoded;"
-                    + " pass token ids (Prompt.Segment.Tokens) or add tokenizer.json to the checkpoint folder");
-        }
-        return tokenizer.encode(text);
+        return tokens.encode(text);
     }
 
     @Override
     public String decode(int[] ids) {
-        if (tokenizer != null) {
-            return tokenizer.decode(ids);
-        }
-        return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" "));
+        return tokens.decode(ids);
     }
 
     /**
@@ -264,40 +235,7 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      *     text is given without a tokenizer
      */
     public DecoderInput toDecoderInput(Prompt prompt) {
-        List<DecoderInput.Part> parts = new ArrayList<>();
-        for (Prompt.Segment s : prompt.segments()) {
-            if (s instanceof Prompt.Segment.Bos) {
-                if (bosTokenId >= 0) {
-                    parts.add(new DecoderInput.Tokens(new int[] {bosTokenId}));
-                }
-            } else if (s instanceof Prompt.Segment.Eos) {
-                if (specialTokens.eosTokenIds().isEmpty()) {
-                    throw new InvalidArgumentException("the prompt has an end-of-sequence segment but this model "
-                            + "defines no eos_token_id; set it in config.json or generation_config.json");
-                }
-                parts.add(new DecoderInput.Tokens(new int[] {specialTokens.eosTokenIds().get(0)}));
-            } else if (s instanceof Prompt.Segment.Text t) {
-                int[] ids = encode(t.text());
-                if (ids.length > 0) {
-                    parts.add(new DecoderInput.Tokens(ids));
-                }
-            } else if (s instanceof Prompt.Segment.Tokens t) {
-                if (t.ids().length > 0) {
-                    parts.add(new DecoderInput.Tokens(t.ids()));
-                }
-            } else if (s instanceof Prompt.Segment.Embeddings e) {
-                if (e.features().cols() != hiddenSize()) {
-                    throw new InvalidArgumentException("embedding segment has width " + e.features().cols()
-                            + " but the language model's hidden size is " + hiddenSize()
-                            + "; project the features to " + hiddenSize() + " (check the adaptor)");
-                }
-                parts.add(new DecoderInput.Embeddings(e.features()));
-            }
-        }
-        if (parts.isEmpty()) {
-            throw new InvalidArgumentException("the prompt is empty after tokenisation; give at least one token");
-        }
-        return new DecoderInput(parts);
+        return tokens.toDecoderInput(prompt);
     }
 
     @Override
@@ -333,15 +271,13 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      */
     public GenerationResult run(List<DecoderInput> inputs, GenerationConfig config, List<TokenListener> listeners) {
         try (LlamaDecoder decoder = new LlamaDecoder(model)) {
-            return Generator.generate(decoder, inputs, config, specialTokens, this::decode, listeners);
+            return Generator.generate(decoder, inputs, config, tokens.specialTokens(), this::decode, listeners);
         }
     }
 
     @Override
     public void close() {
         model.close();
-        if (tokenizer != null) {
-            tokenizer.close();
-        }
+        tokens.close();
     }
 }
