@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.vlalign.Answer;
 import org.vlalign.CheckpointException;
 import org.vlalign.GenerationConfig;
@@ -216,6 +217,17 @@ public final class Llama implements LanguageModel {
         try (LlamaSession session = new LlamaSession(engine)) {
             return session.prefillEveryPosition(prompt);
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return the first end-of-sequence id ({@code generation_config.json}, then {@code config.json}, then the
+     *     tokenizer), or empty if none defines one
+     */
+    @Override
+    public OptionalInt eosTokenId() {
+        return tokens.eosTokenId();
     }
 
     @Override

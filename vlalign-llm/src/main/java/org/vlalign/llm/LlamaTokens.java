@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.stream.Collectors;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
@@ -119,6 +120,16 @@ public final class LlamaTokens implements AutoCloseable {
      */
     public SpecialTokens specialTokens() {
         return specialTokens;
+    }
+
+    /**
+     * The first end-of-sequence id, the one chat templates close a turn with.
+     *
+     * @return the id, or empty if the model defines none
+     */
+    public OptionalInt eosTokenId() {
+        List<Integer> eos = specialTokens.eosTokenIds();
+        return eos.isEmpty() ? OptionalInt.empty() : OptionalInt.of(eos.get(0));
     }
 
     /**

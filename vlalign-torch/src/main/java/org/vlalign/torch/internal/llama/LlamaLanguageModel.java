@@ -202,8 +202,7 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      */
     @Override
     public OptionalInt eosTokenId() {
-        List<Integer> eos = specialTokens.eosTokenIds();
-        return eos.isEmpty() ? OptionalInt.empty() : OptionalInt.of(eos.get(0));
+        return tokens.eosTokenId();
     }
 
     @Override
