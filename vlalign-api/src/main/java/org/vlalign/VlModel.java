@@ -40,11 +40,29 @@ public interface VlModel extends AutoCloseable {
      * @throws CheckpointException if the folder is damaged
      */
     static VlModel load(Path checkpoint) {
+        return load(checkpoint, LoadOptions.DEFAULT);
+    }
+
+    /**
+     * Loads a checkpoint folder with options: the language model's weight format and threads, a LoRA
+     * adapter, a weight cache, or a trainable language model.
+     *
+     * @param checkpoint the folder
+     * @param options how to load
+     * @return the model, which the caller must close
+     * @throws UnsupportedModelException if no provider supports the folder or the options
+     * @throws CheckpointException if the folder or the adapter is damaged
+     * @throws InvalidArgumentException if the model does not fit in memory in that format; the message names
+     *     the setting to change
+     * @since 0.2.0
+     */
+    static VlModel load(Path checkpoint, LoadOptions options) {
         Checks.checkNotNull(checkpoint, "checkpoint");
+        Checks.checkNotNull(options, "options");
         List<String> known = new ArrayList<>();
         for (ModelProvider provider : ServiceLoader.load(ModelProvider.class)) {
             if (provider.supports(checkpoint)) {
-                return provider.load(checkpoint);
+                return provider.load(checkpoint, options);
             }
             known.add(provider.name() + " " + provider.modelTypes());
         }

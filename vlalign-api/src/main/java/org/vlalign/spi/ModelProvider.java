@@ -2,6 +2,7 @@ package org.vlalign.spi;
 
 import java.nio.file.Path;
 import java.util.Set;
+import org.vlalign.LoadOptions;
 import org.vlalign.VlModel;
 
 /**
@@ -43,4 +44,22 @@ public interface ModelProvider {
      * @return the model
      */
     VlModel load(Path checkpoint);
+
+    /**
+     * Loads the folder with options. Providers that cannot honour an option must refuse it rather than
+     * ignore it; by default only {@link LoadOptions#DEFAULT} is accepted.
+     *
+     * @param checkpoint the folder
+     * @param options how to load
+     * @return the model
+     * @throws org.vlalign.UnsupportedModelException if this provider cannot honour the options
+     * @since 0.2.0
+     */
+    default VlModel load(Path checkpoint, LoadOptions options) {
+        if (!LoadOptions.DEFAULT.equals(options)) {
+            throw new org.vlalign.UnsupportedModelException("model provider " + name() + " loads " + checkpoint
+                    + " with default options only, not " + options);
+        }
+        return load(checkpoint);
+    }
 }

@@ -214,6 +214,8 @@ final class EvalCommand implements Callable<Integer> {
 
         @Mixin PartsOptions parts;
 
+        @Mixin WeightOptions weights;
+
         @Option(names = "--data", required = true, paramLabel = "FILE", description = "The question set (JSONL).")
         Path data;
 
@@ -267,7 +269,7 @@ final class EvalCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             AnswerEvaluator.Report report;
-            try (ModelParts loaded = parts.load(err);
+            try (ModelParts loaded = parts.load(err, weights.toLoadOptions());
                     TrainableAdaptor trained = adaptor == null ? null : loadAdaptor(adaptor)) {
                 Adaptor a = trained != null ? trained : loaded.composedAdaptor();
                 FeatureExtractor fe = loaded.extractor();

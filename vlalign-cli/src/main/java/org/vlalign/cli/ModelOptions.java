@@ -7,6 +7,7 @@ import org.vlalign.CheckpointException;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
 import org.vlalign.defaultmodel.DefaultModel;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,6 +35,8 @@ public final class ModelOptions {
                         + " shapes that knows nothing else."
             })
     Path model;
+
+    @Mixin WeightOptions weights = new WeightOptions();
 
     /** Whether no {@code --model} was given, so the embedded default model is used. */
     boolean usesDefault() {
@@ -73,7 +76,7 @@ public final class ModelOptions {
         err.println("Loading " + dir + " ...");
         err.flush();
         long start = System.nanoTime();
-        VlModel loaded = VlModel.load(dir);
+        VlModel loaded = VlModel.load(dir, weights.toLoadOptions());
         err.printf("Loaded in %.1f s%n", (System.nanoTime() - start) / 1e9);
         err.flush();
         return loaded;

@@ -8,6 +8,7 @@ import org.vlalign.Adaptor;
 import org.vlalign.CheckpointException;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.LanguageModel;
+import org.vlalign.LoadOptions;
 import org.vlalign.PromptWrapper;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
@@ -62,15 +63,16 @@ final class ModelParts implements AutoCloseable {
      * @param vision a feature-extractor folder (BLIP-2, InstructBLIP, CLIP), or null
      * @param lm a Llama folder with tokenizer.json, or null
      * @param err where loading progress goes
+     * @param options how the language model loads (trainable for {@code train})
      * @return the parts; close them
      * @throws VlalignException if a folder is missing or the model has no language model
      */
-    static ModelParts load(Path model, Path vision, Path lm, PrintWriter err) {
+    static ModelParts load(Path model, Path vision, Path lm, PrintWriter err, LoadOptions options) {
         if (model != null) {
             Path dir = checkFolder(model, "--model");
             err.println("Loading " + dir + " ...");
             err.flush();
-            VlModel vl = VlModel.load(dir);
+            VlModel vl = VlModel.load(dir, options);
             if (!vl.canAnswer()) {
                 vl.close();
                 throw new UnsupportedModelException("--model " + dir + " (model_type " + TorchModels.modelType(dir)
@@ -90,7 +92,7 @@ final class ModelParts implements AutoCloseable {
             throw new UnsupportedModelException("--vision " + visionDir + ": " + e.getMessage(), e);
         }
         try {
-            return new ModelParts(null, fe, TorchModels.loadLanguageModel(lmDir), visionDir);
+            return new ModelParts(null, fe, TorchModels.loadLanguageModel(lmDir, options), visionDir);
         } catch (RuntimeException e) {
             fe.close();
             throw e;

@@ -2,6 +2,7 @@ package org.vlalign.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import org.vlalign.LoadOptions;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -60,9 +61,10 @@ public final class PartsOptions {
      * Loads the parts; call {@link #check} first.
      *
      * @param err where loading progress goes
+     * @param options how the language model loads ({@code train} asks for a trainable one)
      * @return the parts; close them
      */
-    ModelParts load(PrintWriter err) {
-        return ModelParts.load(model, vision, lm, err);
+    ModelParts load(PrintWriter err, LoadOptions options) {
+        return ModelParts.load(model, vision, lm, err, options);
     }
 }

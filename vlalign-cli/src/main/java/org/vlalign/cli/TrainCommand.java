@@ -1,5 +1,7 @@
 package org.vlalign.cli;
 
+import org.vlalign.LoadOptions;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
@@ -201,7 +203,7 @@ final class TrainCommand implements Callable<Integer> {
         List<TrainingExample> examples = loadExamples();
         err.println("Training data: " + examples.size() + " examples from " + data.toAbsolutePath().normalize());
         err.flush();
-        try (ModelParts loaded = parts.load(err)) {
+        try (ModelParts loaded = parts.load(err, LoadOptions.builder().trainable(true).build())) {
             FeatureCache cache =
                     new FeatureCache(runDir.resolve(FEATURE_CACHE), loaded.extractor(), loaded.fingerprint());
             precompute(cache, examples, err);

@@ -2,6 +2,7 @@ package org.vlalign.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
+import org.vlalign.LoadOptions;
 import org.vlalign.WeightFormat;
 import org.vlalign.llm.LlmOptions;
 import picocli.CommandLine.ITypeConverter;
@@ -26,7 +27,7 @@ public final class WeightOptions {
                 "The language model's weight format: fp32, bf16 (16 bits as stored), q8 (8-bit blocks),",
                 "q4 (4-bit blocks) or auto (fp32 up to 2B parameters, q8 above; default)."
             })
-    WeightFormat weights;
+    WeightFormat weights = WeightFormat.AUTO;
 
     @Option(
             names = "--threads",
@@ -47,6 +48,16 @@ public final class WeightOptions {
             description = "Keep the encoded weights beside the checkpoint (.vlalign-cache/) and reuse them: later"
                     + " loads in the same format take seconds. Costs the disk space of the weights in that format.")
     boolean cacheWeights;
+
+    /**
+     * The options for loading a model through the public API.
+     *
+     * @return the load options
+     */
+    LoadOptions toLoadOptions() {
+        return LoadOptions.builder().weights(weights).threads(threads)
+                .lora(lora == null ? null : lora.toAbsolutePath().normalize()).cacheWeights(cacheWeights).build();
+    }
 
     /**
      * The options for the JVM language-model engine.

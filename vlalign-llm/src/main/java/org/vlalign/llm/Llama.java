@@ -22,6 +22,7 @@ import org.vlalign.llm.internal.LlamaWeights;
 import org.vlalign.llm.internal.Parallel;
 import org.vlalign.llm.tokenizer.HfTokenizer;
 import org.vlalign.spi.Decoder;
+import org.vlalign.spi.DecodingLanguageModel;
 import org.vlalign.spi.DecoderInput;
 
 /**
@@ -48,7 +49,7 @@ import org.vlalign.spi.DecoderInput;
  *
  * @since 0.2.0
  */
-public final class Llama implements LanguageModel {
+public final class Llama implements DecodingLanguageModel {
     private final LlamaWeights weights;
     private final LlamaEngine engine;
     private final LlamaTokens tokens;
@@ -201,6 +202,7 @@ public final class Llama implements LanguageModel {
      *
      * @return a new session
      */
+    @Override
     public Decoder newDecoder() {
         return new LlamaSession(engine);
     }
@@ -256,6 +258,7 @@ public final class Llama implements LanguageModel {
      * @param prompt the prompt
      * @return the decoder input
      */
+    @Override
     public DecoderInput toDecoderInput(Prompt prompt) {
         return tokens.toDecoderInput(prompt);
     }

@@ -100,7 +100,7 @@ public final class LlavaParityCheck implements ParityCheck {
     /** A full forward over a token batch with image tokens, HF 4.45 style (see the class comment). */
     private static void logits(ParityReport report, LlavaParts llava, NDManager m, String name, long[][] ids,
             long[][] mask, List<Features> images, long padTokenId) {
-        LlamaModel lm = llava.languageModel().model();
+        LlamaModel lm = llava.torchLanguageModel().model();
         int image = llava.imageTokenIndex();
         int patches = images.get(0).rows();
         int hidden = lm.config().hiddenSize();
@@ -203,13 +203,13 @@ public final class LlavaParityCheck implements ParityCheck {
             next += n;
         }
         JsonObject kw = ParityGenerate.kwargs(call.get());
-        SpecialTokens defaults = llava.languageModel().specialTokens();
+        SpecialTokens defaults = llava.torchLanguageModel().specialTokens();
         int[] modelEos = defaults.eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
         GenerationConfig config = ParityGenerate.config(kw, ids[0].length, modelEos);
         SpecialTokens special = ParityGenerate.specialTokens(kw, defaults.padTokenId(), modelEos);
         int[] eos = ParityGenerate.eosIds(kw, modelEos);
         GenerationResult result;
-        try (LlamaDecoder decoder = new LlamaDecoder(llava.languageModel().model())) {
+        try (LlamaDecoder decoder = new LlamaDecoder(llava.torchLanguageModel().model())) {
             result = Generator.generate(decoder, rows, config, special, x -> "", null);
         }
         long[][] layout = ParityGenerate.hfLayout(ids, result, config, eos, special.padTokenId());

@@ -15,11 +15,14 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.vlalign.Answer;
 import org.vlalign.DecodingStrategy;
 import org.vlalign.Features;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
-import org.vlalign.core.generate.GenerationResult;
+import org.vlalign.LanguageModel;
+import org.vlalign.LoadOptions;
+import org.vlalign.Prompt;
 import org.vlalign.core.image.ImagePreprocessor;
 import org.vlalign.core.image.PixelValues;
 import org.vlalign.spi.DecoderInput;
@@ -62,14 +65,36 @@ class LlavaSharedCaseTest {
                     .strategy(new DecodingStrategy.Greedy())
                     .maxNewTokens(maxNew)
                     .build();
-            GenerationResult result = llava.languageModel().run(rows, greedy, null);
-            for (int b = 0; b < legacy.length; b++) {
-                int[] got = result.row(b).toAnswer(rows.get(b).length(), result.timings()).tokenIds();
-                long[] want = Arrays.copyOfRange(expected[b], promptLength, expected[b].length);
-                assertEquals(rows.get(b).length(), promptLength, "legacy prompt expands to the expanded length");
-                assertArrayEquals(want, Arrays.stream(got).asLongStream().toArray(), "row " + b);
+            List<Prompt> prompts = new ArrayList<>();
+            for (DecoderInput row : rows) {
+                prompts.add(asPrompt(row));
+            }
+            // the same prompts through libtorch's Llama and through the JVM engine in fp32
+            try (LlavaParts jvm = LlavaModels.load(c.model(), LoadOptions.DEFAULT)) {
+                for (LanguageModel lm : List.of(llava.languageModel(), jvm.languageModel())) {
+                    List<Answer> answers = lm.generateBatch(prompts, greedy);
+                    for (int b = 0; b < legacy.length; b++) {
+                        long[] want = Arrays.copyOfRange(expected[b], promptLength, expected[b].length);
+                        assertEquals(rows.get(b).length(), promptLength, "legacy prompt expands to the expanded length");
+                        assertArrayEquals(want, Arrays.stream(answers.get(b).tokenIds()).asLongStream().toArray(),
+                                lm + " row " + b);
+                    }
+                }
             }
         }
+    }
+
+    /** The prompt with the same tokens and embedding rows as a decoder input. */
+    private static Prompt asPrompt(DecoderInput row) {
+        Prompt.Builder p = Prompt.builder();
+        for (DecoderInput.Part part : row.parts()) {
+            if (part instanceof DecoderInput.Tokens t) {
+                p.tokens(t.ids());
+            } else {
+                p.embeddings(((DecoderInput.Embeddings) part).features());
+            }
+        }
+        return p.build();
     }
 
     @Test

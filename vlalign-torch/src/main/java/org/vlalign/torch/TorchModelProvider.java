@@ -3,6 +3,7 @@ package org.vlalign.torch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import org.vlalign.LoadOptions;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
 import org.vlalign.spi.ModelProvider;
@@ -45,6 +46,11 @@ public final class TorchModelProvider implements ModelProvider {
     @Override
     public VlModel load(Path checkpoint) {
         return TorchModels.load(checkpoint);
+    }
+
+    @Override
+    public VlModel load(Path checkpoint, LoadOptions options) {
+        return TorchModels.load(checkpoint, options);
     }
 
     @Override

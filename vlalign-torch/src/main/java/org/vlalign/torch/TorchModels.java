@@ -17,6 +17,7 @@ import org.vlalign.GenerationConfig;
 import org.vlalign.ImageIndex;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.LanguageModel;
+import org.vlalign.LoadOptions;
 import org.vlalign.PromptWrapper;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
@@ -30,7 +31,7 @@ import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
 import org.vlalign.torch.internal.instructblip.InstructBlipModels;
 import org.vlalign.torch.internal.llava.LlavaModels;
-import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.llama.LanguageModels;
 
 /**
  * Loads Hugging Face checkpoint folders into ready {@link VlModel}s, and composes custom pipelines such as
@@ -113,7 +114,26 @@ public final class TorchModels {
      * @throws CheckpointException if the folder is damaged or its weights disagree with its config
      */
     public static VlModel load(Path dir) {
-        return compose(loadParts(dir), GenerationConfig.DEFAULT, null);
+        return load(dir, LoadOptions.DEFAULT);
+    }
+
+    /**
+     * Loads a checkpoint folder with options: the language model runs on the JVM engine in the chosen
+     * weight format (fp32 up to two billion parameters and 8-bit above by default), with a LoRA adapter
+     * merged, or trainable on libtorch.
+     *
+     * @param dir the folder
+     * @param options how to load
+     * @return the model, which the caller must close
+     * @throws UnsupportedModelException if the model type or one of its options is not supported
+     * @throws CheckpointException if the folder is damaged or its weights disagree with its config
+     * @throws InvalidArgumentException if the language model does not fit in the Java heap in that format
+     * @since 0.2.0
+     */
+    public static VlModel load(Path dir, LoadOptions options) {
+        Checks.checkNotNull(options, "options");
+        LanguageModels.applyThreads(options);
+        return compose(loadParts(dir, options), GenerationConfig.DEFAULT, null);
     }
 
     /**
@@ -149,33 +169,46 @@ public final class TorchModels {
      * @since 0.2.0
      */
     public static LanguageModel loadLanguageModel(Path dir) {
-        return LlamaLanguageModel.load(dir);
+        return loadLanguageModel(dir, LoadOptions.DEFAULT);
+    }
+
+    /**
+     * Loads a Llama-family causal language model folder with options (weight format, threads, LoRA adapter,
+     * weight cache, or trainable on libtorch).
+     *
+     * @param dir the folder
+     * @param options how to load
+     * @return the language model, which the caller must close
+     * @since 0.2.0
+     */
+    public static LanguageModel loadLanguageModel(Path dir, LoadOptions options) {
+        return LanguageModels.load(dir, options);
     }
 
     /**
      * The one path from a folder to its parts: each model family's loader returns the same {@link
      * VlModelParts}, search-only for checkpoints without a language model vlalign runs.
      */
-    private static VlModelParts loadParts(Path dir) {
+    private static VlModelParts loadParts(Path dir, LoadOptions options) {
         String type = modelType(dir);
         switch (type) {
             case "instructblip":
-                return InstructBlipModels.load(dir);
+                return InstructBlipModels.load(dir, options);
             case "blip-2": {
                 Blip2Config config = Blip2Config.fromJson(readConfig(dir));
                 if (InstructBlipModels.hasLlamaLanguageModel(config)) {
-                    return InstructBlipModels.load(dir);
+                    return InstructBlipModels.load(dir, options);
                 }
                 return VlModelParts.searchOnly("blip-2 " + config.architectures() + " at " + dir
                         + blip2Lacks(config), BlipFeatureExtractor.load(dir));
             }
             case "llava":
-                return LlavaModels.load(dir).asVlModelParts();
+                return LlavaModels.load(dir, options).asVlModelParts();
             case "clip":
                 return VlModelParts.searchOnly(
                         "clip at " + dir + ", which has no language model", ClipFeatureExtractor.load(dir));
             case COMPOSITION_TYPE:
-                return manifestBuilder(dir, readConfig(dir)).loadParts();
+                return manifestBuilder(dir, readConfig(dir)).options(options).loadParts();
             default:
                 throw new UnsupportedModelException(
                         "model_type '" + type + "' in " + dir.resolve("config.json")
@@ -314,6 +347,7 @@ public final class TorchModels {
         private ImageIndex imageIndex;
         private GenerationConfig defaultConfig = GenerationConfig.DEFAULT;
         private String description;
+        private LoadOptions options = LoadOptions.DEFAULT;
 
         private Builder() {}
 
@@ -393,6 +427,19 @@ public final class TorchModels {
         }
 
         /**
+         * How the language model given as a path loads (weight format, threads, LoRA adapter, weight cache,
+         * trainable); {@link LoadOptions#DEFAULT} by default.
+         *
+         * @param options the options
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder options(LoadOptions options) {
+            this.options = Checks.checkNotNull(options, "options");
+            return this;
+        }
+
+        /**
          * What the built model is, for its messages; by default the paths or parts it was built from.
          *
          * @param description e.g. {@code reference system: blip2-itm + adaptor + Llama-2-7b-chat}
@@ -462,7 +509,8 @@ public final class TorchModels {
                 loaded.add(fe);
                 Adaptor ad = adaptor != null ? adaptor : LinearAdaptor.load(adaptorPath);
                 loaded.add(ad);
-                LanguageModel lm = languageModel != null ? languageModel : loadLanguageModel(languageModelPath);
+                LanguageModel lm = languageModel != null ? languageModel
+                        : loadLanguageModel(languageModelPath, options);
                 loaded.add(lm);
                 PromptWrapper wrapper = promptWrapper;
                 if (wrapper == null) {

@@ -173,7 +173,7 @@ class ParameterKeysTest {
         Path llava = parityCase("llava");
         try (LlavaParts parts = LlavaModels.load(llava)) {
             NamedParameters all = NamedParameters.concat(parts.featureExtractor().parameters(),
-                    parts.adaptor().parameters(), parts.languageModel().parameters());
+                    parts.adaptor().parameters(), parts.torchLanguageModel().parameters());
             Set<String> names = tensorNames(llava);
             assertTrue(names.containsAll(all.keys()), "no invented keys");
             int layers = parts.config().vision().numHiddenLayers();
@@ -185,7 +185,7 @@ class ParameterKeysTest {
                         || k.startsWith("vision_tower.vision_model.post_layernorm."), k);
             }
             assertSame(all.get("language_model.model.norm.weight"),
-                    parts.languageModel().parameters().get("language_model.model.norm.weight"));
+                    parts.torchLanguageModel().parameters().get("language_model.model.norm.weight"));
         }
     }
 

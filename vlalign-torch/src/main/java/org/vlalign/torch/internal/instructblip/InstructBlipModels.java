@@ -9,7 +9,9 @@ import org.vlalign.torch.internal.blip2.Blip2Config;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.llm.LlamaConfig;
-import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.LanguageModel;
+import org.vlalign.LoadOptions;
+import org.vlalign.torch.internal.llama.LanguageModels;
 import org.vlalign.llm.tokenizer.HfTokenizer;
 
 /**
@@ -52,6 +54,20 @@ public final class InstructBlipModels {
      * @throws org.vlalign.CheckpointException if files are missing or disagree with the config
      */
     public static VlModelParts load(Path dir) {
+        return load(dir, LoadOptions.DEFAULT);
+    }
+
+    /**
+     * Loads the parts with options: the language model on the JVM engine in the chosen weight format, or on
+     * libtorch when {@link LoadOptions#trainable()}.
+     *
+     * @param dir the checkpoint folder
+     * @param options how to load
+     * @return the parts, which the caller must close (or compose into a model that owns them)
+     * @throws UnsupportedModelException if the language model is not a Llama
+     * @throws org.vlalign.CheckpointException if files are missing or disagree with the config
+     */
+    public static VlModelParts load(Path dir, LoadOptions options) {
         try (TorchCheckpoint checkpoint = TorchCheckpoint.open(dir)) {
             Blip2Config config = Blip2Config.fromJson(checkpoint.config());
             LlamaConfig text = InstructBlipModel.textConfig(config);
@@ -66,8 +82,8 @@ public final class InstructBlipModels {
                 adaptor = LinearAdaptor.load(checkpoint, LinearAdaptor.LANGUAGE_PROJECTION);
                 InstructBlipModel.checkWidths(config, adaptor, text);
                 tokenizer = HfTokenizer.fromDirectory(dir).orElse(null);
-                LlamaLanguageModel lm = LlamaLanguageModel.load(
-                        checkpoint, InstructBlipModel.LANGUAGE_MODEL, text, tokenizer);
+                LanguageModel lm = LanguageModels.load(
+                        checkpoint, InstructBlipModel.LANGUAGE_MODEL, text, tokenizer, options);
                 return VlModelParts.of(config.modelType() + " " + config.architectures() + " at " + dir,
                         extractor, adaptor, InstructBlipPromptWrapper.create(), lm);
             } catch (RuntimeException e) {

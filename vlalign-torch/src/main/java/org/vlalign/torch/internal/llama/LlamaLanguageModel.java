@@ -22,6 +22,7 @@ import org.vlalign.core.generate.GenerationResult;
 import org.vlalign.core.generate.Generator;
 import org.vlalign.core.generate.SpecialTokens;
 import org.vlalign.spi.Decoder;
+import org.vlalign.spi.DecodingLanguageModel;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.Parameterized;
@@ -53,7 +54,7 @@ import org.vlalign.llm.tokenizer.HfTokenizer;
  *
  * @since 0.1.0
  */
-public final class LlamaLanguageModel implements LanguageModel, Parameterized {
+public final class LlamaLanguageModel implements DecodingLanguageModel, Parameterized {
 
     private final LlamaModel model;
     private final LlamaTokens tokens;
@@ -190,6 +191,7 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      *
      * @return a new session
      */
+    @Override
     public Decoder newDecoder() {
         return new LlamaDecoder(model);
     }
@@ -233,6 +235,7 @@ public final class LlamaLanguageModel implements LanguageModel, Parameterized {
      * @throws InvalidArgumentException if an embedding segment's width is not the hidden size, or
      *     text is given without a tokenizer
      */
+    @Override
     public DecoderInput toDecoderInput(Prompt prompt) {
         return tokens.toDecoderInput(prompt);
     }

@@ -14,7 +14,9 @@ import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
 import org.vlalign.llm.LlamaConfig;
-import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.LanguageModel;
+import org.vlalign.LoadOptions;
+import org.vlalign.torch.internal.llama.LanguageModels;
 import org.vlalign.llm.tokenizer.HfTokenizer;
 
 /**
@@ -59,13 +61,28 @@ public final class LlavaModels {
      * @throws CheckpointException if a file is missing or damaged
      */
     public static LlavaParts load(Path dir) {
+        return load(dir, LoadOptions.builder().trainable(true).build());
+    }
+
+    /**
+     * Loads a checkpoint folder with options: the language model on the JVM engine in the chosen weight
+     * format, or on libtorch when {@link LoadOptions#trainable()}.
+     *
+     * @param dir the folder
+     * @param options how to load
+     * @return the parts, which the caller must close
+     * @throws UnsupportedModelException if the folder is not a supported LLaVA checkpoint
+     * @throws CheckpointException if a file is missing or damaged
+     */
+    public static LlavaParts load(Path dir, LoadOptions options) {
         try (TorchCheckpoint checkpoint = TorchCheckpoint.open(dir)) {
-            return load(checkpoint);
+            return load(checkpoint, options);
         }
     }
 
     /**
-     * Loads an open checkpoint; the checkpoint may be closed afterwards.
+     * Loads an open checkpoint with a trainable (libtorch) language model; the checkpoint may be closed
+     * afterwards.
      *
      * @param checkpoint the checkpoint of a LLaVA folder
      * @return the parts, which the caller must close
@@ -73,6 +90,17 @@ public final class LlavaModels {
      * @throws CheckpointException if a file is missing or damaged
      */
     public static LlavaParts load(TorchCheckpoint checkpoint) {
+        return load(checkpoint, LoadOptions.builder().trainable(true).build());
+    }
+
+    /**
+     * Loads an open checkpoint with options; the checkpoint may be closed afterwards.
+     *
+     * @param checkpoint the checkpoint of a LLaVA folder
+     * @param options how to load
+     * @return the parts, which the caller must close
+     */
+    public static LlavaParts load(TorchCheckpoint checkpoint, LoadOptions options) {
         Path dir = checkpoint.directory();
         JsonObject json = checkpoint.config();
         String modelType = HfConfigs.getString(json, "model_type", "");
@@ -117,8 +145,7 @@ public final class LlavaModels {
                         config.imageSeqLength(), positions, dir);
             }
             tokenizer = HfTokenizer.fromDirectory(dir).orElse(null);
-            LlamaLanguageModel language = LlamaLanguageModel.load(checkpoint, LANGUAGE_MODEL, textConfig,
-                    tokenizer);
+            LanguageModel language = LanguageModels.load(checkpoint, LANGUAGE_MODEL, textConfig, tokenizer, options);
             tokenizer = null; // owned by the language model now
             LlavaPromptWrapper wrapper = LlavaPromptWrapper.create();
             if (language.eosTokenId().isPresent()) {

@@ -1,5 +1,6 @@
 package org.vlalign.torch.internal.llava;
 
+import org.vlalign.LanguageModel;
 import org.vlalign.core.VlModelParts;
 import org.vlalign.core.prompt.LlavaPromptWrapper;
 import org.vlalign.torch.internal.adaptor.MlpAdaptor;
@@ -15,7 +16,8 @@ import org.vlalign.torch.internal.llama.LlamaLanguageModel;
  *
  * @param featureExtractor the CLIP vision tower, giving {@code (patches, vision_hidden)} features
  * @param adaptor the two-layer GELU projector to the language model's width
- * @param languageModel the Llama language model (weights under {@code language_model.})
+ * @param languageModel the Llama language model (weights under {@code language_model.}): the JVM engine's,
+ *     or libtorch's when loaded trainable
  * @param promptWrapper the {@code USER: <image>\n{query} ASSISTANT:} template
  * @param imageTokenIndex the {@code <image>} token id, for raw token prompts
  * @param imageSeqLength the number of positions one image takes
@@ -26,7 +28,7 @@ import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 public record LlavaParts(
         ClipFeatureExtractor featureExtractor,
         MlpAdaptor adaptor,
-        LlamaLanguageModel languageModel,
+        LanguageModel languageModel,
         LlavaPromptWrapper promptWrapper,
         int imageTokenIndex,
         int imageSeqLength,
@@ -41,6 +43,16 @@ public record LlavaParts(
      */
     public VlModelParts asVlModelParts() {
         return VlModelParts.of(description, featureExtractor, adaptor, promptWrapper, languageModel);
+    }
+
+    /**
+     * The language model as libtorch's differentiable Llama, which the parity checks and training need.
+     *
+     * @return the language model
+     * @throws org.vlalign.UnsupportedModelException if the parts were loaded for inference (the JVM engine)
+     */
+    public LlamaLanguageModel torchLanguageModel() {
+        return LlamaLanguageModel.requireLlama(languageModel, "a trainable LLaVA language model");
     }
 
     /**

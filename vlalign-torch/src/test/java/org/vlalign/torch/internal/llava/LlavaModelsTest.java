@@ -137,7 +137,7 @@ class LlavaModelsTest {
             DecoderInput input = parts.imageTokens().toDecoderInput(
                     ids.stream().mapToLong(Long::longValue).toArray(), List.of(embeddings));
             assertEquals(viaWrapper.promptTokens(), input.length());
-            GenerationResult result = parts.languageModel().run(List.of(input), GREEDY, null);
+            GenerationResult result = parts.torchLanguageModel().run(List.of(input), GREEDY, null);
             assertArrayEquals(viaWrapper.tokenIds(), result.row(0).toAnswer(input.length(),
                     result.timings()).tokenIds(), copies + " image token(s)");
         }
