@@ -77,6 +77,45 @@ public interface Kernels {
     float dotQ4(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks);
 
     /**
+     * Four consecutive Q8 rows' dot products with the same floats: {@code y[yOff + i] = row(r + i) · x} for
+     * {@code i < 4}, where row {@code r} starts at block {@code block} and rows are {@code nBlocks} blocks
+     * long. One pass loads each activation once for four rows, which is what lets batch-1 decoding keep up
+     * with the memory.
+     *
+     * @param q the quantised values
+     * @param d the fp16 scales
+     * @param block the first row's first block
+     * @param nBlocks blocks per row
+     * @param x the activations, {@code 32 · nBlocks} from {@code xOff}
+     * @param xOff the offset
+     * @param y receives four results
+     * @param yOff the offset
+     */
+    default void dotQ8x4(byte[] q, short[] d, int block, int nBlocks, float[] x, int xOff, float[] y, int yOff) {
+        for (int i = 0; i < 4; i++) {
+            y[yOff + i] = dotQ8(q, d, block + i * nBlocks, x, xOff, nBlocks);
+        }
+    }
+
+    /**
+     * Four consecutive Q4 rows' dot products with the same floats, as {@link #dotQ8x4}.
+     *
+     * @param q the packed nibbles
+     * @param d the fp16 scales
+     * @param block the first row's first block
+     * @param nBlocks blocks per row
+     * @param x the activations
+     * @param xOff the offset
+     * @param y receives four results
+     * @param yOff the offset
+     */
+    default void dotQ4x4(byte[] q, short[] d, int block, int nBlocks, float[] x, int xOff, float[] y, int yOff) {
+        for (int i = 0; i < 4; i++) {
+            y[yOff + i] = dotQ4(q, d, block + i * nBlocks, x, xOff, nBlocks);
+        }
+    }
+
+    /**
      * Decodes {@code nBlocks} Q8 blocks starting at block {@code block} into floats.
      *
      * @param q the quantised values

@@ -64,6 +64,17 @@ final class Q8Matrix extends Matrix {
     }
 
     @Override
+    public void matvec(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            K.dotQ8x4(q, d, r * blocksPerRow, blocksPerRow, x, xOff, y, yOff + r - r0);
+        }
+        for (; r < r1; r++) {
+            y[yOff + r - r0] = dotRow(r, x, xOff);
+        }
+    }
+
+    @Override
     void save(ArrayIo io) throws java.io.IOException {
         io.write(q);
         io.write(d);

@@ -100,68 +100,137 @@ final class VectorKernels implements Kernels {
         return bits.or(sign).reinterpretAsFloats();
     }
 
+    // The quantised kernels below keep every vector inside one method: a vector returned from a helper that
+    // the JIT does not inline is boxed on the heap, which costs more than the arithmetic.
+
     @Override
     public float dotQ8(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 1 < nBlocks; b += 2) {
-            acc0 = blockQ8(q, (block + b) * BLOCK, x, xOff + b * BLOCK)
-                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b])), acc0);
-            acc1 = blockQ8(q, (block + b + 1) * BLOCK, x, xOff + (b + 1) * BLOCK)
-                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b + 1])), acc1);
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nBlocks; b++) {
+            int qo = (block + b) * BLOCK;
+            int xo = xOff + b * BLOCK;
+            FloatVector s = FloatVector.zero(F);
+            for (int j = 0; j < BLOCK; j += B8.length()) {
+                ByteVector bytes = ByteVector.fromArray(B8, q, qo + j);
+                for (int p = 0; p < B8_PARTS; p++) {
+                    s = ((FloatVector) bytes.convertShape(VectorOperators.B2F, F, p))
+                            .fma(FloatVector.fromArray(F, x, xo + j + p * L), s);
+                }
+            }
+            acc = s.fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b])), acc);
         }
-        if (b < nBlocks) {
-            acc0 = blockQ8(q, (block + b) * BLOCK, x, xOff + b * BLOCK)
-                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b])), acc0);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** One Q8 block's unscaled dot product, lane-wise. */
-    private static FloatVector blockQ8(byte[] q, int qo, float[] x, int xo) {
-        FloatVector s = FloatVector.zero(F);
-        for (int j = 0; j < BLOCK; j += B8.length()) {
-            ByteVector bytes = ByteVector.fromArray(B8, q, qo + j);
-            for (int p = 0; p < B8_PARTS; p++) {
-                FloatVector w = (FloatVector) bytes.convertShape(VectorOperators.B2F, F, p);
-                s = w.fma(FloatVector.fromArray(F, x, xo + j + p * L), s);
+    @Override
+    public void dotQ8x4(byte[] q, short[] d, int block, int nBlocks, float[] x, int xOff, float[] y, int yOff) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        int rowBytes = nBlocks * BLOCK;
+        for (int b = 0; b < nBlocks; b++) {
+            int qo = (block + b) * BLOCK;
+            int xo = xOff + b * BLOCK;
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s2 = FloatVector.zero(F);
+            FloatVector s3 = FloatVector.zero(F);
+            for (int j = 0; j < BLOCK; j += B8.length()) {
+                ByteVector q0 = ByteVector.fromArray(B8, q, qo + j);
+                ByteVector q1 = ByteVector.fromArray(B8, q, qo + rowBytes + j);
+                ByteVector q2 = ByteVector.fromArray(B8, q, qo + 2 * rowBytes + j);
+                ByteVector q3 = ByteVector.fromArray(B8, q, qo + 3 * rowBytes + j);
+                for (int p = 0; p < B8_PARTS; p++) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xo + j + p * L);
+                    s0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p)).fma(xv, s0);
+                    s1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).fma(xv, s1);
+                    s2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, p)).fma(xv, s2);
+                    s3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, F, p)).fma(xv, s3);
+                }
             }
+            int db = block + b;
+            acc0 = s0.fma(FloatVector.broadcast(F, Fp16.toFloat(d[db])), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, Fp16.toFloat(d[db + nBlocks])), acc1);
+            acc2 = s2.fma(FloatVector.broadcast(F, Fp16.toFloat(d[db + 2 * nBlocks])), acc2);
+            acc3 = s3.fma(FloatVector.broadcast(F, Fp16.toFloat(d[db + 3 * nBlocks])), acc3);
         }
-        return s;
+        y[yOff] = acc0.reduceLanes(VectorOperators.ADD);
+        y[yOff + 1] = acc1.reduceLanes(VectorOperators.ADD);
+        y[yOff + 2] = acc2.reduceLanes(VectorOperators.ADD);
+        y[yOff + 3] = acc3.reduceLanes(VectorOperators.ADD);
     }
+
+    // Q4 nibbles are unpacked on int lanes: x86 has no byte shift, so a shift on byte lanes is emulated.
 
     @Override
     public float dotQ4(byte[] q, short[] d, int block, float[] x, int xOff, int nBlocks) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 1 < nBlocks; b += 2) {
-            acc0 = blockQ4(q, (block + b) * (BLOCK / 2), x, xOff + b * BLOCK)
-                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b])), acc0);
-            acc1 = blockQ4(q, (block + b + 1) * (BLOCK / 2), x, xOff + (b + 1) * BLOCK)
-                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b + 1])), acc1);
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nBlocks; b++) {
+            ByteVector packed = ByteVector.fromArray(B16, q, (block + b) * (BLOCK / 2));
+            int xo = xOff + b * BLOCK;
+            FloatVector s = FloatVector.zero(F);
+            for (int p = 0; p < B16_PARTS; p++) {
+                IntVector v = (IntVector) packed.convertShape(VectorOperators.B2I, I, p);
+                FloatVector lo = (FloatVector) v.and(0x0f).sub(8).convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
+                        .convert(VectorOperators.I2F, 0);
+                s = lo.fma(FloatVector.fromArray(F, x, xo + p * L), s);
+                s = hi.fma(FloatVector.fromArray(F, x, xo + 16 + p * L), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b])), acc);
         }
-        if (b < nBlocks) {
-            acc0 = blockQ4(q, (block + b) * (BLOCK / 2), x, xOff + b * BLOCK)
-                    .fma(FloatVector.broadcast(F, Fp16.toFloat(d[block + b])), acc0);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** One Q4 block's unscaled dot product: low nibbles are elements 0..15, high nibbles 16..31. */
-    private static FloatVector blockQ4(byte[] q, int qo, float[] x, int xo) {
-        ByteVector packed = ByteVector.fromArray(B16, q, qo);
-        ByteVector lo = packed.and((byte) 0x0f).sub((byte) 8);
-        ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).sub((byte) 8);
-        FloatVector s = FloatVector.zero(F);
-        for (int p = 0; p < B16_PARTS; p++) {
-            s = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p))
-                    .fma(FloatVector.fromArray(F, x, xo + p * L), s);
-            s = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p))
-                    .fma(FloatVector.fromArray(F, x, xo + 16 + p * L), s);
+    @Override
+    public void dotQ4x4(byte[] q, short[] d, int block, int nBlocks, float[] x, int xOff, float[] y, int yOff) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        int rowBytes = nBlocks * (BLOCK / 2);
+        for (int b = 0; b < nBlocks; b++) {
+            int qo = (block + b) * (BLOCK / 2);
+            int xo = xOff + b * BLOCK;
+            ByteVector p0 = ByteVector.fromArray(B16, q, qo);
+            ByteVector p1 = ByteVector.fromArray(B16, q, qo + rowBytes);
+            ByteVector p2 = ByteVector.fromArray(B16, q, qo + 2 * rowBytes);
+            ByteVector p3 = ByteVector.fromArray(B16, q, qo + 3 * rowBytes);
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s2 = FloatVector.zero(F);
+            FloatVector s3 = FloatVector.zero(F);
+            for (int p = 0; p < B16_PARTS; p++) {
+                FloatVector xl = FloatVector.fromArray(F, x, xo + p * L);
+                FloatVector xh = FloatVector.fromArray(F, x, xo + 16 + p * L);
+                IntVector v0 = (IntVector) p0.convertShape(VectorOperators.B2I, I, p);
+                IntVector v1 = (IntVector) p1.convertShape(VectorOperators.B2I, I, p);
+                IntVector v2 = (IntVector) p2.convertShape(VectorOperators.B2I, I, p);
+                IntVector v3 = (IntVector) p3.convertShape(VectorOperators.B2I, I, p);
+                s0 = ((FloatVector) v0.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, s0);
+                s1 = ((FloatVector) v1.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, s1);
+                s2 = ((FloatVector) v2.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, s2);
+                s3 = ((FloatVector) v3.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, s3);
+                s0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
+                        .convert(VectorOperators.I2F, 0)).fma(xh, s0);
+                s1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
+                        .convert(VectorOperators.I2F, 0)).fma(xh, s1);
+                s2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
+                        .convert(VectorOperators.I2F, 0)).fma(xh, s2);
+                s3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
+                        .convert(VectorOperators.I2F, 0)).fma(xh, s3);
+            }
+            int db = block + b;
+            acc0 = s0.fma(FloatVector.broadcast(F, Fp16.toFloat(d[db])), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, Fp16.toFloat(d[db + nBlocks])), acc1);
+            acc2 = s2.fma(FloatVector.broadcast(F, Fp16.toFloat(d[db + 2 * nBlocks])), acc2);
+            acc3 = s3.fma(FloatVector.broadcast(F, Fp16.toFloat(d[db + 3 * nBlocks])), acc3);
         }
-        return s;
+        y[yOff] = acc0.reduceLanes(VectorOperators.ADD);
+        y[yOff + 1] = acc1.reduceLanes(VectorOperators.ADD);
+        y[yOff + 2] = acc2.reduceLanes(VectorOperators.ADD);
+        y[yOff + 3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -185,13 +254,13 @@ final class VectorKernels implements Kernels {
         for (int b = 0; b < nBlocks; b++) {
             FloatVector scale = FloatVector.broadcast(F, Fp16.toFloat(d[block + b]));
             ByteVector packed = ByteVector.fromArray(B16, q, (block + b) * (BLOCK / 2));
-            ByteVector lo = packed.and((byte) 0x0f).sub((byte) 8);
-            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).sub((byte) 8);
             int o = dstOff + b * BLOCK;
             for (int p = 0; p < B16_PARTS; p++) {
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(scale).intoArray(dst, o + p * L);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(scale)
-                        .intoArray(dst, o + 16 + p * L);
+                IntVector v = (IntVector) packed.convertShape(VectorOperators.B2I, I, p);
+                ((FloatVector) v.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).mul(scale)
+                        .intoArray(dst, o + p * L);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8).convert(VectorOperators.I2F, 0))
+                        .mul(scale).intoArray(dst, o + 16 + p * L);
             }
         }
     }

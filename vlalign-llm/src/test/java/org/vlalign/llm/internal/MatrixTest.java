@@ -74,6 +74,11 @@ class MatrixTest {
             m.matmul(x, cols, n, y, rows, 3, 3, 30, new float[Matrix.scratchSize(cols)]);
             float[] one = new float[rows];
             m.matvec(x, cols, one, 0, 0, rows); // vector 1 alone
+            float[] part = new float[rows];
+            m.matvec(x, cols, part, 2, 1, 38); // a range that is not whole groups of four rows, at an offset
+            for (int i = 1; i < 38; i++) {
+                assertEquals(one[i], part[i + 1], 1e-5, f + " matvec over rows 1..37, row " + i);
+            }
             float[] row = new float[cols];
             for (int i = 3; i < 30; i++) {
                 m.row(i, row, 0);
