@@ -82,13 +82,21 @@ public class LlamaBenchmark {
         @Param({"0"})
         public int threads;
 
+        /**
+         * A Llama folder to load instead of the random 134M checkpoint. A parameter rather than a system
+         * property: {@code -jvmArgsAppend} on the command line replaces the fork's arguments, and with them
+         * {@code --add-modules jdk.incubator.vector}, so the engine would silently run its scalar kernels.
+         */
+        @Param({""})
+        public String checkpoint;
+
         LanguageModel lm;
         Path tempDir;
 
         /** Loads the checkpoint (or writes and loads a random one) and prints the limits. */
         @Setup(Level.Trial)
         public void setup() throws IOException {
-            String dir = System.getProperty("vlalign.bench.checkpoint");
+            String dir = checkpoint.isBlank() ? System.getProperty("vlalign.bench.checkpoint") : checkpoint;
             Path folder;
             if (dir != null && !dir.isBlank()) {
                 folder = Path.of(dir);
