@@ -65,6 +65,8 @@ import org.vlalign.VlalignException;
  *       answer as Server-Sent Events: {@code start}, {@code token} ({@code {"text"}}) per piece of text,
  *       then {@code done} (the whole answer, finish reason, token count, turns) or {@code error}.
  * </ul>
+ * Under {@code /v1/} it also speaks OpenAI's HTTP API ({@code /v1/models}, {@code /v1/chat/completions},
+ * {@code /v1/embeddings}, {@code /v1/images/search}; see {@link OpenAiApi}), optionally behind an API key.
  * Chats are kept on the server, one {@link Chat} per conversation id in a bounded LRU map
  * ({@code maxConversations}); one answer at a time per conversation.
  *
@@ -116,6 +118,7 @@ public final class WebDemo implements AutoCloseable {
     private final ExecutorService httpPool;
     private final ThreadPoolExecutor generationPool;
     private final boolean loopback;
+    private final OpenAiApi openAi;
     private final Map<String, byte[]> staticFiles = new HashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object closeSignal = new Object();
@@ -136,6 +139,8 @@ public final class WebDemo implements AutoCloseable {
         this.httpPool = Executors.newFixedThreadPool(b.httpThreads, daemonThreads("vlalign-web-http"));
         this.generationPool = new ThreadPoolExecutor(b.generationThreads, b.generationThreads, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(b.maxQueuedAnswers), daemonThreads("vlalign-web-answer"));
+        this.openAi = new OpenAiApi(b.model, b.searchModel != null ? b.searchModel : b.model, images, b.modelId,
+                b.apiKey, b.maxUploadBytes, generationPool);
         this.server = HttpServer.create(new InetSocketAddress(address, b.port), 64);
         server.setExecutor(httpPool);
         server.createContext("/", this::handle);
@@ -243,16 +248,7 @@ public final class WebDemo implements AutoCloseable {
      * read; that client gets a reset connection.
      */
     private void fail(HttpExchange ex, int status, String message) throws IOException {
-        long budget = maxUploadBytes + Exchanges.MAX_FORM_BYTES;
-        byte[] buffer = new byte[16 * 1024];
-        try (InputStream in = ex.getRequestBody()) {
-            int n;
-            while (budget > 0 && (n = in.read(buffer)) > 0) {
-                budget -= n;
-            }
-        } catch (IOException e) {
-            // nothing left to read
-        }
+        Exchanges.drain(ex, maxUploadBytes + Exchanges.MAX_FORM_BYTES);
         Exchanges.sendError(ex, status, message);
     }
 
@@ -263,6 +259,10 @@ public final class WebDemo implements AutoCloseable {
             method(ex, "GET", "HEAD");
             ex.getResponseHeaders().set("Content-Security-Policy", CSP);
             Exchanges.send(ex, 200, file[1], staticFiles.get(file[0]));
+            return;
+        }
+        if (path.startsWith("/v1/")) {
+            openAi.handle(ex, path); // the OpenAI-compatible API answers its own errors
             return;
         }
         switch (path) {
@@ -636,6 +636,8 @@ public final class WebDemo implements AutoCloseable {
         private final VlModel model;
         private VlModel searchModel;
         private String modelName = "";
+        private String modelId = "vlalign";
+        private String apiKey;
         private Path images;
         private Path index;
         private String host = "127.0.0.1";
@@ -672,6 +674,35 @@ public final class WebDemo implements AutoCloseable {
          */
         public Builder modelName(String modelName) {
             this.modelName = Checks.checkNotNull(modelName, "modelName");
+            return this;
+        }
+
+        /**
+         * The id the OpenAI-compatible API ({@code /v1/models}) gives the model, {@code vlalign} by default;
+         * requests that name another model are refused.
+         *
+         * @param modelId the id, not blank
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder modelId(String modelId) {
+            Checks.checkArgument(modelId != null && !modelId.isBlank(), "modelId must not be blank but was '%s'",
+                    modelId);
+            this.modelId = modelId;
+            return this;
+        }
+
+        /**
+         * The API key that every request to the OpenAI-compatible API ({@code /v1/...}) must send as {@code
+         * Authorization: Bearer KEY}; none by default.
+         *
+         * @param apiKey the key, not blank; null for none
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder apiKey(String apiKey) {
+            Checks.checkArgument(apiKey == null || !apiKey.isBlank(), "apiKey must not be blank");
+            this.apiKey = apiKey;
             return this;
         }
 
