@@ -1,5 +1,6 @@
 package org.vlalign.torch;
 
+import org.vlalign.torch.internal.EngineLogging;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -18,6 +19,10 @@ import org.vlalign.spi.ModelProvider;
  * @since 0.1.0
  */
 public final class TorchModelProvider implements ModelProvider {
+    static {
+        EngineLogging.quietDefaults(); // before DJL's first log line
+    }
+
     /** Creates the provider; {@link java.util.ServiceLoader} calls this. */
     public TorchModelProvider() {}
 

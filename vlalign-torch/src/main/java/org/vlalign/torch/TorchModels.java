@@ -1,5 +1,6 @@
 package org.vlalign.torch;
 
+import org.vlalign.torch.internal.EngineLogging;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -74,6 +75,10 @@ import org.vlalign.torch.internal.llama.LanguageModels;
  * @since 0.1.0
  */
 public final class TorchModels {
+    static {
+        EngineLogging.quietDefaults(); // before DJL's first log line
+    }
+
     /** The {@code model_type} values {@link #load} supports. */
     public static final Set<String> MODEL_TYPES =
             Set.of("instructblip", "blip-2", "llava", "clip", TorchModels.COMPOSITION_TYPE);
