@@ -1,6 +1,5 @@
 package org.vlalign.torch;
 
-import org.vlalign.torch.internal.EngineLogging;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -8,6 +7,7 @@ import org.vlalign.LoadOptions;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
 import org.vlalign.spi.ModelProvider;
+import org.vlalign.torch.internal.EngineLogging;
 
 /**
  * The DJL PyTorch engine's {@link ModelProvider}: loads InstructBLIP, BLIP-2, LLaVA-1.5 and CLIP checkpoint

@@ -1,6 +1,5 @@
 package org.vlalign.torch;
 
-import org.vlalign.torch.internal.EngineLogging;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -26,13 +25,14 @@ import org.vlalign.core.ComposedVlModel;
 import org.vlalign.core.VlModelParts;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.core.prompt.PromptWrappers;
+import org.vlalign.torch.internal.EngineLogging;
 import org.vlalign.torch.internal.adaptor.LinearAdaptor;
 import org.vlalign.torch.internal.blip2.Blip2Config;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
 import org.vlalign.torch.internal.instructblip.InstructBlipModels;
-import org.vlalign.torch.internal.llava.LlavaModels;
 import org.vlalign.torch.internal.llama.LanguageModels;
+import org.vlalign.torch.internal.llava.LlavaModels;
 
 /**
  * Loads Hugging Face checkpoint folders into ready {@link VlModel}s, and composes custom pipelines such as

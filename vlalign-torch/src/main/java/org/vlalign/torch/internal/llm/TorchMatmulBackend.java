@@ -1,6 +1,5 @@
 package org.vlalign.torch.internal.llm;
 
-import org.vlalign.torch.internal.EngineLogging;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -8,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.vlalign.llm.MatmulBackend;
+import org.vlalign.torch.internal.EngineLogging;
 import org.vlalign.torch.internal.NdArrays;
 
 /**
