@@ -152,6 +152,8 @@ public final class ServeCommand implements Callable<Integer> {
                 WebDemo demo = WebDemo.builder(chat)
                         .searchModel(searcher)
                         .modelName(name)
+                        .examples(model.usesDefault() ? "a small red circle and a blue square" : "a dog on a beach",
+                                model.usesDefault() ? "how many shapes are there?" : "What is in this picture?")
                         .modelId(model.usesDefault() ? "vlalign-default" : model.displayName())
                         .apiKey(apiKey())
                         .images(imagesDir)

@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.FeatureExtractor;
@@ -55,6 +57,8 @@ final class DemoImages implements AutoCloseable {
     static final int MAX_MEMORY_UPLOADS = 64;
     /** The largest indexed file served back, in bytes. */
     static final long MAX_SERVED_BYTES = 256L * 1024 * 1024;
+    /** Finds the declared size in the decoder's pixel-limit message. */
+    private static final Pattern DECLARED_SIZE = Pattern.compile("declares (\\d+)x(\\d+) = \\d+ pixels, more than");
     /** The most pixels an upload may declare. */
     static final long MAX_UPLOAD_PIXELS = 40_000_000L;
 
@@ -255,7 +259,19 @@ final class DemoImages implements AutoCloseable {
             throw new HttpError(409, "This server cannot add images to the index: "
                     + (searchUnavailable != null ? searchUnavailable : "start it with --images DIR."));
         }
-        RgbImage rgb = decoder.decode(ImageInput.of(encoded));
+        RgbImage rgb;
+        try {
+            rgb = decoder.decode(ImageInput.of(encoded));
+        } catch (ImageDecodingException e) {
+            Matcher size = DECLARED_SIZE.matcher(String.valueOf(e.getMessage()));
+            if (size.find()) {
+                // the library's message advises a Java method; the page's user can only resize the picture
+                throw new HttpError(422, "This picture is " + size.group(1) + " × " + size.group(2) + " pixels,"
+                        + " more than this server opens (" + MAX_UPLOAD_PIXELS / 1_000_000 + " million pixels)."
+                        + " Scale it down and upload it again.", e);
+            }
+            throw e;
+        }
         byte[] png = toPng(rgb);
         String hash = sha256(png).substring(0, 16);
         if (!addToIndex) {

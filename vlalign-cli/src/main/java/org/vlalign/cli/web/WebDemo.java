@@ -58,7 +58,9 @@ import org.vlalign.VlalignException;
  *   <li>{@code GET /api/status} the model, whether search works (and why not), limits;
  *   <li>{@code GET /api/search?q=TEXT&k=15} the {@code k} best images with scores;
  *   <li>{@code GET /api/image?id=ID} an indexed or uploaded image, by id only;
- *   <li>{@code POST /api/images?index=0|1} an upload (the raw image as body), optionally added to the index;
+ *   <li>{@code POST /api/images?index=0|1&name=FILE} an upload (the raw image as body), optionally added to the
+ *       index for this session; the reply has its {@code id}, its display {@code name}, {@code indexed} and the
+ *       index's new {@code images} count;
  *   <li>{@code POST /api/conversations} ({@code image=ID}) starts a chat; {@code GET /api/conversations?id=}
  *       its turns;
  *   <li>{@code POST /api/chat} ({@code conversation, text, beams, temperature, topP, maxNewTokens}) the
@@ -119,6 +121,8 @@ public final class WebDemo implements AutoCloseable {
     private final ThreadPoolExecutor generationPool;
     private final boolean loopback;
     private final OpenAiApi openAi;
+    private final String searchExample;
+    private final String questionExample;
     private final Map<String, byte[]> staticFiles = new HashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object closeSignal = new Object();
@@ -139,6 +143,8 @@ public final class WebDemo implements AutoCloseable {
         this.httpPool = Executors.newFixedThreadPool(b.httpThreads, daemonThreads("vlalign-web-http"));
         this.generationPool = new ThreadPoolExecutor(b.generationThreads, b.generationThreads, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(b.maxQueuedAnswers), daemonThreads("vlalign-web-answer"));
+        this.searchExample = b.searchExample;
+        this.questionExample = b.questionExample;
         this.openAi = new OpenAiApi(b.model, b.searchModel != null ? b.searchModel : b.model, images, b.modelId,
                 b.apiKey, b.maxUploadBytes, generationPool);
         this.server = HttpServer.create(new InetSocketAddress(address, b.port), 64);
@@ -369,6 +375,8 @@ public final class WebDemo implements AutoCloseable {
         limits.addProperty("maxQuestionChars", MAX_QUESTION_CHARS);
         JsonObject o = new JsonObject();
         o.addProperty("model", modelName);
+        o.addProperty("searchExample", searchExample);
+        o.addProperty("questionExample", questionExample);
         o.add("search", search);
         o.addProperty("canAddToIndex", images.canAddToIndex());
         o.add("limits", limits);
@@ -446,9 +454,20 @@ public final class WebDemo implements AutoCloseable {
         }
         JsonObject o = new JsonObject();
         o.addProperty("id", up.id());
+        o.addProperty("name", uploadName(Exchanges.query(ex).get("name"), up.id()));
         o.addProperty("indexed", up.indexed());
         o.addProperty("images", images.size());
         return o;
+    }
+
+    /** The file name the page sent, without any folder and at most 100 characters, for display only. */
+    private static String uploadName(String sent, String id) {
+        if (sent == null || sent.isBlank()) {
+            return id;
+        }
+        String name = sent.substring(Math.max(sent.lastIndexOf('/'), sent.lastIndexOf('\\')) + 1).strip();
+        name = name.replaceAll("\\p{Cntrl}", "");
+        return name.isEmpty() ? id : name.length() > 100 ? name.substring(0, 100) : name;
     }
 
     private JsonObject newConversation(Map<String, String> form) {
@@ -637,6 +656,8 @@ public final class WebDemo implements AutoCloseable {
         private VlModel searchModel;
         private String modelName = "";
         private String modelId = "vlalign";
+        private String searchExample = "a dog on a beach";
+        private String questionExample = "What is in this picture?";
         private String apiKey;
         private Path images;
         private Path index;
@@ -674,6 +695,23 @@ public final class WebDemo implements AutoCloseable {
          */
         public Builder modelName(String modelName) {
             this.modelName = Checks.checkNotNull(modelName, "modelName");
+            return this;
+        }
+
+        /**
+         * Examples that fit the model, shown in the empty search and question boxes; the page also opens
+         * with the search example's results, so the gallery is never empty.
+         *
+         * @param search a search text, e.g. {@code two red circles} for the shapes model
+         * @param question a question about an image
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder examples(String search, String question) {
+            Checks.checkArgument(search != null && !search.isBlank() && question != null && !question.isBlank(),
+                    "the examples must not be blank but were '%s' and '%s'", search, question);
+            this.searchExample = search;
+            this.questionExample = question;
             return this;
         }
 
