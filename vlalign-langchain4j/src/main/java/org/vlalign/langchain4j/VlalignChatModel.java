@@ -1,12 +1,8 @@
 package org.vlalign.langchain4j;
 
-import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.chat.ChatModel;
-import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import java.util.List;
 
 /**
  * A LangChain4j {@link ChatModel} that answers with a vlalign {@link org.vlalign.VlModel}: questions about
@@ -32,15 +28,9 @@ import java.util.List;
  *
  * @since 0.2.0
  */
-public final class VlalignChatModel implements ChatModel {
-    private final VisualChat chat;
-    private final ChatRequestParameters defaults;
-    private final List<ChatModelListener> listeners;
-
+public final class VlalignChatModel extends ChatModelBase implements ChatModel {
     private VlalignChatModel(Builder b) {
-        this.chat = b.newVisualChat();
-        this.defaults = b.defaults;
-        this.listeners = b.listeners;
+        super(b);
     }
 
     /**
@@ -55,26 +45,6 @@ public final class VlalignChatModel implements ChatModel {
     @Override
     public ChatResponse doChat(ChatRequest request) {
         return chat.answer(request, text -> {});
-    }
-
-    @Override
-    public ChatRequestParameters defaultRequestParameters() {
-        return defaults;
-    }
-
-    @Override
-    public List<ChatModelListener> listeners() {
-        return listeners;
-    }
-
-    @Override
-    public ModelProvider provider() {
-        return ModelProvider.OTHER;
-    }
-
-    @Override
-    public String toString() {
-        return "VlalignChatModel[" + chat.modelName() + "]";
     }
 
     /** Builds a {@link VlalignChatModel}; not thread-safe. */

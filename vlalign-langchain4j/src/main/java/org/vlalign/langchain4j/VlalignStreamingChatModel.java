@@ -1,12 +1,8 @@
 package org.vlalign.langchain4j;
 
-import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
-import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.vlalign.InvalidArgumentException;
@@ -30,16 +26,11 @@ import org.vlalign.InvalidArgumentException;
  *
  * @since 0.2.0
  */
-public final class VlalignStreamingChatModel implements StreamingChatModel {
-    private final VisualChat chat;
-    private final ChatRequestParameters defaults;
-    private final List<ChatModelListener> listeners;
+public final class VlalignStreamingChatModel extends ChatModelBase implements StreamingChatModel {
     private final Executor executor;
 
     private VlalignStreamingChatModel(Builder b) {
-        this.chat = b.newVisualChat();
-        this.defaults = b.defaults;
-        this.listeners = b.listeners;
+        super(b);
         this.executor = b.executor;
     }
 
@@ -69,26 +60,6 @@ public final class VlalignStreamingChatModel implements StreamingChatModel {
         } catch (RejectedExecutionException e) {
             handler.onError(e);
         }
-    }
-
-    @Override
-    public ChatRequestParameters defaultRequestParameters() {
-        return defaults;
-    }
-
-    @Override
-    public List<ChatModelListener> listeners() {
-        return listeners;
-    }
-
-    @Override
-    public ModelProvider provider() {
-        return ModelProvider.OTHER;
-    }
-
-    @Override
-    public String toString() {
-        return "VlalignStreamingChatModel[" + chat.modelName() + "]";
     }
 
     /** Builds a {@link VlalignStreamingChatModel}; not thread-safe. */
