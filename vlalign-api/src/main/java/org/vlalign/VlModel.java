@@ -135,6 +135,48 @@ public interface VlModel extends AutoCloseable {
     Answer ask(ImageInput image, String query, GenerationConfig config, TokenListener listener);
 
     /**
+     * Answers the last question of a conversation about an image, statelessly: the caller keeps the turns
+     * (as an HTTP client or a LangChain4j chat memory does) and sends them all each time. The image is
+     * encoded with the first user turn as the instruction (for extractors that {@link
+     * FeatureExtractor#acceptsInstruction() accept one}), the turns are wrapped by the {@link #promptWrapper()
+     * prompt template}, whose stop strings are added to the config's, and the language model answers. A
+     * conversation of one user turn gets what {@link #ask(ImageInput, String, GenerationConfig, TokenListener)}
+     * gets; longer ones what a {@link Chat} with those turns would answer.
+     *
+     * @param image the image the conversation is about
+     * @param conversation an optional {@link Role#SYSTEM} turn, then user and assistant turns, ending with
+     *     a user turn
+     * @param config the generation settings
+     * @param listener receives the answer's text in pieces
+     * @return the answer to the last user turn
+     * @throws InvalidArgumentException if the conversation is empty or does not end with a user turn
+     * @throws ImageDecodingException if the image cannot be decoded
+     * @throws UnsupportedModelException if the model cannot answer ({@link #canAnswer()} is false)
+     * @since 0.2.0
+     */
+    default Answer ask(ImageInput image, List<Turn> conversation, GenerationConfig config, TokenListener listener) {
+        Checks.checkNotNull(image, "image");
+        Checks.checkNotNull(conversation, "conversation");
+        Checks.checkNotNull(config, "config");
+        Checks.checkNotNull(listener, "listener");
+        Checks.checkArgument(!conversation.isEmpty() && conversation.get(conversation.size() - 1).role() == Role.USER,
+                "the conversation must end with a user turn but was %s", conversation);
+        String instruction = "";
+        if (featureExtractor().acceptsInstruction()) {
+            instruction = conversation.stream().filter(t -> t.role() == Role.USER).findFirst().orElseThrow().text();
+        }
+        Features embeddings = adaptor().adapt(featureExtractor().extract(image, instruction));
+        List<String> stops = new ArrayList<>(config.stopStrings());
+        for (String s : promptWrapper().stopStrings()) {
+            if (!stops.contains(s)) {
+                stops.add(s);
+            }
+        }
+        GenerationConfig withStops = config.toBuilder().stopStrings(stops).build();
+        return languageModel().generate(promptWrapper().wrap(embeddings, conversation), withStops, listener);
+    }
+
+    /**
      * Answers several questions, batching the work where possible.
      *
      * @param requests the questions

@@ -137,6 +137,10 @@ final class DemoCommand implements Callable<Integer> {
             List<Path> indexed = index(vl, samples, out, err);
             search(vl, samples, indexed, out);
             ask(vl, samples, indexed, config, out, err);
+            out.println();
+            out.println("Next, search images of your own: vlalign index" + model.asArgument() + " FOLDER, then"
+                    + " vlalign search" + model.asArgument() + " \"TEXT\" (both use the model's own index).");
+            out.flush();
         }
         return 0;
     }

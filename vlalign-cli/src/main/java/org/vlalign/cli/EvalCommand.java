@@ -127,9 +127,9 @@ final class EvalCommand implements Callable<Integer> {
                     + ", then searching by their captions ...");
             err.flush();
             ProgressBar bar = new ProgressBar(err, System.console() != null, "questions");
-            // The number of questions is known only at the end: count up, then show the bar full.
-            result = WorldEvaluation.evaluate(vl, worldSeed, n, config, done -> bar.update(done, 0, ""));
-            bar.update(result.questions(), result.questions(), "");
+            // The total is known once the scenes are drawn, so the bar shows it and an ETA from the start.
+            WorldEvaluation.Progress progress = (done, total) -> bar.update(done, total, "");
+            result = WorldEvaluation.evaluate(vl, worldSeed, n, config, progress);
             bar.finish();
         }
         printWorld(out, result);

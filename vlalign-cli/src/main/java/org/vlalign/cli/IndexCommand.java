@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
             "listed. Resumable: a rerun skips images already indexed with the same size",
             "and time. Needs a model that can search (BLIP-2 retrieval, CLIP)."
         },
-        footer = {"", "Example:", "  vlalign index --model models/blip2-itm --index photos.idx ~/Pictures"})
+        footer = {"", "Examples:", "  vlalign index ~/Pictures            (the model's own index; then: vlalign search TEXT)",
+            "  vlalign index --model models/blip2-itm --index photos.idx ~/Pictures"})
 final class IndexCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -47,8 +48,8 @@ final class IndexCommand implements Callable<Integer> {
 
     @Mixin ModelOptions model;
 
-    @Option(names = "--index", required = true, paramLabel = "DIR", description = "The index folder (created if"
-            + " missing).")
+    @Option(names = "--index", paramLabel = "DIR", description = "The index folder (created if missing; default:"
+            + " the model's own index in the vlalign cache, which 'vlalign search' uses without --index too).")
     Path index;
 
     @Option(
@@ -73,14 +74,15 @@ final class IndexCommand implements Callable<Integer> {
             throw new VlalignException("Image folder " + images + (Files.exists(images) ? " is not a folder"
                     : " does not exist") + ". Pass the folder that holds the images to index.");
         }
-        Path dir = index.toAbsolutePath().normalize();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         FolderIndexer.Report report;
         int size;
+        Path dir;
         try (VlModel vl = model.load(err)) {
             // Fails here, before any file, if the model cannot embed for search.
             EmbeddingSpace space = vl.featureExtractor().embeddingSpace();
+            dir = index != null ? index.toAbsolutePath().normalize() : DefaultIndex.folder(space);
             try (ExactImageIndex store = ExactImageIndex.open(dir, space)) {
                 int before = store.size();
                 if (before > 0) {

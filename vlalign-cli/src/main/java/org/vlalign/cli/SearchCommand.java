@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
             "text. Use the same --model as for indexing (BLIP-2 retrieval or CLIP).",
             "Prints rank, score, id and file per hit."
         },
-        footer = {"", "Example:", "  vlalign search --model models/blip2-itm --index photos.idx -k 5 \"a dog\""})
+        footer = {"", "Examples:", "  vlalign search \"a red circle\"       (the model's own index, filled by vlalign index)",
+            "  vlalign search --model models/blip2-itm --index photos.idx -k 5 \"a dog\""})
 final class SearchCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -50,7 +51,8 @@ final class SearchCommand implements Callable<Integer> {
 
     @Mixin ModelOptions model;
 
-    @Option(names = "--index", required = true, paramLabel = "DIR", description = "The index folder.")
+    @Option(names = "--index", paramLabel = "DIR", description = "The index folder (default: the model's own"
+            + " index, which 'vlalign index FOLDER' fills without --index).")
     Path index;
 
     @Option(names = "-k", paramLabel = "K", defaultValue = "10", description = "How many hits (default: ${DEFAULT-VALUE}).")
@@ -65,16 +67,25 @@ final class SearchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "-k must be at least 1 but was " + k);
         }
         model.checkFolder();
-        Path dir = index.toAbsolutePath().normalize();
-        requireIndex(dir);
+        if (index != null) {
+            requireIndex(index.toAbsolutePath().normalize());
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String query = String.join(" ", text);
-        try (VlModel vl = model.load(err);
-                ExactImageIndex images = ExactImageIndex.open(dir, vl.featureExtractor().embeddingSpace())) {
+        try (VlModel vl = model.load(err)) {
+            Path dir = index != null ? index.toAbsolutePath().normalize()
+                    : DefaultIndex.folder(vl.featureExtractor().embeddingSpace());
+            requireIndex(dir);
+            return search(vl, dir, query, out, err);
+        }
+    }
+
+    private int search(VlModel vl, Path dir, String query, PrintWriter out, PrintWriter err) {
+        try (ExactImageIndex images = ExactImageIndex.open(dir, vl.featureExtractor().embeddingSpace())) {
             if (images.size() == 0) {
                 err.println("The index " + dir + " holds no images yet. Fill it with: vlalign index"
-                        + model.asArgument() + " --index " + index + " FOLDER");
+                        + model.asArgument() + indexArgument() + " FOLDER");
                 err.flush();
                 return 0;
             }
@@ -107,7 +118,11 @@ final class SearchCommand implements Callable<Integer> {
         }
         if (!present) {
             throw new VlalignException("No index at " + dir + ". Build one first: vlalign index"
-                    + model.asArgument() + " --index " + index + " FOLDER");
+                    + model.asArgument() + indexArgument() + " FOLDER");
         }
+    }
+
+    private String indexArgument() {
+        return index == null ? "" : " --index " + index;
     }
 }

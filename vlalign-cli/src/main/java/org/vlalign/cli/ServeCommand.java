@@ -41,7 +41,10 @@ import picocli.CommandLine.Spec;
             "With no options it serves the embedded default model (it chats and",
             "searches) over its bundled sample images. A chat model that cannot search",
             "(LLaVA, InstructBLIP) still chats; give --search-model (a CLIP or BLIP-2",
-            "retrieval checkpoint) to search too."
+            "retrieval checkpoint) to search too.",
+            "",
+            "The same server speaks OpenAI's HTTP API under /v1 (chat completions with",
+            "images, embeddings, models, image search): see the README for curl examples."
         },
         footer = {
             "",
@@ -92,6 +95,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-upload-mb", paramLabel = "MB", defaultValue = "20", description = "The largest image"
             + " upload in megabytes (default: ${DEFAULT-VALUE}).")
     int maxUploadMb;
+
+    @Option(names = "--api-key", paramLabel = "KEY", description = "Require Authorization: Bearer KEY on the"
+            + " OpenAI-compatible API (/v1/...). Default: the VLALIGN_API_KEY environment variable, else none.")
+    String apiKey;
 
     @Override
     public Integer call() {
@@ -145,6 +152,10 @@ public final class ServeCommand implements Callable<Integer> {
                 WebDemo demo = WebDemo.builder(chat)
                         .searchModel(searcher)
                         .modelName(name)
+                        .examples(model.usesDefault() ? "a small red circle and a blue square" : "a dog on a beach",
+                                model.usesDefault() ? "how many shapes are there?" : "What is in this picture?")
+                        .modelId(model.usesDefault() ? "vlalign-default" : model.displayName())
+                        .apiKey(apiKey())
                         .images(imagesDir)
                         .index(indexDir)
                         .host(host)
@@ -161,6 +172,8 @@ public final class ServeCommand implements Callable<Integer> {
             }, "vlalign-serve-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("vlalign web demo: " + demo.uri() + "  (Ctrl-C to stop)");
+            out.println("OpenAI-compatible API: " + demo.uri() + "v1  (model " + (model.usesDefault()
+                    ? "vlalign-default" : model.displayName()) + (apiKey() == null ? "" : ", bearer key") + ")");
             out.flush();
             try {
                 demo.awaitClose();
@@ -174,6 +187,12 @@ public final class ServeCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** The key from the option, else from the environment (which other users cannot read from ps). */
+    private String apiKey() {
+        String key = apiKey != null ? apiKey : System.getenv("VLALIGN_API_KEY");
+        return key == null || key.isBlank() ? null : key;
     }
 
     private static Path newTemporaryIndex() {

@@ -155,9 +155,70 @@ public final class VlalignCli implements Callable<Integer> {
         return EXIT_FAILURE;
     }
 
+    /** An option of a parent command (e.g. the top-level --verbose), which is not a typo. */
+    private static boolean isGlobalOption(CommandLine cl, String name) {
+        for (CommandLine c = cl.getParent(); c != null; c = c.getParent()) {
+            if (c.getCommandSpec().findOption(name) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The command's option name nearest to a typo (at most 2 edits away, or a prefix), or null. */
+    static String closestOption(CommandLine.Model.CommandSpec spec, String typo) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (CommandLine.Model.OptionSpec option : spec.options()) {
+            for (String name : option.names()) {
+                int d = name.startsWith(typo) ? 1 : editDistance(typo, name);
+                if (d < bestDistance && d <= 2) {
+                    best = name;
+                    bestDistance = d;
+                }
+            }
+        }
+        return best;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
     private static int handleUsageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cl = e.getCommandLine();
         PrintWriter err = cl.getErr();
+        if (e instanceof CommandLine.MissingParameterException) {
+            // A mistyped option (--imag) is taken as a positional argument by a command that has some, and
+            // picocli then reports the option it lacks; the typo is the user's real mistake, so say that.
+            for (String arg : args) {
+                String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                if (name.startsWith("-") && name.length() > 1 && !Character.isDigit(name.charAt(1))
+                        && cl.getCommandSpec().findOption(name) == null && !isGlobalOption(cl, name)) {
+                    err.println(cl.getColorScheme().errorText("Error: Unknown option: '" + name + "'"));
+                    String suggestion = closestOption(cl.getCommandSpec(), name);
+                    err.println(suggestion == null ? "Run '" + cl.getCommandSpec().qualifiedName() + " --help' for"
+                            + " usage." : "Did you mean: " + suggestion + "?");
+                    err.flush();
+                    return EXIT_USAGE;
+                }
+            }
+        }
         // picocli's messages for option groups already start with "Error: ".
         String message = String.valueOf(e.getMessage());
         err.println(cl.getColorScheme().errorText(message.startsWith("Error: ") ? message : "Error: " + message));

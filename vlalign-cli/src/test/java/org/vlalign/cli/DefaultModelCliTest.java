@@ -114,6 +114,10 @@ class DefaultModelCliTest {
         assertTrue(r.out().contains("Examples (question | expected | predicted):"), r.toString());
         assertTrue(r.err().contains(ModelOptions.DEFAULT_MODEL_NOTICE), r.toString());
         assertTrue(r.err().contains("questions 100%"), "the progress bar ends full: " + r);
+        String total = r.out().lines().filter(l -> l.startsWith("World seed 5:")).findFirst().orElseThrow()
+                .replaceAll(".*, (\\d+) questions$", "$1");
+        assertTrue(r.err().contains("0/" + total + " questions"), "the total shows from the start: " + r);
+        assertTrue(r.err().contains(" ETA "), "an ETA while answering: " + r);
     }
 
     @Test

@@ -3,6 +3,8 @@ package org.vlalign.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.VlModel;
 import org.vlalign.cli.CliRunner.Result;
 
 class IndexSearchCommandTest {
@@ -49,6 +52,24 @@ class IndexSearchCommandTest {
             }
         }
         return ids;
+    }
+
+    @Test
+    void should_index_and_search_the_model_own_index_when_no_index_is_given() throws IOException {
+        Path own;
+        try (VlModel vl = VlModel.load(model)) {
+            own = DefaultIndex.folder(vl.featureExtractor().embeddingSpace());
+        }
+        if (Files.exists(own)) {
+            MoreFiles.deleteRecursively(own, RecursiveDeleteOption.ALLOW_INSECURE);
+        }
+        Result indexed = CliRunner.run("index", "--model", model.toString(), photos.toString());
+        assertEquals(0, indexed.exitCode(), indexed.toString());
+        assertTrue(indexed.out().contains(own.toString()), indexed.toString());
+
+        Result found = CliRunner.run("search", "--model", model.toString(), "-k", "1", "a", "red", "square");
+        assertEquals(0, found.exitCode(), found.toString());
+        assertEquals(1, found.out().lines().count(), found.toString());
     }
 
     @Test

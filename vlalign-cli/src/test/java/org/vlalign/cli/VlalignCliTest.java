@@ -80,6 +80,16 @@ class VlalignCliTest {
     }
 
     @Test
+    void should_report_a_mistyped_option_as_unknown_with_a_suggestion_not_as_a_missing_one() {
+        Result r = CliRunner.run("ask", "--model", model.toString(), "--imag", redImage.toString(), "what?");
+
+        assertEquals(2, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("Unknown option: '--imag'"), r.toString());
+        assertTrue(r.err().contains("Did you mean: --image?"), r.toString());
+        assertFalse(r.err().contains("Missing required"), r.toString());
+    }
+
+    @Test
     void should_exit_2_when_image_option_is_missing_even_without_model() {
         // --model is optional (the default model); the other required inputs stay required.
         Result r = CliRunner.run("ask", "what?");

@@ -21,8 +21,10 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.LanguageModel;
 import org.vlalign.Prompt;
 import org.vlalign.PromptWrapper;
+import org.vlalign.Role;
 import org.vlalign.SearchHit;
 import org.vlalign.TokenListener;
+import org.vlalign.Turn;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
@@ -206,6 +208,31 @@ public final class ComposedVlModel implements VlModel {
         Features embeddings = embed(image, query);
         Duration extract = Duration.ofNanos(System.nanoTime() - start);
         Prompt prompt = promptWrapper.wrap(embeddings, query);
+        Answer answer = languageModel.generate(prompt, withTemplateStops(config), listener);
+        return answer.withTimings(answer.timings().withVision(Duration.ZERO, extract));
+    }
+
+    /**
+     * Answers a conversation's last question as {@link VlModel#ask(ImageInput, List, GenerationConfig,
+     * TokenListener)} says, with the template's stop strings only when the builder kept them; the answer's
+     * {@code extract} timing covers the image's encoding.
+     */
+    @Override
+    public Answer ask(ImageInput image, List<Turn> conversation, GenerationConfig config, TokenListener listener) {
+        checkOpen();
+        checkAnswers();
+        notNull(image, "image");
+        notNull(conversation, "conversation");
+        notNull(config, "config");
+        notNull(listener, "listener");
+        Turn first = conversation.stream().filter(t -> t.role() == Role.USER).findFirst().orElse(null);
+        if (first == null || conversation.get(conversation.size() - 1).role() != Role.USER) {
+            throw new InvalidArgumentException("the conversation must end with a user turn but was " + conversation);
+        }
+        long start = System.nanoTime();
+        Features embeddings = embed(image, first.text());
+        Duration extract = Duration.ofNanos(System.nanoTime() - start);
+        Prompt prompt = promptWrapper.wrap(embeddings, conversation);
         Answer answer = languageModel.generate(prompt, withTemplateStops(config), listener);
         return answer.withTimings(answer.timings().withVision(Duration.ZERO, extract));
     }

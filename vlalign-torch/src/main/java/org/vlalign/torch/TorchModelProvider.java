@@ -7,6 +7,7 @@ import org.vlalign.LoadOptions;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
 import org.vlalign.spi.ModelProvider;
+import org.vlalign.torch.internal.EngineLogging;
 
 /**
  * The DJL PyTorch engine's {@link ModelProvider}: loads InstructBLIP, BLIP-2, LLaVA-1.5 and CLIP checkpoint
@@ -18,6 +19,10 @@ import org.vlalign.spi.ModelProvider;
  * @since 0.1.0
  */
 public final class TorchModelProvider implements ModelProvider {
+    static {
+        EngineLogging.quietDefaults(); // before DJL's first log line
+    }
+
     /** Creates the provider; {@link java.util.ServiceLoader} calls this. */
     public TorchModelProvider() {}
 

@@ -25,13 +25,14 @@ import org.vlalign.core.ComposedVlModel;
 import org.vlalign.core.VlModelParts;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.core.prompt.PromptWrappers;
+import org.vlalign.torch.internal.EngineLogging;
 import org.vlalign.torch.internal.adaptor.LinearAdaptor;
 import org.vlalign.torch.internal.blip2.Blip2Config;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
 import org.vlalign.torch.internal.instructblip.InstructBlipModels;
-import org.vlalign.torch.internal.llava.LlavaModels;
 import org.vlalign.torch.internal.llama.LanguageModels;
+import org.vlalign.torch.internal.llava.LlavaModels;
 
 /**
  * Loads Hugging Face checkpoint folders into ready {@link VlModel}s, and composes custom pipelines such as
@@ -74,6 +75,10 @@ import org.vlalign.torch.internal.llama.LanguageModels;
  * @since 0.1.0
  */
 public final class TorchModels {
+    static {
+        EngineLogging.quietDefaults(); // before DJL's first log line
+    }
+
     /** The {@code model_type} values {@link #load} supports. */
     public static final Set<String> MODEL_TYPES =
             Set.of("instructblip", "blip-2", "llava", "clip", TorchModels.COMPOSITION_TYPE);

@@ -1,5 +1,6 @@
 package org.vlalign.cli.web;
 
+import com.google.common.io.MoreFiles;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,11 +12,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.FeatureExtractor;
@@ -36,15 +40,16 @@ import org.vlalign.core.index.FolderIndexer;
  * {@link FolderIndexer} or by an upload), never a path from a request, so no request can read another file.
  * Uploads are decoded with the library's guarded {@link ImageDecoder} (size and pixel limits) and kept as
  * re-encoded PNG, so only real images are ever served back. Uploads that are not added to the index live in
- * a bounded in-memory map; added ones are written to {@value #UPLOADS_FOLDER} inside the images folder
- * with the same id and metadata the folder indexer would give them, so the next start finds them unchanged.
+ * a bounded in-memory map; added ones are written to a temporary folder (never into the images folder, which
+ * may be a model's cache or read-only) and indexed under {@value #UPLOADS_FOLDER}{@code /HASH.png}; {@link
+ * #close()} removes them from the index and deletes the folder, so uploads last one session.
  *
  * <p>Thread-safe: the index is thread-safe, the upload map is guarded.
  *
  * @since 0.1.0
  */
 final class DemoImages implements AutoCloseable {
-    /** The folder, inside the images folder, that holds uploads added to the index. */
+    /** The prefix of the ids of uploads added to the index. */
     static final String UPLOADS_FOLDER = ".vlalign-uploads";
     /** The folder, inside the images folder, that holds the index when none is given. */
     static final String DEFAULT_INDEX_FOLDER = ".vlalign-index";
@@ -52,6 +57,8 @@ final class DemoImages implements AutoCloseable {
     static final int MAX_MEMORY_UPLOADS = 64;
     /** The largest indexed file served back, in bytes. */
     static final long MAX_SERVED_BYTES = 256L * 1024 * 1024;
+    /** Finds the declared size in the decoder's pixel-limit message. */
+    private static final Pattern DECLARED_SIZE = Pattern.compile("declares (\\d+)x(\\d+) = \\d+ pixels, more than");
     /** The most pixels an upload may declare. */
     static final long MAX_UPLOAD_PIXELS = 40_000_000L;
 
@@ -60,6 +67,8 @@ final class DemoImages implements AutoCloseable {
     private final String searchUnavailable;
     private final Path imagesRoot;
     private final ImageDecoder decoder;
+    private final List<String> indexedUploads = new ArrayList<>(); // guarded by uploads
+    private Path uploadsFolder; // guarded by uploads; created at the first indexed upload
     private final Map<String, byte[]> uploads = new LinkedHashMap<>(16, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -250,7 +259,19 @@ final class DemoImages implements AutoCloseable {
             throw new HttpError(409, "This server cannot add images to the index: "
                     + (searchUnavailable != null ? searchUnavailable : "start it with --images DIR."));
         }
-        RgbImage rgb = decoder.decode(ImageInput.of(encoded));
+        RgbImage rgb;
+        try {
+            rgb = decoder.decode(ImageInput.of(encoded));
+        } catch (ImageDecodingException e) {
+            Matcher size = DECLARED_SIZE.matcher(String.valueOf(e.getMessage()));
+            if (size.find()) {
+                // the library's message advises a Java method; the page's user can only resize the picture
+                throw new HttpError(422, "This picture is " + size.group(1) + " × " + size.group(2) + " pixels,"
+                        + " more than this server opens (" + MAX_UPLOAD_PIXELS / 1_000_000 + " million pixels)."
+                        + " Scale it down and upload it again.", e);
+            }
+            throw e;
+        }
         byte[] png = toPng(rgb);
         String hash = sha256(png).substring(0, 16);
         if (!addToIndex) {
@@ -261,8 +282,14 @@ final class DemoImages implements AutoCloseable {
             return new Upload(id, false);
         }
         String id = UPLOADS_FOLDER + "/" + hash + ".png";
+        Path folder = null;
         try {
-            Path folder = Files.createDirectories(imagesRoot.resolve(UPLOADS_FOLDER));
+            synchronized (uploads) {
+                if (uploadsFolder == null) {
+                    uploadsFolder = Files.createTempDirectory("vlalign-uploads-");
+                }
+                folder = uploadsFolder;
+            }
             Path file = folder.resolve(hash + ".png");
             Path tmp = Files.createTempFile(folder, hash, ".tmp");
             Files.write(tmp, png);
@@ -274,11 +301,13 @@ final class DemoImages implements AutoCloseable {
                     FolderIndexer.MTIME, Long.toString(attrs.lastModifiedTime().toMillis())));
             index.commit();
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not store the upload under " + imagesRoot.resolve(UPLOADS_FOLDER)
-                    + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("Could not keep the uploaded image for this session (in "
+                    + (folder != null ? folder : System.getProperty("java.io.tmpdir")) + "): " + e.getMessage()
+                    + ". Free some space in the temporary folder and upload it again.", e);
         }
         synchronized (uploads) {
             uploads.put(id, png);
+            indexedUploads.add(id);
         }
         return new Upload(id, true);
     }
@@ -329,8 +358,28 @@ final class DemoImages implements AutoCloseable {
         return null;
     }
 
+    /** Removes this session's uploads from the index and deletes their temporary folder, then closes the index. */
     @Override
     public void close() {
+        synchronized (uploads) {
+            if (index != null && !indexedUploads.isEmpty()) {
+                try {
+                    indexedUploads.forEach(index::remove);
+                    index.commit();
+                } catch (RuntimeException e) {
+                    // the index stays usable: the folder indexer drops entries whose file is gone
+                }
+                indexedUploads.clear();
+            }
+            if (uploadsFolder != null) {
+                try {
+                    MoreFiles.deleteRecursively(uploadsFolder);
+                } catch (IOException e) {
+                    // a temporary folder: the system cleans it eventually
+                }
+                uploadsFolder = null;
+            }
+        }
         if (index != null) {
             index.close();
         }

@@ -52,6 +52,11 @@ final class EventStream implements AutoCloseable {
         write("event: " + event + "\ndata: " + Exchanges.toJson(data) + "\n\n");
     }
 
+    /** Sends one unnamed event, {@code data: TEXT}, as OpenAI's streaming API does; TEXT holds no newline. */
+    synchronized void data(String text) {
+        write("data: " + text + "\n\n");
+    }
+
     /** Sends a comment line, which the page ignores (it opens the stream at once). */
     synchronized void comment(String text) {
         write(": " + text + "\n\n");

@@ -64,6 +64,23 @@ final class Exchanges {
         return out.toByteArray();
     }
 
+    /**
+     * Reads and drops what is left of a request body, up to {@code budget} bytes, before an error is sent:
+     * closing a connection with unread request bytes resets it, and the client would lose the error message.
+     */
+    static void drain(HttpExchange exchange, long budget) {
+        byte[] buffer = new byte[16 * 1024];
+        long left = budget;
+        try (InputStream in = exchange.getRequestBody()) {
+            int n;
+            while (left > 0 && (n = in.read(buffer)) > 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // nothing left to read
+        }
+    }
+
     /** The query parameters of the request URI; the last of repeated names wins. */
     static Map<String, String> query(HttpExchange exchange) {
         String raw = exchange.getRequestURI().getRawQuery();

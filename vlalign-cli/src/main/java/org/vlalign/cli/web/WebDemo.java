@@ -58,13 +58,17 @@ import org.vlalign.VlalignException;
  *   <li>{@code GET /api/status} the model, whether search works (and why not), limits;
  *   <li>{@code GET /api/search?q=TEXT&k=15} the {@code k} best images with scores;
  *   <li>{@code GET /api/image?id=ID} an indexed or uploaded image, by id only;
- *   <li>{@code POST /api/images?index=0|1} an upload (the raw image as body), optionally added to the index;
+ *   <li>{@code POST /api/images?index=0|1&name=FILE} an upload (the raw image as body), optionally added to the
+ *       index for this session; the reply has its {@code id}, its display {@code name}, {@code indexed} and the
+ *       index's new {@code images} count;
  *   <li>{@code POST /api/conversations} ({@code image=ID}) starts a chat; {@code GET /api/conversations?id=}
  *       its turns;
  *   <li>{@code POST /api/chat} ({@code conversation, text, beams, temperature, topP, maxNewTokens}) the
  *       answer as Server-Sent Events: {@code start}, {@code token} ({@code {"text"}}) per piece of text,
  *       then {@code done} (the whole answer, finish reason, token count, turns) or {@code error}.
  * </ul>
+ * Under {@code /v1/} it also speaks OpenAI's HTTP API ({@code /v1/models}, {@code /v1/chat/completions},
+ * {@code /v1/embeddings}, {@code /v1/images/search}; see {@link OpenAiApi}), optionally behind an API key.
  * Chats are kept on the server, one {@link Chat} per conversation id in a bounded LRU map
  * ({@code maxConversations}); one answer at a time per conversation.
  *
@@ -116,6 +120,9 @@ public final class WebDemo implements AutoCloseable {
     private final ExecutorService httpPool;
     private final ThreadPoolExecutor generationPool;
     private final boolean loopback;
+    private final OpenAiApi openAi;
+    private final String searchExample;
+    private final String questionExample;
     private final Map<String, byte[]> staticFiles = new HashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object closeSignal = new Object();
@@ -136,6 +143,10 @@ public final class WebDemo implements AutoCloseable {
         this.httpPool = Executors.newFixedThreadPool(b.httpThreads, daemonThreads("vlalign-web-http"));
         this.generationPool = new ThreadPoolExecutor(b.generationThreads, b.generationThreads, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(b.maxQueuedAnswers), daemonThreads("vlalign-web-answer"));
+        this.searchExample = b.searchExample;
+        this.questionExample = b.questionExample;
+        this.openAi = new OpenAiApi(b.model, b.searchModel != null ? b.searchModel : b.model, images, b.modelId,
+                b.apiKey, b.maxUploadBytes, generationPool);
         this.server = HttpServer.create(new InetSocketAddress(address, b.port), 64);
         server.setExecutor(httpPool);
         server.createContext("/", this::handle);
@@ -243,16 +254,7 @@ public final class WebDemo implements AutoCloseable {
      * read; that client gets a reset connection.
      */
     private void fail(HttpExchange ex, int status, String message) throws IOException {
-        long budget = maxUploadBytes + Exchanges.MAX_FORM_BYTES;
-        byte[] buffer = new byte[16 * 1024];
-        try (InputStream in = ex.getRequestBody()) {
-            int n;
-            while (budget > 0 && (n = in.read(buffer)) > 0) {
-                budget -= n;
-            }
-        } catch (IOException e) {
-            // nothing left to read
-        }
+        Exchanges.drain(ex, maxUploadBytes + Exchanges.MAX_FORM_BYTES);
         Exchanges.sendError(ex, status, message);
     }
 
@@ -263,6 +265,10 @@ public final class WebDemo implements AutoCloseable {
             method(ex, "GET", "HEAD");
             ex.getResponseHeaders().set("Content-Security-Policy", CSP);
             Exchanges.send(ex, 200, file[1], staticFiles.get(file[0]));
+            return;
+        }
+        if (path.startsWith("/v1/")) {
+            openAi.handle(ex, path); // the OpenAI-compatible API answers its own errors
             return;
         }
         switch (path) {
@@ -369,6 +375,8 @@ public final class WebDemo implements AutoCloseable {
         limits.addProperty("maxQuestionChars", MAX_QUESTION_CHARS);
         JsonObject o = new JsonObject();
         o.addProperty("model", modelName);
+        o.addProperty("searchExample", searchExample);
+        o.addProperty("questionExample", questionExample);
         o.add("search", search);
         o.addProperty("canAddToIndex", images.canAddToIndex());
         o.add("limits", limits);
@@ -446,9 +454,20 @@ public final class WebDemo implements AutoCloseable {
         }
         JsonObject o = new JsonObject();
         o.addProperty("id", up.id());
+        o.addProperty("name", uploadName(Exchanges.query(ex).get("name"), up.id()));
         o.addProperty("indexed", up.indexed());
         o.addProperty("images", images.size());
         return o;
+    }
+
+    /** The file name the page sent, without any folder and at most 100 characters, for display only. */
+    private static String uploadName(String sent, String id) {
+        if (sent == null || sent.isBlank()) {
+            return id;
+        }
+        String name = sent.substring(Math.max(sent.lastIndexOf('/'), sent.lastIndexOf('\\')) + 1).strip();
+        name = name.replaceAll("\\p{Cntrl}", "");
+        return name.isEmpty() ? id : name.length() > 100 ? name.substring(0, 100) : name;
     }
 
     private JsonObject newConversation(Map<String, String> form) {
@@ -636,6 +655,10 @@ public final class WebDemo implements AutoCloseable {
         private final VlModel model;
         private VlModel searchModel;
         private String modelName = "";
+        private String modelId = "vlalign";
+        private String searchExample = "a dog on a beach";
+        private String questionExample = "What is in this picture?";
+        private String apiKey;
         private Path images;
         private Path index;
         private String host = "127.0.0.1";
@@ -672,6 +695,52 @@ public final class WebDemo implements AutoCloseable {
          */
         public Builder modelName(String modelName) {
             this.modelName = Checks.checkNotNull(modelName, "modelName");
+            return this;
+        }
+
+        /**
+         * Examples that fit the model, shown in the empty search and question boxes; the page also opens
+         * with the search example's results, so the gallery is never empty.
+         *
+         * @param search a search text, e.g. {@code two red circles} for the shapes model
+         * @param question a question about an image
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder examples(String search, String question) {
+            Checks.checkArgument(search != null && !search.isBlank() && question != null && !question.isBlank(),
+                    "the examples must not be blank but were '%s' and '%s'", search, question);
+            this.searchExample = search;
+            this.questionExample = question;
+            return this;
+        }
+
+        /**
+         * The id the OpenAI-compatible API ({@code /v1/models}) gives the model, {@code vlalign} by default;
+         * requests that name another model are refused.
+         *
+         * @param modelId the id, not blank
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder modelId(String modelId) {
+            Checks.checkArgument(modelId != null && !modelId.isBlank(), "modelId must not be blank but was '%s'",
+                    modelId);
+            this.modelId = modelId;
+            return this;
+        }
+
+        /**
+         * The API key that every request to the OpenAI-compatible API ({@code /v1/...}) must send as {@code
+         * Authorization: Bearer KEY}; none by default.
+         *
+         * @param apiKey the key, not blank; null for none
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder apiKey(String apiKey) {
+            Checks.checkArgument(apiKey == null || !apiKey.isBlank(), "apiKey must not be blank");
+            this.apiKey = apiKey;
             return this;
         }
 

@@ -3,7 +3,7 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const state = { conversation: null, imageId: null, busy: false, status: null };
+const state = { conversation: null, imageId: null, imageName: null, busy: false, status: null, searches: 0 };
 const FINISH = {
   EOS: 'finished',
   STOP_STRING: 'stopped at a stop string',
@@ -36,6 +36,7 @@ function imageUrl(id) {
 // ------------------------------------------------------------------ status
 
 async function loadStatus() {
+  // also called after an upload joins the index, to refresh the count
   try {
     const s = await json(await fetch('/api/status'));
     state.status = s;
@@ -43,6 +44,8 @@ async function loadStatus() {
       ? s.search.images + ' images indexed'
       : 'search unavailable';
     show($('status'), 'Model ' + (s.model || '(unnamed)') + ' · ' + search);
+    $('search-input').placeholder = s.searchExample;
+    $('question').placeholder = s.questionExample;
     $('search-k').value = s.search.defaultK;
     $('search-k').max = s.search.maxK;
     $('beams').max = s.limits.maxBeams;
@@ -53,6 +56,10 @@ async function loadStatus() {
       $('search-input').disabled = true;
       $('search-button').disabled = true;
       show($('search-message'), s.search.message, true);
+    }
+    if (s.search.available && s.search.images > 0 && !$('gallery').children.length) {
+      // never an empty page: open with the example's results, saying so
+      await runSearch(s.searchExample, true);
     }
     $('upload-index').disabled = !s.canAddToIndex;
     if (!s.canAddToIndex) {
@@ -68,20 +75,31 @@ async function loadStatus() {
 async function search(event) {
   event.preventDefault();
   const q = $('search-input').value.trim();
-  if (!q) {
-    return;
+  if (q) {
+    await runSearch(q, false);
   }
+}
+
+async function runSearch(q, example) {
   const params = new URLSearchParams({ q: q, k: $('search-k').value });
+  const mine = ++state.searches; // a later search wins over an earlier one still on its way
   show($('search-message'), 'Searching…');
   $('search-button').disabled = true;
   try {
     const r = await json(await fetch('/api/search?' + params));
+    if (mine !== state.searches) {
+      return;
+    }
     renderGallery(r.hits);
     show($('search-message'), r.hits.length
-      ? r.hits.length + ' of ' + r.images + ' images for “' + r.query + '” (' + r.millis + ' ms)'
+      ? (example ? 'Examples: the best ' + r.hits.length + ' of ' + r.images + ' images for “' + r.query
+          + '”. Type your own search above.'
+        : r.hits.length + ' of ' + r.images + ' images for “' + r.query + '” (' + r.millis + ' ms)')
       : (r.images ? 'No match.' : 'The index is empty.'));
   } catch (e) {
-    show($('search-message'), e.message, true);
+    if (mine === state.searches) {
+      show($('search-message'), e.message, true);
+    }
   } finally {
     $('search-button').disabled = false;
   }
@@ -137,15 +155,19 @@ async function upload(event) {
   show($('upload-message'), 'Uploading…');
   $('upload-button').disabled = true;
   try {
-    const r = await json(await fetch('/api/images?index=' + (addToIndex ? 1 : 0), {
+    const query = new URLSearchParams({ index: addToIndex ? 1 : 0, name: file.name });
+    const r = await json(await fetch('/api/images?' + query, {
       method: 'POST',
       headers: { 'Content-Type': file.type || 'application/octet-stream' },
       body: file,
     }));
     show($('upload-message'), r.indexed
-      ? 'Added to the index as ' + r.id + ' (' + r.images + ' images).'
-      : 'Uploaded.');
-    await startChat(r.id);
+      ? 'Added ' + r.name + ' to the index for this session (' + r.images + ' images).'
+      : 'Uploaded ' + r.name + '.');
+    if (r.indexed) {
+      loadStatus(); // the header's image count
+    }
+    await startChat(r.id, r.name);
   } catch (e) {
     show($('upload-message'), e.message, true);
   } finally {
@@ -155,7 +177,7 @@ async function upload(event) {
 
 // ------------------------------------------------------------------ chat
 
-async function startChat(imageId) {
+async function startChat(imageId, name) {
   show($('chat-message'), '');
   try {
     const r = await json(await fetch('/api/conversations', {
@@ -170,8 +192,10 @@ async function startChat(imageId) {
     $('chat-figure').hidden = false;
     $('chat-form').hidden = false;
     $('chat-image').src = imageUrl(imageId);
-    $('chat-image').alt = 'The image of this chat: ' + imageId;
-    $('chat-caption').textContent = imageId;
+    state.imageName = name || imageId;
+    $('chat-image').alt = 'The image of this chat: ' + state.imageName;
+    $('chat-caption').textContent = state.imageName;
+    $('new-chat').hidden = false;
     document.querySelectorAll('#gallery .hit').forEach((b) =>
       b.setAttribute('aria-pressed', String(b.dataset.id === imageId)));
     $('question').focus();
@@ -242,6 +266,7 @@ async function ask(event) {
       if (name === 'token') {
         body.textContent += data.text;
         answer.scrollIntoView({ block: 'nearest' });
+        $('question').scrollIntoView({ block: 'nearest' });
       } else if (name === 'done') {
         body.textContent = data.text;
         finishTurn(answer, data.generatedTokens + ' tokens · ' + data.seconds + ' s · '
@@ -320,6 +345,12 @@ document.addEventListener('DOMContentLoaded', () => {
   $('search-form').addEventListener('submit', search);
   $('upload-form').addEventListener('submit', upload);
   $('chat-form').addEventListener('submit', ask);
+  // a fresh conversation about the same image: the model forgets the earlier turns
+  $('new-chat').addEventListener('click', () => {
+    if (state.imageId && !state.busy) {
+      startChat(state.imageId, state.imageName);
+    }
+  });
   $('question').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();

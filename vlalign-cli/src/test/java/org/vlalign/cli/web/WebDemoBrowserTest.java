@@ -115,10 +115,15 @@ class WebDemoBrowserTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"),
                 IMAGES + " images indexed"));
 
+        // the page opens with the example search's results, and the boxes show examples that fit the model
+        wait.until(d -> d.findElements(By.cssSelector("#gallery .hit")).size() == 15);
+        assertTrue(driver.findElement(By.id("search-message")).getText().startsWith("Examples:"));
+        assertEquals("a dog on a beach", driver.findElement(By.id("search-input")).getAttribute("placeholder"));
+
         // search: the default 15 results, each with a loaded image and a score, best first
         type(By.id("search-input"), "a red square");
         driver.findElement(By.id("search-button")).click();
-        wait.until(d -> d.findElements(By.cssSelector("#gallery .hit")).size() == 15);
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("search-message"), "a red square"));
         List<WebElement> hits = driver.findElements(By.cssSelector("#gallery .hit"));
         wait.until(d -> (Boolean) js("return Array.from(document.querySelectorAll('#gallery img'))"
                 + ".every(i => i.complete && i.naturalWidth > 0)"));
@@ -183,15 +188,24 @@ class WebDemoBrowserTest {
         driver.findElement(By.id("upload-index")).click();
         driver.findElement(By.id("upload-button")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("upload-message"),
-                "Added to the index"));
-        wait.until(d -> d.findElement(By.id("chat-caption")).getText().startsWith(DemoImages.UPLOADS_FOLDER));
+                "Added my-photo.png to the index"));
+        wait.until(ExpectedConditions.textToBe(By.id("chat-caption"), "my-photo.png"));
         assertEquals(0, driver.findElements(By.cssSelector("#transcript .turn")).size(), "a new chat");
         assertEquals(IMAGES + 1, demo.indexedImages());
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"),
+                (IMAGES + 1) + " images indexed"));
         type(By.id("question"), "describe this image");
         driver.findElement(By.id("ask-button")).click();
         wait.until(d -> d.findElements(By.cssSelector("#transcript .turn.assistant[data-state=done]")).size() == 1);
         assertFalse(driver.findElement(By.cssSelector("#transcript .turn.assistant .text")).getText().isBlank());
+        assertTrue((Boolean) js("const r = document.getElementById('question').getBoundingClientRect();"
+                + " return r.top >= 0 && r.bottom <= window.innerHeight;"), "the question box stays in view");
         shoot("4-upload");
+
+        // a new chat about the same image forgets the turns
+        driver.findElement(By.id("new-chat")).click();
+        wait.until(d -> d.findElements(By.cssSelector("#transcript .turn")).isEmpty());
+        assertEquals("my-photo.png", driver.findElement(By.id("chat-caption")).getText());
     }
 
     @Test

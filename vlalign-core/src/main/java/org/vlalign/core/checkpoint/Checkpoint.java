@@ -134,7 +134,7 @@ public final class Checkpoint implements AutoCloseable {
             readers.forEach(SafetensorsReader::close);
             throw e;
         }
-        LOG.info("opened checkpoint {}: {} tensors in {} file(s), {} MB", dir, tensors.size(), readers.size(),
+        LOG.debug("opened checkpoint {}: {} tensors in {} file(s), {} MB", dir, tensors.size(), readers.size(),
                 totalBytes(tensors) / (1 << 20));
         return new Checkpoint(dir, config, gen, readers, tensors);
     }

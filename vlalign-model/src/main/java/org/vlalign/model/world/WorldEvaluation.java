@@ -98,6 +98,37 @@ public final class WorldEvaluation {
      */
     public static Result evaluate(VlModel model, long worldSeed, int samples, GenerationConfig config,
             IntConsumer progress) {
+        Checks.checkNotNull(progress, "progress");
+        return evaluate(model, worldSeed, samples, config, (done, total) -> progress.accept(done));
+    }
+
+    /** Receives the evaluation's progress; called on the evaluating thread. */
+    @FunctionalInterface
+    public interface Progress {
+        /**
+         * Questions answered so far.
+         *
+         * @param done answered, 0 first (once the questions are drawn)
+         * @param total all questions of the draw
+         */
+        void answered(int done, int total);
+    }
+
+    /**
+     * Evaluates, reporting the number of questions answered and their total (known once the scenes are
+     * drawn, before the first answer), so a caller can show an ETA.
+     *
+     * @param model a model that can ask and search
+     * @param worldSeed the world seed
+     * @param samples the number of scenes, 10 to 100,000
+     * @param config the generation settings of the answers
+     * @param progress receives (answered, total) before the first batch and after each
+     * @return the scores
+     * @throws InvalidArgumentException if {@code samples} is out of range
+     * @since 0.2.0
+     */
+    public static Result evaluate(VlModel model, long worldSeed, int samples, GenerationConfig config,
+            Progress progress) {
         Checks.checkNotNull(model, "model");
         Checks.checkNotNull(config, "config");
         Checks.checkNotNull(progress, "progress");
@@ -113,6 +144,7 @@ public final class WorldEvaluation {
             List<TrainingExample> questions = TrainingData.readJsonl(dir.resolve(WorldExport.INSTRUCTIONS_JSONL),
                     dir, TextNormalization.NONE);
             List<String> predictions = new ArrayList<>(questions.size());
+            progress.answered(0, questions.size());
             for (int from = 0; from < questions.size(); from += BATCH) {
                 List<AskRequest> batch = new ArrayList<>();
                 for (TrainingExample e : questions.subList(from, Math.min(questions.size(), from + BATCH))) {
@@ -121,7 +153,7 @@ public final class WorldEvaluation {
                 for (Answer a : model.askBatch(batch, config)) {
                     predictions.add(a.text());
                 }
-                progress.accept(predictions.size());
+                progress.answered(predictions.size(), questions.size());
             }
             AnswerEvaluator.Report report = AnswerEvaluator.score(questions, predictions);
             List<List<String>> examples = new ArrayList<>();

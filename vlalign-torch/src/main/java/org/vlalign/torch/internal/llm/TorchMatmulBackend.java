@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.vlalign.llm.MatmulBackend;
+import org.vlalign.torch.internal.EngineLogging;
 import org.vlalign.torch.internal.NdArrays;
 
 /**
@@ -21,6 +22,10 @@ import org.vlalign.torch.internal.NdArrays;
  * <p>Thread-safe: each thread has its own buffers; every call's arrays live in a manager of its own.
  */
 public final class TorchMatmulBackend implements MatmulBackend {
+    static {
+        EngineLogging.quietDefaults(); // before DJL's first log line
+    }
+
     /** Below this many vectors the JVM kernels are as fast (measured in {@code LlamaBenchmark}). */
     static final int DEFAULT_MIN_VECTORS = 32;
 
