@@ -141,7 +141,7 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
      * @return {@code target}
      */
     public Path save(Path target) {
-        return languageModel.parameters().saveAsFolder(source, target);
+        return model.baseParameters().saveAsFolder(source, target); // an attached LoRA adapter saves itself
     }
 
     /** Releases the model. */
