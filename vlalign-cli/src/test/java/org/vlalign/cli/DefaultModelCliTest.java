@@ -111,6 +111,8 @@ class DefaultModelCliTest {
         assertTrue(r.out().contains("Recall@1 ") && r.out().contains("Recall@10 "), r.toString());
         assertTrue(r.out().contains("overall"), r.toString());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("colour +[01]\\.\\d{4}")), "per type: " + r);
+        assertTrue(r.out().lines().anyMatch(l -> l.matches(
+                "description +[01]\\.\\d{4}  object_f1=[01]\\.\\d{4} cider_d=\\d+\\.\\d{4}")), "description: " + r);
         assertTrue(r.out().contains("Examples (question | expected | predicted):"), r.toString());
         assertTrue(r.err().contains(ModelOptions.DEFAULT_MODEL_NOTICE), r.toString());
         assertTrue(r.err().contains("questions 100%"), "the progress bar ends full: " + r);

@@ -23,6 +23,9 @@ final class WorldText {
 
     private static final long QUESTION_SALT = 0x7175657374L;
     private static final int MAX_RELATIONSHIP_QUESTIONS = 2;
+    // Counts are written as digits in every text (captions, description, count answers) so that the
+    // description states the very token a count answer needs. The words stay in the vocabulary only, so
+    // tokenizers built before keep their ids.
     private static final String[] NUMBER_WORDS = {
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"
     };
@@ -220,7 +223,7 @@ final class WorldText {
             captions.add(list(located));
             captions.add(list(plain) + " on a grey background");
             captions.add("a picture of " + list(full));
-            captions.add(NUMBER_WORDS[n] + " coloured shapes on a grey background");
+            captions.add(n + " coloured shapes on a grey background");
         }
         return List.copyOf(captions);
     }
@@ -228,9 +231,7 @@ final class WorldText {
     String description() {
         List<Integer> order = readingOrder();
         int n = order.size();
-        StringBuilder text = new StringBuilder(n == 1
-                ? "there is one shape."
-                : "there are " + NUMBER_WORDS[n] + " shapes.");
+        StringBuilder text = new StringBuilder(n == 1 ? "there is 1 shape." : "there are " + n + " shapes.");
         for (int i : order) {
             SceneObject o = objects.get(i);
             text.append(' ').append(article(o.fullName())).append(' ')

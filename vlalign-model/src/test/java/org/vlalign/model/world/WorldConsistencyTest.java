@@ -182,7 +182,7 @@ class WorldConsistencyTest {
     private static void checkDescription(Scene scene, String description, String ctx) {
         String[] sentences = description.split("\\. ?");
         int n = scene.objects().size();
-        String expectedHead = n == 1 ? "there is one shape" : "there are " + numberWord(n) + " shapes";
+        String expectedHead = n == 1 ? "there is 1 shape" : "there are " + n + " shapes"; // as count answers
         assertEquals(expectedHead, sentences[0], ctx);
         assertEquals(n + 1, sentences.length, ctx);
         Set<String> described = new HashSet<>();
@@ -208,8 +208,31 @@ class WorldConsistencyTest {
         }
     }
 
-    private static String numberWord(int n) {
-        return List.of("zero", "one", "two", "three", "four", "five", "six").get(n);
+    @Test
+    void should_write_every_count_as_the_digit_the_count_answer_uses_in_every_text() {
+        Set<String> numberWords = Set.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                "nine");
+        for (long i = 0; i < 300; i++) {
+            Scene scene = WORLD.sample(i);
+            List<String> texts = new ArrayList<>(WORLD.captions(scene));
+            texts.add(WORLD.description(scene));
+            String countAnswer = null;
+            for (QaPair qa : WORLD.questions(scene)) {
+                texts.add(qa.question());
+                texts.add(qa.answer());
+                if (qa.question().equals("how many shapes are there?")) {
+                    countAnswer = qa.answer();
+                }
+            }
+            for (String text : texts) {
+                for (String word : World.tokenize(text)) {
+                    assertFalse(numberWords.contains(word), "'" + word + "' in '" + text + "': counts are digits");
+                }
+            }
+            assertEquals(Integer.toString(scene.objects().size()), countAnswer, scene.name());
+            assertTrue(WORLD.description(scene).startsWith("there " + (countAnswer.equals("1") ? "is " : "are ")
+                    + countAnswer + " shape"), WORLD.description(scene));
+        }
     }
 
     @Test
