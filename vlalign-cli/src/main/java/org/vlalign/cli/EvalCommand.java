@@ -215,9 +215,11 @@ final class EvalCommand implements Callable<Integer> {
                 "Answer every question of --data (JSONL: {\"image\", \"query\", \"answer\"",
                 "or \"answers\", \"type\"}) and score the answers: exact match for every",
                 "item, VQA accuracy for items with several human answers, overall and",
-                "per type. Ends with: exact_match=<x> vqa_accuracy=<y>"
+                "per type. Without --model, --vision and --lm it evaluates the embedded",
+                "default model. Ends with: exact_match=<x> vqa_accuracy=<y>"
             },
             footer = {"", "Examples:",
+                "  vlalign eval vqa --data my-questions.jsonl",
                 "  vlalign eval vqa --model models/instructblip --data val.jsonl",
                 "  vlalign eval vqa --vision models/blip2 --lm models/llama-2-chat \\",
                 "      --adaptor run2/adaptor.safetensors --data val.jsonl"})
@@ -261,7 +263,7 @@ final class EvalCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             parent.checkNoWorldOptions(spec);
-            parts.check(spec);
+            parts.check(spec, true);
             GenerationConfig config = generation.toConfig(spec);
             if (limit < 0) {
                 throw new ParameterException(spec.commandLine(), "--limit must be >= 0 but was " + limit);
