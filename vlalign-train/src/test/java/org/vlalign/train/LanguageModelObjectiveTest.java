@@ -143,6 +143,51 @@ class LanguageModelObjectiveTest {
     }
 
     @Test
+    void should_weigh_context_tokens_by_the_context_weight_and_answer_tokens_by_one() throws Exception {
+        Path llama = TrainFixtures.writeLlama(dir.resolve("llama"), 8L);
+        List<ContextAnswer> items = List.of(new ContextAnswer("a red cat sits on the mat", "red"),
+                new ContextAnswer("the blue bird flies under a tree", "blue bird"),
+                ContextAnswer.contextOnly("two dog runs near the road"));
+        double contextWeight = 0.25;
+        try (LanguageModelObjective objective = LanguageModelObjective.load(llama)) {
+            TrainingObjective<ContextAnswer> weighted = objective.answerWeighted(contextWeight);
+            LlamaLanguageModel lm = objective.model();
+            double sum = 0;
+            double total = 0;
+            for (ContextAnswer item : items) {
+                int contextTokens = lm.encode(item.context()).length;
+                long[] ids = wrapped(lm, (item.context() + " " + item.answer()).strip());
+                float[][] logits = logits(lm, ids);
+                double itemWeight = 0;
+                for (int t = 0; t + 1 < ids.length; t++) {
+                    boolean answer = t + 1 > contextTokens && !item.answer().isEmpty();
+                    double w = answer ? 1 : contextWeight;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (float f : logits[t]) {
+                        max = Math.max(max, f);
+                    }
+                    double z = 0;
+                    for (float f : logits[t]) {
+                        z += Math.exp(f - max);
+                    }
+                    sum += w * -(logits[t][(int) ids[t + 1]] - max - Math.log(z));
+                    itemWeight += w;
+                }
+                assertEquals(itemWeight, weighted.weight(item), 1e-6, item.toString());
+                total += itemWeight;
+            }
+            try (TrainingLoop<ContextAnswer> loop = TrainingLoop.create(weighted,
+                    TrainingConfig.builder().microBatchSize(2).schedule(step -> 3e-3).build())) {
+                assertEquals(sum / total, loop.meanLoss(items), 1e-4);
+                loop.train(StreamOrder.of(items, 3, 30, 2L, (item, random) -> item));
+                assertTrue(loop.meanLoss(items) < 0.5 * sum / total, "answer-weighted training lowers the loss");
+            }
+            assertThrows(InvalidArgumentException.class, () -> objective.answerWeighted(1.5));
+        }
+        assertThrows(InvalidArgumentException.class, () -> new ContextAnswer(" ", ""));
+    }
+
+    @Test
     void should_refuse_a_folder_without_a_tokenizer() throws Exception {
         Path llama = TrainFixtures.writeLlama(dir.resolve("llama"), 6L);
         Files.delete(llama.resolve("tokenizer.json"));

@@ -18,10 +18,14 @@ import org.vlalign.model.world.World;
  * @since 0.1.0
  */
 public final class WorldData {
+    /** Hard negatives kept per scene (each changes one detail of the located caption). */
+    static final int HARD_NEGATIVES = 4;
+
     private WorldData() {}
 
     /**
-     * Renders scenes {@code first..first+n-1} of a split with all their captions.
+     * Renders scenes {@code first..first+n-1} of a split with all their captions, and {@value #HARD_NEGATIVES}
+     * hard negatives of the located caption for image–text matching.
      *
      * @param world the world
      * @param split the split
@@ -33,7 +37,13 @@ public final class WorldData {
         return IntStream.range(0, n).parallel()
                 .mapToObj(i -> {
                     Scene scene = world.sample(split, first + i);
-                    return new ImageCaptions(ImageInput.of(world.render(scene)), world.captions(scene));
+                    List<String> captions = world.captions(scene);
+                    List<String> negatives = new ArrayList<>();
+                    for (long d = 0; d < HARD_NEGATIVES; d++) {
+                        negatives.add(world.hardNegative(scene, d));
+                    }
+                    return new ImageCaptions(ImageInput.of(world.render(scene)), captions, negatives,
+                            captions.indexOf(world.locatedCaption(scene)));
                 })
                 .toList();
     }

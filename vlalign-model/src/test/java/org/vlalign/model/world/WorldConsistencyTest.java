@@ -236,6 +236,63 @@ class WorldConsistencyTest {
     }
 
     @Test
+    void should_make_hard_negatives_that_change_exactly_one_thing_of_the_located_caption() {
+        Pattern object = Pattern.compile("an? (small|large) ([a-z]+) ([a-z]+) (?:in|at|on) the ([a-z ]+?)(?= and |, |$)");
+        int[] kinds = new int[4]; // colour, kind, cell, swap
+        for (long i = 0; i < 300; i++) {
+            Scene scene = WORLD.sample(i);
+            String located = WORLD.locatedCaption(scene);
+            assertTrue(WORLD.captions(scene).contains(located), located + " is one of the captions");
+            for (long d = 0; d < 3; d++) {
+                String negative = WORLD.hardNegative(scene, d);
+                assertEquals(negative, WORLD.hardNegative(scene, d), "deterministic");
+                List<String[]> truth = objects(object, located);
+                List<String[]> near = objects(object, negative);
+                assertEquals(truth.size(), near.size(), negative);
+                // compare as multisets of attribute tuples: exactly one object differs, in one attribute,
+                // or two objects exchanged their colours
+                List<String> t = new ArrayList<>();
+                List<String> n = new ArrayList<>();
+                truth.forEach(o -> t.add(String.join("|", o)));
+                near.forEach(o -> n.add(String.join("|", o)));
+                List<String> onlyTruth = new ArrayList<>(t);
+                n.forEach(onlyTruth::remove);
+                List<String> onlyNear = new ArrayList<>(n);
+                t.forEach(onlyNear::remove);
+                assertFalse(onlyTruth.isEmpty(), "the negative must be false: " + located + " vs " + negative);
+                assertEquals(onlyTruth.size(), onlyNear.size());
+                if (onlyTruth.size() == 1) {
+                    String[] a = onlyTruth.get(0).split("\\|");
+                    String[] b = onlyNear.get(0).split("\\|");
+                    int differ = 0;
+                    for (int k = 0; k < 4; k++) {
+                        if (!a[k].equals(b[k])) {
+                            differ++;
+                            kinds[k == 1 ? 0 : k == 2 ? 1 : 2]++;
+                        }
+                    }
+                    assertEquals(1, differ, located + " vs " + negative);
+                } else {
+                    assertEquals(2, onlyTruth.size(), located + " vs " + negative);
+                    kinds[3]++;
+                }
+            }
+        }
+        for (int k : kinds) {
+            assertTrue(k > 20, "every kind of change occurs: " + java.util.Arrays.toString(kinds));
+        }
+    }
+
+    private static List<String[]> objects(Pattern object, String caption) {
+        List<String[]> out = new ArrayList<>();
+        Matcher m = object.matcher(caption);
+        while (m.find()) {
+            out.add(new String[] {m.group(1), m.group(2), m.group(3), m.group(4)});
+        }
+        return out;
+    }
+
+    @Test
     void should_mention_every_object_in_the_canonical_caption() {
         for (long i = 0; i < 300; i++) {
             Scene scene = WORLD.sample(i);
