@@ -8,6 +8,7 @@ import org.vlalign.model.world.QaPair;
 import org.vlalign.model.world.Scene;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
+import org.vlalign.train.ContextAnswer;
 
 /**
  * The recipe's in-memory views of a {@link World}: images with captions for the contrastive stage, and
@@ -73,6 +74,31 @@ public final class WorldData {
             texts.add(description);
             for (QaPair qa : world.questions(scene)) {
                 texts.add(description + " " + qa.question() + " " + qa.answer());
+            }
+        }
+        return texts;
+    }
+
+    /**
+     * The language-model corpus of {@link #corpus} as context and answer: captions and the description are
+     * all context; each question is {@code "description question"} context with its answer.
+     *
+     * @param world the world
+     * @param split the split
+     * @param first the first scene index
+     * @param n the number of scenes
+     * @return the texts, scene by scene
+     * @since 0.2.0
+     */
+    public static List<ContextAnswer> weightedCorpus(World world, Split split, long first, int n) {
+        List<ContextAnswer> texts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Scene scene = world.sample(split, first + i);
+            world.captions(scene).forEach(c -> texts.add(ContextAnswer.contextOnly(c)));
+            String description = world.description(scene);
+            texts.add(ContextAnswer.contextOnly(description));
+            for (QaPair qa : world.questions(scene)) {
+                texts.add(new ContextAnswer(description + " " + qa.question(), qa.answer()));
             }
         }
         return texts;
