@@ -46,6 +46,19 @@ class LanguageModelObjectiveTest {
         }
     }
 
+    /** {@code −log softmax(logits)[target]}. */
+    private static double crossEntropy(float[] logits, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float f : logits) {
+            max = Math.max(max, f);
+        }
+        double z = 0;
+        for (float f : logits) {
+            z += Math.exp(f - max);
+        }
+        return -(logits[target] - max - Math.log(z));
+    }
+
     private static long[] wrapped(LlamaLanguageModel lm, String text) {
         int[] body = lm.encode(text);
         long[] ids = new long[body.length + 2];
@@ -70,15 +83,7 @@ class LanguageModelObjectiveTest {
                 long[] ids = wrapped(lm, text);
                 float[][] logits = logits(lm, ids);
                 for (int t = 0; t + 1 < ids.length; t++) {
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (float f : logits[t]) {
-                        max = Math.max(max, f);
-                    }
-                    double z = 0;
-                    for (float f : logits[t]) {
-                        z += Math.exp(f - max);
-                    }
-                    sum += -(logits[t][(int) ids[t + 1]] - max - Math.log(z));
+                    sum += crossEntropy(logits[t], (int) ids[t + 1]);
                     tokens++;
                 }
                 assertEquals(ids.length - 1, objective.weight(text));
@@ -162,15 +167,7 @@ class LanguageModelObjectiveTest {
                 for (int t = 0; t + 1 < ids.length; t++) {
                     boolean answer = t + 1 > contextTokens && !item.answer().isEmpty();
                     double w = answer ? 1 : contextWeight;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (float f : logits[t]) {
-                        max = Math.max(max, f);
-                    }
-                    double z = 0;
-                    for (float f : logits[t]) {
-                        z += Math.exp(f - max);
-                    }
-                    sum += w * -(logits[t][(int) ids[t + 1]] - max - Math.log(z));
+                    sum += w * crossEntropy(logits[t], (int) ids[t + 1]);
                     itemWeight += w;
                 }
                 assertEquals(itemWeight, weighted.weight(item), 1e-6, item.toString());

@@ -35,6 +35,7 @@ import org.vlalign.core.train.WarmupCosineSchedule;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.model.world.WorldExport;
+import org.vlalign.model.world.WorldScores;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.llm.LoraAdapter;
 import org.vlalign.llm.LoraConfig;
@@ -79,7 +80,8 @@ import org.vlalign.train.TrainingObjective;
  * batches from a seeded stream ({@link TrainOptions#order}), stages 3 and 4 in seeded epochs.
  *
  * <p>It writes {@code metrics.json} (command, seeds, data sizes, losses, search Recall@1/5/10 on held-out
- * test scenes, held-out exact match per question type after stage 3 and after stage 4, times) and
+ * test scenes, held-out exact match per question type after stage 3 and after stage 4 with the relationship and
+ * description scores of {@link WorldScores}, the gates, times) and
  * {@code RECIPE.md}. The folders load with {@code BlipFeatureExtractor.load}, {@code LlamaLanguageModel.load}
  * and compose with {@code TorchModels.builder().featureExtractor(blip2).adaptor(adaptor).languageModel(llama)}.
  *
@@ -342,6 +344,8 @@ public final class DefaultModelRecipe {
                         AnswerEvaluator.predictor(cache, adaptor, wrapper, languageModel, greedy));
                 adaptorMetrics.put("afterInstructions", after.perTypeExactMatch());
                 adaptorMetrics.put("afterInstructionsOverall", after.exactMatch());
+                adaptorMetrics.put("afterInstructionsFittingScores",
+                        WorldScores.score(testQuestions, after.predictions()));
                 if (s.loraRank() > 0) {
                     // LLaVA-1.5 / InstructBLIP's optional stage: LoRA on the language model beside the adaptor
                     LoraConfig loraConfig = new LoraConfig(s.loraRank(), 2.0 * s.loraRank(), 0.05,
@@ -355,6 +359,8 @@ public final class DefaultModelRecipe {
                                 AnswerEvaluator.predictor(cache, adaptor, wrapper, languageModel, greedy));
                         adaptorMetrics.put("afterLora", after.perTypeExactMatch());
                         adaptorMetrics.put("afterLoraOverall", after.exactMatch());
+                        adaptorMetrics.put("afterLoraFittingScores",
+                                WorldScores.score(testQuestions, after.predictions()));
                         lora.save(out.resolve("lora"));
                     }
                 }

@@ -3,9 +3,12 @@ package org.vlalign.model.world;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.metrics.CiderD;
 import org.vlalign.core.train.TrainingExample;
@@ -228,30 +231,27 @@ public final class WorldScores {
         return null;
     }
 
-    private static ShapeKind kind(String word) {
-        for (ShapeKind k : ShapeKind.values()) {
-            if (k.word().equals(word)) {
-                return k;
-            }
+    private static final Map<String, ShapeKind> KINDS = byWord(ShapeKind.values(), ShapeKind::word);
+    private static final Map<String, ShapeColour> COLOURS = byWord(ShapeColour.values(), ShapeColour::word);
+    private static final Map<String, ShapeSize> SIZES = byWord(ShapeSize.values(), ShapeSize::word);
+
+    private static <E> Map<String, E> byWord(E[] values, Function<E, String> word) {
+        Map<String, E> out = new HashMap<>();
+        for (E v : values) {
+            out.put(word.apply(v), v);
         }
-        return null;
+        return Map.copyOf(out);
+    }
+
+    private static ShapeKind kind(String word) {
+        return KINDS.get(word);
     }
 
     private static ShapeColour colour(String word) {
-        for (ShapeColour c : ShapeColour.values()) {
-            if (c.word().equals(word)) {
-                return c;
-            }
-        }
-        return null;
+        return COLOURS.get(word);
     }
 
     private static ShapeSize size(String word) {
-        for (ShapeSize s : ShapeSize.values()) {
-            if (s.word().equals(word)) {
-                return s;
-            }
-        }
-        return null;
+        return SIZES.get(word);
     }
 }

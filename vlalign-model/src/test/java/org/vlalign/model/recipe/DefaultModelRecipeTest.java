@@ -60,6 +60,7 @@ class DefaultModelRecipeTest {
         JsonObject adaptor = metrics.getAsJsonObject("stage3And4Adaptor");
         assertTrue(adaptor.getAsJsonObject("afterInstructions").has("colour"));
         assertTrue(adaptor.getAsJsonObject("afterLora").has("colour"));
+        assertTrue(adaptor.getAsJsonObject("afterInstructionsFittingScores").has("descriptionObjectF1"));
         assertTrue(Files.isRegularFile(out.resolve("lora").resolve("adapter_config.json")));
         assertTrue(Files.readString(out.resolve("RECIPE.md")).contains("test"));
 
