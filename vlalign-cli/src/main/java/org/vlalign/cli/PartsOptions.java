@@ -23,8 +23,8 @@ public final class PartsOptions {
     @Option(names = {"-m", "--model"}, paramLabel = "PATH", description = {
         "A composed checkpoint folder (InstructBLIP, BLIP-2 with Llama, LLaVA) whose feature extractor and"
                 + " language model are used; or give --vision and --lm.",
-        "eval vqa without --model, --vision and --lm evaluates the embedded default model; train needs"
-                + " --model or --vision and --lm."})
+        "Required unless --vision and --lm are given; eval vqa given none of the three evaluates the embedded"
+                + " default model."})
     Path model;
 
     @Option(names = "--vision", paramLabel = "PATH",
