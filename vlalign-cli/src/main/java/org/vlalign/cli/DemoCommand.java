@@ -27,6 +27,8 @@ import org.vlalign.SearchHit;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
 import org.vlalign.defaultmodel.DefaultModel;
+import org.vlalign.model.world.QaType;
+import org.vlalign.model.world.WorldScores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -226,8 +228,7 @@ final class DemoCommand implements Callable<Integer> {
     /** Four questions about each of two images, answers streaming; expected answers beside when known. */
     private static void ask(VlModel vl, Samples samples, List<Path> indexed, GenerationConfig config,
             PrintWriter out, PrintWriter err) {
-        int asked = 0;
-        int matched = 0;
+        Map<String, int[]> byType = new LinkedHashMap<>(); // type -> {right, asked}
         for (int i = 0; i < Math.min(IMAGES_ASKED, indexed.size()); i++) {
             Path file = indexed.get(i);
             List<Question> questions = samples.hasGroundTruth()
@@ -245,17 +246,44 @@ final class DemoCommand implements Callable<Integer> {
                 AnswerPrinter printer = new AnswerPrinter(out, err, true);
                 Answer answer = vl.ask(image, q.query(), config, printer);
                 printer.finish(answer, q.expected().isEmpty() ? "" : "    (expected: " + q.expected() + ")");
-                asked++;
-                if (!q.expected().isEmpty() && normalize(answer.text()).equals(normalize(q.expected()))) {
-                    matched++;
+                if (!q.expected().isEmpty()) {
+                    int[] tally = byType.computeIfAbsent(q.type(), t -> new int[2]);
+                    tally[0] += right(q, answer.text()) ? 1 : 0;
+                    tally[1]++;
                 }
             }
         }
-        if (samples.hasGroundTruth()) {
-            out.println();
-            out.println(matched + " of " + asked + " answers match the expected answer exactly.");
+        if (!byType.isEmpty()) {
+            printAccuracy(out, byType);
         }
         out.flush();
+    }
+
+    /**
+     * Whether an answer is right: the relation and both objects for a relationship (the wording around them
+     * aside), the expected answer exactly otherwise.
+     */
+    static boolean right(Question q, String answer) {
+        if (q.type().equals(QaType.RELATIONSHIP.label())) {
+            return WorldScores.relationshipCorrect(answer, q.expected());
+        }
+        return normalize(answer).equals(normalize(q.expected()));
+    }
+
+    /** The per-type accuracy of the questions just asked, then the total. */
+    static void printAccuracy(PrintWriter out, Map<String, int[]> byType) {
+        int right = 0;
+        int asked = 0;
+        out.println();
+        out.println("Accuracy of these answers by question type (relationship: the relation and both objects;"
+                + " others: exact match):");
+        for (Map.Entry<String, int[]> e : byType.entrySet()) {
+            int[] t = e.getValue();
+            out.printf(Locale.ROOT, "  %-13s %d of %d%n", e.getKey(), t[0], t[1]);
+            right += t[0];
+            asked += t[1];
+        }
+        out.printf(Locale.ROOT, "  %-13s %d of %d%n", "all", right, asked);
     }
 
     /** Up to four questions of different types, in the order of preference. */

@@ -30,7 +30,9 @@ import org.vlalign.core.train.FeatureSource;
 import org.vlalign.core.train.TextNormalization;
 import org.vlalign.core.train.TrainingData;
 import org.vlalign.core.train.TrainingExample;
+import org.vlalign.model.world.QaType;
 import org.vlalign.model.world.WorldEvaluation;
+import org.vlalign.model.world.WorldScores;
 import org.vlalign.train.TrainableAdaptor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -139,10 +141,10 @@ final class EvalCommand implements Callable<Integer> {
     private static void printWorld(PrintWriter out, WorldEvaluation.Result r) {
         out.printf(Locale.ROOT, "World seed %d: %d held-out scenes, %d questions%n", r.worldSeed(), r.scenes(),
                 r.questions());
-        out.printf(Locale.ROOT, "%-16s %12s%n", "question type", "exact_match");
+        out.printf(Locale.ROOT, "%-16s %12s  %s%n", "question type", "exact_match", "score that fits the answer");
         for (Map.Entry<String, Double> e : r.perType().entrySet()) {
-            out.printf(Locale.ROOT, "%-16s %12s%n", e.getKey().isEmpty() ? "(none)" : e.getKey(),
-                    score(e.getValue()));
+            out.println(String.format(Locale.ROOT, "%-16s %12s  %s", e.getKey().isEmpty() ? "(none)" : e.getKey(),
+                    score(e.getValue()), fittingScore(e.getKey(), r.scores())).stripTrailing());
         }
         out.printf(Locale.ROOT, "%-16s %12s%n", "overall", score(r.exactMatch()));
         out.printf(Locale.ROOT, "text->image search over the %d scene images, each scene's first caption as the"
@@ -156,6 +158,21 @@ final class EvalCommand implements Callable<Integer> {
         }
         out.println(r.summaryLine());
         out.flush();
+    }
+
+    /**
+     * The world score beside a type's exact match: relation and both objects for relationships, object F1 and
+     * CIDEr-D for descriptions; empty for types exact match already fits.
+     */
+    static String fittingScore(String type, WorldScores.Summary s) {
+        if (type.equals(QaType.RELATIONSHIP.label()) && s.relationshipItems() > 0) {
+            return "relation+objects=" + score(s.relationship());
+        }
+        if (type.equals(QaType.DESCRIPTION.label()) && s.descriptionItems() > 0) {
+            return "object_f1=" + score(s.descriptionObjectF1()) + " cider_d="
+                    + String.format(Locale.ROOT, "%.4f", s.descriptionCiderD());
+        }
+        return "";
     }
 
     /** Whether an option of {@code eval --world-seed} other than the seed was given. */
@@ -198,9 +215,11 @@ final class EvalCommand implements Callable<Integer> {
                 "Answer every question of --data (JSONL: {\"image\", \"query\", \"answer\"",
                 "or \"answers\", \"type\"}) and score the answers: exact match for every",
                 "item, VQA accuracy for items with several human answers, overall and",
-                "per type. Ends with: exact_match=<x> vqa_accuracy=<y>"
+                "per type. Without --model, --vision and --lm it evaluates the embedded",
+                "default model. Ends with: exact_match=<x> vqa_accuracy=<y>"
             },
             footer = {"", "Examples:",
+                "  vlalign eval vqa --data my-questions.jsonl",
                 "  vlalign eval vqa --model models/instructblip --data val.jsonl",
                 "  vlalign eval vqa --vision models/blip2 --lm models/llama-2-chat \\",
                 "      --adaptor run2/adaptor.safetensors --data val.jsonl"})
@@ -244,7 +263,7 @@ final class EvalCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             parent.checkNoWorldOptions(spec);
-            parts.check(spec);
+            parts.check(spec, true);
             GenerationConfig config = generation.toConfig(spec);
             if (limit < 0) {
                 throw new ParameterException(spec.commandLine(), "--limit must be >= 0 but was " + limit);
@@ -310,14 +329,17 @@ final class EvalCommand implements Callable<Integer> {
                 c[0]++;
                 c[1] += e.references().size() >= 2 ? 1 : 0;
             }
+            WorldScores.Summary world = WorldScores.score(items, r.predictions());
             out.printf(Locale.ROOT, "%-24s %7s %12s %9s %13s%n", "type", "items", "exact_match", "vqa_items",
                     "vqa_accuracy");
             if (counts.size() > 1 || !counts.containsKey("")) {
                 for (Map.Entry<String, int[]> c : counts.entrySet()) {
                     String type = c.getKey().isEmpty() ? "(none)" : c.getKey();
-                    out.printf(Locale.ROOT, "%-24s %7d %12s %9d %13s%n", type, c.getValue()[0],
+                    String fitting = fittingScore(c.getKey(), world);
+                    out.printf(Locale.ROOT, "%-24s %7d %12s %9d %13s%s%n", type, c.getValue()[0],
                             score(r.perTypeExactMatch().get(c.getKey())), c.getValue()[1],
-                            score(r.perTypeVqaAccuracy().getOrDefault(c.getKey(), Double.NaN)));
+                            score(r.perTypeVqaAccuracy().getOrDefault(c.getKey(), Double.NaN)),
+                            fitting.isEmpty() ? "" : "  " + fitting);
                 }
             }
             out.printf(Locale.ROOT, "%-24s %7d %12s %9d %13s%n", "overall", r.items(), score(r.exactMatch()),

@@ -1,8 +1,10 @@
 package org.vlalign.cli;
 
+import org.vlalign.defaultmodel.DefaultModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.vlalign.LoadOptions;
+import org.vlalign.defaultmodel.DefaultModel;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -21,8 +23,8 @@ public final class PartsOptions {
     @Option(names = {"-m", "--model"}, paramLabel = "PATH", description = {
         "A composed checkpoint folder (InstructBLIP, BLIP-2 with Llama, LLaVA) whose feature extractor and"
                 + " language model are used; or give --vision and --lm.",
-        "Required unless --vision and --lm are given (the embedded default model is for ask, search,"
-                + " demo, serve and eval --world-seed)."})
+        "Required unless --vision and --lm are given; eval vqa given none of the three evaluates the embedded"
+                + " default model."})
     Path model;
 
     @Option(names = "--vision", paramLabel = "PATH",
@@ -40,6 +42,21 @@ public final class PartsOptions {
      * @throws ParameterException if not
      */
     void check(CommandSpec spec) {
+        check(spec, false);
+    }
+
+    /**
+     * Checks that at most one of the two ways to name the model was used, and that one was unless the
+     * command falls back to the embedded default model.
+     *
+     * @param spec the command, for the usage error
+     * @param defaultModelAllowed whether no model options at all means the embedded default model
+     * @throws ParameterException if the options contradict each other or name no model where one is needed
+     */
+    void check(CommandSpec spec, boolean defaultModelAllowed) {
+        if (defaultModelAllowed && usesDefault()) {
+            return;
+        }
         if (model != null && (vision != null || lm != null)) {
             throw new ParameterException(spec.commandLine(), "--model cannot be combined with --vision/--lm: pass"
                     + " either a composed checkpoint (--model) or its two parts (--vision and --lm).");
@@ -54,7 +71,12 @@ public final class PartsOptions {
 
     /** Whether the parts come from two folders rather than a composed checkpoint. */
     boolean separate() {
-        return model == null;
+        return model == null && !usesDefault();
+    }
+
+    /** Whether no model option was given, so (where allowed) the embedded default model is used. */
+    boolean usesDefault() {
+        return model == null && vision == null && lm == null;
     }
 
     /**
@@ -65,6 +87,10 @@ public final class PartsOptions {
      * @return the parts; close them
      */
     ModelParts load(PrintWriter err, LoadOptions options) {
+        if (usesDefault()) {
+            err.println(ModelOptions.DEFAULT_MODEL_NOTICE);
+            return ModelParts.load(DefaultModel.folder(), null, null, err, options);
+        }
         return ModelParts.load(model, vision, lm, err, options);
     }
 }

@@ -54,7 +54,13 @@ class DefaultModelCliTest {
         }
         assertEquals(2, lines.stream().filter(l -> l.startsWith("Ask about ")).count(), r.toString());
         assertEquals(8, lines.stream().filter(l -> l.matches(" {2}Q: \\[[a-z]+\\] .+\\?")).count(), r.toString());
-        assertTrue(r.out().contains(" of 8 answers match the expected answer exactly."), r.toString());
+        int table = lines.indexOf("Accuracy of these answers by question type (relationship: the relation and both"
+                + " objects; others: exact match):");
+        assertTrue(table > 0, "the demo ends with the per-type accuracy: " + r);
+        assertTrue(lines.get(lines.size() - 1).matches("  all +[0-8] of 8"), r.toString());
+        for (String row : lines.subList(table + 1, lines.size())) {
+            assertTrue(row.matches("  [a-z]+ +\\d of [1-8]"), row);
+        }
     }
 
     @Test
@@ -99,6 +105,23 @@ class DefaultModelCliTest {
     }
 
     @Test
+    void should_evaluate_the_default_model_on_a_users_question_file_when_eval_vqa_has_no_model() throws IOException {
+        Path data = tmp.resolve("mine");
+        org.vlalign.model.world.WorldExport.write(data, org.vlalign.model.world.World.builder().seed(11).build(),
+                org.vlalign.model.world.Split.TEST, 0, 3);
+        Result r = CliRunner.run("eval", "vqa", "--data",
+                data.resolve(org.vlalign.model.world.WorldExport.INSTRUCTIONS_JSONL).toString(), "--max-new-tokens",
+                "48");
+
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.err().contains(ModelOptions.DEFAULT_MODEL_NOTICE), r.toString());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(lines.size() - 1).matches("exact_match=[01]\\.\\d{4} vqa_accuracy=NaN"), r.toString());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("colour ")), "per type: " + r);
+        assertTrue(r.out().contains("object_f1="), "descriptions get their fitting scores: " + r);
+    }
+
+    @Test
     void should_end_with_the_summary_line_when_evaluating_on_the_world() {
         Result r = CliRunner.run("eval", "--world-seed", "5", "--samples", "10", "--max-new-tokens", "48");
 
@@ -111,6 +134,8 @@ class DefaultModelCliTest {
         assertTrue(r.out().contains("Recall@1 ") && r.out().contains("Recall@10 "), r.toString());
         assertTrue(r.out().contains("overall"), r.toString());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("colour +[01]\\.\\d{4}")), "per type: " + r);
+        assertTrue(r.out().lines().anyMatch(l -> l.matches(
+                "description +[01]\\.\\d{4}  object_f1=[01]\\.\\d{4} cider_d=\\d+\\.\\d{4}")), "description: " + r);
         assertTrue(r.out().contains("Examples (question | expected | predicted):"), r.toString());
         assertTrue(r.err().contains(ModelOptions.DEFAULT_MODEL_NOTICE), r.toString());
         assertTrue(r.err().contains("questions 100%"), "the progress bar ends full: " + r);

@@ -108,7 +108,7 @@ class EvalCommandTest {
                 new String[] {"eval"},
                 new String[] {"eval", "bogus"},
                 new String[] {"eval", "vqa", "--model", llava.toString()},
-                new String[] {"eval", "vqa", "--data", vqa.toString()},
+                // (eval vqa --data FILE alone is usable: it evaluates the embedded default model)
                 new String[] {"eval", "vqa", "--vision", clip.toString(), "--lm", llama.toString(), "--data",
                     vqa.toString()}, // no adaptor for separate parts
                 new String[] {"eval", "vqa", "--model", llava.toString(), "--data", vqa.toString(), "--limit", "-1"},

@@ -1,6 +1,5 @@
 package org.vlalign.llm;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -8,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,25 +42,24 @@ public final class LoraAdapter {
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
     /** PEFT's prefix in front of the model's module paths. */
     public static final String KEY_PREFIX = "base_model.model.";
+    /** The suffix of a module's {@code A (r, in)} matrix, after its path. */
+    public static final String A_SUFFIX = ".lora_A.weight";
+    /** The suffix of a module's {@code B (out, r)} matrix, after its path. */
+    public static final String B_SUFFIX = ".lora_B.weight";
     /** The module names LoRA may target in a Llama. */
     public static final Set<String> LLAMA_MODULES =
             Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
     private final Path dir;
+    private final LoraConfig config;
     private final int rank;
-    private final double alpha;
-    private final boolean rsLora;
-    private final List<String> targetModules;
     private final Map<String, float[][]> pairs; // module path -> {A (r, in), B (out, r)}
     private final Map<String, int[]> shapes; // module path -> {out, in}
 
-    private LoraAdapter(Path dir, int rank, double alpha, boolean rsLora, List<String> targetModules,
-            Map<String, float[][]> pairs, Map<String, int[]> shapes) {
+    private LoraAdapter(Path dir, LoraConfig config, Map<String, float[][]> pairs, Map<String, int[]> shapes) {
         this.dir = dir;
-        this.rank = rank;
-        this.alpha = alpha;
-        this.rsLora = rsLora;
-        this.targetModules = List.copyOf(targetModules);
+        this.config = config;
+        this.rank = config.rank();
         this.pairs = Collections.unmodifiableMap(pairs);
         this.shapes = Collections.unmodifiableMap(shapes);
     }
@@ -97,46 +94,22 @@ public final class LoraAdapter {
             }
             throw new CheckpointException("cannot read " + configFile + ": " + e.getMessage(), e);
         }
-        String type = c.has("peft_type") ? c.get("peft_type").getAsString() : "";
-        if (!type.equals("LORA")) {
-            throw new UnsupportedModelException(configFile + " has peft_type '" + type + "'; vlalign loads LORA adapters");
-        }
-        int rank = c.has("r") ? c.get("r").getAsInt() : 8;
-        double alpha = c.has("lora_alpha") ? c.get("lora_alpha").getAsDouble() : 8;
-        boolean rs = c.has("use_rslora") && c.get("use_rslora").getAsBoolean();
-        if (c.has("fan_in_fan_out") && c.get("fan_in_fan_out").getAsBoolean()) {
-            throw new UnsupportedModelException(configFile + " sets fan_in_fan_out (Conv1D layers, GPT-2 style);"
-                    + " Llama's linear layers need it false");
-        }
-        if (c.has("use_dora") && c.get("use_dora").getAsBoolean()) {
-            throw new UnsupportedModelException(configFile + " is a DoRA adapter (use_dora); vlalign merges plain LoRA");
-        }
-        if (rank < 1) {
-            throw new CheckpointException(configFile + ": r must be at least 1 but is " + rank);
-        }
-        List<String> modules = new ArrayList<>();
-        JsonElement tm = c.get("target_modules");
-        if (tm != null && tm.isJsonArray()) {
-            for (JsonElement m : tm.getAsJsonArray()) {
-                modules.add(m.getAsString());
-            }
-        } else if (tm != null && tm.isJsonPrimitive()) {
-            modules.add(tm.getAsString());
-        }
+        LoraConfig config = LoraConfig.fromJson(c, configFile);
+        int rank = config.rank();
         Map<String, float[][]> pairs = new LinkedHashMap<>();
         Map<String, int[]> shapes = new LinkedHashMap<>();
         try (Checkpoint ckpt = Checkpoint.openFile(dir.resolve(WEIGHTS_FILE))) {
             for (String name : ckpt.tensorNames()) {
-                if (!name.endsWith(".lora_A.weight")) {
-                    if (!name.endsWith(".lora_B.weight")) {
+                if (!name.endsWith(A_SUFFIX)) {
+                    if (!name.endsWith(B_SUFFIX)) {
                         throw new UnsupportedModelException("tensor '" + name + "' in " + dir.resolve(WEIGHTS_FILE)
                                 + " is neither lora_A nor lora_B; vlalign merges LoRA matrices only (no trained"
                                 + " biases, embeddings or modules_to_save)");
                     }
                     continue;
                 }
-                String module = name.substring(0, name.length() - ".lora_A.weight".length());
-                String bName = module + ".lora_B.weight";
+                String module = name.substring(0, name.length() - A_SUFFIX.length());
+                String bName = module + B_SUFFIX;
                 if (!ckpt.has(bName)) {
                     throw new CheckpointException(dir.resolve(WEIGHTS_FILE) + " has '" + name + "' but not '" + bName + "'");
                 }
@@ -158,38 +131,25 @@ public final class LoraAdapter {
         if (pairs.isEmpty()) {
             throw new CheckpointException(dir.resolve(WEIGHTS_FILE) + " holds no lora_A/lora_B pair");
         }
-        return new LoraAdapter(dir, rank, alpha, rs, modules, pairs, shapes);
+        return new LoraAdapter(dir, config, pairs, shapes);
     }
 
     /**
-     * Writes an adapter in the PEFT layout.
+     * Writes an adapter in the PEFT layout: {@value #CONFIG_FILE} from the config and {@value #WEIGHTS_FILE}
+     * with every pair under PEFT's key names ({@code base_model.model.<module path>.lora_A.weight}).
      *
      * @param dir the folder, created if missing
-     * @param rank the rank r
-     * @param alpha lora_alpha
-     * @param targetModules the module names (e.g. q_proj, v_proj)
+     * @param config the adapter's settings
      * @param pairs module path (e.g. {@code model.layers.0.self_attn.q_proj}) to {A (r × in), B (out × r)}
      *     row-major
      * @param shapes module path to {out, in}
+     * @throws InvalidArgumentException if there is no pair or a pair's sizes disagree with its shape and r
      */
-    public static void write(Path dir, int rank, double alpha, List<String> targetModules, Map<String, float[][]> pairs,
-            Map<String, int[]> shapes) {
-        if (rank < 1 || pairs.isEmpty()) {
-            throw new InvalidArgumentException("an adapter needs r >= 1 and at least one pair; got r=" + rank + ", "
-                    + pairs.size() + " pairs");
+    public static void write(Path dir, LoraConfig config, Map<String, float[][]> pairs, Map<String, int[]> shapes) {
+        int rank = config.rank();
+        if (pairs.isEmpty()) {
+            throw new InvalidArgumentException("an adapter needs at least one lora_A/lora_B pair; got none");
         }
-        JsonObject c = new JsonObject();
-        c.addProperty("peft_type", "LORA");
-        c.addProperty("task_type", "CAUSAL_LM");
-        c.addProperty("r", rank);
-        c.addProperty("lora_alpha", alpha);
-        c.addProperty("lora_dropout", 0.0);
-        c.addProperty("bias", "none");
-        c.addProperty("fan_in_fan_out", false);
-        c.addProperty("use_rslora", false);
-        JsonArray tm = new JsonArray();
-        targetModules.forEach(tm::add);
-        c.add("target_modules", tm);
         SafetensorsWriter w = SafetensorsWriter.create().metadata("format", "pt");
         for (Map.Entry<String, float[][]> e : pairs.entrySet()) {
             int[] s = shapes.get(e.getKey());
@@ -197,16 +157,35 @@ public final class LoraAdapter {
                 throw new InvalidArgumentException("LoRA pair '" + e.getKey() + "' does not have A (" + rank + ", in)"
                         + " and B (out, " + rank + ") for shape " + java.util.Arrays.toString(s));
             }
-            w.addF32(KEY_PREFIX + e.getKey() + ".lora_A.weight", e.getValue()[0], rank, s[1]);
-            w.addF32(KEY_PREFIX + e.getKey() + ".lora_B.weight", e.getValue()[1], s[0], rank);
+            w.addF32(KEY_PREFIX + e.getKey() + A_SUFFIX, e.getValue()[0], rank, s[1]);
+            w.addF32(KEY_PREFIX + e.getKey() + B_SUFFIX, e.getValue()[1], s[0], rank);
         }
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve(CONFIG_FILE), c.toString(), StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve(CONFIG_FILE), config.toJson().toString(), StandardCharsets.UTF_8);
             w.write(dir.resolve(WEIGHTS_FILE));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write the adapter to " + dir, e);
         }
+    }
+
+    /**
+     * The adapter's settings as its config file gives them.
+     *
+     * @return the config
+     */
+    public LoraConfig config() {
+        return config;
+    }
+
+    /**
+     * One pair's matrices, as stored.
+     *
+     * @param module the module path, e.g. {@code model.layers.0.self_attn.q_proj}
+     * @return {A (r × in), B (out × r)} row-major (the adapter's own arrays: do not modify), or empty
+     */
+    public Optional<float[][]> pair(String module) {
+        return Optional.ofNullable(pairs.get(module));
     }
 
     /**
@@ -233,7 +212,7 @@ public final class LoraAdapter {
      * @return the scale
      */
     public double scale() {
-        return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
+        return config.scale();
     }
 
     /**
@@ -242,7 +221,7 @@ public final class LoraAdapter {
      * @return module names
      */
     public List<String> targetModules() {
-        return targetModules;
+        return config.targetModules();
     }
 
     /**
@@ -341,6 +320,7 @@ public final class LoraAdapter {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "LoRA[r=%d, alpha=%s, %d modules, %s]", rank, alpha, pairs.size(), dir);
+        return String.format(Locale.ROOT, "LoRA[r=%d, alpha=%s, %d modules, %s]", rank, config.alpha(), pairs.size(),
+                dir);
     }
 }

@@ -30,7 +30,7 @@ class LoraAdapterTest {
         float[] a = {1, 2, 3, 0, 1, 0};
         float[] b = {1, 0, 2, 1};
         Map<String, float[][]> pairs = Map.of("model.layers.0.self_attn.q_proj", new float[][] {a, b});
-        LoraAdapter.write(tmp.resolve("ad"), 2, 8, List.of("q_proj"), pairs,
+        LoraAdapter.write(tmp.resolve("ad"), LoraConfig.of(2, 8, "q_proj"), pairs,
                 Map.of("model.layers.0.self_attn.q_proj", new int[] {2, 3}));
         LoraAdapter lora = LoraAdapter.load(tmp.resolve("ad"));
         assertEquals(4.0, lora.scale());
@@ -62,7 +62,7 @@ class LoraAdapterTest {
             shapes.put(module, new int[] {out, in});
         }
         Path adapter = tmp.resolve("adapter");
-        LoraAdapter.write(adapter, r, 16, List.of("q_proj", "down_proj"), pairs, shapes);
+        LoraAdapter.write(adapter, LoraConfig.of(r, 16, "q_proj", "down_proj"), pairs, shapes);
         // the same model with the update merged by hand, written as a checkpoint
         Path merged = Files.createDirectories(tmp.resolve("merged"));
         Files.copy(base.resolve("config.json"), merged.resolve("config.json"));
@@ -104,7 +104,7 @@ class LoraAdapterTest {
     @Test
     void should_refuse_an_adapter_for_another_model_and_non_lora_adapters() throws IOException {
         Path base = TinyLlama.builder().write(tmp.resolve("base"));
-        LoraAdapter.write(tmp.resolve("other"), 1, 1, List.of("q_proj"),
+        LoraAdapter.write(tmp.resolve("other"), LoraConfig.of(1, 1, "q_proj"),
                 Map.of("model.layers.9.self_attn.q_proj", new float[][] {new float[32], new float[32]}),
                 Map.of("model.layers.9.self_attn.q_proj", new int[] {32, 32}));
         CheckpointException e = assertThrows(CheckpointException.class,

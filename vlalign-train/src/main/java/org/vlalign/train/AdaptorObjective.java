@@ -33,8 +33,10 @@ import org.vlalign.torch.internal.llama.LlamaModel;
  * embeddings for its query, followed by the answer's tokens and (by default) EOS. Labels are {@code
  * −100} everywhere except on the answer and EOS; the loss is Hugging Face's shift-by-one cross-entropy,
  * summed over a micro-batch's answer tokens, and an example weighs its number of answer tokens, so a
- * {@link TrainingLoop} step's loss is the mean over every answer token of the step. Only the adaptor's
- * {@link TrainableAdaptor#parameters()} are offered for training.
+ * {@link TrainingLoop} step's loss is the mean over every answer token of the step. The adaptor's
+ * {@link TrainableAdaptor#parameters()} are offered for training, and, while a {@code LlamaLora} adapter is
+ * attached to the language model, its LoRA matrices too (LLaVA-1.5's and InstructBLIP's optional stage); the
+ * language model's own weights never are.
  *
  * <p>Not thread-safe: one loop uses it. The language model, the adaptor and the feature source stay
  * the caller's; the objective caches each example's token layout.
@@ -140,7 +142,14 @@ public final class AdaptorObjective implements TrainingObjective<TrainingExample
 
     @Override
     public NamedParameters parameters() {
-        return adaptor.parameters();
+        // a LoRA adapter attached to the language model learns beside the adaptor (LLaVA-1.5's and
+        // InstructBLIP's optional stage); the base weights stay frozen
+        return llamaLora().map(l -> NamedParameters.concat(adaptor.parameters(), l.parameters()))
+                .orElse(adaptor.parameters());
+    }
+
+    private java.util.Optional<org.vlalign.torch.internal.llama.LlamaLora> llamaLora() {
+        return languageModel.model().lora();
     }
 
     @Override

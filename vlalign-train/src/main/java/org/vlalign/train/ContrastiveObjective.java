@@ -3,6 +3,7 @@ package org.vlalign.train;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
@@ -51,15 +53,42 @@ public final class ContrastiveObjective implements TrainingObjective<ImageText> 
     /** The image–text matching head, which the contrastive loss does not use; it keeps its values. */
     static final String ITM_HEAD = "itm_head.**";
 
+    /**
+     * The weights of BLIP-2's two other first-stage losses beside the contrastive one.
+     *
+     * <p>Immutable and thread-safe.
+     *
+     * @param matching the weight of image–text matching (ITM), 0 for none
+     * @param captioning the weight of image-grounded text generation (ITG), 0 for none
+     * @since 0.2.0
+     */
+    public record Losses(double matching, double captioning) {
+        /** The contrastive loss alone. */
+        public static final Losses CONTRASTIVE_ONLY = new Losses(0, 0);
+        /** BLIP-2's first stage: all three losses with equal weight. */
+        public static final Losses BLIP2 = new Losses(1, 1);
+
+        /** Validates. */
+        public Losses {
+            if (!(matching >= 0) || !(captioning >= 0) || Double.isInfinite(matching)
+                    || Double.isInfinite(captioning)) {
+                throw new InvalidArgumentException("loss weights must be finite and >= 0 but are matching="
+                        + matching + ", captioning=" + captioning);
+            }
+        }
+    }
+
     private final Path source;
     private final BlipFeatureExtractor model;
     private final HuggingFaceTokenizer tokenizer;
     private final double temperature;
+    private final Losses losses;
     private final Map<String, long[]> idCache = new HashMap<>(); // caption -> Q-Former ids, truncated
 
-    private ContrastiveObjective(Path dir, double temperature) {
+    private ContrastiveObjective(Path dir, double temperature, Losses losses) {
         this.source = dir;
         this.temperature = temperature;
+        this.losses = losses;
         this.model = BlipFeatureExtractor.load(dir);
         this.tokenizer = BlipFeatureExtractor.tokenizerFor(dir, model.config());
         if (tokenizer == null) {
@@ -78,15 +107,50 @@ public final class ContrastiveObjective implements TrainingObjective<ImageText> 
      * @throws InvalidArgumentException if the folder has no tokenizer or the temperature is not positive
      */
     public static ContrastiveObjective load(Path dir, double temperature) {
+        return load(dir, temperature, Losses.CONTRASTIVE_ONLY);
+    }
+
+    /**
+     * Loads a retrieval checkpoint for BLIP-2's first stage: the contrastive loss plus, as weighted, image–text
+     * matching and image-grounded text generation.
+     *
+     * <p>Matching (ITM): per pair, the checkpoint's ITM head classifies three Q-Former passes with the text
+     * read beside the queries: the true pair (match), the image with the pair's {@link ImageText#hardNegative}
+     * (or, without one, the batch's other text most similar to the image), and the text with the batch's other
+     * image most similar to it (no match); the pair's loss is their mean cross-entropy. BLIP-2 samples these
+     * in-batch negatives by similarity; taking the most similar keeps runs reproducible. Captioning (ITG):
+     * the pair's mean next-token cross-entropy of its text read under the causal image-grounded mask, through
+     * the tied word-embedding decoder. A pair's loss is {@code itc + matching · itm + captioning · itg}.
+     *
+     * @param dir a {@code Blip2ForImageTextRetrieval} folder with its Q-Former {@code tokenizer.json}
+     * @param temperature the fixed softmax temperature of the contrastive loss
+     * @param losses the weights of the other two losses
+     * @return the objective; close it
+     * @throws InvalidArgumentException if the folder has no tokenizer or the temperature is not positive
+     * @throws org.vlalign.UnsupportedModelException if matching is asked of a checkpoint without ITM head
+     * @since 0.2.0
+     */
+    public static ContrastiveObjective load(Path dir, double temperature, Losses losses) {
         if (!(temperature > 0)) {
             throw new InvalidArgumentException("temperature must be positive but was " + temperature);
         }
-        return new ContrastiveObjective(dir, temperature);
+        Checks.checkNotNull(losses, "losses");
+        return new ContrastiveObjective(dir, temperature, losses);
     }
 
     @Override
     public NamedParameters parameters() {
-        return model.parameters().exclude(ITM_HEAD); // no ITC gradient reaches it: PyTorch would skip it too
+        // without the matching loss no gradient reaches the ITM head: PyTorch would skip it too
+        return losses.matching() > 0 ? model.parameters() : model.parameters().exclude(ITM_HEAD);
+    }
+
+    /**
+     * The loss weights.
+     *
+     * @return the weights of matching and captioning beside the contrastive loss
+     */
+    public Losses losses() {
+        return losses;
     }
 
     /**
@@ -126,7 +190,8 @@ public final class ContrastiveObjective implements TrainingObjective<ImageText> 
             Arrays.fill(mask[i], 0, ids[i].length, 1);
         }
         NDArray pixels = model.pixelValues(scope, images); // (batch, 3, size, size)
-        NDArray image = model.imageEmbeds(scope, pixels); // (batch, queries, dim)
+        NDArray vision = model.visionStates(scope, pixels); // (batch, 1 + patches, visionHidden)
+        NDArray image = model.imageEmbedsOfVision(scope, vision); // (batch, queries, dim)
         NDArray text = model.textEmbeds(scope, padded, mask); // (batch, dim)
         NDArray sim = image.matMul(text.transpose()).max(new int[] {1}); // (images, texts)
         // constants as libtorch-owned scalars: div(Number) leaves autograd a divisor it frees (NdArrays.scalar)
@@ -134,7 +199,111 @@ public final class ContrastiveObjective implements TrainingObjective<ImageText> 
         NDArray eye = scope.eye(b); // (images, texts)
         NDArray imageToText = logits.logSoftmax(1).mul(eye).sum().neg(); // () summed over the batch
         NDArray textToImage = logits.logSoftmax(0).mul(eye).sum().neg(); // ()
-        return imageToText.add(textToImage).div(NdArrays.scalar(scope, 2f)); // () sum of per-pair means
+        NDArray loss = imageToText.add(textToImage).div(NdArrays.scalar(scope, 2f)); // () sum of per-pair means
+        if (losses.matching() > 0) {
+            NDArray itm = matchingLoss(scope, pairs, vision, padded, mask, sim.toFloatArray());
+            loss = loss.add(itm.mul(NdArrays.scalar(scope, (float) losses.matching())));
+        }
+        if (losses.captioning() > 0) {
+            NDArray itg = captioningLoss(scope, vision, padded, mask, ids);
+            loss = loss.add(itg.mul(NdArrays.scalar(scope, (float) losses.captioning())));
+        }
+        return loss;
+    }
+
+    /** ITM: per pair the mean cross-entropy of (true pair, negative text, negative image); summed. */
+    private NDArray matchingLoss(NDManager scope, List<ImageText> pairs, NDArray vision, long[][] padded,
+            long[][] mask, float[] sim) {
+        int b = pairs.size();
+        long[] imageRows = new long[3 * b];
+        long[][] texts = new long[3 * b][];
+        long[][] textMasks = new long[3 * b][];
+        float[] labels = new float[3 * b]; // 1 = match
+        for (int i = 0; i < b; i++) {
+            int hardText = mostSimilar(sim, b, i, true);
+            int hardImage = mostSimilar(sim, b, i, false);
+            imageRows[i] = i;
+            texts[i] = padded[i];
+            textMasks[i] = mask[i];
+            labels[i] = 1;
+            imageRows[b + i] = i;
+            String negative = pairs.get(i).hardNegative();
+            texts[b + i] = negative == null ? padded[hardText] : ids(negative);
+            textMasks[b + i] = negative == null ? mask[hardText] : null;
+            imageRows[2 * b + i] = hardImage;
+            texts[2 * b + i] = padded[i];
+            textMasks[2 * b + i] = mask[i];
+        }
+        long[][][] batch = pad(texts, textMasks);
+        NDArray rows = vision.get(new NDIndex("{}", NdArrays.longs(scope, imageRows, imageRows.length)));
+        NDArray logProbs = model.itmLogits(scope, rows, batch[0], batch[1]).logSoftmax(1); // (3 * batch, 2)
+        NDArray picked = logProbs.get(":, 1").mul(NdArrays.floats(scope, labels, labels.length))
+                .add(logProbs.get(":, 0").mul(NdArrays.floats(scope, complement(labels), labels.length)));
+        return picked.sum().neg().div(NdArrays.scalar(scope, 3f)); // () each pair's mean of its 3 rows
+    }
+
+    /** The other text most similar to image {@code i} ({@code byImage}), or the other image most similar to text i. */
+    private static int mostSimilar(float[] sim, int b, int i, boolean byImage) {
+        int best = -1;
+        for (int j = 0; j < b; j++) {
+            float v = byImage ? sim[i * b + j] : sim[j * b + i];
+            if (j != i && (best < 0 || v > (byImage ? sim[i * b + best] : sim[best * b + i]))) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    private static float[] complement(float[] labels) {
+        float[] out = new float[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            out[i] = 1 - labels[i];
+        }
+        return out;
+    }
+
+    /** Right-pads rows (a null mask means all real) to one length: {ids, mask}. */
+    private long[][][] pad(long[][] rows, long[][] masks) {
+        int length = 0;
+        for (long[] r : rows) {
+            length = Math.max(length, r.length);
+        }
+        long[][] ids = new long[rows.length][length];
+        long[][] m = new long[rows.length][length];
+        for (int i = 0; i < rows.length; i++) {
+            Arrays.fill(ids[i], model.config().qformer().padTokenId());
+            System.arraycopy(rows[i], 0, ids[i], 0, rows[i].length);
+            if (masks[i] == null) {
+                Arrays.fill(m[i], 0, rows[i].length, 1);
+            } else {
+                System.arraycopy(masks[i], 0, m[i], 0, Math.min(masks[i].length, length));
+            }
+        }
+        return new long[][][] {ids, m};
+    }
+
+    /** ITG: per pair the mean next-token cross-entropy of its text, image-grounded; summed over pairs. */
+    private NDArray captioningLoss(NDManager scope, NDArray vision, long[][] padded, long[][] mask, long[][] ids) {
+        int b = padded.length;
+        int length = padded[0].length;
+        if (length < 2) {
+            return NdArrays.scalar(scope, 0f);
+        }
+        NDArray logits = model.captionLogits(scope, vision, padded, mask); // (batch, length, vocab)
+        long vocab = logits.getShape().get(2);
+        NDArray logProbs = logits.get(":, 0:{}, :", length - 1).reshape(-1, vocab).logSoftmax(-1); // (b*(L-1), V)
+        long[] targets = new long[b * (length - 1)];
+        float[] weights = new float[targets.length];
+        for (int i = 0; i < b; i++) {
+            int predicted = ids[i].length - 1; // every real token after the first
+            for (int t = 0; t + 1 < length; t++) {
+                boolean real = t + 1 < ids[i].length;
+                targets[i * (length - 1) + t] = real ? padded[i][t + 1] : 0;
+                weights[i * (length - 1) + t] = real && predicted > 0 ? 1f / predicted : 0f;
+            }
+        }
+        NDArray picked = logProbs.gather(NdArrays.longs(scope, targets, targets.length, 1), 1).reshape(-1);
+        return picked.mul(NdArrays.floats(scope, weights, weights.length)).sum().neg();
     }
 
     private long[] ids(String text) {
@@ -208,11 +377,11 @@ public final class ContrastiveObjective implements TrainingObjective<ImageText> 
 
     @Override
     public String name() {
-        return NAME;
+        return NAME + (losses.matching() > 0 ? "-itm" : "") + (losses.captioning() > 0 ? "-itg" : "");
     }
 
     @Override
     public String toString() {
-        return "ContrastiveObjective[" + source + ", temperature " + temperature + "]";
+        return "ContrastiveObjective[" + source + ", temperature " + temperature + ", " + losses + "]";
     }
 }

@@ -43,6 +43,7 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
     private final LlamaLanguageModel languageModel;
     private final LlamaModel model;
     private final Map<String, long[]> idCache = new HashMap<>();
+    private final Map<ContextAnswer, Integer> answerStart = new HashMap<>(); // index of the first answer token
     private final int bos;
     private final int eos;
     private final int pad;
@@ -101,6 +102,105 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
             rows[i] = ids(texts.get(i));
             length = Math.max(length, rows[i].length);
         }
+        return paddedLoss(scope, rows, null, length);
+    }
+
+    /**
+     * A view of this objective that trains on {@link ContextAnswer} texts with the loss weighted toward answers:
+     * {@code <s> context answer </s>}, where each predicted context token weighs {@code contextWeight} and each
+     * answer token (and the closing {@code </s>}) weighs 1. An item weighs the sum of its token weights, so a
+     * loop step's loss is the weighted mean per token. With a small context weight the model still learns the
+     * texts' language but spends its capacity on answering from what precedes the answer: a description is
+     * most of a world text's tokens, its one-word answer a few percent.
+     *
+     * <p>The view shares this objective's model and parameters; closing it releases nothing (close this
+     * objective). Context and answer are tokenised separately and joined, so the answer's tokens are exactly
+     * those of the answer alone.
+     *
+     * @param contextWeight the weight of context tokens, in {@code [0, 1]}
+     * @return the view, named {@code causal-lm-answer-weighted}
+     * @throws InvalidArgumentException if the weight is out of range
+     * @since 0.2.0
+     */
+    public TrainingObjective<ContextAnswer> answerWeighted(double contextWeight) {
+        if (!(contextWeight >= 0 && contextWeight <= 1)) {
+            throw new InvalidArgumentException("contextWeight must be in [0, 1] but was " + contextWeight);
+        }
+        return new TrainingObjective<>() {
+            @Override
+            public String name() {
+                return NAME + "-answer-weighted";
+            }
+
+            @Override
+            public NamedParameters parameters() {
+                return LanguageModelObjective.this.parameters();
+            }
+
+            @Override
+            public double weight(ContextAnswer example) {
+                double total = 0;
+                for (float w : tokenWeights(example, contextWeight)) {
+                    total += w;
+                }
+                return total;
+            }
+
+            @Override
+            public NDArray loss(NDManager scope, List<ContextAnswer> examples) {
+                int b = examples.size();
+                long[][] rows = new long[b][];
+                float[][] weights = new float[b][];
+                int length = 0;
+                for (int i = 0; i < b; i++) {
+                    rows[i] = ids(examples.get(i));
+                    weights[i] = tokenWeights(examples.get(i), contextWeight);
+                    length = Math.max(length, rows[i].length);
+                }
+                return paddedLoss(scope, rows, weights, length);
+            }
+
+            @Override
+            public String toString() {
+                return "AnswerWeighted[" + LanguageModelObjective.this + ", context " + contextWeight + "]";
+            }
+        };
+    }
+
+    /** {@code <s> context answer </s>}, each part tokenised alone, truncated to the context length. */
+    private long[] ids(ContextAnswer example) {
+        return idCache.computeIfAbsent("\u0000" + example.context() + "\u0000" + example.answer(), k -> {
+            int[] context = example.context().isBlank() ? new int[0] : languageModel.encode(example.context());
+            int[] answer = example.answer().isBlank() ? new int[0] : languageModel.encode(example.answer());
+            int max = model.config().maxPositionEmbeddings() - 2;
+            int n = Math.min(context.length + answer.length, max);
+            long[] out = new long[n + 2];
+            out[0] = bos;
+            for (int i = 0; i < n; i++) {
+                out[i + 1] = i < context.length ? context[i] : answer[i - context.length];
+            }
+            out[n + 1] = eos >= 0 ? eos : pad;
+            answerStart.put(example, 1 + Math.min(context.length, n));
+            return out;
+        });
+    }
+
+    /** Per position of {@link #ids(ContextAnswer)}: 0 for {@code <s>}, the context weight, then 1. */
+    private float[] tokenWeights(ContextAnswer example, double contextWeight) {
+        long[] ids = ids(example);
+        int start = answerStart.get(example);
+        float[] w = new float[ids.length];
+        for (int t = 1; t < ids.length; t++) {
+            w[t] = t < start ? (float) contextWeight : 1f;
+        }
+        if (example.answer().isBlank()) {
+            w[ids.length - 1] = (float) contextWeight; // a context-only text's </s> is context too
+        }
+        return w;
+    }
+
+    private NDArray paddedLoss(NDManager scope, long[][] rows, float[][] weights, int length) {
+        int b = rows.length;
         long[][] input = new long[b][length];
         long[][] mask = new long[b][length];
         int[][] labels = new int[b][length];
@@ -114,7 +214,7 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
             }
         }
         NDArray embeds = model.embedTokens(scope, input); // (batch, length, hidden)
-        return NextTokenLoss.sum(scope, model, embeds, mask, labels);
+        return NextTokenLoss.sum(scope, model, embeds, mask, labels, weights);
     }
 
     private long[] ids(String text) {
@@ -141,7 +241,7 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
      * @return {@code target}
      */
     public Path save(Path target) {
-        return languageModel.parameters().saveAsFolder(source, target);
+        return model.baseParameters().saveAsFolder(source, target); // an attached LoRA adapter saves itself
     }
 
     /** Releases the model. */

@@ -30,22 +30,38 @@ final class NextTokenLoss {
      * @return a {@code ()} array
      */
     static NDArray sum(NDManager scope, LlamaModel model, NDArray embeds, long[][] mask, int[][] labels) {
+        return sum(scope, model, embeds, mask, labels, null);
+    }
+
+    /**
+     * The weighted sum of every labelled position's cross-entropy.
+     *
+     * @param scope owns the result and everything the backward pass reads
+     * @param model the language model
+     * @param embeds the input embeddings {@code (batch, length, hidden)}, right-padded
+     * @param mask {@code [batch][length]}: 1 for real positions, 0 for padding
+     * @param labels per row, the label of each position ({@link #IGNORE} for none)
+     * @param weights per row, the weight of each position's label (same shape as {@code labels}), or null for 1
+     * @return a {@code ()} array
+     */
+    static NDArray sum(NDManager scope, LlamaModel model, NDArray embeds, long[][] mask, int[][] labels,
+            float[][] weights) {
         int b = labels.length;
         int len = (int) embeds.getShape().get(1);
         NDArray states = model.trainingHiddenStates(scope, embeds, mask); // (batch, len, hidden)
         NDArray logits = model.logits(states.get(":, 0:" + (len - 1) + ", :")); // (batch, len - 1, vocab)
         long vocab = logits.getShape().get(2);
         long[] targets = new long[b * (len - 1)]; // labels shifted by one: position t predicts token t + 1
-        float[] weights = new float[targets.length];
+        float[] w = new float[targets.length];
         for (int i = 0; i < b; i++) {
             for (int t = 0; t + 1 < len; t++) {
                 int label = t + 1 < labels[i].length ? labels[i][t + 1] : IGNORE;
                 targets[i * (len - 1) + t] = label == IGNORE ? 0 : label;
-                weights[i * (len - 1) + t] = label == IGNORE ? 0f : 1f;
+                w[i * (len - 1) + t] = label == IGNORE ? 0f : weights == null ? 1f : weights[i][t + 1];
             }
         }
         NDArray logProbs = logits.reshape(-1, vocab).logSoftmax(-1); // (batch * (len - 1), vocab)
         NDArray picked = logProbs.gather(NdArrays.longs(scope, targets, targets.length, 1), 1); // (batch*(len-1), 1)
-        return picked.reshape(-1).mul(NdArrays.floats(scope, weights, weights.length)).sum().neg();
+        return picked.reshape(-1).mul(NdArrays.floats(scope, w, w.length)).sum().neg();
     }
 }

@@ -11,13 +11,16 @@
  * <ul>
  *   <li>{@link org.vlalign.train.AdaptorObjective}: causal-LM loss on answer tokens through a frozen
  *       Llama, training a {@link org.vlalign.train.TrainableAdaptor} on cached frozen features ({@link
- *       org.vlalign.train.FeatureCache});
- *   <li>{@link org.vlalign.train.ContrastiveObjective}: BLIP-2's image–text contrastive pre-training of
- *       the ViT and Q-Former;
- *   <li>{@link org.vlalign.train.LanguageModelObjective}: next-token pre-training of a Llama.
+ *       org.vlalign.train.FeatureCache}), and the Llama's LoRA adapters when one is attached;
+ *   <li>{@link org.vlalign.train.ContrastiveObjective}: BLIP-2's first-stage pre-training of the ViT and
+ *       Q-Former: image–text contrastive loss, optionally with image–text matching against hard negatives
+ *       and image-grounded captioning;
+ *   <li>{@link org.vlalign.train.LanguageModelObjective}: next-token pre-training of a Llama, optionally
+ *       weighted toward answers ({@link org.vlalign.train.ContextAnswer}).
  * </ul>
- * A new objective (image–text matching, captioning, LoRA adapters that own extra parameters) implements
- * the interface; the loop does not change. Schedules, data orders, progress records and evaluation are
+ * LoRA adapters ({@code LlamaLora} in vlalign-torch) join the model's named parameters, so every Llama
+ * objective trains them with a key pattern ({@code **.lora_*.weight}); a new objective implements the
+ * interface and the loop does not change. Schedules, data orders, progress records and evaluation are
  * engine-free, in {@code org.vlalign.core.train}.
  *
  * <p>Training objects are not thread-safe: one loop runs on one thread (DJL allows one gradient collector

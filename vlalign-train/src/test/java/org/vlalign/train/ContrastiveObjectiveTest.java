@@ -150,4 +150,129 @@ class ContrastiveObjectiveTest {
         }
         assertThrows(InvalidArgumentException.class, () -> ContrastiveObjective.load(blip, 0));
     }
+
+    /** log softmax of one row. */
+    private static double[] logSoftmax(float[] row, int from, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, row[from + j]);
+        }
+        double z = 0;
+        for (int j = 0; j < n; j++) {
+            z += Math.exp(row[from + j] - max);
+        }
+        double[] out = new double[n];
+        for (int j = 0; j < n; j++) {
+            out[j] = row[from + j] - max - Math.log(z);
+        }
+        return out;
+    }
+
+    private static long[][] ones(long[] ids) {
+        long[][] m = new long[1][ids.length];
+        Arrays.fill(m[0], 1);
+        return m;
+    }
+
+    @Test
+    void should_add_blip2s_matching_and_captioning_losses_computed_from_the_public_heads() {
+        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 6L, 1);
+        List<ImageText> batch = new ArrayList<>(pairs().subList(0, 3));
+        batch.set(0, new ImageText(batch.get(0).image(), batch.get(0).text(), "a blue cat on the table"));
+        double itcOnly;
+        try (ContrastiveObjective itc = ContrastiveObjective.load(blip, TEMPERATURE);
+                TrainingLoop<ImageText> loop = TrainingLoop.create(itc, TrainingConfig.builder().microBatchSize(3)
+                        .build())) {
+            itcOnly = loop.meanLoss(batch);
+        }
+        try (ContrastiveObjective all = ContrastiveObjective.load(blip, TEMPERATURE, ContrastiveObjective.Losses.BLIP2);
+                TrainingLoop<ImageText> loop = TrainingLoop.create(all, TrainingConfig.builder().microBatchSize(3)
+                        .build());
+                ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tok = BlipFeatureExtractor.tokenizerFor(blip,
+                        all.model().config());
+                ai.djl.ndarray.NDManager call = all.model().newCallManager()) {
+            assertEquals("blip2-itc-itm-itg", all.name());
+            BlipFeatureExtractor m = all.model();
+            double[][] sim = similarities(all, batch);
+            ai.djl.ndarray.NDArray vision = m.visionStates(call, m.pixelValues(call,
+                    batch.stream().map(ImageText::image).toList()));
+            double itm = 0;
+            double itg = 0;
+            for (int i = 0; i < 3; i++) {
+                int hardText = -1;
+                int hardImage = -1;
+                for (int j = 0; j < 3; j++) {
+                    if (j != i && (hardText < 0 || sim[i][j] > sim[i][hardText])) {
+                        hardText = j;
+                    }
+                    if (j != i && (hardImage < 0 || sim[j][i] > sim[hardImage][i])) {
+                        hardImage = j;
+                    }
+                }
+                String negative = batch.get(i).hardNegative() != null ? batch.get(i).hardNegative()
+                        : batch.get(hardText).text();
+                long[] own = tok.encode(batch.get(i).text()).getIds();
+                long[] neg = tok.encode(negative).getIds();
+                double pairItm = 0;
+                pairItm -= logSoftmax(m.itmLogits(call, vision.get(i + ":" + (i + 1)), new long[][] {own}, ones(own))
+                        .toFloatArray(), 0, 2)[1];
+                pairItm -= logSoftmax(m.itmLogits(call, vision.get(i + ":" + (i + 1)), new long[][] {neg}, ones(neg))
+                        .toFloatArray(), 0, 2)[0];
+                pairItm -= logSoftmax(m.itmLogits(call, vision.get(hardImage + ":" + (hardImage + 1)),
+                        new long[][] {own}, ones(own)).toFloatArray(), 0, 2)[0];
+                itm += pairItm / 3;
+                float[] logits = m.captionLogits(call, vision.get(i + ":" + (i + 1)), new long[][] {own}, ones(own))
+                        .toFloatArray(); // (1, length, vocab)
+                int vocab = logits.length / own.length;
+                double pairItg = 0;
+                for (int t = 0; t + 1 < own.length; t++) {
+                    pairItg -= logSoftmax(logits, t * vocab, vocab)[(int) own[t + 1]];
+                }
+                itg += pairItg / (own.length - 1);
+            }
+            assertEquals(itcOnly + itm / 3 + itg / 3, loop.meanLoss(batch), 1e-4);
+        }
+    }
+
+    @Test
+    void should_let_queries_ignore_the_text_and_each_text_position_see_only_the_past_when_captioning() {
+        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 7L, 1);
+        try (BlipFeatureExtractor m = BlipFeatureExtractor.load(blip);
+                ai.djl.ndarray.NDManager call = m.newCallManager()) {
+            ai.djl.ndarray.NDArray vision = m.visionStates(call, m.pixelValues(call, List.of(pairs().get(0).image())));
+            int q = m.config().numQueryTokens();
+            long[] a = {5, 9, 12, 7};
+            long[] b = {5, 9, 30, 2};
+            float[] queriesAlone = m.qformerOutput(call, vision, null, null).toFloatArray();
+            float[] withA = m.qformer().forwardCaptioning(call, m.queryTokens(call, 1), new long[][] {a}, ones(a),
+                    vision).toFloatArray();
+            float[] withB = m.qformer().forwardCaptioning(call, m.queryTokens(call, 1), new long[][] {b}, ones(b),
+                    vision).toFloatArray();
+            int hidden = queriesAlone.length / q;
+            assertArrayEquals(queriesAlone, Arrays.copyOf(withA, q * hidden), 1e-5f, "queries never read the text");
+            // positions 0 and 1 are equal in both texts: their outputs cannot depend on positions 2 and 3
+            assertArrayEquals(Arrays.copyOfRange(withA, q * hidden, (q + 2) * hidden),
+                    Arrays.copyOfRange(withB, q * hidden, (q + 2) * hidden), 1e-5f);
+            assertFalse(Arrays.equals(Arrays.copyOfRange(withA, (q + 2) * hidden, (q + 3) * hidden),
+                    Arrays.copyOfRange(withB, (q + 2) * hidden, (q + 3) * hidden)));
+        }
+    }
+
+    @Test
+    void should_lower_the_three_losses_together_and_train_the_matching_head() {
+        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 8L, 1);
+        List<ImageText> data = new ArrayList<>(pairs());
+        data.set(1, new ImageText(data.get(1).image(), data.get(1).text(), "two cat in the house"));
+        try (ContrastiveObjective all = ContrastiveObjective.load(blip, TEMPERATURE, ContrastiveObjective.Losses.BLIP2);
+                TrainingLoop<ImageText> loop = TrainingLoop.create(all, TrainingConfig.builder().microBatchSize(4)
+                        .schedule(step -> 3e-3).build())) {
+            assertTrue(loop.trainable().keys().stream().anyMatch(k -> k.startsWith("itm_head.")));
+            double before = loop.meanLoss(data);
+            loop.train(StreamOrder.of(data, 4, 25, 3L, (pair, random) -> pair));
+            double after = loop.meanLoss(data);
+            assertTrue(after < 0.7 * before, "ITC + ITM + ITG " + before + " -> " + after);
+        }
+        assertThrows(InvalidArgumentException.class, () -> new ContrastiveObjective.Losses(-1, 0));
+        assertThrows(InvalidArgumentException.class, () -> new ImageText(pairs().get(0).image(), "a", "a"));
+    }
 }

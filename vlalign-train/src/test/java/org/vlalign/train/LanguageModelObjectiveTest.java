@@ -46,6 +46,19 @@ class LanguageModelObjectiveTest {
         }
     }
 
+    /** {@code −log softmax(logits)[target]}. */
+    private static double crossEntropy(float[] logits, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float f : logits) {
+            max = Math.max(max, f);
+        }
+        double z = 0;
+        for (float f : logits) {
+            z += Math.exp(f - max);
+        }
+        return -(logits[target] - max - Math.log(z));
+    }
+
     private static long[] wrapped(LlamaLanguageModel lm, String text) {
         int[] body = lm.encode(text);
         long[] ids = new long[body.length + 2];
@@ -70,15 +83,7 @@ class LanguageModelObjectiveTest {
                 long[] ids = wrapped(lm, text);
                 float[][] logits = logits(lm, ids);
                 for (int t = 0; t + 1 < ids.length; t++) {
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (float f : logits[t]) {
-                        max = Math.max(max, f);
-                    }
-                    double z = 0;
-                    for (float f : logits[t]) {
-                        z += Math.exp(f - max);
-                    }
-                    sum += -(logits[t][(int) ids[t + 1]] - max - Math.log(z));
+                    sum += crossEntropy(logits[t], (int) ids[t + 1]);
                     tokens++;
                 }
                 assertEquals(ids.length - 1, objective.weight(text));
@@ -140,6 +145,43 @@ class LanguageModelObjectiveTest {
             assertFalse(Arrays.equals(logits(initial, wrapped(initial, TEXTS.get(0)))[1], fromDisk[1]),
                     "training changed the model");
         }
+    }
+
+    @Test
+    void should_weigh_context_tokens_by_the_context_weight_and_answer_tokens_by_one() throws Exception {
+        Path llama = TrainFixtures.writeLlama(dir.resolve("llama"), 8L);
+        List<ContextAnswer> items = List.of(new ContextAnswer("a red cat sits on the mat", "red"),
+                new ContextAnswer("the blue bird flies under a tree", "blue bird"),
+                ContextAnswer.contextOnly("two dog runs near the road"));
+        double contextWeight = 0.25;
+        try (LanguageModelObjective objective = LanguageModelObjective.load(llama)) {
+            TrainingObjective<ContextAnswer> weighted = objective.answerWeighted(contextWeight);
+            LlamaLanguageModel lm = objective.model();
+            double sum = 0;
+            double total = 0;
+            for (ContextAnswer item : items) {
+                int contextTokens = lm.encode(item.context()).length;
+                long[] ids = wrapped(lm, (item.context() + " " + item.answer()).strip());
+                float[][] logits = logits(lm, ids);
+                double itemWeight = 0;
+                for (int t = 0; t + 1 < ids.length; t++) {
+                    boolean answer = t + 1 > contextTokens && !item.answer().isEmpty();
+                    double w = answer ? 1 : contextWeight;
+                    sum += w * crossEntropy(logits[t], (int) ids[t + 1]);
+                    itemWeight += w;
+                }
+                assertEquals(itemWeight, weighted.weight(item), 1e-6, item.toString());
+                total += itemWeight;
+            }
+            try (TrainingLoop<ContextAnswer> loop = TrainingLoop.create(weighted,
+                    TrainingConfig.builder().microBatchSize(2).schedule(step -> 3e-3).build())) {
+                assertEquals(sum / total, loop.meanLoss(items), 1e-4);
+                loop.train(StreamOrder.of(items, 3, 30, 2L, (item, random) -> item));
+                assertTrue(loop.meanLoss(items) < 0.5 * sum / total, "answer-weighted training lowers the loss");
+            }
+            assertThrows(InvalidArgumentException.class, () -> objective.answerWeighted(1.5));
+        }
+        assertThrows(InvalidArgumentException.class, () -> new ContextAnswer(" ", ""));
     }
 
     @Test

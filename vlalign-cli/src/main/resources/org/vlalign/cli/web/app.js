@@ -216,6 +216,16 @@ function addTurn(role, text) {
   return li;
 }
 
+// An answer bubble is never empty: a placeholder while the first token is on its way, and a note in its
+// place when the model ends without any text (or the request fails before any arrives).
+const PENDING = '…';
+
+function setAnswer(body, text, emptyNote) {
+  const blank = !text || !text.trim();
+  body.classList.toggle('placeholder', blank);
+  body.textContent = blank ? emptyNote : text;
+}
+
 function finishTurn(li, info, state) {
   li.dataset.state = state;
   if (info) {
@@ -253,6 +263,8 @@ async function ask(event) {
   // screen readers announce the live transcript once the answer is complete, not token by token
   $('transcript').setAttribute('aria-busy', 'true');
   const body = answer.querySelector('.text');
+  let streamed = '';
+  setAnswer(body, '', PENDING);
   try {
     const response = await fetch('/api/chat', {
       method: 'POST',
@@ -264,11 +276,13 @@ async function ask(event) {
     }
     await readEvents(response, (name, data) => {
       if (name === 'token') {
-        body.textContent += data.text;
+        streamed += data.text;
+        setAnswer(body, streamed, PENDING);
         answer.scrollIntoView({ block: 'nearest' });
         $('question').scrollIntoView({ block: 'nearest' });
       } else if (name === 'done') {
-        body.textContent = data.text;
+        setAnswer(body, data.text, '(no answer: the model ended without any text; try another question or'
+          + ' more new tokens)');
         finishTurn(answer, data.generatedTokens + ' tokens · ' + data.seconds + ' s · '
           + (FINISH[data.finishReason] || data.finishReason.toLowerCase()), 'done');
         answer.dataset.turns = data.turns;
@@ -281,6 +295,7 @@ async function ask(event) {
     }
   } catch (e) {
     answer.classList.add('error');
+    setAnswer(body, streamed, '(no answer)');
     finishTurn(answer, e.message, 'error');
     show($('chat-message'), e.message, true);
   } finally {

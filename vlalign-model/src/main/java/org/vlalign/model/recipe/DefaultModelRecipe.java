@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vlalign.GenerationConfig;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.VlalignException;
 import org.vlalign.PromptWrapper;
 import org.vlalign.core.metrics.RetrievalEvaluator;
 import org.vlalign.core.prompt.ImagePrefixPromptWrapper;
@@ -34,9 +35,14 @@ import org.vlalign.core.train.WarmupCosineSchedule;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.model.world.WorldExport;
+import org.vlalign.model.world.WorldScores;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.llm.LoraAdapter;
+import org.vlalign.llm.LoraConfig;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
+import org.vlalign.torch.internal.llama.LlamaLora;
 import org.vlalign.train.AdaptorObjective;
+import org.vlalign.train.ContextAnswer;
 import org.vlalign.train.ContrastiveObjective;
 import org.vlalign.train.FeatureCache;
 import org.vlalign.train.ImageText;
@@ -44,6 +50,7 @@ import org.vlalign.train.LanguageModelObjective;
 import org.vlalign.train.TrainableAdaptor;
 import org.vlalign.train.TrainingConfig;
 import org.vlalign.train.TrainingLoop;
+import org.vlalign.train.TrainingObjective;
 
 /**
  * The one-command recipe that trains vlalign's embedded default model on the synthetic world, the
@@ -51,21 +58,30 @@ import org.vlalign.train.TrainingLoop;
  *
  * <ol>
  *   <li>World export: {@code data/train} and {@code data/test} folders ({@link WorldExport}).
- *   <li>Stage 1 (ITC): a random {@code Blip2ForImageTextRetrieval} (ViT + Q-Former) trained with the
- *       image–text contrastive loss on the training captions ({@link ContrastiveObjective}) → {@code blip2/}.
- *   <li>Stage 2 (LM): a random {@code LlamaForCausalLM} pre-trained with the next-token loss on the
- *       training texts ({@link LanguageModelObjective}) → {@code llama/}.
+ *   <li>Stage 1 (BLIP-2's first stage): a random {@code Blip2ForImageTextRetrieval} (ViT + Q-Former) trained with
+ *       the image–text contrastive loss plus image–text matching against hard negatives that change one detail
+ *       of the located caption and image-grounded captioning ({@link ContrastiveObjective.Losses}) → {@code
+ *       blip2/}; then the extractor gate: linear probes for shape-of-colour and cell-of-shape
+ *       ({@link ExtractorProbes}, ≥ 0.9).
+ *   <li>Stage 2 (LM): a random {@code LlamaForCausalLM} pre-trained with the next-token loss weighted toward
+ *       answers ({@link LanguageModelObjective#answerWeighted}), first on one-shape scenes, then on the full
+ *       world → {@code llama/}; then the reading gate: given a held-out gold description and a question, ≥ 0.95
+ *       exact match on every attribute type ({@link ReadingGate}). A failed gate stops the recipe before the
+ *       adaptor stages unless {@code --gates report}.
  *   <li>Stages 3 and 4: with both frozen, a linear adaptor trained on captions with an empty query, then
  *       on instructions, with the SDK's {@link AdaptorObjective} and the image-prefix prompt
  *       ({@code <s> [image embeddings] query}, where the language model's pre-training texts had the scene's
- *       description) → {@code adaptor.safetensors}.
+ *       description) → {@code adaptor.safetensors}; optionally ({@code --lora-rank R}) a further pass that
+ *       trains LoRA adapters on the language model beside the adaptor → {@code lora/} (PEFT layout; load with
+ *       {@code LoadOptions.lora}).
  * </ol>
  *
  * <p>Every stage runs in the one {@link TrainingLoop} of {@code vlalign-train}; stages 1 and 2 draw their
  * batches from a seeded stream ({@link TrainOptions#order}), stages 3 and 4 in seeded epochs.
  *
  * <p>It writes {@code metrics.json} (command, seeds, data sizes, losses, search Recall@1/5/10 on held-out
- * test scenes, held-out exact match per question type after stage 3 and after stage 4, times) and
+ * test scenes, held-out exact match per question type after stage 3 and after stage 4 with the relationship and
+ * description scores of {@link WorldScores}, the gates, times) and
  * {@code RECIPE.md}. The folders load with {@code BlipFeatureExtractor.load}, {@code LlamaLanguageModel.load}
  * and compose with {@code TorchModels.builder().featureExtractor(blip2).adaptor(adaptor).languageModel(llama)}.
  *
@@ -75,7 +91,10 @@ import org.vlalign.train.TrainingLoop;
  * {@code --itc-lr X} (5e-4), {@code --lm-steps N} (6000), {@code --lm-batch N} (32), {@code --lm-lr X}
  * (1e-3), {@code --align-epochs N} (1), {@code --instruct-epochs N} (1), {@code --adaptor-batch N} (16),
  * {@code --align-lr X} (1e-3), {@code --instruct-lr X} (3e-4), {@code --adaptor-examples N} (0 = all),
- * {@code --eval-questions N} (700), {@code --stages itc,lm,adaptor} (all; see {@link Settings#stages()}). PyTorch runs
+ * {@code --eval-questions N} (700), {@code --stages itc,lm,adaptor} (all; see {@link Settings#stages()}),
+ * {@code --itm-weight X} (1), {@code --itg-weight X} (1), {@code --probe-scenes N} (1000), {@code
+ * --lm-context-weight X} (0.1), {@code --lm-curriculum-steps N} (1500), {@code --gate-scenes N} (200), {@code
+ * --gates enforce|report} (enforce), {@code --lora-rank R} (0 = no LoRA stage). PyTorch runs
  * one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} is given. Run with
  * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}.
  *
@@ -122,12 +141,21 @@ public final class DefaultModelRecipe {
      * @param evalQuestions held-out questions scored before and after the instruction stage
      * @param stages the stages to run ({@link #STAGES}); a skipped stage's output folder and metrics are
      *     read from an earlier run into the same {@code out}
+     * @param itmWeight weight of image–text matching with hard negatives beside the contrastive loss (0: none)
+     * @param itgWeight weight of image-grounded captioning beside the contrastive loss (0: none)
+     * @param probeScenes training scenes the extractor's linear probes fit on (half as many score them)
+     * @param lmContextWeight weight of context tokens in the language model's loss (answers weigh 1)
+     * @param lmCurriculumSteps language-model steps on one-shape scenes before {@code lmSteps} on the full world
+     * @param gateScenes held-out scenes of the reading gate
+     * @param enforceGates whether a failed gate stops the recipe before the adaptor stages
+     * @param loraRank rank of the optional LoRA stage on the language model after the instruction stage (0: none)
      * @since 0.1.0
      */
     public record Settings(Path out, long worldSeed, long seed, boolean tiny, int trainImages, int testImages,
             long itcSteps, int itcBatch, double itcLr, long lmSteps, int lmBatch, double lmLr, int alignEpochs,
             int instructEpochs, int adaptorBatch, double alignLr, double instructLr, int adaptorExamples,
-            int evalQuestions, Set<String> stages) {
+            int evalQuestions, Set<String> stages, double itmWeight, double itgWeight, int probeScenes,
+            double lmContextWeight, long lmCurriculumSteps, int gateScenes, boolean enforceGates, int loraRank) {
         /** The stage names {@code --stages} accepts, in the order they run. */
         public static final List<String> STAGES = List.of("itc", "lm", "adaptor");
 
@@ -155,7 +183,8 @@ public final class DefaultModelRecipe {
             List<String> known = List.of("out", "world-seed", "seed", "size", "train-images", "test-images",
                     "itc-steps", "itc-batch", "itc-lr", "lm-steps", "lm-batch", "lm-lr", "align-epochs",
                     "instruct-epochs", "adaptor-batch", "align-lr", "instruct-lr", "adaptor-examples",
-                    "eval-questions", "stages");
+                    "eval-questions", "stages", "itm-weight", "itg-weight", "probe-scenes", "lm-context-weight",
+                    "lm-curriculum-steps", "gate-scenes", "gates", "lora-rank");
             for (String k : f.keySet()) {
                 if (!known.contains(k)) {
                     throw new InvalidArgumentException("unknown flag --" + k + "; known flags: " + known);
@@ -170,6 +199,10 @@ public final class DefaultModelRecipe {
             if (stages.isEmpty() || !STAGES.containsAll(stages)) {
                 throw new InvalidArgumentException("--stages takes a comma-separated subset of " + STAGES
                         + " but was '" + f.get("stages") + "'");
+            }
+            String gates = f.getOrDefault("gates", "enforce");
+            if (!gates.equals("enforce") && !gates.equals("report")) {
+                throw new InvalidArgumentException("--gates must be 'enforce' or 'report' but was '" + gates + "'");
             }
             try {
                 return new Settings(Path.of(f.getOrDefault("out", "default-model")),
@@ -191,7 +224,15 @@ public final class DefaultModelRecipe {
                         Double.parseDouble(f.getOrDefault("instruct-lr", "3e-4")),
                         Integer.parseInt(f.getOrDefault("adaptor-examples", "0")),
                         Integer.parseInt(f.getOrDefault("eval-questions", "700")),
-                        stages);
+                        stages,
+                        Double.parseDouble(f.getOrDefault("itm-weight", "1")),
+                        Double.parseDouble(f.getOrDefault("itg-weight", "1")),
+                        Integer.parseInt(f.getOrDefault("probe-scenes", "1000")),
+                        Double.parseDouble(f.getOrDefault("lm-context-weight", "0.1")),
+                        Long.parseLong(f.getOrDefault("lm-curriculum-steps", "1500")),
+                        Integer.parseInt(f.getOrDefault("gate-scenes", "200")),
+                        gates.equals("enforce"),
+                        Integer.parseInt(f.getOrDefault("lora-rank", "0")));
             } catch (NumberFormatException e) {
                 throw new InvalidArgumentException("a recipe flag has a malformed number: " + e.getMessage(), e);
             }
@@ -244,7 +285,7 @@ public final class DefaultModelRecipe {
         if (s.stages().contains("itc")) {
             List<ImageCaptions> trainImages = WorldData.imageCaptions(world, Split.TRAIN, 0, s.trainImages());
             List<ImageCaptions> testImages = WorldData.imageCaptions(world, Split.TEST, 0, s.testImages());
-            saveStage(work, "stage1Itc", command, trainRetrieval(s, work, blipDir, trainImages, testImages));
+            saveStage(work, "stage1Itc", command, trainRetrieval(s, work, blipDir, world, trainImages, testImages));
         }
         if (s.stages().contains("lm")) {
             saveStage(work, "stage2Lm", command, trainLanguageModel(s, work, llamaDir, world));
@@ -254,6 +295,7 @@ public final class DefaultModelRecipe {
         }
         Object itcMetrics = loadStage(work, "stage1Itc"); // fails fast when an earlier stage has not run
         Object lmMetrics = loadStage(work, "stage2Lm");
+        checkGates(s, itcMetrics, lmMetrics);
         long t = System.nanoTime();
         Path trainDir = out.resolve("data/train");
         Path testDir = out.resolve("data/test");
@@ -302,6 +344,26 @@ public final class DefaultModelRecipe {
                         AnswerEvaluator.predictor(cache, adaptor, wrapper, languageModel, greedy));
                 adaptorMetrics.put("afterInstructions", after.perTypeExactMatch());
                 adaptorMetrics.put("afterInstructionsOverall", after.exactMatch());
+                adaptorMetrics.put("afterInstructionsFittingScores",
+                        WorldScores.score(testQuestions, after.predictions()));
+                if (s.loraRank() > 0) {
+                    // LLaVA-1.5 / InstructBLIP's optional stage: LoRA on the language model beside the adaptor
+                    LoraConfig loraConfig = new LoraConfig(s.loraRank(), 2.0 * s.loraRank(), 0.05,
+                            List.copyOf(LoraAdapter.LLAMA_MODULES), false);
+                    try (LlamaLora lora = LlamaLora.attach(languageModel.model(), loraConfig, s.seed() + 3)) {
+                        trainAdaptor("lora", objective, TrainingConfig.builder().epochs(s.instructEpochs())
+                                .microBatchSize(s.adaptorBatch()).seed(s.seed() + 3)
+                                .schedule(referenceShape(s.instructLr(), 1.0 / 3)).build(), instructions,
+                                adaptorMetrics);
+                        after = AnswerEvaluator.evaluate(testQuestions,
+                                AnswerEvaluator.predictor(cache, adaptor, wrapper, languageModel, greedy));
+                        adaptorMetrics.put("afterLora", after.perTypeExactMatch());
+                        adaptorMetrics.put("afterLoraOverall", after.exactMatch());
+                        adaptorMetrics.put("afterLoraFittingScores",
+                                WorldScores.score(testQuestions, after.predictions()));
+                        lora.save(out.resolve("lora"));
+                    }
+                }
                 List<Map<String, String>> samples = new ArrayList<>();
                 for (int i = 0; i < Math.min(SAMPLES, testQuestions.size()); i++) {
                     TrainingExample e = testQuestions.get(i);
@@ -318,6 +380,32 @@ public final class DefaultModelRecipe {
         metrics.put("totalSeconds", Duration.between(started, Instant.now()).toMillis() / 1000.0);
         writeReports(out, s, metrics);
         return metrics;
+    }
+
+    /**
+     * The gates before the adaptor stages: the extractor's linear probes and the language model's reading
+     * of gold descriptions. A failed gate stops the recipe when enforced (an adaptor cannot teach a language
+     * model to read what the features do not carry or what it cannot read from text); otherwise it is logged.
+     */
+    static void checkGates(Settings s, Object itcMetrics, Object lmMetrics) {
+        List<String> failed = new ArrayList<>();
+        if (itcMetrics instanceof Map<?, ?> itc && itc.get("probes") instanceof Map<?, ?> probes
+                && Boolean.FALSE.equals(probes.get("passed"))) {
+            failed.add("extractor probes " + probes);
+        }
+        if (lmMetrics instanceof Map<?, ?> lm && lm.get("readingGate") instanceof Map<?, ?> gate
+                && Boolean.FALSE.equals(gate.get("passed"))) {
+            failed.add("language-model reading " + gate);
+        }
+        if (failed.isEmpty()) {
+            return;
+        }
+        String message = "gate failed before the adaptor stages: " + String.join("; ", failed)
+                + ". Train the failing stage longer (--itc-steps, --lm-steps) or pass --gates report to go on anyway";
+        if (s.enforceGates()) {
+            throw new VlalignException(message);
+        }
+        LOG.warn("{} (continuing: --gates report)", message);
     }
 
     private static void saveStage(Path work, String name, String command, Map<String, Object> stage) {
@@ -357,7 +445,7 @@ public final class DefaultModelRecipe {
     }
 
     /** Stage 1: image–text contrastive training of a random ViT + Q-Former; returns its metrics. */
-    private static Map<String, Object> trainRetrieval(Settings s, Path work, Path blipDir,
+    private static Map<String, Object> trainRetrieval(Settings s, Path work, Path blipDir, World world,
             List<ImageCaptions> trainImages, List<ImageCaptions> testImages) throws IOException {
         RandomCheckpoints.RetrievalSpec retrievalSpec =
                 s.tiny() ? RandomCheckpoints.RetrievalSpec.tiny() : RandomCheckpoints.RetrievalSpec.small();
@@ -365,19 +453,32 @@ public final class DefaultModelRecipe {
         long t = System.nanoTime();
         Map<String, Object> itc = new LinkedHashMap<>();
         TrainOptions itcOptions = TrainOptions.of(s.itcSteps(), s.itcBatch(), s.itcLr(), s.seed());
-        try (ContrastiveObjective objective = ContrastiveObjective.load(blipInit, TEMPERATURE);
+        ContrastiveObjective.Losses losses = new ContrastiveObjective.Losses(s.itmWeight(), s.itgWeight());
+        itc.put("losses", losses.matching() > 0 || losses.captioning() > 0
+                ? "itc + " + losses.matching() + " itm (hard negatives) + " + losses.captioning() + " itg" : "itc");
+        BiFunction<ImageCaptions, java.util.Random, ImageText> draw =
+                losses.matching() > 0 ? ImageCaptions::drawWithNegative : ImageCaptions::draw;
+        try (ContrastiveObjective objective = ContrastiveObjective.load(blipInit, TEMPERATURE, losses);
                 TrainingLoop<ImageText> trainer = TrainingLoop.create(objective, itcOptions.config())) {
             trainer.addListener(p -> logEvery("ITC", p.step(), p.totalSteps(), p.loss(), p.eta()));
             List<ImageText> probe = testImages.subList(0, Math.min(testImages.size(), s.itcBatch())).stream()
                     .map(ImageCaptions::canonical).toList();
             itc.put("testLossBefore", trainer.meanLoss(probe));
             itc.put("testRecallBefore", recall(evaluate(objective, testImages)));
-            List<Double> losses = trainer.train(itcOptions.order(trainImages, ImageCaptions::draw)).losses();
-            itc.put("firstStepLoss", losses.get(0));
-            itc.put("lastStepsLoss", tailMean(losses));
+            List<Double> stepLosses = trainer.train(itcOptions.order(trainImages, draw)).losses();
+            itc.put("firstStepLoss", stepLosses.get(0));
+            itc.put("lastStepsLoss", tailMean(stepLosses));
             itc.put("testLossAfter", trainer.meanLoss(probe));
             itc.put("testRecallAfter", recall(evaluate(objective, testImages)));
             objective.save(blipDir);
+        }
+        try (BlipFeatureExtractor trained = BlipFeatureExtractor.load(blipDir)) {
+            ExtractorProbes.Result probes = ExtractorProbes.measure(trained, world, s.probeScenes(),
+                    Math.max(10, s.probeScenes() / 2));
+            itc.put("probes", probes.asMap());
+            LOG.info("extractor gate (linear probes, needs {}): shape-of-colour {} cell-of-shape {} -> {}",
+                    ExtractorProbes.GATE, String.format("%.3f", probes.shapeOfColour()),
+                    String.format("%.3f", probes.cellOfShape()), probes.passed() ? "passed" : "FAILED");
         }
         itc.put("seconds", seconds(t));
         return itc;
@@ -391,18 +492,39 @@ public final class DefaultModelRecipe {
         Path llamaInit = RandomCheckpoints.writeLlama(work.resolve("llama-init"), llamaSpec, s.seed() + 1);
         long t = System.nanoTime();
         Map<String, Object> lm = new LinkedHashMap<>();
-        List<String> corpus = WorldData.corpus(world, Split.TRAIN, 0, s.trainImages());
-        List<String> testCorpus = WorldData.corpus(world, Split.TEST, 0, Math.min(200, s.testImages()));
+        List<ContextAnswer> corpus = WorldData.weightedCorpus(world, Split.TRAIN, 0, s.trainImages());
+        List<ContextAnswer> testCorpus = WorldData.weightedCorpus(world, Split.TEST, 0, Math.min(200, s.testImages()));
         lm.put("trainTexts", corpus.size());
-        TrainOptions lmOptions = TrainOptions.of(s.lmSteps(), s.lmBatch(), s.lmLr(), s.seed());
-        try (LanguageModelObjective objective = LanguageModelObjective.load(llamaInit);
-                TrainingLoop<String> trainer = TrainingLoop.create(objective, lmOptions.config())) {
-            trainer.addListener(p -> logEvery("LM", p.step(), p.totalSteps(), p.loss(), p.eta()));
-            lm.put("testLossBefore", trainer.meanLoss(testCorpus));
-            List<Double> losses = trainer.train(lmOptions.order(corpus, (text, random) -> text)).losses();
-            lm.put("lastStepsLoss", tailMean(losses));
-            lm.put("testLossAfter", trainer.meanLoss(testCorpus));
+        lm.put("contextWeight", s.lmContextWeight());
+        try (LanguageModelObjective objective = LanguageModelObjective.load(llamaInit)) {
+            TrainingObjective<ContextAnswer> weighted = objective.answerWeighted(s.lmContextWeight());
+            if (s.lmCurriculumSteps() > 0) {
+                // one shape first: the model learns to copy an attribute from the description's only object
+                // before it has to find the object a question names among several
+                World oneShape = World.builder().seed(s.worldSeed()).minShapes(1).maxShapes(1).build();
+                List<ContextAnswer> first = WorldData.weightedCorpus(oneShape, Split.TRAIN, 0, s.trainImages());
+                TrainOptions curriculum = TrainOptions.of(s.lmCurriculumSteps(), s.lmBatch(), s.lmLr(), s.seed() + 2);
+                try (TrainingLoop<ContextAnswer> trainer = TrainingLoop.create(weighted, curriculum.config())) {
+                    trainer.addListener(p -> logEvery("LM one-shape", p.step(), p.totalSteps(), p.loss(), p.eta()));
+                    lm.put("curriculumLastStepsLoss",
+                            tailMean(trainer.train(curriculum.order(first, (text, random) -> text)).losses()));
+                }
+            }
+            TrainOptions lmOptions = TrainOptions.of(s.lmSteps(), s.lmBatch(), s.lmLr(), s.seed());
+            try (TrainingLoop<ContextAnswer> trainer = TrainingLoop.create(weighted, lmOptions.config())) {
+                trainer.addListener(p -> logEvery("LM", p.step(), p.totalSteps(), p.loss(), p.eta()));
+                lm.put("testLossBefore", trainer.meanLoss(testCorpus));
+                List<Double> losses = trainer.train(lmOptions.order(corpus, (text, random) -> text)).losses();
+                lm.put("lastStepsLoss", tailMean(losses));
+                lm.put("testLossAfter", trainer.meanLoss(testCorpus));
+            }
             objective.save(llamaDir);
+        }
+        try (LlamaLanguageModel trained = LlamaLanguageModel.load(llamaDir)) {
+            Map<String, Object> gate = ReadingGate.measure(trained, world, s.gateScenes());
+            lm.put("readingGate", gate);
+            LOG.info("language-model gate (gold description + question, needs {} per type): {}", ReadingGate.GATE,
+                    gate);
         }
         lm.put("seconds", seconds(t));
         return lm;
@@ -499,6 +621,14 @@ public final class DefaultModelRecipe {
         m.put("adaptorExamples", s.adaptorExamples());
         m.put("evalQuestions", s.evalQuestions());
         m.put("stages", String.join(",", Settings.STAGES.stream().filter(s.stages()::contains).toList()));
+        m.put("itmWeight", s.itmWeight());
+        m.put("itgWeight", s.itgWeight());
+        m.put("probeScenes", s.probeScenes());
+        m.put("lmContextWeight", s.lmContextWeight());
+        m.put("lmCurriculumSteps", s.lmCurriculumSteps());
+        m.put("gateScenes", s.gateScenes());
+        m.put("gates", s.enforceGates() ? "enforce" : "report");
+        m.put("loraRank", s.loraRank());
         return m;
     }
 
@@ -512,6 +642,11 @@ public final class DefaultModelRecipe {
         return b.length() == 0 ? "- `" + metrics.get("command") + "`\n" : b.toString();
     }
 
+    private static String stageValue(Map<String, Object> metrics, String stage, String key) {
+        return metrics.get(stage) instanceof Map<?, ?> m && m.get(key) != null ? String.valueOf(m.get(key))
+                : "not measured";
+    }
+
     private static void writeReports(Path out, Settings s, Map<String, Object> metrics) {
         String json = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
                 .toJson(metrics);
@@ -520,14 +655,21 @@ public final class DefaultModelRecipe {
                 + " (world seed " + s.worldSeed() + ", weight/data seed " + s.seed() + ").\n\n"
                 + "Commands (java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe"
                 + " ...; stages 1 and 2 ran as two processes at once):\n\n" + stageCommands(metrics) + "\n"
-                + "- `blip2/`: Blip2ForImageTextRetrieval (ViT + Q-Former), stage 1, image-text contrastive loss.\n"
+                + "- `blip2/`: Blip2ForImageTextRetrieval (ViT + Q-Former), stage 1: " + stageValue(metrics,
+                        "stage1Itc", "losses") + ".\n"
                 + "- `llama/`: LlamaForCausalLM, stage 2, next-token loss on captions, descriptions, questions"
-                + " and answers.\n"
+                + " and answers, answers weighted 1 and context " + s.lmContextWeight() + ", one-shape scenes"
+                + " first.\n"
                 + "- `adaptor.safetensors`: linear adaptor, stage 3 (captions, empty query) then stage 4"
                 + " (instructions), image-prefix prompt (`<s> [image] query`), both models frozen.\n"
                 + "- `data/`: the exported train and test splits.\n\n"
                 + "Load: `TorchModels.builder().featureExtractor(blip2).adaptor(adaptor.safetensors)"
                 + ".languageModel(llama).promptWrapper(ImagePrefixPromptWrapper.create()).build()`.\n\n"
+                + "## Gates\n\n"
+                + "- Extractor (linear probes on the adaptor's input, each >= " + ExtractorProbes.GATE + "): "
+                + stageValue(metrics, "stage1Itc", "probes") + "\n"
+                + "- Language model (gold description + question, exact match per type, each >= "
+                + ReadingGate.GATE + "): " + stageValue(metrics, "stage2Lm", "readingGate") + "\n\n"
                 + "## Metrics\n\n```json\n" + json + "\n```\n";
         try {
             Files.writeString(out.resolve("metrics.json"), json + "\n", StandardCharsets.UTF_8);

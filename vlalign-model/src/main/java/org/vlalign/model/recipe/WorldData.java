@@ -8,6 +8,7 @@ import org.vlalign.model.world.QaPair;
 import org.vlalign.model.world.Scene;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
+import org.vlalign.train.ContextAnswer;
 
 /**
  * The recipe's in-memory views of a {@link World}: images with captions for the contrastive stage, and
@@ -18,10 +19,14 @@ import org.vlalign.model.world.World;
  * @since 0.1.0
  */
 public final class WorldData {
+    /** Hard negatives kept per scene (each changes one detail of the located caption). */
+    static final int HARD_NEGATIVES = 4;
+
     private WorldData() {}
 
     /**
-     * Renders scenes {@code first..first+n-1} of a split with all their captions.
+     * Renders scenes {@code first..first+n-1} of a split with all their captions, and {@value #HARD_NEGATIVES}
+     * hard negatives of the located caption for image–text matching.
      *
      * @param world the world
      * @param split the split
@@ -33,7 +38,13 @@ public final class WorldData {
         return IntStream.range(0, n).parallel()
                 .mapToObj(i -> {
                     Scene scene = world.sample(split, first + i);
-                    return new ImageCaptions(ImageInput.of(world.render(scene)), world.captions(scene));
+                    List<String> captions = world.captions(scene);
+                    List<String> negatives = new ArrayList<>();
+                    for (long d = 0; d < HARD_NEGATIVES; d++) {
+                        negatives.add(world.hardNegative(scene, d));
+                    }
+                    return new ImageCaptions(ImageInput.of(world.render(scene)), captions, negatives,
+                            captions.indexOf(world.locatedCaption(scene)));
                 })
                 .toList();
     }
@@ -63,6 +74,31 @@ public final class WorldData {
             texts.add(description);
             for (QaPair qa : world.questions(scene)) {
                 texts.add(description + " " + qa.question() + " " + qa.answer());
+            }
+        }
+        return texts;
+    }
+
+    /**
+     * The language-model corpus of {@link #corpus} as context and answer: captions and the description are
+     * all context; each question is {@code "description question"} context with its answer.
+     *
+     * @param world the world
+     * @param split the split
+     * @param first the first scene index
+     * @param n the number of scenes
+     * @return the texts, scene by scene
+     * @since 0.2.0
+     */
+    public static List<ContextAnswer> weightedCorpus(World world, Split split, long first, int n) {
+        List<ContextAnswer> texts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Scene scene = world.sample(split, first + i);
+            world.captions(scene).forEach(c -> texts.add(ContextAnswer.contextOnly(c)));
+            String description = world.description(scene);
+            texts.add(ContextAnswer.contextOnly(description));
+            for (QaPair qa : world.questions(scene)) {
+                texts.add(new ContextAnswer(description + " " + qa.question(), qa.answer()));
             }
         }
         return texts;

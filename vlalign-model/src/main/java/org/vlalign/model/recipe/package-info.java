@@ -4,7 +4,8 @@
  * org.vlalign.model.recipe.WorldData}), the settings and data order of the pre-training stages ({@link
  * org.vlalign.model.recipe.TrainOptions}) and the one-command pipeline ({@link
  * org.vlalign.model.recipe.DefaultModelRecipe}), which configures {@code vlalign-train}'s loop with its
- * contrastive, language-model and adaptor objectives. The objectives train the SDK's own model classes
+ * contrastive, language-model and adaptor objectives, and the gates it checks between stages ({@link
+ * org.vlalign.model.recipe.ExtractorProbes}, {@link org.vlalign.model.recipe.ReadingGate}). The objectives train the SDK's own model classes
  * through their named parameters, so the trained folders load with the same loaders as downloaded
  * checkpoints.
  *

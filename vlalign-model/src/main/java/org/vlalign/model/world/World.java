@@ -64,6 +64,7 @@ public final class World {
     public static final long MAX_INDEX = Long.MAX_VALUE / 3 - 1;
 
     private static final long NOISE_SALT = 0x6E6F697365L;
+    private static final long NEGATIVE_SALT = 0x6E65676174L;
     private static final int TRIES_PER_OBJECT = 200;
     private static final int SCENE_ATTEMPTS = 100;
 
@@ -342,6 +343,33 @@ public final class World {
      */
     public List<String> captions(Scene scene) {
         return new WorldText(scene).captions();
+    }
+
+    /**
+     * Returns the caption that states every object with size, colour, kind and grid cell ("a small red circle
+     * in the top left and a large blue square at the top"); it is one of {@link #captions}.
+     *
+     * @param scene a scene of this world
+     * @return the located caption
+     * @since 0.2.0
+     */
+    public String locatedCaption(Scene scene) {
+        return WorldText.locatedCaption(scene.objects());
+    }
+
+    /**
+     * Returns a near miss of {@link #locatedCaption}: the same caption with exactly one thing changed (one
+     * object's colour, kind or cell, or the colours of two objects swapped), so that it is false of the scene
+     * while every other detail holds: the hard negative image–text matching learns from.
+     *
+     * @param scene a scene of this world
+     * @param draw which of the possible near misses (any value; the same value gives the same caption)
+     * @return a caption that is false of the scene
+     * @since 0.2.0
+     */
+    public String hardNegative(Scene scene, long draw) {
+        long seed = scene.seed() ^ NEGATIVE_SALT ^ (draw * 0x9E3779B97F4A7C15L);
+        return new WorldText(scene).hardNegative(new SplitMix(seed));
     }
 
     /**

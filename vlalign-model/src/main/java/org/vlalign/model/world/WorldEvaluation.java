@@ -30,7 +30,8 @@ import org.vlalign.core.train.TrainingExample;
 
 /**
  * Scores a model on a fresh sample of the shapes world: exact match per question type (colour, shape,
- * count, position, existence, relationship, description) for {@link VlModel#ask}, and text→image
+ * count, position, existence, relationship, description) and the {@link WorldScores} that fit relationship
+ * and description answers (relation and both objects; object F1 and CIDEr-D) for {@link VlModel#ask}, and text→image
  * Recall@1/5/10 for {@link VlModel#search} with each scene's first caption as the query and only that scene's
  * image counting as a hit (the COCO protocol).
  *
@@ -64,10 +65,12 @@ public final class WorldEvaluation {
      * @param recall5 text→image Recall@5
      * @param recall10 text→image Recall@10
      * @param examples up to 8 (question, expected, predicted) triples, for a look at the answers
+     * @param scores the scores that fit relationship and description answers (relation and both objects,
+     *     object F1, CIDEr-D), beside their exact match
      * @since 0.1.0
      */
     public record Result(long worldSeed, int scenes, int questions, double exactMatch, Map<String, Double> perType,
-            double recall1, double recall5, double recall10, List<List<String>> examples) {
+            double recall1, double recall5, double recall10, List<List<String>> examples, WorldScores.Summary scores) {
         /** Copies. */
         public Result {
             perType = Collections.unmodifiableMap(new LinkedHashMap<>(perType));
@@ -163,7 +166,7 @@ public final class WorldEvaluation {
             }
             double[] recall = searchRecall(model, dir, worldSeed);
             return new Result(worldSeed, samples, questions.size(), report.exactMatch(), report.perTypeExactMatch(),
-                    recall[0], recall[1], recall[2], examples);
+                    recall[0], recall[1], recall[2], examples, WorldScores.score(questions, predictions));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the evaluation scenes to a temporary folder", e);
         } finally {

@@ -23,6 +23,9 @@ final class WorldText {
 
     private static final long QUESTION_SALT = 0x7175657374L;
     private static final int MAX_RELATIONSHIP_QUESTIONS = 2;
+    // Counts are written as digits in every text (captions, description, count answers) so that the
+    // description states the very token a count answer needs. The words stay in the vocabulary only, so
+    // tokenizers built before keep their ids.
     private static final String[] NUMBER_WORDS = {
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"
     };
@@ -220,17 +223,76 @@ final class WorldText {
             captions.add(list(located));
             captions.add(list(plain) + " on a grey background");
             captions.add("a picture of " + list(full));
-            captions.add(NUMBER_WORDS[n] + " coloured shapes on a grey background");
+            captions.add(n + " coloured shapes on a grey background");
         }
         return List.copyOf(captions);
+    }
+
+    /** The located caption of a list of objects: every object with size, colour, kind and cell, in reading order. */
+    static String locatedCaption(List<SceneObject> objects) {
+        List<SceneObject> sorted = new ArrayList<>(objects);
+        sorted.sort(Comparator.<SceneObject>comparingInt(o -> o.position().row())
+                .thenComparingInt(o -> o.position().column())
+                .thenComparingDouble(SceneObject::x)
+                .thenComparingDouble(SceneObject::y));
+        List<String> located = new ArrayList<>();
+        for (SceneObject o : sorted) {
+            located.add(article(o.fullName()) + " " + o.position().phrase());
+        }
+        return list(located);
+    }
+
+    /**
+     * The located caption of this scene with exactly one thing changed: one object's colour, kind or cell, or
+     * the colours of two differently coloured objects swapped; never a caption that is still true.
+     */
+    String hardNegative(SplitMix rng) {
+        String truth = locatedCaption(objects);
+        for (int attempt = 0; attempt < 64; attempt++) {
+            List<SceneObject> changed = new ArrayList<>(objects);
+            int i = rng.nextInt(objects.size());
+            SceneObject o = objects.get(i);
+            int change = rng.nextInt(4);
+            if (change == 3 && objects.size() > 1) { // swap colours with another object
+                int j = rng.nextInt(objects.size() - 1);
+                j = j >= i ? j + 1 : j;
+                SceneObject p = objects.get(j);
+                changed.set(i, new SceneObject(o.kind(), p.colour(), o.size(), o.x(), o.y(), o.radius()));
+                changed.set(j, new SceneObject(p.kind(), o.colour(), p.size(), p.x(), p.y(), p.radius()));
+            } else if (change == 0 || change == 3) {
+                ShapeColour c = ShapeColour.values()[rng.nextInt(ShapeColour.values().length)];
+                changed.set(i, new SceneObject(o.kind(), c, o.size(), o.x(), o.y(), o.radius()));
+            } else if (change == 1) {
+                ShapeKind k = ShapeKind.values()[rng.nextInt(ShapeKind.values().length)];
+                changed.set(i, new SceneObject(k, o.colour(), o.size(), o.x(), o.y(), o.radius()));
+            } else {
+                GridPosition cell = GridPosition.values()[rng.nextInt(GridPosition.values().length)];
+                changed.set(i, new SceneObject(o.kind(), o.colour(), o.size(), (cell.column() + 0.5) / 3,
+                        (cell.row() + 0.5) / 3, o.radius()));
+            }
+            String negative = locatedCaption(changed);
+            if (!sameObjects(objects, changed)) {
+                return negative;
+            }
+        }
+        throw new IllegalStateException("no one-change negative found for " + truth); // 64 draws never all fail
+    }
+
+    /** Whether two object lists state the same (size, colour, kind, cell) multiset. */
+    private static boolean sameObjects(List<SceneObject> a, List<SceneObject> b) {
+        List<String> x = new ArrayList<>();
+        List<String> y = new ArrayList<>();
+        a.forEach(o -> x.add(o.fullName() + " " + o.position()));
+        b.forEach(o -> y.add(o.fullName() + " " + o.position()));
+        x.sort(null);
+        y.sort(null);
+        return x.equals(y);
     }
 
     String description() {
         List<Integer> order = readingOrder();
         int n = order.size();
-        StringBuilder text = new StringBuilder(n == 1
-                ? "there is one shape."
-                : "there are " + NUMBER_WORDS[n] + " shapes.");
+        StringBuilder text = new StringBuilder(n == 1 ? "there is 1 shape." : "there are " + n + " shapes.");
         for (int i : order) {
             SceneObject o = objects.get(i);
             text.append(' ').append(article(o.fullName())).append(' ')

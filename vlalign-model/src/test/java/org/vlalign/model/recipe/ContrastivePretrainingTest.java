@@ -72,6 +72,24 @@ class ContrastivePretrainingTest {
     }
 
     @Test
+    void should_lower_blip2s_three_losses_on_world_captions_with_one_change_hard_negatives() {
+        Path init = RandomCheckpoints.writeRetrieval(dir.resolve("init3"), RandomCheckpoints.RetrievalSpec.tiny(), 4);
+        Random random = new Random(1);
+        List<ImageText> probe = data.subList(0, 32).stream().map(c -> c.drawWithNegative(random)).toList();
+        assertTrue(probe.stream().anyMatch(p -> p.hardNegative() != null), "some items carry a hard negative");
+        TrainOptions options = TrainOptions.of(40, 16, 1.5e-3, 5);
+        try (ContrastiveObjective objective = ContrastiveObjective.load(init, DefaultModelRecipe.TEMPERATURE,
+                        ContrastiveObjective.Losses.BLIP2);
+                TrainingLoop<ImageText> trainer = TrainingLoop.create(objective, options.config())) {
+            double before = trainer.meanLoss(probe);
+            trainer.train(options.order(data, ImageCaptions::drawWithNegative));
+            double after = trainer.meanLoss(probe);
+            System.out.printf("ITC+ITM+ITG: loss %.3f -> %.3f%n", before, after);
+            assertTrue(after < 0.8 * before, "loss " + before + " -> " + after);
+        }
+    }
+
+    @Test
     void should_draw_the_recorded_runs_batches_and_captions_from_the_seed() {
         TrainOptions options = TrainOptions.of(20, 32, 1e-3, 5);
         StreamOrder<ImageCaptions, ImageText> order = options.order(data, ImageCaptions::draw);

@@ -11,12 +11,15 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.LoadOptions;
+import org.vlalign.VlalignException;
 import org.vlalign.VlModel;
 import org.vlalign.core.prompt.ImagePrefixPromptWrapper;
 import org.vlalign.torch.TorchModels;
@@ -30,7 +33,9 @@ class DefaultModelRecipeTest {
         Path out = dir.resolve("model");
         DefaultModelRecipe.Settings s = DefaultModelRecipe.Settings.parse("--out", out.toString(), "--size", "tiny",
                 "--train-images", "96", "--test-images", "48", "--itc-steps", "12", "--itc-batch", "16",
-                "--lm-steps", "30", "--lm-batch", "16", "--eval-questions", "16", "--adaptor-batch", "32");
+                "--lm-steps", "30", "--lm-batch", "16", "--eval-questions", "16", "--adaptor-batch", "32",
+                "--probe-scenes", "24", "--gate-scenes", "6", "--lm-curriculum-steps", "6", "--gates", "report",
+                "--lora-rank", "2");
         DefaultModelRecipe.run(s, "test");
 
         JsonObject metrics = JsonParser.parseString(Files.readString(out.resolve("metrics.json"))).getAsJsonObject();
@@ -39,10 +44,24 @@ class DefaultModelRecipeTest {
         }
         JsonObject itc = metrics.getAsJsonObject("stage1Itc");
         assertTrue(itc.getAsJsonObject("testRecallAfter").has("textToImageR@10"));
+        assertTrue(itc.get("losses").getAsString().contains("itm"), itc.toString());
+        JsonObject probes = itc.getAsJsonObject("probes");
+        for (String probe : new String[] {"shapeOfColour", "cellOfShape"}) {
+            double acc = probes.get(probe).getAsDouble();
+            assertTrue(acc >= 0 && acc <= 1, probes.toString());
+        }
         JsonObject lm = metrics.getAsJsonObject("stage2Lm");
         assertTrue(lm.get("testLossAfter").getAsDouble() < lm.get("testLossBefore").getAsDouble());
+        assertTrue(lm.has("curriculumLastStepsLoss"), lm.toString());
+        JsonObject reading = lm.getAsJsonObject("readingGate");
+        for (String type : new String[] {"colour", "shape", "count", "position", "existence"}) {
+            assertTrue(reading.has(type), reading.toString());
+        }
         JsonObject adaptor = metrics.getAsJsonObject("stage3And4Adaptor");
         assertTrue(adaptor.getAsJsonObject("afterInstructions").has("colour"));
+        assertTrue(adaptor.getAsJsonObject("afterLora").has("colour"));
+        assertTrue(adaptor.getAsJsonObject("afterInstructionsFittingScores").has("descriptionObjectF1"));
+        assertTrue(Files.isRegularFile(out.resolve("lora").resolve("adapter_config.json")));
         assertTrue(Files.readString(out.resolve("RECIPE.md")).contains("test"));
 
         JsonArray samples = adaptor.getAsJsonArray("samples");
@@ -51,6 +70,7 @@ class DefaultModelRecipeTest {
         try (VlModel model = TorchModels.builder()
                 .featureExtractor(out.resolve("blip2"))
                 .adaptor(out.resolve("adaptor.safetensors"))
+                .options(LoadOptions.builder().lora(out.resolve("lora")).build()) // the JVM engine merges it
                 .languageModel(out.resolve("llama"))
                 .promptWrapper(ImagePrefixPromptWrapper.create())
                 .build()) {
@@ -76,6 +96,21 @@ class DefaultModelRecipeTest {
         assertFalse(d.tiny());
         assertEquals(Set.copyOf(DefaultModelRecipe.Settings.STAGES), d.stages());
         assertEquals(Set.of("lm"), DefaultModelRecipe.Settings.parse("--stages", "lm").stages());
+    }
+
+    @Test
+    void should_stop_before_the_adaptor_stages_when_an_enforced_gate_fails() {
+        DefaultModelRecipe.Settings enforce = DefaultModelRecipe.Settings.parse();
+        DefaultModelRecipe.Settings report = DefaultModelRecipe.Settings.parse("--gates", "report");
+        Map<String, Object> weakProbes = Map.of("probes", Map.of("shapeOfColour", 0.3, "passed", false));
+        Map<String, Object> reads = Map.of("readingGate", Map.of("colour", 0.99, "passed", true));
+        VlalignException e = assertThrows(VlalignException.class,
+                () -> DefaultModelRecipe.checkGates(enforce, weakProbes, reads));
+        assertTrue(e.getMessage().contains("shapeOfColour") && e.getMessage().contains("--gates report"),
+                e.getMessage());
+        DefaultModelRecipe.checkGates(report, weakProbes, reads); // logged, not thrown
+        DefaultModelRecipe.checkGates(enforce, Map.of("probes", Map.of("passed", true)), reads);
+        assertThrows(InvalidArgumentException.class, () -> DefaultModelRecipe.Settings.parse("--gates", "maybe"));
     }
 
     @Test

@@ -15,7 +15,9 @@ import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 import org.vlalign.torch.internal.llama.LlamaModel;
+import org.vlalign.train.ContextAnswer;
 import org.vlalign.train.LanguageModelObjective;
+import org.vlalign.train.TrainingObjective;
 import org.vlalign.train.TrainingLoop;
 
 /** The recipe's stage 2 on world texts: next-token pre-training of a random Llama. */
@@ -48,6 +50,33 @@ class LanguageModelPretrainingTest {
                 assertArrayEquals(inMemory, fromDisk, 1e-5f);
                 float[] untrained = logits(initial, "how many shapes are there ?");
                 assertFalse(Arrays.equals(untrained, fromDisk), "training changed nothing");
+            }
+        }
+    }
+
+    @Test
+    void should_lower_the_answer_weighted_loss_through_the_one_shape_curriculum_and_the_full_world() {
+        World world = World.builder().seed(5).maxShapes(3).build();
+        World oneShape = World.builder().seed(5).minShapes(1).maxShapes(1).build();
+        List<ContextAnswer> first = WorldData.weightedCorpus(oneShape, Split.TRAIN, 0, 40);
+        List<ContextAnswer> corpus = WorldData.weightedCorpus(world, Split.TRAIN, 0, 60);
+        List<ContextAnswer> probe = WorldData.weightedCorpus(world, Split.TEST, 0, 8);
+        assertTrue(first.stream().noneMatch(t -> t.context().contains("there are ")), "one shape per scene");
+        Path init = RandomCheckpoints.writeLlama(dir.resolve("init"), RandomCheckpoints.LlamaSpec.tiny(), 9);
+        try (LanguageModelObjective objective = LanguageModelObjective.load(init)) {
+            TrainingObjective<ContextAnswer> weighted = objective.answerWeighted(0.1);
+            double before;
+            TrainOptions curriculum = TrainOptions.of(30, 16, 3e-3, 1);
+            try (TrainingLoop<ContextAnswer> trainer = TrainingLoop.create(weighted, curriculum.config())) {
+                before = trainer.meanLoss(probe);
+                trainer.train(curriculum.order(first, (text, random) -> text));
+            }
+            TrainOptions full = TrainOptions.of(50, 16, 3e-3, 2);
+            try (TrainingLoop<ContextAnswer> trainer = TrainingLoop.create(weighted, full.config())) {
+                trainer.train(full.order(corpus, (text, random) -> text));
+                double after = trainer.meanLoss(probe);
+                System.out.printf("LM answer-weighted: held-out loss %.3f -> %.3f%n", before, after);
+                assertTrue(after < 0.5 * before, "loss " + before + " -> " + after);
             }
         }
     }

@@ -182,7 +182,7 @@ class WorldConsistencyTest {
     private static void checkDescription(Scene scene, String description, String ctx) {
         String[] sentences = description.split("\\. ?");
         int n = scene.objects().size();
-        String expectedHead = n == 1 ? "there is one shape" : "there are " + numberWord(n) + " shapes";
+        String expectedHead = n == 1 ? "there is 1 shape" : "there are " + n + " shapes"; // as count answers
         assertEquals(expectedHead, sentences[0], ctx);
         assertEquals(n + 1, sentences.length, ctx);
         Set<String> described = new HashSet<>();
@@ -208,8 +208,88 @@ class WorldConsistencyTest {
         }
     }
 
-    private static String numberWord(int n) {
-        return List.of("zero", "one", "two", "three", "four", "five", "six").get(n);
+    @Test
+    void should_write_every_count_as_the_digit_the_count_answer_uses_in_every_text() {
+        Set<String> numberWords = Set.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                "nine");
+        for (long i = 0; i < 300; i++) {
+            Scene scene = WORLD.sample(i);
+            List<String> texts = new ArrayList<>(WORLD.captions(scene));
+            texts.add(WORLD.description(scene));
+            String countAnswer = null;
+            for (QaPair qa : WORLD.questions(scene)) {
+                texts.add(qa.question());
+                texts.add(qa.answer());
+                if (qa.question().equals("how many shapes are there?")) {
+                    countAnswer = qa.answer();
+                }
+            }
+            for (String text : texts) {
+                for (String word : World.tokenize(text)) {
+                    assertFalse(numberWords.contains(word), "'" + word + "' in '" + text + "': counts are digits");
+                }
+            }
+            assertEquals(Integer.toString(scene.objects().size()), countAnswer, scene.name());
+            assertTrue(WORLD.description(scene).startsWith("there " + (countAnswer.equals("1") ? "is " : "are ")
+                    + countAnswer + " shape"), WORLD.description(scene));
+        }
+    }
+
+    @Test
+    void should_make_hard_negatives_that_change_exactly_one_thing_of_the_located_caption() {
+        Pattern object = Pattern.compile("an? (small|large) ([a-z]+) ([a-z]+) (?:in|at|on) the ([a-z ]+?)(?= and |, |$)");
+        int[] kinds = new int[4]; // colour, kind, cell, swap
+        for (long i = 0; i < 300; i++) {
+            Scene scene = WORLD.sample(i);
+            String located = WORLD.locatedCaption(scene);
+            assertTrue(WORLD.captions(scene).contains(located), located + " is one of the captions");
+            for (long d = 0; d < 3; d++) {
+                String negative = WORLD.hardNegative(scene, d);
+                assertEquals(negative, WORLD.hardNegative(scene, d), "deterministic");
+                List<String[]> truth = objects(object, located);
+                List<String[]> near = objects(object, negative);
+                assertEquals(truth.size(), near.size(), negative);
+                // compare as multisets of attribute tuples: exactly one object differs, in one attribute,
+                // or two objects exchanged their colours
+                List<String> t = new ArrayList<>();
+                List<String> n = new ArrayList<>();
+                truth.forEach(o -> t.add(String.join("|", o)));
+                near.forEach(o -> n.add(String.join("|", o)));
+                List<String> onlyTruth = new ArrayList<>(t);
+                n.forEach(onlyTruth::remove);
+                List<String> onlyNear = new ArrayList<>(n);
+                t.forEach(onlyNear::remove);
+                assertFalse(onlyTruth.isEmpty(), "the negative must be false: " + located + " vs " + negative);
+                assertEquals(onlyTruth.size(), onlyNear.size());
+                if (onlyTruth.size() == 1) {
+                    String[] a = onlyTruth.get(0).split("\\|");
+                    String[] b = onlyNear.get(0).split("\\|");
+                    int differ = 0;
+                    for (int k = 0; k < 4; k++) {
+                        if (!a[k].equals(b[k])) {
+                            differ++;
+                            kinds[k == 1 ? 0 : k == 2 ? 1 : 2]++;
+                        }
+                    }
+                    assertEquals(1, differ, located + " vs " + negative);
+                } else {
+                    assertEquals(2, onlyTruth.size(), located + " vs " + negative);
+                    kinds[3]++;
+                }
+            }
+        }
+        for (int k : kinds) {
+            assertTrue(k > 20, "every kind of change occurs: " + java.util.Arrays.toString(kinds));
+        }
+    }
+
+    private static List<String[]> objects(Pattern object, String caption) {
+        List<String[]> out = new ArrayList<>();
+        Matcher m = object.matcher(caption);
+        while (m.find()) {
+            out.add(new String[] {m.group(1), m.group(2), m.group(3), m.group(4)});
+        }
+        return out;
     }
 
     @Test

@@ -343,10 +343,55 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
      * @throws UnsupportedModelException if this checkpoint has no retrieval projections
      */
     public NDArray imageEmbeds(NDManager call, NDArray pixelValues) {
+        return imageEmbedsOfVision(call, visionStates(call, pixelValues));
+    }
+
+    /**
+     * The vision tower's last hidden state, which the Q-Former cross-attends to.
+     *
+     * @param call the call's manager
+     * @param pixelValues {@code (batch, 3, imageSize, imageSize)}
+     * @return {@code (batch, 1 + patches, visionHidden)}
+     * @since 0.2.0
+     */
+    public NDArray visionStates(NDManager call, NDArray pixelValues) {
+        return visionModel.forward(pixelValues).lastHiddenState();
+    }
+
+    /**
+     * Normalised image-text contrastive image embeddings of vision states already computed (so one vision
+     * pass serves the contrastive, matching and captioning losses of a training step).
+     *
+     * @param call the call's manager
+     * @param visionStates {@code (batch, 1 + patches, visionHidden)}
+     * @return {@code (batch, queries, imageTextHidden)}, rows L2-normalised
+     * @throws UnsupportedModelException if this checkpoint has no retrieval projections
+     * @since 0.2.0
+     */
+    public NDArray imageEmbedsOfVision(NDManager call, NDArray visionStates) {
         requireRetrieval();
-        NDArray queries = queryOutput(call, pixelValues, null, null);
+        NDArray queries = qformerOutput(call, visionStates, null, null).get(":, :{}, :", config.numQueryTokens());
         return normalize(Linear.linear(queries, visionProjectionWeight, visionProjectionBias)
                 .singletonOrThrow());
+    }
+
+    /**
+     * Image-grounded next-token logits of texts (BLIP-2's ITG): the Q-Former reads the image's queries and
+     * the text under {@link QFormerModel#forwardCaptioning}'s mask, and the text rows go through the tied
+     * word-embedding decoder. Position {@code t}'s logits predict token {@code t + 1}.
+     *
+     * @param call the call's manager
+     * @param visionStates {@code (batch, 1 + patches, visionHidden)}
+     * @param inputIds {@code [batch][length]}, right padded
+     * @param mask 1 = real, 0 = pad
+     * @return {@code (batch, length, qformerVocab)}
+     * @since 0.2.0
+     */
+    public NDArray captionLogits(NDManager call, NDArray visionStates, long[][] inputIds, long[][] mask) {
+        long batch = visionStates.getShape().get(0);
+        NDArray out = qformer.forwardCaptioning(call, queryTokens(call, batch), inputIds, mask, visionStates);
+        NDArray text = out.get(":, {}:, :", config.numQueryTokens()); // (batch, length, hidden)
+        return qformer.textLogits(text);
     }
 
     /**

@@ -10,8 +10,8 @@ import org.vlalign.torch.internal.NdArrays;
  *
  * <p>Follows Hugging Face's eager path: {@code softmax(q·kᵀ/√d + mask)·v} in float32, the additive
  * mask holding {@code float32.min} for masked keys, and key/value heads repeated with {@code
- * repeat_interleave} (query head {@code h} reads key/value head {@code h / groups}). Immutable and
- * thread-safe; weights belong to the model's manager.
+ * repeat_interleave} (query head {@code h} reads key/value head {@code h / groups}). Thread-safe;
+ * weights belong to the model's manager (see {@link LlamaLinear} for attached LoRA adapters).
  *
  * @since 0.1.0
  */
@@ -26,28 +26,20 @@ public final class LlamaAttention {
     /** Key pattern of the output projection. */
     static final String O_PROJ = "self_attn.o_proj";
 
-    private final NDArray qProj; // (heads * headDim, hidden)
-    private final NDArray qProjBias; // (heads * headDim) or null
-    private final NDArray kProj; // (kvHeads * headDim, hidden)
-    private final NDArray kProjBias; // (kvHeads * headDim) or null
-    private final NDArray vProj; // (kvHeads * headDim, hidden)
-    private final NDArray vProjBias; // (kvHeads * headDim) or null
-    private final NDArray oProj; // (hidden, heads * headDim)
-    private final NDArray oProjBias; // (hidden) or null
+    private final LlamaLinear qProj; // (heads * headDim, hidden)
+    private final LlamaLinear kProj; // (kvHeads * headDim, hidden)
+    private final LlamaLinear vProj; // (kvHeads * headDim, hidden)
+    private final LlamaLinear oProj; // (hidden, heads * headDim)
     private final int numHeads;
     private final int numKeyValueHeads;
     private final int headDim;
     private final double scale;
 
-    LlamaAttention(LlamaConfig config, NDArray[] weights) {
-        this.qProj = weights[0];
-        this.qProjBias = weights[1];
-        this.kProj = weights[2];
-        this.kProjBias = weights[3];
-        this.vProj = weights[4];
-        this.vProjBias = weights[5];
-        this.oProj = weights[6];
-        this.oProjBias = weights[7];
+    LlamaAttention(LlamaConfig config, LlamaLinear qProj, LlamaLinear kProj, LlamaLinear vProj, LlamaLinear oProj) {
+        this.qProj = qProj;
+        this.kProj = kProj;
+        this.vProj = vProj;
+        this.oProj = oProj;
         this.numHeads = config.numAttentionHeads();
         this.numKeyValueHeads = config.numKeyValueHeads();
         this.headDim = config.headDim();
@@ -69,11 +61,11 @@ public final class LlamaAttention {
         NDManager call = x.getManager();
         long b = x.getShape().get(0);
         long l = x.getShape().get(1);
-        NDArray q = NdArrays.linear(x, qProj, qProjBias)
+        NDArray q = qProj.forward(x)
                 .reshape(b, l, numHeads, headDim).transpose(0, 2, 1, 3); // (batch, heads, seq, headDim)
-        NDArray k = NdArrays.linear(x, kProj, kProjBias)
+        NDArray k = kProj.forward(x)
                 .reshape(b, l, numKeyValueHeads, headDim).transpose(0, 2, 1, 3); // (batch, kvHeads, seq, headDim)
-        NDArray v = NdArrays.linear(x, vProj, vProjBias)
+        NDArray v = vProj.forward(x)
                 .reshape(b, l, numKeyValueHeads, headDim).transpose(0, 2, 1, 3); // (batch, kvHeads, seq, headDim)
         q = LlamaRotaryEmbedding.apply(q, cos, sin);
         k = LlamaRotaryEmbedding.apply(k, cos, sin);
@@ -95,6 +87,6 @@ public final class LlamaAttention {
         NDArray probs = scores.softmax(-1);
         NDArray out = probs.matMul(valuesR) // (batch, heads, seq, headDim)
                 .transpose(0, 2, 1, 3).reshape(b, l, (long) numHeads * headDim);
-        return NdArrays.linear(out, oProj, oProjBias);
+        return oProj.forward(out);
     }
 }

@@ -1,12 +1,11 @@
 package org.vlalign.torch.internal.llama;
 
 import ai.djl.ndarray.NDArray;
-import org.vlalign.torch.internal.NdArrays;
 
 /**
  * The gated SiLU feed-forward block: {@code down(silu(gate(x)) · up(x))}.
  *
- * <p>Immutable and thread-safe; weights belong to the model's manager.
+ * <p>Thread-safe; weights belong to the model's manager (see {@link LlamaLinear} for attached LoRA adapters).
  *
  * @since 0.1.0
  */
@@ -19,21 +18,14 @@ public final class LlamaMlp {
     /** Key pattern of the down projection. */
     static final String DOWN_PROJ = "mlp.down_proj";
 
-    private final NDArray gateProj; // (intermediate, hidden)
-    private final NDArray gateProjBias; // (intermediate) or null
-    private final NDArray upProj; // (intermediate, hidden)
-    private final NDArray upProjBias; // (intermediate) or null
-    private final NDArray downProj; // (hidden, intermediate)
-    private final NDArray downProjBias; // (hidden) or null
+    private final LlamaLinear gateProj; // (intermediate, hidden)
+    private final LlamaLinear upProj; // (intermediate, hidden)
+    private final LlamaLinear downProj; // (hidden, intermediate)
 
-    LlamaMlp(NDArray gateProj, NDArray gateProjBias, NDArray upProj, NDArray upProjBias, NDArray downProj,
-            NDArray downProjBias) {
+    LlamaMlp(LlamaLinear gateProj, LlamaLinear upProj, LlamaLinear downProj) {
         this.gateProj = gateProj;
-        this.gateProjBias = gateProjBias;
         this.upProj = upProj;
-        this.upProjBias = upProjBias;
         this.downProj = downProj;
-        this.downProjBias = downProjBias;
     }
 
     /**
@@ -43,9 +35,9 @@ public final class LlamaMlp {
      * @return {@code (batch, seq, hidden)}
      */
     public NDArray forward(NDArray x) {
-        NDArray gate = NdArrays.linear(x, gateProj, gateProjBias); // (batch, seq, intermediate)
-        NDArray up = NdArrays.linear(x, upProj, upProjBias); // (batch, seq, intermediate)
+        NDArray gate = gateProj.forward(x); // (batch, seq, intermediate)
+        NDArray up = upProj.forward(x); // (batch, seq, intermediate)
         NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // silu(gate) * up
-        return NdArrays.linear(act, downProj, downProjBias);
+        return downProj.forward(act);
     }
 }

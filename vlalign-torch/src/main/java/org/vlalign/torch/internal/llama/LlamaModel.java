@@ -62,15 +62,19 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
     private final LlamaRmsNorm norm;
     private final NDArray lmHead; // (vocab, hidden); the embedding table when tied
     private final LlamaRotaryEmbedding rotaryEmb;
+    private final List<LlamaLinear> linears; // every layer's projections, in load order
     private final NamedParameters parameters; // every weight above by checkpoint key; lm_head once if tied
+    private volatile LlamaLora lora; // the attached adapter or null
 
     private LlamaModel(LlamaConfig config, NDManager manager, boolean ownsManager, NDArray embedTokens,
-            List<LlamaDecoderLayer> layers, LlamaRmsNorm norm, NDArray lmHead, NamedParameters parameters) {
+            List<LlamaDecoderLayer> layers, List<LlamaLinear> linears, LlamaRmsNorm norm, NDArray lmHead,
+            NamedParameters parameters) {
         this.config = config;
         this.manager = manager;
         this.ownsManager = ownsManager;
         this.embedTokens = embedTokens;
         this.layers = List.copyOf(layers);
+        this.linears = List.copyOf(linears);
         this.norm = norm;
         this.lmHead = lmHead;
         this.rotaryEmb = new LlamaRotaryEmbedding(config);
@@ -124,28 +128,21 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
         long inter = c.intermediateSize();
         NDArray embed = ckpt.load(prefix + EMBED_TOKENS, m, c.vocabSize(), h);
         List<LlamaDecoderLayer> layers = new ArrayList<>();
+        List<LlamaLinear> linears = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             String lp = prefix + String.format(LlamaDecoderLayer.LAYER, i);
-            NDArray[] attn = {
-                ckpt.load(lp + LlamaAttention.Q_PROJ + ".weight", m, qDim, h),
-                bias(ckpt, c.attentionBias(), lp + LlamaAttention.Q_PROJ + ".bias", m, qDim),
-                ckpt.load(lp + LlamaAttention.K_PROJ + ".weight", m, kvDim, h),
-                bias(ckpt, c.attentionBias(), lp + LlamaAttention.K_PROJ + ".bias", m, kvDim),
-                ckpt.load(lp + LlamaAttention.V_PROJ + ".weight", m, kvDim, h),
-                bias(ckpt, c.attentionBias(), lp + LlamaAttention.V_PROJ + ".bias", m, kvDim),
-                ckpt.load(lp + LlamaAttention.O_PROJ + ".weight", m, h, qDim),
-                bias(ckpt, c.attentionBias(), lp + LlamaAttention.O_PROJ + ".bias", m, h),
-            };
-            LlamaMlp mlp = new LlamaMlp(
-                    ckpt.load(lp + LlamaMlp.GATE_PROJ + ".weight", m, inter, h),
-                    bias(ckpt, c.mlpBias(), lp + LlamaMlp.GATE_PROJ + ".bias", m, inter),
-                    ckpt.load(lp + LlamaMlp.UP_PROJ + ".weight", m, inter, h),
-                    bias(ckpt, c.mlpBias(), lp + LlamaMlp.UP_PROJ + ".bias", m, inter),
-                    ckpt.load(lp + LlamaMlp.DOWN_PROJ + ".weight", m, h, inter),
-                    bias(ckpt, c.mlpBias(), lp + LlamaMlp.DOWN_PROJ + ".bias", m, h));
+            LlamaLinear q = linear(ckpt, lp + LlamaAttention.Q_PROJ, c.attentionBias(), m, qDim, h);
+            LlamaLinear k = linear(ckpt, lp + LlamaAttention.K_PROJ, c.attentionBias(), m, kvDim, h);
+            LlamaLinear v = linear(ckpt, lp + LlamaAttention.V_PROJ, c.attentionBias(), m, kvDim, h);
+            LlamaLinear o = linear(ckpt, lp + LlamaAttention.O_PROJ, c.attentionBias(), m, h, qDim);
+            LlamaLinear gate = linear(ckpt, lp + LlamaMlp.GATE_PROJ, c.mlpBias(), m, inter, h);
+            LlamaLinear up = linear(ckpt, lp + LlamaMlp.UP_PROJ, c.mlpBias(), m, inter, h);
+            LlamaLinear down = linear(ckpt, lp + LlamaMlp.DOWN_PROJ, c.mlpBias(), m, h, inter);
+            linears.addAll(List.of(q, k, v, o, gate, up, down));
+            LlamaMlp mlp = new LlamaMlp(gate, up, down);
             layers.add(new LlamaDecoderLayer(i,
                     new LlamaRmsNorm(ckpt.load(lp + LlamaDecoderLayer.INPUT_LAYERNORM + ".weight", m, h), c.rmsNormEps()),
-                    new LlamaAttention(c, attn),
+                    new LlamaAttention(c, q, k, v, o),
                     new LlamaRmsNorm(ckpt.load(lp + LlamaDecoderLayer.POST_ATTENTION_LAYERNORM + ".weight", m, h),
                             c.rmsNormEps()),
                     mlp));
@@ -162,11 +159,12 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
                     + "tie_word_embeddings=true if the LM head shares the embedding table");
         }
         LOG.info("loaded Llama ({}) from {} in {} ms", c, ckpt.directory(), (System.nanoTime() - t0) / 1_000_000);
-        return new LlamaModel(c, m, owns, embed, layers, norm, lmHead, ckpt.loadedSince(mark));
+        return new LlamaModel(c, m, owns, embed, layers, linears, norm, lmHead, ckpt.loadedSince(mark));
     }
 
-    private static NDArray bias(TorchCheckpoint ckpt, boolean enabled, String key, NDManager m, long size) {
-        return enabled ? ckpt.load(key, m, size) : null;
+    private static LlamaLinear linear(TorchCheckpoint ckpt, String path, boolean bias, NDManager m, long out, long in) {
+        NDArray w = ckpt.load(path + ".weight", m, out, in);
+        return new LlamaLinear(path, w, bias ? ckpt.load(path + ".bias", m, out) : null);
     }
 
     /**
@@ -180,14 +178,45 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
 
     /**
      * The weights by checkpoint key, with this model's prefix ({@code model.embed_tokens.weight}, ...,
-     * {@code lm_head.weight} unless tied to the embedding table, which then appears once).
+     * {@code lm_head.weight} unless tied to the embedding table, which then appears once), followed, while
+     * a LoRA adapter is attached, by its matrices ({@code model.layers.0.self_attn.q_proj.lora_A.weight},
+     * ...; select them with {@code **.lora_*.weight}).
      *
      * @return the read-only view of the live weights
      * @since 0.2.0
      */
     @Override
     public NamedParameters parameters() {
+        LlamaLora attached = lora;
+        return attached == null ? parameters : NamedParameters.concat(parameters, attached.parameters());
+    }
+
+    /**
+     * The checkpoint's own weights, without an attached adapter's.
+     *
+     * @return the read-only view
+     */
+    public NamedParameters baseParameters() {
         return parameters;
+    }
+
+    /**
+     * The attached LoRA adapter.
+     *
+     * @return the adapter, or empty
+     */
+    public java.util.Optional<LlamaLora> lora() {
+        return java.util.Optional.ofNullable(lora);
+    }
+
+    /** Every projection of every layer, in load order (for {@link LlamaLora}). */
+    List<LlamaLinear> linears() {
+        return linears;
+    }
+
+    /** Records the adapter {@link LlamaLora} attached (or null when it detaches). */
+    void lora(LlamaLora adapter) {
+        this.lora = adapter;
     }
 
     /**

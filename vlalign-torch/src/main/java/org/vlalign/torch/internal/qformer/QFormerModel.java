@@ -149,13 +149,64 @@ public final class QFormerModel {
             long[][] inputIds,
             long[][] textMask,
             NDArray encoderHidden) {
+        return run(manager, queryEmbeds, inputIds, textMask, encoderHidden, false);
+    }
+
+    /**
+     * Runs the Q-Former with BLIP-2's image-grounded text generation mask: queries attend to queries only
+     * (so their outputs are the image-only ones), text position {@code t} attends to every query and to
+     * text positions {@code <= t}. With {@link #textLogits} this is BLIP-2's ITG objective.
+     *
+     * @param manager the call's manager, which owns every array created here
+     * @param queryEmbeds {@code (batch, queries, hidden)}
+     * @param inputIds text ids {@code [batch][textLength]}, right padded
+     * @param textMask 1 for real text positions, 0 for padding, or null for all ones
+     * @param encoderHidden {@code (batch, patches + 1, visionHidden)}
+     * @return the last hidden state {@code (batch, queries + textLength, hidden)}
+     * @throws InvalidArgumentException if the checkpoint cannot read text or the text is too long
+     * @since 0.2.0
+     */
+    public NDArray forwardCaptioning(
+            NDManager manager, NDArray queryEmbeds, long[][] inputIds, long[][] textMask, NDArray encoderHidden) {
+        if (queryEmbeds == null || inputIds == null || inputIds.length == 0 || inputIds[0].length == 0) {
+            throw new InvalidArgumentException("image-grounded text generation needs query embeddings and text");
+        }
+        return run(manager, queryEmbeds, inputIds, textMask, encoderHidden, true);
+    }
+
+    /**
+     * Next-token logits of text hidden states through the word-embedding table (the tied decoder BLIP-2's
+     * generation head ends in; retrieval checkpoints carry no separate head).
+     *
+     * @param hidden {@code (..., hidden)}; its manager owns the result
+     * @return {@code (..., vocab)}
+     * @throws InvalidArgumentException if the checkpoint has no word embeddings
+     * @since 0.2.0
+     */
+    public NDArray textLogits(NDArray hidden) {
+        if (wordEmbeddings == null) {
+            throw new InvalidArgumentException("this Q-Former checkpoint has no word embeddings, so it cannot"
+                    + " predict text; use a BLIP-2 retrieval checkpoint");
+        }
+        return NdArrays.linear(hidden, wordEmbeddings, null);
+    }
+
+    private NDArray run(
+            NDManager manager,
+            NDArray queryEmbeds,
+            long[][] inputIds,
+            long[][] textMask,
+            NDArray encoderHidden,
+            boolean causalText) {
         int queryLength = queryEmbeds == null ? 0 : (int) queryEmbeds.getShape().get(1);
         NDArray embeddings = queryEmbeds; // (batch, queries + text, hidden)
-        NDArray additiveMask = null; // (batch, 1, 1, queries + text)
+        NDArray additiveMask = null; // (batch, 1, 1 or queries + text, queries + text)
         if (inputIds != null && inputIds.length > 0 && inputIds[0].length > 0) {
             NDArray text = embedText(manager, inputIds); // (batch, text, hidden)
             embeddings = embeddings == null ? text : embeddings.concat(text, 1);
-            additiveMask = additiveMask(manager, queryLength, inputIds, textMask);
+            additiveMask = causalText
+                    ? captioningMask(manager, queryLength, inputIds, textMask)
+                    : additiveMask(manager, queryLength, inputIds, textMask);
         }
         if (embeddings == null) {
             throw new InvalidArgumentException("the Q-Former needs query embeddings or text ids");
@@ -211,6 +262,30 @@ public final class QFormerModel {
                 .reshape(batch, length, config.hiddenSize());
         NDArray positions = NdArrays.own(positionEmbeddings.get(new NDIndex(":{}", length)), manager); // (text, hidden)
         return words.add(positions);
+    }
+
+    /** Queries see queries; text row t sees every query and the real text positions up to t. */
+    private static NDArray captioningMask(NDManager manager, int queryLength, long[][] ids, long[][] textMask) {
+        int batch = ids.length;
+        int length = ids[0].length;
+        int total = queryLength + length;
+        float[] mask = new float[batch * total * total]; // (batch, 1, total, total)
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < total; i++) {
+                for (int j = 0; j < total; j++) {
+                    boolean visible;
+                    if (j < queryLength) {
+                        visible = true;
+                    } else {
+                        int t = j - queryLength;
+                        boolean real = textMask == null || textMask[b][t] != 0;
+                        visible = i >= queryLength && t <= i - queryLength && real;
+                    }
+                    mask[(b * total + i) * total + j] = visible ? 0f : -10000f; // BERT's masked value
+                }
+            }
+        }
+        return NdArrays.floats(manager, mask, batch, 1, total, total);
     }
 
     private static NDArray additiveMask(
