@@ -18,8 +18,9 @@ import org.vlalign.Features;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.train.StreamOrder;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyBlip;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
 
 class ContrastiveObjectiveTest {
 
@@ -32,7 +33,7 @@ class ContrastiveObjectiveTest {
         String[] captions = {"a red cat on the table", "two dog in the house", "the blue sky", "a man sitting"};
         List<ImageText> out = new ArrayList<>();
         for (int i = 0; i < captions.length; i++) {
-            out.add(new ImageText(TinyBlipCheckpoints.image(i + 1, 18 + i, 20), captions[i]));
+            out.add(new ImageText(TestImages.gradient(i + 1, 18 + i, 20), captions[i]));
         }
         return out;
     }
@@ -61,7 +62,7 @@ class ContrastiveObjectiveTest {
 
     @Test
     void should_give_the_symmetric_infonce_of_the_max_over_query_similarities() {
-        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 3L, 1);
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 3L, 1);
         List<ImageText> batch = pairs().subList(0, 3);
         try (ContrastiveObjective itc = ContrastiveObjective.load(blip, TEMPERATURE);
                 TrainingLoop<ImageText> loop = TrainingLoop.create(itc, TrainingConfig.builder().microBatchSize(3)
@@ -92,7 +93,7 @@ class ContrastiveObjectiveTest {
 
     @Test
     void should_train_every_weight_but_the_matching_head_and_save_a_folder_that_reloads_the_same() {
-        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 4L, 1);
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 4L, 1);
         Path saved = dir.resolve("trained");
         ImageInput probe = pairs().get(0).image();
         Features trainedImage;
@@ -124,7 +125,7 @@ class ContrastiveObjectiveTest {
 
     @Test
     void should_score_retrieval_by_the_max_over_query_similarity_of_each_image_and_caption() {
-        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 5L, 1);
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 5L, 1);
         try (ContrastiveObjective itc = ContrastiveObjective.load(blip, TEMPERATURE)) {
             List<ImageText> all = pairs();
             int n = all.size();
