@@ -52,7 +52,7 @@ import org.vlalign.torch.internal.llama.LlamaModel;
  *
  * @since 0.2.0
  */
-public final class AdaptorObjective implements TrainingObjective<TrainingExample> {
+public final class AdaptorObjective extends Objective<TrainingExample> {
 
     /** The objective's name in checkpoints. */
     public static final String NAME = "adaptor";
@@ -139,7 +139,7 @@ public final class AdaptorObjective implements TrainingObjective<TrainingExample
     }
 
     @Override
-    public NamedParameters parameters() {
+    NamedParameters parameters() {
         return adaptor.parameters();
     }
 
@@ -150,7 +150,7 @@ public final class AdaptorObjective implements TrainingObjective<TrainingExample
 
     /** The summed cross-entropy of a micro-batch's answer tokens, a scalar in {@code mb}. */
     @Override
-    public NDArray loss(NDManager mb, List<TrainingExample> micro) {
+    NDArray loss(NDManager mb, List<TrainingExample> micro) {
         int b = micro.size();
         Encoded[] enc = new Encoded[b];
         Features[] feats = new Features[b];

@@ -44,7 +44,7 @@ import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
  *
  * @since 0.2.0
  */
-public final class ContrastiveObjective implements TrainingObjective<ImageText> {
+public final class ContrastiveObjective extends Objective<ImageText> {
 
     /** The objective's name in checkpoints. */
     public static final String NAME = "blip2-itc";
@@ -85,7 +85,7 @@ public final class ContrastiveObjective implements TrainingObjective<ImageText> 
     }
 
     @Override
-    public NamedParameters parameters() {
+    NamedParameters parameters() {
         return model.parameters().exclude(ITM_HEAD); // no ITC gradient reaches it: PyTorch would skip it too
     }
 
@@ -104,7 +104,7 @@ public final class ContrastiveObjective implements TrainingObjective<ImageText> 
     }
 
     @Override
-    public NDArray loss(NDManager scope, List<ImageText> pairs) {
+    NDArray loss(NDManager scope, List<ImageText> pairs) {
         int b = pairs.size();
         if (b < 2) {
             throw new InvalidArgumentException("a contrastive loss needs at least 2 pairs (negatives) but got " + b

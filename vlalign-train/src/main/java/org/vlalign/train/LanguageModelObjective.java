@@ -34,7 +34,7 @@ import org.vlalign.torch.internal.llama.LlamaModel;
  *
  * @since 0.2.0
  */
-public final class LanguageModelObjective implements TrainingObjective<String> {
+public final class LanguageModelObjective extends Objective<String> {
 
     /** The objective's name in checkpoints. */
     public static final String NAME = "causal-lm";
@@ -74,7 +74,7 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
     }
 
     @Override
-    public NamedParameters parameters() {
+    NamedParameters parameters() {
         return languageModel.parameters();
     }
 
@@ -93,7 +93,7 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
     }
 
     @Override
-    public NDArray loss(NDManager scope, List<String> texts) {
+    NDArray loss(NDManager scope, List<String> texts) {
         int b = texts.size();
         long[][] rows = new long[b][];
         int length = 0;

@@ -6,7 +6,7 @@
  * {@code StreamOrder}), accumulates micro-batch gradients, clips, applies {@link
  * org.vlalign.train.AdamW} (PyTorch's rule) at the schedule's learning rate, reports progress with an
  * ETA, writes a loss log and {@link org.vlalign.train.TrainingCheckpoint}s, and resumes from one
- * exactly. A {@link org.vlalign.train.TrainingObjective} only names the parameters it may train (by
+ * exactly. An {@link org.vlalign.train.Objective} only names the parameters it may train (by
  * checkpoint key, {@code NamedParameters}, or its own) and turns a micro-batch into a loss:
  * <ul>
  *   <li>{@link org.vlalign.train.AdaptorObjective}: causal-LM loss on answer tokens through a frozen
@@ -17,7 +17,8 @@
  *   <li>{@link org.vlalign.train.LanguageModelObjective}: next-token pre-training of a Llama.
  * </ul>
  * A new objective (image–text matching, captioning, LoRA adapters that own extra parameters) implements
- * the interface; the loop does not change. Schedules, data orders, progress records and evaluation are
+ * {@link org.vlalign.train.spi.TrainingObjective}, where the engine's types are allowed; the loop does not
+ * change. No public member of this package takes or returns a DJL type. Schedules, data orders, progress records and evaluation are
  * engine-free, in {@code org.vlalign.core.train}.
  *
  * <p>Training objects are not thread-safe: one loop runs on one thread (DJL allows one gradient collector
