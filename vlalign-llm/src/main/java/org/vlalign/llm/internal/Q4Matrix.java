@@ -1,5 +1,7 @@
 package org.vlalign.llm.internal;
 
+import org.vlalign.Checks;
+
 /**
  * A 4-bit {@link Matrix}: blocks of 32 weights as 16 bytes of nibbles (low nibble weight {@code j}, high
  * nibble weight {@code j + 16}) and one fp16 scale, {@code weight = d · (nibble − 8)}. The scale is chosen
@@ -14,9 +16,8 @@ final class Q4Matrix extends Matrix {
 
     Q4Matrix(int rows, int cols) {
         super(rows, cols);
-        if (cols % Kernels.BLOCK != 0) {
-            throw new IllegalArgumentException("Q4 needs a multiple of " + Kernels.BLOCK + " columns, not " + cols);
-        }
+        Checks.checkArgument(cols % Kernels.BLOCK == 0, "Q4 needs a multiple of %s columns, not %s", Kernels.BLOCK,
+                cols);
         this.blocksPerRow = cols / Kernels.BLOCK;
         this.q = new byte[checkedSize((long) rows * cols / 2, "a Q4 matrix")];
         this.d = new short[checkedSize((long) rows * blocksPerRow, "a Q4 matrix's scales")];

@@ -1,5 +1,7 @@
 package org.vlalign.llm.internal;
 
+import org.vlalign.Checks;
+
 /**
  * An 8-bit {@link Matrix}: each row is cut into blocks of 32 weights stored as signed bytes with one
  * fp16 scale, {@code weight = d · q}, {@code d = max|w| / 127} rounded to fp16 (the bytes are computed
@@ -13,9 +15,8 @@ final class Q8Matrix extends Matrix {
 
     Q8Matrix(int rows, int cols) {
         super(rows, cols);
-        if (cols % Kernels.BLOCK != 0) {
-            throw new IllegalArgumentException("Q8 needs a multiple of " + Kernels.BLOCK + " columns, not " + cols);
-        }
+        Checks.checkArgument(cols % Kernels.BLOCK == 0, "Q8 needs a multiple of %s columns, not %s", Kernels.BLOCK,
+                cols);
         this.blocksPerRow = cols / Kernels.BLOCK;
         this.q = new byte[checkedSize((long) rows * cols, "a Q8 matrix")];
         this.d = new short[checkedSize((long) rows * blocksPerRow, "a Q8 matrix's scales")];
