@@ -23,6 +23,9 @@ import java.util.List;
  * @since 0.1.0
  */
 public final class TinyLlava {
+    private static final List<String> CHAT_TOKENS = List.of("[", "]", "/", "inst", "user", "assistant", ":", "?",
+            ".", ",");
+
     /** The default vision width. */
     public static final int VISION_HIDDEN = 24;
     /** The language model's width. */
@@ -33,9 +36,6 @@ public final class TinyLlava {
     public static final int EOS = TinyLlama.EOS;
     /** The id of {@code <image>} with the default words. */
     public static final int IMAGE_TOKEN = chatVocabulary(TinyClip.WORDS).size() - 1;
-
-    private static final List<String> CHAT_TOKENS = List.of("[", "]", "/", "inst", "user", "assistant", ":", "?",
-            ".", ",");
 
     private long seed = 1;
     private List<String> words = TinyClip.WORDS;
