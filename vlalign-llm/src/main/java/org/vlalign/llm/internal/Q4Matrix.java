@@ -1,36 +1,21 @@
 package org.vlalign.llm.internal;
 
-import org.vlalign.Checks;
-
 /**
  * A 4-bit {@link Matrix}: blocks of 32 weights as 16 bytes of nibbles (low nibble weight {@code j}, high
  * nibble weight {@code j + 16}) and one fp16 scale, {@code weight = d · (nibble − 8)}. The scale is chosen
  * so the weight of largest magnitude maps to −8 exactly ({@code d = w_max / −8}); the rest round to the
  * nearest of the 16 levels. 4.5 bits a weight. Immutable after loading; thread-safe for reading.
  */
-final class Q4Matrix extends Matrix {
+final class Q4Matrix extends BlockQuantizedMatrix {
     private static final int HALF = Kernels.BLOCK / 2;
-    private final byte[] q; // (rows, cols / 2)
-    private final short[] d; // (rows, cols / 32) fp16
-    private final int blocksPerRow;
 
     Q4Matrix(int rows, int cols) {
-        super(rows, cols);
-        Checks.checkArgument(cols % Kernels.BLOCK == 0, "Q4 needs a multiple of %s columns, not %s", Kernels.BLOCK,
-                cols);
-        this.blocksPerRow = cols / Kernels.BLOCK;
-        this.q = new byte[checkedSize((long) rows * cols / 2, "a Q4 matrix")];
-        this.d = new short[checkedSize((long) rows * blocksPerRow, "a Q4 matrix's scales")];
+        super(rows, cols, HALF, "Q4");
     }
 
     @Override
     public Format format() {
         return Format.Q4;
-    }
-
-    @Override
-    public long bytes() {
-        return q.length + 2L * d.length;
     }
 
     @Override
@@ -70,17 +55,5 @@ final class Q4Matrix extends Matrix {
     @Override
     public float dotRow(int r, float[] x, int xOff) {
         return K.dotQ4(q, d, r * blocksPerRow, x, xOff, blocksPerRow);
-    }
-
-    @Override
-    void save(ArrayIo io) throws java.io.IOException {
-        io.write(q);
-        io.write(d);
-    }
-
-    @Override
-    void restore(ArrayIo io) throws java.io.IOException {
-        io.read(q);
-        io.read(d);
     }
 }

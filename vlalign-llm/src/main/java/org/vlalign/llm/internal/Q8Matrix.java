@@ -1,35 +1,19 @@
 package org.vlalign.llm.internal;
 
-import org.vlalign.Checks;
-
 /**
  * An 8-bit {@link Matrix}: each row is cut into blocks of 32 weights stored as signed bytes with one
  * fp16 scale, {@code weight = d · q}, {@code d = max|w| / 127} rounded to fp16 (the bytes are computed
  * with the rounded scale, so decoding uses exactly the scale the encoder divided by). 8.5 bits a weight.
  * Immutable after loading; thread-safe for reading.
  */
-final class Q8Matrix extends Matrix {
-    private final byte[] q; // (rows, cols)
-    private final short[] d; // (rows, cols / 32) fp16
-    private final int blocksPerRow;
-
+final class Q8Matrix extends BlockQuantizedMatrix {
     Q8Matrix(int rows, int cols) {
-        super(rows, cols);
-        Checks.checkArgument(cols % Kernels.BLOCK == 0, "Q8 needs a multiple of %s columns, not %s", Kernels.BLOCK,
-                cols);
-        this.blocksPerRow = cols / Kernels.BLOCK;
-        this.q = new byte[checkedSize((long) rows * cols, "a Q8 matrix")];
-        this.d = new short[checkedSize((long) rows * blocksPerRow, "a Q8 matrix's scales")];
+        super(rows, cols, Kernels.BLOCK, "Q8");
     }
 
     @Override
     public Format format() {
         return Format.Q8;
-    }
-
-    @Override
-    public long bytes() {
-        return q.length + 2L * d.length;
     }
 
     @Override
@@ -62,17 +46,5 @@ final class Q8Matrix extends Matrix {
     @Override
     public float dotRow(int r, float[] x, int xOff) {
         return K.dotQ8(q, d, r * blocksPerRow, x, xOff, blocksPerRow);
-    }
-
-    @Override
-    void save(ArrayIo io) throws java.io.IOException {
-        io.write(q);
-        io.write(d);
-    }
-
-    @Override
-    void restore(ArrayIo io) throws java.io.IOException {
-        io.read(q);
-        io.read(d);
     }
 }
