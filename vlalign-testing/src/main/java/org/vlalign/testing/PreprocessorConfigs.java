@@ -1,9 +1,5 @@
 package org.vlalign.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -48,10 +44,6 @@ public final class PreprocessorConfigs {
     }
 
     private static void write(Path dir, String json) {
-        try {
-            Files.writeString(dir.resolve("preprocessor_config.json"), json, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TextFiles.write(dir.resolve("preprocessor_config.json"), json);
     }
 }

@@ -2,10 +2,6 @@ package org.vlalign.testing;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -248,12 +244,7 @@ public final class TinyClip {
         w.linear("text_projection.weight", projection, textHidden);
         addVisionWeights(w, "vision_model.");
         w.linear("visual_projection.weight", projection, visionHidden);
-        try {
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve("config.json"), config.toString(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TextFiles.write(dir.resolve("config.json"), config.toString());
         w.write(dir.resolve("model.safetensors"));
         PreprocessorConfigs.clip(dir, imageSize);
         WordLevelTokenizer.of(vocab).specials(UNK_ID, bos, eos).wrap(bos, eos).write(dir);

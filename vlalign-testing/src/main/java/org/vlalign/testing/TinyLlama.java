@@ -1,10 +1,6 @@
 package org.vlalign.testing;
 
 import com.google.gson.JsonObject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -303,11 +299,7 @@ public final class TinyLlama {
      */
     public Path write(Path dir) {
         weights().write(dir, dtype, shards);
-        try {
-            Files.writeString(dir.resolve("config.json"), config().toString(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TextFiles.write(dir.resolve("config.json"), config().toString());
         if (tokenizer != null) {
             tokenizer.write(dir);
             WordLevelTokenizer.writeLlamaConfig(dir);

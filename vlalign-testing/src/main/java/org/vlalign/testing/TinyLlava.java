@@ -2,10 +2,6 @@ package org.vlalign.testing;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -174,12 +170,7 @@ public final class TinyLlava {
         w.linear("multi_modal_projector.linear_2.weight", TEXT_HIDDEN, TEXT_HIDDEN);
         w.normal("multi_modal_projector.linear_2.bias", 0.1, TEXT_HIDDEN);
         lm.addWeights(w, "language_model.");
-        try {
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve("config.json"), config.toString(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TextFiles.write(dir.resolve("config.json"), config.toString());
         w.write(dir.resolve("model.safetensors"));
         PreprocessorConfigs.clip(dir, vision.imageSize());
         tokenizer.write(dir);

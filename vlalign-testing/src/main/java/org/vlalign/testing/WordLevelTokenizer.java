@@ -3,10 +3,6 @@ package org.vlalign.testing;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,13 +111,8 @@ public final class WordLevelTokenizer {
         List<String> vocab = new ArrayList<>(List.of("<unk>", "<s>", "</s>", "<image>"));
         vocab.addAll(List.of(words));
         of(vocab).specials(0, 1, 2, 3).keepCase().write(dir);
-        try {
-            Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": true, \"bos_token\":"
-                    + " {\"content\": \"<s>\", \"lstrip\": false}, \"eos_token\": \"</s>\", \"pad_token\": null}",
-                    StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TextFiles.write(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": true, \"bos_token\":"
+                + " {\"content\": \"<s>\", \"lstrip\": false}, \"eos_token\": \"</s>\", \"pad_token\": null}");
     }
 
     /**
@@ -191,14 +182,7 @@ public final class WordLevelTokenizer {
         tok.add("post_processor", start < 0 ? JsonNull.INSTANCE : template());
         tok.add("decoder", JsonNull.INSTANCE);
         tok.add("model", model);
-        Path file = dir.resolve("tokenizer.json");
-        try {
-            Files.createDirectories(dir);
-            Files.writeString(file, tok.toString(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return file;
+        return TextFiles.write(dir.resolve("tokenizer.json"), tok.toString());
     }
 
     /**
@@ -208,12 +192,8 @@ public final class WordLevelTokenizer {
      * @param dir the folder, which must exist
      */
     public static void writeLlamaConfig(Path dir) {
-        try {
-            Files.writeString(dir.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\", \"eos_token\":"
-                    + " \"</s>\", \"unk_token\": \"<unk>\", \"add_bos_token\": true}", StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TextFiles.write(dir.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\", \"eos_token\":"
+                + " \"</s>\", \"unk_token\": \"<unk>\", \"add_bos_token\": true}");
     }
 
     private JsonObject template() {
