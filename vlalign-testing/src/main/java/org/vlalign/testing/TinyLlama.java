@@ -39,6 +39,7 @@ public final class TinyLlama {
     private int shards = 1;
     private boolean omitLmHead;
     private double initStd; // 0: variance-preserving scales; else Hugging Face's init (every weight this std, norms 1)
+    private double[] stds; // null, or fixed standard deviations: embedding, projections, down projection, head
     private WordLevelTokenizer tokenizer;
 
     private TinyLlama() {}
@@ -54,13 +55,14 @@ public final class TinyLlama {
 
     /**
      * Starts a Llama that shares the {@link TinyLlava} chat vocabulary and tokenizer: MLP 64, 4 heads, 2
-     * key/value heads, BOS and EOS named in the config.
+     * key/value heads, BOS and EOS named in the config, a flatter embedding and head (standard deviations 0.5
+     * and 0.4) on which a few dozen adaptor steps learn one-word answers.
      *
      * @return the builder
      */
     public static TinyLlama chat() {
         return builder().tokenizer(TinyLlava.chatTokenizer(TinyClip.WORDS)).intermediate(64).kvHeads(2)
-                .specialTokenIds();
+                .stds(0.5, 1 / Math.sqrt(32), 1 / Math.sqrt(64), 0.4).specialTokenIds();
     }
 
     /**
@@ -92,6 +94,21 @@ public final class TinyLlama {
      */
     public TinyLlama hfInit(double std) {
         this.initStd = std;
+        return this;
+    }
+
+    /**
+     * Draws the weights with fixed standard deviations instead of the variance-preserving scales (norms stay
+     * {@code 1 + N(0, 0.01)}), for tests whose thresholds were tuned on such a model.
+     *
+     * @param embedding the embedding's
+     * @param projection the attention projections' and the MLP's gate and up projections'
+     * @param down the MLP's down projection's
+     * @param head the language-model head's
+     * @return this
+     */
+    public TinyLlama stds(double embedding, double projection, double down, double head) {
+        this.stds = new double[] {embedding, projection, down, head};
         return this;
     }
 
@@ -246,22 +263,27 @@ public final class TinyLlama {
      */
     public void addWeights(RandomWeights w, String prefix) {
         int hd = hidden / heads;
-        put(w, prefix + "model.embed_tokens.weight", 1.0, vocab, hidden);
+        double embedding = stds == null ? 1.0 : stds[0];
+        double projection = stds == null ? 1 / Math.sqrt(hidden) : stds[1];
+        double out = stds == null ? 1 / Math.sqrt(heads * hd) : stds[1];
+        double down = stds == null ? 1 / Math.sqrt(intermediate) : stds[2];
+        double head = stds == null ? 2.5 / Math.sqrt(hidden) : stds[3];
+        put(w, prefix + "model.embed_tokens.weight", embedding, vocab, hidden);
         for (int i = 0; i < layers; i++) {
             String p = prefix + "model.layers." + i + ".";
-            put(w, p + "self_attn.q_proj.weight", 1 / Math.sqrt(hidden), heads * hd, hidden);
-            put(w, p + "self_attn.k_proj.weight", 1 / Math.sqrt(hidden), kvHeads * hd, hidden);
-            put(w, p + "self_attn.v_proj.weight", 1 / Math.sqrt(hidden), kvHeads * hd, hidden);
-            put(w, p + "self_attn.o_proj.weight", 1 / Math.sqrt(heads * hd), hidden, heads * hd);
+            put(w, p + "self_attn.q_proj.weight", projection, heads * hd, hidden);
+            put(w, p + "self_attn.k_proj.weight", projection, kvHeads * hd, hidden);
+            put(w, p + "self_attn.v_proj.weight", projection, kvHeads * hd, hidden);
+            put(w, p + "self_attn.o_proj.weight", out, hidden, heads * hd);
             if (bias) {
                 put(w, p + "self_attn.q_proj.bias", 0.1, heads * hd);
                 put(w, p + "self_attn.k_proj.bias", 0.1, kvHeads * hd);
                 put(w, p + "self_attn.v_proj.bias", 0.1, kvHeads * hd);
                 put(w, p + "self_attn.o_proj.bias", 0.1, hidden);
             }
-            put(w, p + "mlp.gate_proj.weight", 1 / Math.sqrt(hidden), intermediate, hidden);
-            put(w, p + "mlp.up_proj.weight", 1 / Math.sqrt(hidden), intermediate, hidden);
-            put(w, p + "mlp.down_proj.weight", 1 / Math.sqrt(intermediate), hidden, intermediate);
+            put(w, p + "mlp.gate_proj.weight", projection, intermediate, hidden);
+            put(w, p + "mlp.up_proj.weight", projection, intermediate, hidden);
+            put(w, p + "mlp.down_proj.weight", down, hidden, intermediate);
             if (bias) {
                 put(w, p + "mlp.gate_proj.bias", 0.1, intermediate);
                 put(w, p + "mlp.up_proj.bias", 0.1, intermediate);
@@ -272,7 +294,7 @@ public final class TinyLlama {
         }
         norm(w, prefix + "model.norm.weight");
         if (!tied && !omitLmHead) {
-            put(w, prefix + "lm_head.weight", 2.5 / Math.sqrt(hidden), vocab, hidden);
+            put(w, prefix + "lm_head.weight", head, vocab, hidden);
         }
     }
 
