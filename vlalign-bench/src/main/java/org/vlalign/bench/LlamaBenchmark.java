@@ -27,6 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.vlalign.Answer;
 import org.vlalign.DecodingStrategy;
 import org.vlalign.GenerationConfig;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.LanguageModel;
 import org.vlalign.Prompt;
 import org.vlalign.WeightFormat;
@@ -110,7 +111,7 @@ public class LlamaBenchmark {
             LlamaConfig c;
             if (engine.equals("torch")) {
                 if (format != WeightFormat.FP32) {
-                    throw new IllegalArgumentException("engine=torch computes fp32 only; run it with -p weights=fp32");
+                    throw new InvalidArgumentException("engine=torch computes fp32 only; run it with -p weights=fp32");
                 }
                 LlamaLanguageModel torch = LlamaLanguageModel.load(folder);
                 c = torch.model().config();

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.checkpoint.DtypeConversion;
 
 /**
@@ -103,7 +104,7 @@ public final class RandomCheckpoint {
             case "llava-1.5-7b" -> writeLlava(dir, llamaConfig(32064, 4096, 11008, 32, 32, 4096), 1024, 4096, 24, 16,
                     336, 14);
             case "tiny-llava" -> writeLlava(dir, llamaConfig(64, 64, 128, 2, 4, 256), 32, 64, 2, 4, 28, 14);
-            default -> throw new IllegalArgumentException("unknown shape '" + shape
+            default -> throw new InvalidArgumentException("unknown shape '" + shape
                     + "'; use llama-2-7b, llava-1.5-7b, llama-134m or tiny-llava");
         }
         return dir;

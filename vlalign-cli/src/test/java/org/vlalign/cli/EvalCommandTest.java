@@ -25,6 +25,10 @@ import org.vlalign.VlModel;
 import org.vlalign.cli.CliRunner.Result;
 import org.vlalign.core.checkpoint.SafetensorsReader;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyClip;
+import org.vlalign.testing.TinyLlama;
+import org.vlalign.testing.TinyLlava;
 
 /** {@code vlalign eval vqa} and {@code vlalign eval retrieval} on tiny random checkpoints. */
 class EvalCommandTest {
@@ -46,9 +50,9 @@ class EvalCommandTest {
 
     @BeforeAll
     static void writeFixtures() throws IOException {
-        clip = TrainEvalFixtures.writeClip(shared.resolve("clip"), 21L);
-        llama = TrainEvalFixtures.writeLlama(shared.resolve("llama"), 22L);
-        llava = TrainEvalFixtures.writeLlava(shared.resolve("llava"), 23L);
+        clip = TinyClip.compact().seed(21L).write(shared.resolve("clip"));
+        llama = TinyLlama.chat().seed(22L).write(shared.resolve("llama"));
+        llava = TinyLlava.compact().seed(23L).write(shared.resolve("llava"));
         images = shared.resolve("images");
         JsonArray entries = new JsonArray();
         List<String> vqaLines = new ArrayList<>();
@@ -56,7 +60,7 @@ class EvalCommandTest {
             Color bg = COLOURS[i % 6];
             Color sq = COLOURS[(i / 6 + 2 * i + 1) % 6];
             String file = "img" + i + ".png";
-            TrainEvalFixtures.image(images.resolve("val").resolve(file), bg, sq, 20 + 4 * (i % 3));
+            TestImages.writePng(images.resolve("val").resolve(file), bg, sq, 20 + 4 * (i % 3));
             JsonObject e = new JsonObject();
             e.addProperty("filepath", "val");
             e.addProperty("filename", file);

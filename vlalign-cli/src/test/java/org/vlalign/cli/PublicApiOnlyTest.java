@@ -15,15 +15,18 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.vlalign.torch.TorchModels;
+import org.vlalign.train.TrainingLoop;
 
 /**
  * The CLI is the product's front door and loads models the way an application does: through {@code
- * VlModel.load} and {@code TorchModels}, never through the engine's implementation classes. The check reads the
- * compiled classes, so a fully qualified name in the code counts as much as an import.
+ * VlModel.load} and {@code TorchModels}, never through the engine's implementation classes, and trains through
+ * vlalign-train's public package, never its engine-side SPI. The check reads the compiled classes, so a fully
+ * qualified name in the code counts as much as an import.
  */
 class PublicApiOnlyTest {
-    /** How a class file names a type of the fenced package (internal binary names use slashes). */
-    private static final byte[] TORCH_INTERNAL = "org/vlalign/torch/internal/".getBytes(StandardCharsets.US_ASCII);
+    /** How a class file names a type of a fenced package (internal binary names use slashes). */
+    private static final List<byte[]> FENCED = List.of("org/vlalign/torch/internal/", "org/vlalign/train/spi/")
+            .stream().map(p -> p.getBytes(StandardCharsets.US_ASCII)).toList();
 
     private static Path classesOf(Class<?> type) {
         try {
@@ -42,10 +45,14 @@ class PublicApiOnlyTest {
     }
 
     private static boolean references(byte[] classBytes) {
+        return FENCED.stream().anyMatch(fenced -> contains(classBytes, fenced));
+    }
+
+    private static boolean contains(byte[] classBytes, byte[] name) {
         outer:
-        for (int i = 0; i + TORCH_INTERNAL.length <= classBytes.length; i++) {
-            for (int j = 0; j < TORCH_INTERNAL.length; j++) {
-                if (classBytes[i + j] != TORCH_INTERNAL[j]) {
+        for (int i = 0; i + name.length <= classBytes.length; i++) {
+            for (int j = 0; j < name.length; j++) {
+                if (classBytes[i + j] != name[j]) {
                     continue outer;
                 }
             }
@@ -69,8 +76,9 @@ class PublicApiOnlyTest {
                     .toList();
         }
         assertTrue(scanned > 20, "scanned " + scanned + " classes in " + classes);
-        assertEquals(List.of(), offenders, "these vlalign-cli classes use org.vlalign.torch.internal; load models"
-                + " through VlModel.load or TorchModels and use the org.vlalign interfaces instead");
+        assertEquals(List.of(), offenders, "these vlalign-cli classes use org.vlalign.torch.internal or"
+                + " org.vlalign.train.spi; load models through VlModel.load or TorchModels, train through"
+                + " org.vlalign.train, and use the org.vlalign interfaces instead");
     }
 
     @Test
@@ -78,6 +86,10 @@ class PublicApiOnlyTest {
         // TorchModels composes the internal loaders, so the scan must see them in its class file
         try (InputStream in = TorchModels.class.getResourceAsStream("TorchModels.class")) {
             assertTrue(references(in.readAllBytes()), "the scan finds nothing even where it should");
+        }
+        // the training loop drives objectives through the SPI
+        try (InputStream in = TrainingLoop.class.getResourceAsStream("TrainingLoop.class")) {
+            assertTrue(references(in.readAllBytes()), "the scan does not see the training SPI");
         }
         try (InputStream in = VlalignCli.class.getResourceAsStream("VlalignCli.class")) {
             assertFalse(references(in.readAllBytes()), "VlalignCli names no internal class");

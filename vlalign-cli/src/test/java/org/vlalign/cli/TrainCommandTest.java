@@ -18,6 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.cli.CliRunner.Result;
 import org.vlalign.core.checkpoint.SafetensorsReader;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyClip;
+import org.vlalign.testing.TinyLlama;
+import org.vlalign.testing.TinyLlava;
 
 /** {@code vlalign train}, and {@code eval vqa} on what it trained, with tiny random checkpoints. */
 class TrainCommandTest {
@@ -36,12 +40,12 @@ class TrainCommandTest {
 
     @BeforeAll
     static void writeModels() throws IOException {
-        clip = TrainEvalFixtures.writeClip(shared.resolve("clip"), 11L);
-        llama = TrainEvalFixtures.writeLlama(shared.resolve("llama"), 12L);
-        llava = TrainEvalFixtures.writeLlava(shared.resolve("llava"), 13L);
+        clip = TinyClip.compact().seed(11L).write(shared.resolve("clip"));
+        llama = TinyLlama.chat().seed(12L).write(shared.resolve("llama"));
+        llava = TinyLlava.compact().seed(13L).write(shared.resolve("llava"));
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < COLOURS.length; i++) {
-            TrainEvalFixtures.image(shared.resolve("images/img" + i + ".png"), COLOURS[i], COLOURS[(i + 2) % 4], 24);
+            TestImages.writePng(shared.resolve("images/img" + i + ".png"), COLOURS[i], COLOURS[(i + 2) % 4], 24);
             lines.add("{\"image\": \"images/img" + i + ".png\", \"query\": \"what colour is this?\", \"answer\": \""
                     + NAMES[i] + "\", \"type\": \"" + (i % 2 == 0 ? "colour" : "other") + "\"}");
         }

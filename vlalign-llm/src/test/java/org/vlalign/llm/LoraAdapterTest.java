@@ -19,6 +19,7 @@ import org.vlalign.WeightFormat;
 import org.vlalign.core.checkpoint.Checkpoint;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
 import org.vlalign.spi.DecoderInput;
+import org.vlalign.testing.TinyLlama;
 
 class LoraAdapterTest {
     @TempDir

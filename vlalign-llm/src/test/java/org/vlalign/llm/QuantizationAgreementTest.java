@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.WeightFormat;
 import org.vlalign.spi.DecoderInput;
+import org.vlalign.testing.RandomWeights;
+import org.vlalign.testing.TinyLlama;
 
 /**
  * Quantised weights against fp32 on a random model of the 134M-parameter shape (vocab 32000, hidden 768,
@@ -30,7 +32,7 @@ class QuantizationAgreementTest {
 
     @Test
     void should_keep_q8_logits_within_the_issue_cosine_and_bf16_exact() throws IOException {
-        Path dir = TinyLlama.builder().sizes(32000, 768, 2048, 12, 12).maxPos(256).dtype(TinyLlama.Dtype.BF16)
+        Path dir = TinyLlama.builder().sizes(32000, 768, 2048, 12, 12).maxPos(256).dtype(RandomWeights.Dtype.BF16)
                 .hfInit(0.02)
                 .write(tmp.resolve("m134"));
         Random r = new Random(7);

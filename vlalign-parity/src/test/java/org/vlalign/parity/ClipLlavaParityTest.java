@@ -1,23 +1,12 @@
 package org.vlalign.parity;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-/** Runs the CLIP and LLaVA parity checks over every shared case of their kinds. */
+/** Runs the CLIP and LLaVA parity checks over every shared case of their kinds; every tensor must be checked. */
 class ClipLlavaParityTest {
     private static final Map<String, ParityCheck> CHECKS = Map.of(
             "clip", new ClipParityCheck(),
@@ -26,42 +15,6 @@ class ClipLlavaParityTest {
     @TestFactory
     List<DynamicTest> should_reproduce_every_expected_tensor_of_the_shared_clip_and_llava_cases()
             throws IOException {
-        String dir = System.getProperty("vlalign.parity.dir");
-        Assumptions.assumeTrue(dir != null && Files.isDirectory(Path.of(dir)), "vlalign.parity.dir not set");
-        List<DynamicTest> tests = new ArrayList<>();
-        try (Stream<Path> cases = Files.list(Path.of(dir))) {
-            for (Path c : cases.sorted().toList()) {
-                if (!Files.isRegularFile(c.resolve("case.json"))) {
-                    continue;
-                }
-                String kind;
-                try (ParityCase pc = ParityCase.open(c)) {
-                    kind = pc.kind();
-                }
-                ParityCheck check = CHECKS.get(kind);
-                if (check != null) {
-                    tests.add(DynamicTest.dynamicTest(c.getFileName().toString(), () -> run(c, check)));
-                }
-            }
-        }
-        Assumptions.assumeFalse(tests.isEmpty(), "no clip/llava cases in " + dir);
-        return tests;
-    }
-
-    private static void run(Path dir, ParityCheck check) throws Exception {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        boolean passed;
-        try (ParityCase c = ParityCase.open(dir);
-                PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            ParityReport report = new ParityReport(c, out);
-            check.run(c, report);
-            report.finish();
-            passed = report.allPassed();
-        }
-        String lines = buffer.toString(StandardCharsets.UTF_8);
-        System.out.print(lines);
-        assertTrue(passed, lines);
-        assertTrue(lines.contains(" PASS"), "no tensor was compared:\n" + lines);
-        assertFalse(lines.contains("not checked"), lines);
+        return SharedCases.of(CHECKS, "clip/llava", true);
     }
 }

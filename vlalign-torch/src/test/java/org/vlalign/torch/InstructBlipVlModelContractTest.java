@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlalign.VlModel;
 import org.vlalign.core.contract.AbstractVlModelContractTest;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.testing.TinyBlip.Kind;
+import org.vlalign.testing.TinyBlip;
 
 /** The VlModel contract for a tiny InstructBLIP folder loaded through {@link TorchModels#load}. */
 class InstructBlipVlModelContractTest extends AbstractVlModelContractTest {
@@ -15,7 +15,7 @@ class InstructBlipVlModelContractTest extends AbstractVlModelContractTest {
     protected VlModel newModel() {
         try {
             Path dir = Files.createTempDirectory("vlalign-instructblip-contract");
-            return TorchModels.load(TinyBlipCheckpoints.write(dir, Kind.INSTRUCTBLIP, 33, 2));
+            return TorchModels.load(TinyBlip.write(dir, Kind.INSTRUCTBLIP, 33, 2));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

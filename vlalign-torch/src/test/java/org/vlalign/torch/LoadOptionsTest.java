@@ -16,8 +16,9 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.LoadOptions;
 import org.vlalign.VlModel;
 import org.vlalign.WeightFormat;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyBlip.Kind;
+import org.vlalign.testing.TinyBlip;
 
 /**
  * Models load their language model on the JVM engine in the format the options ask for, or trainable on
@@ -30,8 +31,8 @@ class LoadOptionsTest {
 
     @Test
     void should_answer_alike_on_the_jvm_engine_and_libtorch_and_in_every_weight_format() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 21, 2);
-        List<ImageInput> images = List.of(TinyBlipCheckpoints.image(7, 30, 22), TinyBlipCheckpoints.image(9, 20, 26));
+        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 21, 2);
+        List<ImageInput> images = List.of(TestImages.gradient(7, 30, 22), TestImages.gradient(9, 20, 26));
         String query = "what color is the car ?";
         int[][] reference = new int[images.size()][];
         try (VlModel torch = TorchModels.load(dir, LoadOptions.builder().trainable(true).build())) {

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.vlalign.VlModel;
 import org.vlalign.core.contract.AbstractVlModelContractTest;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.testing.TinyBlip.Kind;
+import org.vlalign.testing.TinyBlip;
 
 /**
  * The VlModel contract for the reference composition built by {@link TorchModels#builder()}: BLIP-2 retrieval
@@ -20,10 +20,10 @@ class ReferenceSystemContractTest extends AbstractVlModelContractTest {
     protected VlModel newModel() {
         try {
             Path dir = Files.createTempDirectory("vlalign-reference-contract");
-            Path blip = TinyBlipCheckpoints.write(dir.resolve("blip2"), Kind.BLIP2_RETRIEVAL, 34, 2);
-            Path llama = TinyBlipCheckpoints.writeLlama(dir.resolve("llama"), 35);
-            int in = TinyBlipCheckpoints.QFORMER_HIDDEN;
-            int out = TinyBlipCheckpoints.TEXT_HIDDEN;
+            Path blip = TinyBlip.write(dir.resolve("blip2"), Kind.BLIP2_RETRIEVAL, 34, 2);
+            Path llama = TinyBlip.writeLlama(dir.resolve("llama"), 35);
+            int in = TinyBlip.QFORMER_HIDDEN;
+            int out = TinyBlip.TEXT_HIDDEN;
             Random r = new Random(36);
             float[] w = new float[out * in];
             for (int i = 0; i < w.length; i++) {

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Nested;
 import org.vlalign.VlModel;
 import org.vlalign.core.contract.AbstractVlModelContractTest;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
-import org.vlalign.torch.internal.clip.TinyClipCheckpoint;
+import org.vlalign.testing.TinyBlip.Kind;
+import org.vlalign.testing.TinyBlip;
+import org.vlalign.testing.TinyClip;
 
 /**
  * The VlModel contract for checkpoints without a language model, loaded through {@link TorchModels#load}
@@ -30,7 +30,7 @@ class SearchOnlyVlModelContractTest {
         @Override
         protected VlModel newModel() {
             return TorchModels.load(
-                    TinyBlipCheckpoints.write(tempDir("vlalign-blip2-contract"), Kind.BLIP2_RETRIEVAL, 35, 2));
+                    TinyBlip.write(tempDir("vlalign-blip2-contract"), Kind.BLIP2_RETRIEVAL, 35, 2));
         }
     }
 
@@ -38,7 +38,7 @@ class SearchOnlyVlModelContractTest {
     class Clip extends AbstractVlModelContractTest {
         @Override
         protected VlModel newModel() {
-            return TorchModels.load(TinyClipCheckpoint.writeClip(tempDir("vlalign-clip-contract"), 36, 16, 2));
+            return TorchModels.load(TinyClip.write(tempDir("vlalign-clip-contract"), 36, 16, 2));
         }
     }
 }

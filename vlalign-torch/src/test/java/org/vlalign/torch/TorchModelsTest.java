@@ -28,9 +28,10 @@ import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.core.prompt.InstructBlipPromptWrapper;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyBlip.Kind;
+import org.vlalign.testing.TinyBlip;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
 
 class TorchModelsTest {
@@ -42,8 +43,8 @@ class TorchModelsTest {
 
     @Test
     void should_answer_end_to_end_like_the_lower_level_pipeline_when_loading_an_instructblip_folder() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 21, 2);
-        ImageInput image = TinyBlipCheckpoints.image(7, 30, 22);
+        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 21, 2);
+        ImageInput image = TestImages.gradient(7, 30, 22);
         String query = "what color is the car ?";
         try (VlModel model = TorchModels.load(dir)) {
             assertTrue(model.featureExtractor().acceptsInstruction());
@@ -56,38 +57,38 @@ class TorchModelsTest {
             // the same computation by hand through the parts
             Features features = model.featureExtractor().extract(image, query);
             Features embeddings = model.adaptor().adapt(features);
-            assertArrayEquals(new int[] {TinyBlipCheckpoints.QUERIES, TinyBlipCheckpoints.TEXT_HIDDEN},
+            assertArrayEquals(new int[] {TinyBlip.QUERIES, TinyBlip.TEXT_HIDDEN},
                     embeddings.shape());
             Prompt prompt = model.promptWrapper().wrap(embeddings, query);
             Answer manual = model.languageModel().generate(prompt, greedy(6));
             assertEquals(manual.text(), first.text());
 
             // another image gives the model other embeddings
-            Features other = model.featureExtractor().extract(TinyBlipCheckpoints.image(8, 30, 22), query);
+            Features other = model.featureExtractor().extract(TestImages.gradient(8, 30, 22), query);
             assertFalse(java.util.Arrays.equals(other.data(), features.data()));
         }
     }
 
     @Test
     void should_find_the_torch_provider_through_vlmodel_load() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 22, 1);
+        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 22, 1);
         assertTrue(new TorchModelProvider().supports(dir));
         assertFalse(new TorchModelProvider().supports(tmp.resolve("missing")));
         try (VlModel model = VlModel.load(dir)) {
-            assertFalse(model.ask(TinyBlipCheckpoints.image(1, 16, 16), "describe this image", greedy(3))
+            assertFalse(model.ask(TestImages.gradient(1, 16, 16), "describe this image", greedy(3))
                     .text().isBlank());
         }
     }
 
     @Test
     void should_search_but_refuse_to_answer_when_the_checkpoint_is_retrieval_only() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 23, 2);
+        Path dir = TinyBlip.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 23, 2);
         try (VlModel model = TorchModels.load(dir)) {
             assertInstanceOf(BlipFeatureExtractor.class, model.featureExtractor());
             assertFalse(model.canAnswer(), "retrieval checkpoints have no language model");
             assertTrue(model.canSearch());
             for (int i = 0; i < 4; i++) {
-                model.index("img" + i, TinyBlipCheckpoints.image(i, 20 + i, 20), Map.of("n", "" + i));
+                model.index("img" + i, TestImages.gradient(i, 20 + i, 20), Map.of("n", "" + i));
             }
             List<SearchHit> hits = model.search("a red car", 3);
             assertEquals(3, hits.size());
@@ -95,7 +96,7 @@ class TorchModelsTest {
             // the best hit's score is the max over its query vectors of the dot product with the text
             Features text = model.featureExtractor().embedText("a red car");
             int best = Integer.parseInt(hits.get(0).metadata().get("n"));
-            Features vectors = model.featureExtractor().embedImage(TinyBlipCheckpoints.image(best, 20 + best, 20));
+            Features vectors = model.featureExtractor().embedImage(TestImages.gradient(best, 20 + best, 20));
             double max = Double.NEGATIVE_INFINITY;
             for (int r = 0; r < vectors.rows(); r++) {
                 double dot = 0;
@@ -106,7 +107,7 @@ class TorchModelsTest {
             }
             assertEquals(max, hits.get(0).score(), 1e-5);
             UnsupportedModelException e = assertThrows(
-                    UnsupportedModelException.class, () -> model.ask(TinyBlipCheckpoints.image(1, 16, 16), "hi"));
+                    UnsupportedModelException.class, () -> model.ask(TestImages.gradient(1, 16, 16), "hi"));
             assertTrue(e.getMessage().contains("Blip2ForImageTextRetrieval") && e.getMessage().contains(dir.toString())
                     && e.getMessage().contains("which has no language model"), e.getMessage());
         }
@@ -142,12 +143,12 @@ class TorchModelsTest {
 
     @Test
     void should_say_what_a_blip2_features_checkpoint_lacks_when_asked_to_answer() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("features"), Kind.BLIP2_MODEL, 29, 1);
+        Path dir = TinyBlip.write(tmp.resolve("features"), Kind.BLIP2_MODEL, 29, 1);
         try (VlModel model = TorchModels.load(dir)) {
             assertFalse(model.canAnswer());
             assertFalse(model.canSearch(), "Blip2Model has no retrieval projections");
             UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-                    () -> model.newChat(TinyBlipCheckpoints.image(1, 16, 16)));
+                    () -> model.newChat(TestImages.gradient(1, 16, 16)));
             assertTrue(e.getMessage().contains("Blip2Model") && e.getMessage().contains("'opt'"), e.getMessage());
             assertThrows(UnsupportedModelException.class, () -> model.search("a red car", 1));
         }
@@ -155,14 +156,14 @@ class TorchModelsTest {
 
     @Test
     void should_load_a_feature_extractor_or_a_language_model_alone_through_the_public_loaders() throws Exception {
-        Path blip = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 30, 1);
-        Path llama = TinyBlipCheckpoints.writeLlama(tmp.resolve("llama"), 31);
+        Path blip = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 30, 1);
+        Path llama = TinyBlip.writeLlama(tmp.resolve("llama"), 31);
         try (FeatureExtractor extractor = TorchModels.loadFeatureExtractor(blip);
                 LanguageModel lm = TorchModels.loadLanguageModel(llama)) {
-            assertEquals(TinyBlipCheckpoints.QFORMER_HIDDEN, extractor.featureWidth());
+            assertEquals(TinyBlip.QFORMER_HIDDEN, extractor.featureWidth());
             assertTrue(extractor.acceptsInstruction());
             assertFalse(extractor.canEmbed());
-            assertEquals(TinyBlipCheckpoints.TEXT_HIDDEN, lm.hiddenSize());
+            assertEquals(TinyBlip.TEXT_HIDDEN, lm.hiddenSize());
             assertTrue(lm.eosTokenId().isPresent());
         }
         Path gpt = Files.createDirectories(tmp.resolve("gpt"));
@@ -184,19 +185,19 @@ class TorchModelsTest {
 
     @Test
     void should_compose_the_reference_system_from_a_qformer_folder_an_adaptor_file_and_a_llama_folder() {
-        Path blip = TinyBlipCheckpoints.write(tmp.resolve("blip2"), Kind.BLIP2_RETRIEVAL, 24, 2);
-        Path llama = TinyBlipCheckpoints.writeLlama(tmp.resolve("llama"), 25);
+        Path blip = TinyBlip.write(tmp.resolve("blip2"), Kind.BLIP2_RETRIEVAL, 24, 2);
+        Path llama = TinyBlip.writeLlama(tmp.resolve("llama"), 25);
         Path adaptor = tmp.resolve("adaptor.safetensors");
         Random r = new Random(26);
-        float[] w = new float[TinyBlipCheckpoints.TEXT_HIDDEN * TinyBlipCheckpoints.QFORMER_HIDDEN];
+        float[] w = new float[TinyBlip.TEXT_HIDDEN * TinyBlip.QFORMER_HIDDEN];
         for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (r.nextGaussian() / Math.sqrt(TinyBlipCheckpoints.QFORMER_HIDDEN));
+            w[i] = (float) (r.nextGaussian() / Math.sqrt(TinyBlip.QFORMER_HIDDEN));
         }
         SafetensorsWriter.create()
-                .addF32("weight", w, TinyBlipCheckpoints.TEXT_HIDDEN, TinyBlipCheckpoints.QFORMER_HIDDEN)
-                .addF32("bias", new float[TinyBlipCheckpoints.TEXT_HIDDEN], TinyBlipCheckpoints.TEXT_HIDDEN)
+                .addF32("weight", w, TinyBlip.TEXT_HIDDEN, TinyBlip.QFORMER_HIDDEN)
+                .addF32("bias", new float[TinyBlip.TEXT_HIDDEN], TinyBlip.TEXT_HIDDEN)
                 .write(adaptor);
-        ImageInput image = TinyBlipCheckpoints.image(3, 18, 25);
+        ImageInput image = TestImages.gradient(3, 18, 25);
         try (VlModel model = TorchModels.builder()
                 .featureExtractor(blip)
                 .adaptor(adaptor)
@@ -220,16 +221,16 @@ class TorchModelsTest {
     /** A composition folder: BLIP-2 retrieval + adaptor + Llama under one config.json naming them. */
     private Path compositionFolder(String template) throws Exception {
         Path root = Files.createDirectories(tmp.resolve("composed"));
-        TinyBlipCheckpoints.write(root.resolve("vision"), Kind.BLIP2_RETRIEVAL, 31, 2);
-        TinyBlipCheckpoints.writeLlama(root.resolve("lm"), 32);
+        TinyBlip.write(root.resolve("vision"), Kind.BLIP2_RETRIEVAL, 31, 2);
+        TinyBlip.writeLlama(root.resolve("lm"), 32);
         Random r = new Random(33);
-        float[] w = new float[TinyBlipCheckpoints.TEXT_HIDDEN * TinyBlipCheckpoints.QFORMER_HIDDEN];
+        float[] w = new float[TinyBlip.TEXT_HIDDEN * TinyBlip.QFORMER_HIDDEN];
         for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (r.nextGaussian() / Math.sqrt(TinyBlipCheckpoints.QFORMER_HIDDEN));
+            w[i] = (float) (r.nextGaussian() / Math.sqrt(TinyBlip.QFORMER_HIDDEN));
         }
         SafetensorsWriter.create()
-                .addF16("weight", w, TinyBlipCheckpoints.TEXT_HIDDEN, TinyBlipCheckpoints.QFORMER_HIDDEN)
-                .addF16("bias", new float[TinyBlipCheckpoints.TEXT_HIDDEN], TinyBlipCheckpoints.TEXT_HIDDEN)
+                .addF16("weight", w, TinyBlip.TEXT_HIDDEN, TinyBlip.QFORMER_HIDDEN)
+                .addF16("bias", new float[TinyBlip.TEXT_HIDDEN], TinyBlip.TEXT_HIDDEN)
                 .write(root.resolve("adaptor.safetensors"));
         writeComposition(root, "vision", "adaptor.safetensors", "lm", template);
         return root;
@@ -245,7 +246,7 @@ class TorchModelsTest {
     @Test
     void should_load_a_composition_folder_exactly_like_the_builder_composes_its_parts() throws Exception {
         Path root = compositionFolder(InstructBlipPromptWrapper.NAME);
-        ImageInput image = TinyBlipCheckpoints.image(4, 21, 19);
+        ImageInput image = TestImages.gradient(4, 21, 19);
         try (VlModel loaded = VlModel.load(root);
                 VlModel built = TorchModels.builder()
                         .featureExtractor(root.resolve("vision"))
@@ -257,7 +258,7 @@ class TorchModelsTest {
             assertArrayEquals(built.ask(image, "what is it?", greedy(6)).tokenIds(),
                     loaded.ask(image, "what is it?", greedy(6)).tokenIds());
             loaded.index("a", image, Map.of());
-            loaded.index("b", TinyBlipCheckpoints.image(9, 17, 23), Map.of());
+            loaded.index("b", TestImages.gradient(9, 17, 23), Map.of());
             assertEquals(2, loaded.search("a shape", 5).size());
         }
     }
@@ -288,25 +289,25 @@ class TorchModelsTest {
 
     @Test
     void should_reject_an_adaptor_whose_width_does_not_match_the_language_model() {
-        Path blip = TinyBlipCheckpoints.write(tmp.resolve("blip2"), Kind.BLIP2_MODEL, 27, 2);
-        Path llama = TinyBlipCheckpoints.writeLlama(tmp.resolve("llama"), 28);
+        Path blip = TinyBlip.write(tmp.resolve("blip2"), Kind.BLIP2_MODEL, 27, 2);
+        Path llama = TinyBlip.writeLlama(tmp.resolve("llama"), 28);
         Path adaptor = tmp.resolve("adaptor.safetensors");
-        int wrong = TinyBlipCheckpoints.TEXT_HIDDEN + 8;
+        int wrong = TinyBlip.TEXT_HIDDEN + 8;
         SafetensorsWriter.create()
-                .addF32("weight", new float[wrong * TinyBlipCheckpoints.QFORMER_HIDDEN], wrong,
-                        TinyBlipCheckpoints.QFORMER_HIDDEN)
+                .addF32("weight", new float[wrong * TinyBlip.QFORMER_HIDDEN], wrong,
+                        TinyBlip.QFORMER_HIDDEN)
                 .write(adaptor);
         InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> TorchModels.builder()
                 .featureExtractor(blip).adaptor(adaptor).languageModel(llama).build());
         assertTrue(e.getMessage().contains(String.valueOf(wrong))
-                && e.getMessage().contains(String.valueOf(TinyBlipCheckpoints.TEXT_HIDDEN)), e.getMessage());
+                && e.getMessage().contains(String.valueOf(TinyBlip.TEXT_HIDDEN)), e.getMessage());
 
         Path narrow = tmp.resolve("narrow.safetensors");
         SafetensorsWriter.create()
-                .addF32("weight", new float[TinyBlipCheckpoints.TEXT_HIDDEN * 7], TinyBlipCheckpoints.TEXT_HIDDEN, 7)
+                .addF32("weight", new float[TinyBlip.TEXT_HIDDEN * 7], TinyBlip.TEXT_HIDDEN, 7)
                 .write(narrow);
         InvalidArgumentException e2 = assertThrows(InvalidArgumentException.class, () -> TorchModels.builder()
                 .featureExtractor(blip).adaptor(narrow).languageModel(llama).build());
-        assertTrue(e2.getMessage().contains("width " + TinyBlipCheckpoints.QFORMER_HIDDEN), e2.getMessage());
+        assertTrue(e2.getMessage().contains("width " + TinyBlip.QFORMER_HIDDEN), e2.getMessage());
     }
 }

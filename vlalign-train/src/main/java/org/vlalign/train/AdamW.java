@@ -26,11 +26,8 @@ import org.vlalign.torch.internal.NdArrays;
  *
  * <p>Not thread-safe. The moments live in a manager the optimiser owns; {@link #close} releases them.
  *
- * <pre>{@code
- * try (AdamW adamW = new AdamW(model.parameters().select("model.norm.weight"), AdamW.Options.DEFAULT)) {
- *     adamW.update(Map.of("model.norm.weight", gradient), 1e-3);
- * }
- * }</pre>
+ * <p>A {@link TrainingLoop} makes and steps its optimiser; applications choose the {@link Options} in the
+ * {@link TrainingConfig} and read the state through {@link TrainingLoop#optimizer()}.
  *
  * @since 0.1.0
  */
@@ -88,7 +85,7 @@ public final class AdamW implements AutoCloseable {
      * @param options the hyper-parameters
      * @throws InvalidArgumentException if there is nothing to optimise
      */
-    public AdamW(NamedParameters parameters, Options options) {
+    AdamW(NamedParameters parameters, Options options) {
         if (parameters == null || parameters.isEmpty() || options == null) {
             throw new InvalidArgumentException("AdamW needs at least one parameter and its options");
         }
@@ -125,7 +122,7 @@ public final class AdamW implements AutoCloseable {
      * @return the view
      * @since 0.2.0
      */
-    public NamedParameters parameters() {
+    NamedParameters parameters() {
         return parameters;
     }
 
@@ -136,7 +133,7 @@ public final class AdamW implements AutoCloseable {
      * @param lr the learning rate of this step
      * @throws InvalidArgumentException if the gradients are not exactly the parameters' keys
      */
-    public void update(Map<String, NDArray> gradients, double lr) {
+    void update(Map<String, NDArray> gradients, double lr) {
         if (!gradients.keySet().equals(m.keySet())) {
             throw new InvalidArgumentException("gradients for " + gradients.keySet() + " but parameters " + m.keySet());
         }

@@ -54,7 +54,7 @@ import org.vlalign.torch.internal.llama.LlamaModel;
  *
  * @since 0.2.0
  */
-public final class AdaptorObjective implements TrainingObjective<TrainingExample> {
+public final class AdaptorObjective extends Objective<TrainingExample> {
 
     /** The objective's name in checkpoints. */
     public static final String NAME = "adaptor";
@@ -141,7 +141,7 @@ public final class AdaptorObjective implements TrainingObjective<TrainingExample
     }
 
     @Override
-    public NamedParameters parameters() {
+    NamedParameters parameters() {
         // a LoRA adapter attached to the language model learns beside the adaptor (LLaVA-1.5's and
         // InstructBLIP's optional stage); the base weights stay frozen
         return llamaLora().map(l -> NamedParameters.concat(adaptor.parameters(), l.parameters()))
@@ -159,7 +159,7 @@ public final class AdaptorObjective implements TrainingObjective<TrainingExample
 
     /** The summed cross-entropy of a micro-batch's answer tokens, a scalar in {@code mb}. */
     @Override
-    public NDArray loss(NDManager mb, List<TrainingExample> micro) {
+    NDArray loss(NDManager mb, List<TrainingExample> micro) {
         int b = micro.size();
         Encoded[] enc = new Encoded[b];
         Features[] feats = new Features[b];

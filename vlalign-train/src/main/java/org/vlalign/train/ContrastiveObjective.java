@@ -46,7 +46,7 @@ import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
  *
  * @since 0.2.0
  */
-public final class ContrastiveObjective implements TrainingObjective<ImageText> {
+public final class ContrastiveObjective extends Objective<ImageText> {
 
     /** The objective's name in checkpoints. */
     public static final String NAME = "blip2-itc";
@@ -139,7 +139,7 @@ public final class ContrastiveObjective implements TrainingObjective<ImageText> 
     }
 
     @Override
-    public NamedParameters parameters() {
+    NamedParameters parameters() {
         // without the matching loss no gradient reaches the ITM head: PyTorch would skip it too
         return losses.matching() > 0 ? model.parameters() : model.parameters().exclude(ITM_HEAD);
     }
@@ -168,7 +168,7 @@ public final class ContrastiveObjective implements TrainingObjective<ImageText> 
     }
 
     @Override
-    public NDArray loss(NDManager scope, List<ImageText> pairs) {
+    NDArray loss(NDManager scope, List<ImageText> pairs) {
         int b = pairs.size();
         if (b < 2) {
             throw new InvalidArgumentException("a contrastive loss needs at least 2 pairs (negatives) but got " + b

@@ -34,7 +34,7 @@ import org.vlalign.torch.internal.llama.LlamaModel;
  *
  * @since 0.2.0
  */
-public final class LanguageModelObjective implements TrainingObjective<String> {
+public final class LanguageModelObjective extends Objective<String> {
 
     /** The objective's name in checkpoints. */
     public static final String NAME = "causal-lm";
@@ -75,7 +75,7 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
     }
 
     @Override
-    public NamedParameters parameters() {
+    NamedParameters parameters() {
         return languageModel.parameters();
     }
 
@@ -94,7 +94,7 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
     }
 
     @Override
-    public NDArray loss(NDManager scope, List<String> texts) {
+    NDArray loss(NDManager scope, List<String> texts) {
         int b = texts.size();
         long[][] rows = new long[b][];
         int length = 0;
@@ -122,18 +122,18 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
      * @throws InvalidArgumentException if the weight is out of range
      * @since 0.2.0
      */
-    public TrainingObjective<ContextAnswer> answerWeighted(double contextWeight) {
+    public Objective<ContextAnswer> answerWeighted(double contextWeight) {
         if (!(contextWeight >= 0 && contextWeight <= 1)) {
             throw new InvalidArgumentException("contextWeight must be in [0, 1] but was " + contextWeight);
         }
-        return new TrainingObjective<>() {
+        return new Objective<>() {
             @Override
             public String name() {
                 return NAME + "-answer-weighted";
             }
 
             @Override
-            public NamedParameters parameters() {
+            NamedParameters parameters() {
                 return LanguageModelObjective.this.parameters();
             }
 
@@ -147,7 +147,7 @@ public final class LanguageModelObjective implements TrainingObjective<String> {
             }
 
             @Override
-            public NDArray loss(NDManager scope, List<ContextAnswer> examples) {
+            NDArray loss(NDManager scope, List<ContextAnswer> examples) {
                 int b = examples.size();
                 long[][] rows = new long[b][];
                 float[][] weights = new float[b][];

@@ -221,7 +221,7 @@ public final class TrainableAdaptor implements Adaptor, Parameterized {
      * @param features {@code (..., inputDim)}; its manager owns the result
      * @return {@code (..., outputDim)}
      */
-    public NDArray forward(NDArray features) {
+    NDArray forward(NDArray features) {
         return forward.apply(features);
     }
 

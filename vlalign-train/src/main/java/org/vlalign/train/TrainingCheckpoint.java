@@ -21,7 +21,7 @@ import org.vlalign.core.checkpoint.TensorInfo;
  *
  * <p>Immutable and thread-safe.
  *
- * @param objective the objective's {@link TrainingObjective#name()}
+ * @param objective the objective's {@link Objective#name()}
  * @param parameters the trained parameters (key → values)
  * @param shapes the parameter shapes
  * @param optimizer the AdamW state (its step is the scheduler step)

@@ -29,6 +29,7 @@ import org.vlalign.core.train.TrainingListener;
 import org.vlalign.core.train.TrainingProgress;
 import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.NdArrays;
+import org.vlalign.train.spi.TrainingObjective;
 
 /**
  * The one training loop: it turns a {@link TrainingObjective} and a {@link DataOrder} into optimiser
@@ -91,7 +92,20 @@ public final class TrainingLoop<T> implements AutoCloseable {
     }
 
     /**
-     * Creates a loop.
+     * Creates a loop for a built-in objective.
+     *
+     * @param objective what to optimise; stays the caller's
+     * @param config the settings
+     * @param <T> the training item
+     * @return the loop; close it
+     * @throws InvalidArgumentException if the config's patterns select no parameter of the objective
+     */
+    public static <T> TrainingLoop<T> create(Objective<T> objective, TrainingConfig config) {
+        return create(Checks.checkNotNull(objective, "objective").engineSide(), config);
+    }
+
+    /**
+     * Creates a loop for an objective of the service-provider interface.
      *
      * @param objective what to optimise; stays the caller's
      * @param config the settings

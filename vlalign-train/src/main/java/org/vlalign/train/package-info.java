@@ -6,7 +6,7 @@
  * {@code StreamOrder}), accumulates micro-batch gradients, clips, applies {@link
  * org.vlalign.train.AdamW} (PyTorch's rule) at the schedule's learning rate, reports progress with an
  * ETA, writes a loss log and {@link org.vlalign.train.TrainingCheckpoint}s, and resumes from one
- * exactly. A {@link org.vlalign.train.TrainingObjective} only names the parameters it may train (by
+ * exactly. An {@link org.vlalign.train.Objective} only names the parameters it may train (by
  * checkpoint key, {@code NamedParameters}, or its own) and turns a micro-batch into a loss:
  * <ul>
  *   <li>{@link org.vlalign.train.AdaptorObjective}: causal-LM loss on answer tokens through a frozen
@@ -19,8 +19,10 @@
  *       weighted toward answers ({@link org.vlalign.train.ContextAnswer}).
  * </ul>
  * LoRA adapters ({@code LlamaLora} in vlalign-torch) join the model's named parameters, so every Llama
- * objective trains them with a key pattern ({@code **.lora_*.weight}); a new objective implements the
- * interface and the loop does not change. Schedules, data orders, progress records and evaluation are
+ * objective trains them with a key pattern ({@code **.lora_*.weight}). A new objective implements
+ * {@link org.vlalign.train.spi.TrainingObjective}, where the engine's types are allowed; the loop does not
+ * change. No public member of this package takes or returns a DJL type. Schedules, data orders, progress
+ * records and evaluation are
  * engine-free, in {@code org.vlalign.core.train}.
  *
  * <p>Training objects are not thread-safe: one loop runs on one thread (DJL allows one gradient collector

@@ -27,6 +27,7 @@ import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.compose.FakeLanguageModel;
 import org.vlalign.core.train.TrainingExample;
 import org.vlalign.core.train.TrainingProgress;
+import org.vlalign.testing.TrainingFixtures;
 import org.vlalign.torch.internal.NdArrays;
 import org.vlalign.torch.internal.adaptor.LinearAdaptor;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
@@ -38,32 +39,32 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
     @Test
     void should_label_only_the_answer_and_eos_when_encoding_an_example() {
         TrainingExample ex = TrainingExample.of(Path.of("/images/x.jpg"), "what color is the cat", "red", "vqa");
-        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainFixtures.FEATURE_DIM, TrainFixtures.HIDDEN, 1L)) {
+        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainingFixtures.FEATURE_DIM, TrainingFixtures.HIDDEN, 1L)) {
             AdaptorObjective objective = objective(adaptor);
-            AdaptorObjective.Encoded e = objective.encode(ex, TrainFixtures.featuresOf(ex.image()));
+            AdaptorObjective.Encoded e = objective.encode(ex, TrainingFixtures.featuresOf(ex.image()));
             // <s> [INST] <image x4> what color is the cat [/INST] red </s>
-            int[] expected = {TrainFixtures.BOS, TrainFixtures.id("[INST]"), -1, -1, -1, -1, TrainFixtures.id("what"),
-                TrainFixtures.id("color"), TrainFixtures.id("is"), TrainFixtures.id("the"), TrainFixtures.id("cat"),
-                TrainFixtures.id("[/INST]"), TrainFixtures.id("red"), TrainFixtures.EOS};
+            int[] expected = {TrainingFixtures.BOS, TrainingFixtures.id("[INST]"), -1, -1, -1, -1, TrainingFixtures.id("what"),
+                TrainingFixtures.id("color"), TrainingFixtures.id("is"), TrainingFixtures.id("the"), TrainingFixtures.id("cat"),
+                TrainingFixtures.id("[/INST]"), TrainingFixtures.id("red"), TrainingFixtures.EOS};
             assertArrayEquals(expected, e.ids());
             int[] labels = new int[expected.length];
             Arrays.fill(labels, AdaptorObjective.IGNORE);
-            labels[12] = TrainFixtures.id("red");
-            labels[13] = TrainFixtures.EOS;
+            labels[12] = TrainingFixtures.id("red");
+            labels[13] = TrainingFixtures.EOS;
             assertArrayEquals(labels, e.labels());
             assertEquals(2, e.imageStart());
             assertEquals(2, e.answerTokens());
             assertEquals(2.0, objective.weight(ex), "an example weighs its answer tokens");
-            AdaptorObjective noEos = AdaptorObjective.create(lm, WRAPPER, adaptor, TrainFixtures.features(), false);
-            assertEquals(1, noEos.encode(ex, TrainFixtures.featuresOf(ex.image())).answerTokens());
+            AdaptorObjective noEos = AdaptorObjective.create(lm, WRAPPER, adaptor, TrainingFixtures.features(), false);
+            assertEquals(1, noEos.encode(ex, TrainingFixtures.featuresOf(ex.image())).answerTokens());
             assertEquals(adaptor.parameters().keys(), objective.parameters().keys(), "only the adaptor is offered");
         }
     }
 
     @Test
     void should_reproduce_the_caption_when_overfitting_one_pair() {
-        TrainingExample ex = TrainFixtures.caption("one.jpg", "a red bird sits near the tree");
-        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainFixtures.FEATURE_DIM, TrainFixtures.HIDDEN, 3L);
+        TrainingExample ex = TrainingFixtures.caption("one.jpg", "a red bird sits near the tree");
+        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainingFixtures.FEATURE_DIM, TrainingFixtures.HIDDEN, 3L);
                 TrainingLoop<TrainingExample> trainer = adaptorLoop(adaptor,
                         constant(0.05).epochs(200).microBatchSize(1).build())) {
             double before = trainer.meanLoss(List.of(ex));
@@ -72,10 +73,10 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
             assertTrue(r.completed());
             assertEquals(200, r.step());
             assertTrue(after < 0.1 * before, "loss " + before + " -> " + after);
-            Features embeddings = adaptor.adapt(TrainFixtures.featuresOf(ex.image()));
+            Features embeddings = adaptor.adapt(TrainingFixtures.featuresOf(ex.image()));
             Answer a = lm.generate(WRAPPER.wrap(embeddings, ""), GenerationConfig.builder().maxNewTokens(12).build());
             assertEquals(ex.answer(), a.text().strip());
-            int[] expected = Arrays.stream(ex.answer().split(" ")).mapToInt(TrainFixtures::id).toArray();
+            int[] expected = Arrays.stream(ex.answer().split(" ")).mapToInt(TrainingFixtures::id).toArray();
             assertArrayEquals(expected, a.tokenIds(), "the caption's tokens");
             assertEquals(org.vlalign.FinishReason.EOS, a.finishReason(), "it learned to stop");
         }
@@ -83,8 +84,8 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
 
     @Test
     void should_lower_the_loss_well_below_its_start_on_generated_data() {
-        List<TrainingExample> data = TrainFixtures.generated(8, 2);
-        try (TrainableAdaptor adaptor = TrainableAdaptor.mlp(TrainFixtures.FEATURE_DIM, 48, TrainFixtures.HIDDEN, 5L);
+        List<TrainingExample> data = TrainingFixtures.generated(8, 2);
+        try (TrainableAdaptor adaptor = TrainableAdaptor.mlp(TrainingFixtures.FEATURE_DIM, 48, TrainingFixtures.HIDDEN, 5L);
                 TrainingLoop<TrainingExample> trainer = adaptorLoop(adaptor,
                         TrainingConfig.builder().epochs(12).microBatchSize(4).gradientAccumulation(2).seed(11L)
                                 .schedule((perEpoch, total) -> new org.vlalign.core.train.WarmupCosineSchedule(
@@ -108,11 +109,11 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
     @Test
     void should_leave_the_language_model_weights_bit_identical() throws Exception {
         String before = digest(lm.model().manager());
-        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainFixtures.FEATURE_DIM, TrainFixtures.HIDDEN, 9L);
+        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainingFixtures.FEATURE_DIM, TrainingFixtures.HIDDEN, 9L);
                 TrainingLoop<TrainingExample> trainer = adaptorLoop(adaptor,
                         constant(0.05).epochs(2).microBatchSize(2).build())) {
             Map<String, float[]> initial = adaptor.parameters().values();
-            trainer.train(TrainFixtures.generated(4, 1));
+            trainer.train(TrainingFixtures.generated(4, 1));
             assertFalse(Arrays.equals(initial.get(W), adaptor.parameters().values().get(W)), "the adaptor learns");
             for (NDArray p : lm.parameters().asMap().values()) {
                 assertFalse(p.hasGradient(), "the frozen language model never requires gradients");
@@ -137,12 +138,12 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
 
     @Test
     void should_export_weights_that_linear_adaptor_loads(@TempDir Path dir) {
-        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainFixtures.FEATURE_DIM, TrainFixtures.HIDDEN, 4L);
+        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainingFixtures.FEATURE_DIM, TrainingFixtures.HIDDEN, 4L);
                 TrainingLoop<TrainingExample> trainer = adaptorLoop(adaptor,
                         constant(0.05).microBatchSize(2).build())) {
-            trainer.train(TrainFixtures.generated(4, 1));
+            trainer.train(TrainingFixtures.generated(4, 1));
             adaptor.export(dir.resolve(AdaptorObjective.ADAPTOR_FILE));
-            Features f = TrainFixtures.featuresOf(Path.of("/images/img0.jpg"));
+            Features f = TrainingFixtures.featuresOf(Path.of("/images/img0.jpg"));
             try (LinearAdaptor loaded = LinearAdaptor.load(dir.resolve(AdaptorObjective.ADAPTOR_FILE));
                     TrainableAdaptor again = TrainableAdaptor.load(dir.resolve(AdaptorObjective.ADAPTOR_FILE))) {
                 float[] expected = adaptor.adapt(f).data();
@@ -154,17 +155,17 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
 
     @Test
     void should_reject_an_adaptor_that_does_not_fit_the_language_model() {
-        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainFixtures.FEATURE_DIM, 20, 4L)) {
+        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainingFixtures.FEATURE_DIM, 20, 4L)) {
             assertThrows(InvalidArgumentException.class, () -> objective(adaptor));
         }
     }
 
     @Test
     void should_refuse_a_language_model_it_cannot_back_propagate_through() {
-        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainFixtures.FEATURE_DIM, TrainFixtures.HIDDEN, 4L);
-                FakeLanguageModel other = new FakeLanguageModel(TrainFixtures.HIDDEN, 64, 1)) {
+        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainingFixtures.FEATURE_DIM, TrainingFixtures.HIDDEN, 4L);
+                FakeLanguageModel other = new FakeLanguageModel(TrainingFixtures.HIDDEN, 64, 1)) {
             UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-                    () -> AdaptorObjective.create(other, WRAPPER, adaptor, TrainFixtures.features()));
+                    () -> AdaptorObjective.create(other, WRAPPER, adaptor, TrainingFixtures.features()));
             assertTrue(e.getMessage().contains("adaptor objective") && e.getMessage().contains("Llama"),
                     e.getMessage());
         }
@@ -172,8 +173,8 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
 
     @Test
     void should_compute_the_gradient_that_finite_differences_give() {
-        List<TrainingExample> data = TrainFixtures.generated(3, 1);
-        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainFixtures.FEATURE_DIM, TrainFixtures.HIDDEN, 8L);
+        List<TrainingExample> data = TrainingFixtures.generated(3, 1);
+        try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainingFixtures.FEATURE_DIM, TrainingFixtures.HIDDEN, 8L);
                 TrainingLoop<TrainingExample> trainer = adaptorLoop(adaptor,
                         constant(1e-3).microBatchSize(2).gradientAccumulation(2).build())) {
             // central differences of the mean answer-token loss w.r.t. every parameter, in float64 sums
@@ -219,7 +220,7 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
         float[] v = values.clone();
         v[i] += (float) delta;
         setParameter(adaptor, name, v);
-        return trainer.meanLoss(TrainFixtures.generated(3, 1));
+        return trainer.meanLoss(TrainingFixtures.generated(3, 1));
     }
 
     private static void setParameter(TrainableAdaptor adaptor, String name, float[] values) {

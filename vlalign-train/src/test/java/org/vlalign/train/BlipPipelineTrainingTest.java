@@ -17,8 +17,9 @@ import org.vlalign.ImageInput;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.core.train.AnswerEvaluator;
 import org.vlalign.core.train.TrainingExample;
+import org.vlalign.testing.TinyBlip;
+import org.vlalign.testing.TrainingFixtures;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 
@@ -43,16 +44,16 @@ class BlipPipelineTrainingTest {
 
     @Test
     void should_train_on_cached_blip_features_without_changing_the_extractor() throws Exception {
-        Path blipDir = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_MODEL, 3L, 2);
+        Path blipDir = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_MODEL, 3L, 2);
         String[] captions = {"a red cat on the mat", "two blue bird near the tree", "a big dog runs on the road"};
         List<TrainingExample> data = new ArrayList<>();
         for (int i = 0; i < captions.length; i++) {
             data.add(TrainingExample.caption(image(i), captions[i]));
         }
-        Llama2ChatPromptWrapper wrapper = Llama2ChatPromptWrapper.create().withEosTokenId(TrainFixtures.EOS);
+        Llama2ChatPromptWrapper wrapper = Llama2ChatPromptWrapper.create().withEosTokenId(TrainingFixtures.EOS);
         try (BlipFeatureExtractor blip = BlipFeatureExtractor.load(blipDir);
                 TorchCheckpoint blipCkpt = TorchCheckpoint.open(blipDir);
-                LlamaLanguageModel lm = LlamaLanguageModel.load(TrainFixtures.writeLlama(dir.resolve("llama"), 7L))) {
+                LlamaLanguageModel lm = LlamaLanguageModel.load(TrainingFixtures.writeLlama(dir.resolve("llama"), 7L))) {
             Features firstBefore = blip.extract(ImageInput.of(data.get(0).image()));
             FeatureCache cache = new FeatureCache(dir.resolve("cache"), blip, blipCkpt.fingerprint());
             cache.precompute(data);

@@ -18,8 +18,9 @@ import org.vlalign.Features;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.train.StreamOrder;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyBlip;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
 
 class ContrastiveObjectiveTest {
 
@@ -32,7 +33,7 @@ class ContrastiveObjectiveTest {
         String[] captions = {"a red cat on the table", "two dog in the house", "the blue sky", "a man sitting"};
         List<ImageText> out = new ArrayList<>();
         for (int i = 0; i < captions.length; i++) {
-            out.add(new ImageText(TinyBlipCheckpoints.image(i + 1, 18 + i, 20), captions[i]));
+            out.add(new ImageText(TestImages.gradient(i + 1, 18 + i, 20), captions[i]));
         }
         return out;
     }
@@ -61,7 +62,7 @@ class ContrastiveObjectiveTest {
 
     @Test
     void should_give_the_symmetric_infonce_of_the_max_over_query_similarities() {
-        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 3L, 1);
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 3L, 1);
         List<ImageText> batch = pairs().subList(0, 3);
         try (ContrastiveObjective itc = ContrastiveObjective.load(blip, TEMPERATURE);
                 TrainingLoop<ImageText> loop = TrainingLoop.create(itc, TrainingConfig.builder().microBatchSize(3)
@@ -92,7 +93,7 @@ class ContrastiveObjectiveTest {
 
     @Test
     void should_train_every_weight_but_the_matching_head_and_save_a_folder_that_reloads_the_same() {
-        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 4L, 1);
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 4L, 1);
         Path saved = dir.resolve("trained");
         ImageInput probe = pairs().get(0).image();
         Features trainedImage;
@@ -124,7 +125,7 @@ class ContrastiveObjectiveTest {
 
     @Test
     void should_score_retrieval_by_the_max_over_query_similarity_of_each_image_and_caption() {
-        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 5L, 1);
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 5L, 1);
         try (ContrastiveObjective itc = ContrastiveObjective.load(blip, TEMPERATURE)) {
             List<ImageText> all = pairs();
             int n = all.size();
@@ -176,7 +177,7 @@ class ContrastiveObjectiveTest {
 
     @Test
     void should_add_blip2s_matching_and_captioning_losses_computed_from_the_public_heads() {
-        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 6L, 1);
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 6L, 1);
         List<ImageText> batch = new ArrayList<>(pairs().subList(0, 3));
         batch.set(0, new ImageText(batch.get(0).image(), batch.get(0).text(), "a blue cat on the table"));
         double itcOnly;
@@ -236,7 +237,7 @@ class ContrastiveObjectiveTest {
 
     @Test
     void should_let_queries_ignore_the_text_and_each_text_position_see_only_the_past_when_captioning() {
-        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 7L, 1);
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 7L, 1);
         try (BlipFeatureExtractor m = BlipFeatureExtractor.load(blip);
                 ai.djl.ndarray.NDManager call = m.newCallManager()) {
             ai.djl.ndarray.NDArray vision = m.visionStates(call, m.pixelValues(call, List.of(pairs().get(0).image())));
@@ -260,7 +261,7 @@ class ContrastiveObjectiveTest {
 
     @Test
     void should_lower_the_three_losses_together_and_train_the_matching_head() {
-        Path blip = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 8L, 1);
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 8L, 1);
         List<ImageText> data = new ArrayList<>(pairs());
         data.set(1, new ImageText(data.get(1).image(), data.get(1).text(), "two cat in the house"));
         try (ContrastiveObjective all = ContrastiveObjective.load(blip, TEMPERATURE, ContrastiveObjective.Losses.BLIP2);

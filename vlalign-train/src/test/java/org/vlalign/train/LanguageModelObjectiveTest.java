@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.train.StreamOrder;
+import org.vlalign.testing.TrainingFixtures;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 import org.vlalign.torch.internal.llama.LlamaModel;
 
@@ -62,17 +63,17 @@ class LanguageModelObjectiveTest {
     private static long[] wrapped(LlamaLanguageModel lm, String text) {
         int[] body = lm.encode(text);
         long[] ids = new long[body.length + 2];
-        ids[0] = TrainFixtures.BOS;
+        ids[0] = TrainingFixtures.BOS;
         for (int i = 0; i < body.length; i++) {
             ids[i + 1] = body[i];
         }
-        ids[ids.length - 1] = TrainFixtures.EOS;
+        ids[ids.length - 1] = TrainingFixtures.EOS;
         return ids;
     }
 
     @Test
     void should_give_the_mean_cross_entropy_of_every_real_next_token() throws Exception {
-        Path llama = TrainFixtures.writeLlama(dir.resolve("llama"), 3L);
+        Path llama = TrainingFixtures.writeLlama(dir.resolve("llama"), 3L);
         try (LanguageModelObjective objective = LanguageModelObjective.load(llama);
                 TrainingLoop<String> loop = TrainingLoop.create(objective,
                         TrainingConfig.builder().microBatchSize(2).build())) {
@@ -94,7 +95,7 @@ class LanguageModelObjectiveTest {
 
     @Test
     void should_train_only_the_selected_weights_and_keep_the_frozen_ones_bit_identical() throws Exception {
-        Path llama = TrainFixtures.writeLlama(dir.resolve("llama"), 4L);
+        Path llama = TrainingFixtures.writeLlama(dir.resolve("llama"), 4L);
         try (LanguageModelObjective objective = LanguageModelObjective.load(llama)) {
             Map<String, float[]> before = objective.parameters().values();
             TrainingConfig config = TrainingConfig.builder().microBatchSize(3).schedule(step -> 1e-2)
@@ -121,7 +122,7 @@ class LanguageModelObjectiveTest {
 
     @Test
     void should_lower_the_loss_and_save_a_folder_that_reloads_to_the_same_logits() throws Exception {
-        Path llama = TrainFixtures.writeLlama(dir.resolve("llama"), 5L);
+        Path llama = TrainingFixtures.writeLlama(dir.resolve("llama"), 5L);
         Path saved = dir.resolve("trained");
         float[][] inMemory;
         try (LanguageModelObjective objective = LanguageModelObjective.load(llama);
@@ -149,13 +150,13 @@ class LanguageModelObjectiveTest {
 
     @Test
     void should_weigh_context_tokens_by_the_context_weight_and_answer_tokens_by_one() throws Exception {
-        Path llama = TrainFixtures.writeLlama(dir.resolve("llama"), 8L);
+        Path llama = TrainingFixtures.writeLlama(dir.resolve("llama"), 8L);
         List<ContextAnswer> items = List.of(new ContextAnswer("a red cat sits on the mat", "red"),
                 new ContextAnswer("the blue bird flies under a tree", "blue bird"),
                 ContextAnswer.contextOnly("two dog runs near the road"));
         double contextWeight = 0.25;
         try (LanguageModelObjective objective = LanguageModelObjective.load(llama)) {
-            TrainingObjective<ContextAnswer> weighted = objective.answerWeighted(contextWeight);
+            Objective<ContextAnswer> weighted = objective.answerWeighted(contextWeight);
             LlamaLanguageModel lm = objective.model();
             double sum = 0;
             double total = 0;
@@ -186,7 +187,7 @@ class LanguageModelObjectiveTest {
 
     @Test
     void should_refuse_a_folder_without_a_tokenizer() throws Exception {
-        Path llama = TrainFixtures.writeLlama(dir.resolve("llama"), 6L);
+        Path llama = TrainingFixtures.writeLlama(dir.resolve("llama"), 6L);
         Files.delete(llama.resolve("tokenizer.json"));
         InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
                 () -> LanguageModelObjective.load(llama));

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.NdArrays;
+import org.vlalign.train.spi.TrainingObjective;
 
 /**
  * A loss whose gradient is known in closed form: example {@code x} costs {@code w·x}, so the step's

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.testing.TrainingFixtures;
 import org.vlalign.WeightFormat;
 import org.vlalign.core.train.StreamOrder;
 import org.vlalign.llm.Llama;
@@ -37,10 +38,10 @@ class LoraTrainingTest {
 
     @Test
     void should_lower_the_loss_train_only_the_adapter_and_match_the_jvm_engines_merged_weights() throws Exception {
-        Path llama = TrainFixtures.writeLlama(dir.resolve("llama"), 9L);
+        Path llama = TrainingFixtures.writeLlama(dir.resolve("llama"), 9L);
         Path adapter = dir.resolve("adapter");
         LoraConfig config = new LoraConfig(4, 8, 0.1, List.copyOf(LoraAdapter.LLAMA_MODULES), false);
-        int[] prompt = {TrainFixtures.BOS, 5, 9, 14, 22, 3, 17};
+        int[] prompt = {TrainingFixtures.BOS, 5, 9, 14, 22, 3, 17};
         float[] torchLogits;
         try (LanguageModelObjective objective = LanguageModelObjective.load(llama);
                 LlamaLora lora = LlamaLora.attach(objective.model().model(), config, 3L)) {

@@ -6,12 +6,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.core.train.TrainingExample;
+import org.vlalign.testing.TrainingFixtures;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 
-/** One frozen tiny Llama ({@link TrainFixtures}) per test class, and the adaptor objective on it. */
+/** One frozen tiny Llama ({@link TrainingFixtures}) per test class, and the adaptor objective on it. */
 abstract class TinyLlamaTestBase {
 
-    static final Llama2ChatPromptWrapper WRAPPER = Llama2ChatPromptWrapper.create().withEosTokenId(TrainFixtures.EOS);
+    static final Llama2ChatPromptWrapper WRAPPER = Llama2ChatPromptWrapper.create().withEosTokenId(TrainingFixtures.EOS);
 
     @TempDir
     static Path shared;
@@ -20,7 +21,7 @@ abstract class TinyLlamaTestBase {
 
     @BeforeAll
     static void loadLanguageModel() throws Exception {
-        lm = LlamaLanguageModel.load(TrainFixtures.writeLlama(shared.resolve("llama"), 7L));
+        lm = LlamaLanguageModel.load(TrainingFixtures.writeLlama(shared.resolve("llama"), 7L));
     }
 
     @AfterAll
@@ -34,9 +35,9 @@ abstract class TinyLlamaTestBase {
                 .maxGradNorm(0);
     }
 
-    /** The adaptor objective on the tiny Llama with {@link TrainFixtures#features()}. */
+    /** The adaptor objective on the tiny Llama with {@link TrainingFixtures#features()}. */
     static AdaptorObjective objective(TrainableAdaptor adaptor) {
-        return AdaptorObjective.create(lm, WRAPPER, adaptor, TrainFixtures.features());
+        return AdaptorObjective.create(lm, WRAPPER, adaptor, TrainingFixtures.features());
     }
 
     /** A loop of the adaptor objective. */

@@ -22,16 +22,17 @@ import org.vlalign.core.train.StreamOrder;
 import org.vlalign.core.train.TrainingExample;
 import org.vlalign.core.train.TrainingProgress;
 import org.vlalign.core.train.WarmupCosineSchedule;
+import org.vlalign.testing.TrainingFixtures;
 
 class TrainingLoopTest extends TinyLlamaTestBase {
 
     private static TrainableAdaptor linear(long seed) {
-        return TrainableAdaptor.linear(TrainFixtures.FEATURE_DIM, TrainFixtures.HIDDEN, seed);
+        return TrainableAdaptor.linear(TrainingFixtures.FEATURE_DIM, TrainingFixtures.HIDDEN, seed);
     }
 
     @Test
     void should_equal_one_large_batch_when_accumulating_micro_batches() {
-        List<TrainingExample> data = TrainFixtures.generated(4, 1);
+        List<TrainingExample> data = TrainingFixtures.generated(4, 1);
         Map<String, float[]> large;
         double largeLoss;
         try (TrainableAdaptor adaptor = linear(2L);
@@ -51,7 +52,7 @@ class TrainingLoopTest extends TinyLlamaTestBase {
 
     @Test
     void should_continue_bit_for_bit_when_resumed_from_a_checkpoint(@TempDir Path dir) throws IOException {
-        List<TrainingExample> data = TrainFixtures.generated(6, 1);
+        List<TrainingExample> data = TrainingFixtures.generated(6, 1);
         TrainingConfig.Builder cfg = TrainingConfig.builder().epochs(3).microBatchSize(2).gradientAccumulation(2)
                 .seed(99L).schedule((perEpoch, total) -> new WarmupCosineSchedule(1e-3, 2e-2, perEpoch, total, 5e-3));
         List<Double> full;
@@ -137,7 +138,7 @@ class TrainingLoopTest extends TinyLlamaTestBase {
 
     @Test
     void should_refuse_a_checkpoint_from_another_run_objective_or_batch_size(@TempDir Path dir) {
-        List<TrainingExample> data = TrainFixtures.generated(4, 1);
+        List<TrainingExample> data = TrainingFixtures.generated(4, 1);
         TrainingConfig.Builder cfg = constant(0.01).microBatchSize(2).checkpointDir(dir).seed(1L);
         try (TrainableAdaptor adaptor = linear(4L);
                 TrainingLoop<TrainingExample> loop = adaptorLoop(adaptor, cfg.stopAfterSteps(1).build())) {
@@ -153,7 +154,7 @@ class TrainingLoopTest extends TinyLlamaTestBase {
             CheckpointException e = assertThrows(CheckpointException.class, () -> loop.resume(file, data));
             assertTrue(e.getMessage().contains("batch sizes"), e.getMessage());
         }
-        try (TrainableAdaptor adaptor = TrainableAdaptor.mlp(TrainFixtures.FEATURE_DIM, 8, TrainFixtures.HIDDEN, 4L);
+        try (TrainableAdaptor adaptor = TrainableAdaptor.mlp(TrainingFixtures.FEATURE_DIM, 8, TrainingFixtures.HIDDEN, 4L);
                 TrainingLoop<TrainingExample> loop = adaptorLoop(adaptor, cfg.microBatchSize(2).build())) {
             assertThrows(CheckpointException.class, () -> loop.resume(file, data), "other parameter keys");
         }
@@ -177,7 +178,7 @@ class TrainingLoopTest extends TinyLlamaTestBase {
         try (TrainableAdaptor adaptor = linear(4L);
                 TrainingLoop<TrainingExample> loop = adaptorLoop(adaptor,
                         constant(0.01).microBatchSize(1).checkpointDir(dir).wallTimeBudget(Duration.ZERO).build())) {
-            TrainingResult r = loop.train(TrainFixtures.generated(4, 1));
+            TrainingResult r = loop.train(TrainingFixtures.generated(4, 1));
             assertEquals(TrainingResult.StopReason.WALL_TIME_BUDGET, r.stopReason());
             assertEquals(1, r.step());
             assertEquals(dir.resolve(TrainingCheckpoint.FILE_NAME), r.checkpoint().orElseThrow());
@@ -196,7 +197,7 @@ class TrainingLoopTest extends TinyLlamaTestBase {
             List<int[]> counts = new ArrayList<>();
             loop.addListener(p -> counts.add(new int[] {loop.managedArrays(),
                 adaptorManager.getManagedArrays().size()}));
-            loop.train(TrainFixtures.generated(4, 1));
+            loop.train(TrainingFixtures.generated(4, 1));
             assertEquals(10, counts.size());
             for (int[] c : counts) {
                 assertArrayEquals(counts.get(0), c);

@@ -23,6 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.defaultmodel.DefaultModel;
 import org.vlalign.cli.ServeCommand;
 import org.vlalign.cli.VlalignCli;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyClip;
+import org.vlalign.testing.TinyLlava;
 import picocli.CommandLine;
 
 /** {@code vlalign serve} through the real command line, with the subcommand registered as the lead will. */
@@ -47,9 +50,9 @@ class ServeCommandTest {
 
     @Test
     void should_serve_until_interrupted_then_close_everything() throws Exception {
-        Path llava = TinyModels.writeLlava(tmp.resolve("tiny-llava"), 31);
-        Path clip = TinyModels.writeClip(tmp.resolve("tiny-clip"), 32);
-        Path images = TinyModels.writeImages(tmp.resolve("photos"), 3);
+        Path llava = TinyLlava.compact().seed(31).write(tmp.resolve("tiny-llava"));
+        Path clip = TinyClip.compact().seed(32).write(tmp.resolve("tiny-clip"));
+        Path images = TestImages.writePngs(tmp.resolve("photos"), 3);
         Run run = commandLine();
         AtomicInteger exit = new AtomicInteger(-1);
         Thread server = new Thread(() -> exit.set(run.cl().execute("serve", "--model", llava.toString(),
@@ -161,7 +164,7 @@ class ServeCommandTest {
 
     @Test
     void should_fail_with_a_message_when_the_images_folder_is_missing() {
-        Path llava = TinyModels.writeLlava(tmp.resolve("tiny-llava"), 33);
+        Path llava = TinyLlava.compact().seed(33).write(tmp.resolve("tiny-llava"));
         Run run = commandLine();
         int code = run.cl().execute("serve", "--model", llava.toString(), "--images",
                 tmp.resolve("nowhere").toString(), "--port", "0");
@@ -171,7 +174,7 @@ class ServeCommandTest {
 
     @Test
     void should_refuse_a_port_out_of_range() {
-        Path llava = TinyModels.writeLlava(tmp.resolve("tiny-llava"), 34);
+        Path llava = TinyLlava.compact().seed(34).write(tmp.resolve("tiny-llava"));
         Run run = commandLine();
         assertEquals(VlalignCli.EXIT_USAGE, run.cl().execute("serve", "--model", llava.toString(), "--port",
                 "70000"));

@@ -36,6 +36,9 @@ import org.vlalign.DecodingStrategy;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
 import org.vlalign.VlModel;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyClip;
+import org.vlalign.testing.TinyLlava;
 
 /**
  * The demo as a person uses it, in real headless Chromium driven by Selenium: search, pick a result, ask,
@@ -71,9 +74,9 @@ class WebDemoBrowserTest {
         }
         screenshots = Files.createDirectories(Path.of(System.getProperty("basedir", "."))
                 .resolve("target/screenshots"));
-        llava = VlModel.load(TinyModels.writeLlava(tmp.resolve("llava"), 21));
-        clip = VlModel.load(TinyModels.writeClip(tmp.resolve("clip"), 22));
-        images = TinyModels.writeImages(tmp.resolve("photos"), IMAGES);
+        llava = VlModel.load(TinyLlava.compact().seed(21).write(tmp.resolve("llava")));
+        clip = VlModel.load(TinyClip.compact().seed(22).write(tmp.resolve("clip")));
+        images = TestImages.writePngs(tmp.resolve("photos"), IMAGES);
         demo = WebDemo.builder(llava).searchModel(clip).modelName("tiny-llava").images(images).port(0)
                 .log(new PrintWriter(new StringWriter())).start();
 
@@ -183,7 +186,7 @@ class WebDemoBrowserTest {
 
         // upload a new image, add it to the index, and ask about it
         Path upload = tmp.resolve("my-photo.png");
-        Files.write(upload, TinyModels.png(64, Color.ORANGE, Color.BLUE));
+        Files.write(upload, TestImages.png(64, Color.ORANGE, Color.BLUE));
         driver.findElement(By.id("upload-input")).sendKeys(upload.toString());
         driver.findElement(By.id("upload-index")).click();
         driver.findElement(By.id("upload-button")).click();

@@ -46,6 +46,9 @@ import org.vlalign.Turn;
 import org.vlalign.VlModel;
 import org.vlalign.cli.web.WebClient.Event;
 import org.vlalign.cli.web.WebClient.Reply;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyClip;
+import org.vlalign.testing.TinyLlava;
 
 /**
  * The demo's HTTP routes on loopback with tiny random checkpoints: a LLaVA model that chats and a CLIP model
@@ -65,9 +68,9 @@ class WebDemoServerTest {
 
     @BeforeAll
     static void start() {
-        llava = VlModel.load(TinyModels.writeLlava(tmp.resolve("llava"), 11));
-        clip = VlModel.load(TinyModels.writeClip(tmp.resolve("clip"), 12));
-        images = TinyModels.writeImages(tmp.resolve("photos"), IMAGES);
+        llava = VlModel.load(TinyLlava.compact().seed(11).write(tmp.resolve("llava")));
+        clip = VlModel.load(TinyClip.compact().seed(12).write(tmp.resolve("clip")));
+        images = TestImages.writePngs(tmp.resolve("photos"), IMAGES);
         demo = WebDemo.builder(llava).searchModel(clip).modelName("tiny-llava").images(images).port(0)
                 .maxUploadBytes(200_000).log(new PrintWriter(LOG, true)).start();
         client = new WebClient(demo.uri());
@@ -284,7 +287,7 @@ class WebDemoServerTest {
 
     @Test
     void should_chat_about_an_upload() {
-        byte[] png = TinyModels.png(40, Color.ORANGE, Color.BLUE);
+        byte[] png = TestImages.png(40, Color.ORANGE, Color.BLUE);
         Reply up = client.postBytes("/api/images?index=0", "image/png", png);
         assertEquals(201, up.status(), up.body());
         String id = up.json().get("id").getAsString();
@@ -326,8 +329,8 @@ class WebDemoServerTest {
 
     @Test
     void should_index_uploads_for_the_session_only_outside_the_images_folder_and_reuse_the_index() throws IOException {
-        Path folder = TinyModels.writeImages(tmp.resolve("restart"), 4);
-        byte[] png = TinyModels.png(40, Color.ORANGE, Color.BLUE);
+        Path folder = TestImages.writePngs(tmp.resolve("restart"), 4);
+        byte[] png = TestImages.png(40, Color.ORANGE, Color.BLUE);
         String id;
         try (WebDemo first = WebDemo.builder(llava).searchModel(clip).images(folder).port(0)
                 .log(new PrintWriter(new StringWriter())).start()) {
@@ -391,7 +394,7 @@ class WebDemoServerTest {
         GatedModel gated = new GatedModel(llava, 1);
         try (WebDemo busy = WebDemo.builder(gated).port(0).log(new PrintWriter(new StringWriter())).start()) {
             WebClient c = new WebClient(busy.uri());
-            String id = c.postBytes("/api/images", "image/png", TinyModels.png(20, Color.RED, Color.BLUE)).json()
+            String id = c.postBytes("/api/images", "image/png", TestImages.png(20, Color.RED, Color.BLUE)).json()
                     .get("id").getAsString();
             String conversation = c.newConversation(id);
             CompletableFuture<HttpResponse<String>> first = c.http().sendAsync(c.formRequest("/api/chat",
@@ -424,9 +427,9 @@ class WebDemoServerTest {
             WebClient c = new WebClient(chatOnly.uri());
             JsonObject search = c.get("/api/status").json().getAsJsonObject("search");
             Reply refused = c.get("/api/search?q=dog");
-            Reply notIndexed = c.postBytes("/api/images?index=1", "image/png", TinyModels.png(20, Color.RED,
+            Reply notIndexed = c.postBytes("/api/images?index=1", "image/png", TestImages.png(20, Color.RED,
                     Color.BLUE));
-            Reply upload = c.postBytes("/api/images?index=0", "image/png", TinyModels.png(20, Color.RED,
+            Reply upload = c.postBytes("/api/images?index=0", "image/png", TestImages.png(20, Color.RED,
                     Color.BLUE));
 
             assertFalse(search.get("available").getAsBoolean());
@@ -448,7 +451,7 @@ class WebDemoServerTest {
         try (WebDemo busy = WebDemo.builder(gated).port(0).threads(4, 1).maxQueuedAnswers(1)
                 .log(new PrintWriter(new StringWriter())).start()) {
             WebClient c = new WebClient(busy.uri());
-            String id = c.postBytes("/api/images", "image/png", TinyModels.png(20, Color.RED, Color.BLUE)).json()
+            String id = c.postBytes("/api/images", "image/png", TestImages.png(20, Color.RED, Color.BLUE)).json()
                     .get("id").getAsString();
             List<CompletableFuture<HttpResponse<String>>> asks = new ArrayList<>();
             asks.add(c.http().sendAsync(c.formRequest("/api/chat", Map.of("conversation", c.newConversation(id),

@@ -1,11 +1,8 @@
 package org.vlalign.core.prompt;
 
-import java.util.List;
+import java.util.OptionalInt;
 import org.vlalign.Features;
-import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
-import org.vlalign.PromptWrapper;
-import org.vlalign.Turn;
 
 /**
  * The plainest prompt: the beginning-of-sequence token, the image embeddings, then the conversation as
@@ -20,13 +17,15 @@ import org.vlalign.Turn;
  *
  * @since 0.1.0
  */
-public final class ImagePrefixPromptWrapper implements PromptWrapper {
+public final class ImagePrefixPromptWrapper extends TemplatePromptWrapper {
     /** The template's name. */
     public static final String NAME = "image-prefix";
 
     private static final ImagePrefixPromptWrapper INSTANCE = new ImagePrefixPromptWrapper();
 
-    private ImagePrefixPromptWrapper() {}
+    private ImagePrefixPromptWrapper() {
+        super(NAME, OptionalInt.empty());
+    }
 
     /**
      * The template.
@@ -37,17 +36,10 @@ public final class ImagePrefixPromptWrapper implements PromptWrapper {
         return INSTANCE;
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
 
     @Override
-    public Prompt wrap(Features imageEmbeddings, List<Turn> conversation) {
-        if (imageEmbeddings == null) {
-            throw new InvalidArgumentException("imageEmbeddings must not be null");
-        }
-        String text = Conversation.of(conversation, NAME).plainText();
+    Prompt layOut(Features imageEmbeddings, Conversation c) {
+        String text = c.plainText();
         SegmentList segments = new SegmentList().bos().embeddings(imageEmbeddings);
         if (!text.isEmpty()) {
             segments.text(text);
@@ -55,8 +47,4 @@ public final class ImagePrefixPromptWrapper implements PromptWrapper {
         return segments.build();
     }
 
-    @Override
-    public String toString() {
-        return NAME;
-    }
 }

@@ -1,11 +1,8 @@
 package org.vlalign.core.prompt;
 
-import java.util.List;
+import java.util.OptionalInt;
 import org.vlalign.Features;
-import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
-import org.vlalign.PromptWrapper;
-import org.vlalign.Turn;
 
 /**
  * InstructBLIP's prompt: the image embeddings first, then the beginning-of-sequence token, then the
@@ -20,13 +17,15 @@ import org.vlalign.Turn;
  *
  * @since 0.1.0
  */
-public final class InstructBlipPromptWrapper implements PromptWrapper {
+public final class InstructBlipPromptWrapper extends TemplatePromptWrapper {
     /** The template's name. */
     public static final String NAME = "instructblip";
 
     private static final InstructBlipPromptWrapper INSTANCE = new InstructBlipPromptWrapper();
 
-    private InstructBlipPromptWrapper() {}
+    private InstructBlipPromptWrapper() {
+        super(NAME, OptionalInt.empty());
+    }
 
     /**
      * The template.
@@ -37,22 +36,11 @@ public final class InstructBlipPromptWrapper implements PromptWrapper {
         return INSTANCE;
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
 
     @Override
-    public Prompt wrap(Features imageEmbeddings, List<Turn> conversation) {
-        if (imageEmbeddings == null) {
-            throw new InvalidArgumentException("imageEmbeddings must not be null");
-        }
-        String text = Conversation.of(conversation, NAME).plainText();
+    Prompt layOut(Features imageEmbeddings, Conversation c) {
+        String text = c.plainText();
         return new SegmentList().embeddings(imageEmbeddings).bos().text(text).build();
     }
 
-    @Override
-    public String toString() {
-        return NAME;
-    }
 }

@@ -2,12 +2,9 @@ package org.vlalign.core.prompt;
 
 import java.util.List;
 import java.util.OptionalInt;
-import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
-import org.vlalign.PromptWrapper;
-import org.vlalign.Turn;
 
 /**
  * The LLaMA-2 chat template with the image embeddings in the first user turn: the reference system's
@@ -33,17 +30,15 @@ import org.vlalign.Turn;
  *
  * @since 0.1.0
  */
-public final class Llama2ChatPromptWrapper implements PromptWrapper {
+public final class Llama2ChatPromptWrapper extends TemplatePromptWrapper {
     /** The template's name. */
     public static final String NAME = "llama-2-chat";
 
     private static final String B_INST = "[INST]";
     private static final String E_INST = "[/INST]";
 
-    private final OptionalInt eosTokenId;
-
     private Llama2ChatPromptWrapper(OptionalInt eosTokenId) {
-        this.eosTokenId = eosTokenId;
+        super(NAME, eosTokenId);
     }
 
     /**
@@ -64,30 +59,13 @@ public final class Llama2ChatPromptWrapper implements PromptWrapper {
      */
     @Override
     public Llama2ChatPromptWrapper withEosTokenId(int eosTokenId) {
-        Checks.checkArgument(eosTokenId >= 0, "eosTokenId must be >= 0 but was %s", eosTokenId);
-        return new Llama2ChatPromptWrapper(OptionalInt.of(eosTokenId));
+        return new Llama2ChatPromptWrapper(pinned(eosTokenId));
     }
 
-    /**
-     * The end-of-sequence id placed between turns, if one was given.
-     *
-     * @return the id, or empty
-     */
-    public OptionalInt eosTokenId() {
-        return eosTokenId;
-    }
+
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Prompt wrap(Features imageEmbeddings, List<Turn> conversation) {
-        if (imageEmbeddings == null) {
-            throw new InvalidArgumentException("imageEmbeddings must not be null");
-        }
-        Conversation c = Conversation.of(conversation, NAME);
+    Prompt layOut(Features imageEmbeddings, Conversation c) {
         SegmentList out = new SegmentList().bos().text(B_INST + " ");
         c.system().ifPresent(s -> out.text("<<SYS>>\n" + s + "\n<</SYS>>\n\n"));
         out.embeddings(imageEmbeddings);
@@ -95,7 +73,7 @@ public final class Llama2ChatPromptWrapper implements PromptWrapper {
         for (Conversation.Exchange e : c.exchanges()) {
             out.text(first ? " " + e.question() + " " + E_INST : B_INST + " " + e.question() + " " + E_INST);
             out.text(" " + e.answer() + " ");
-            out.eos(eosTokenId);
+            out.eos(eosTokenId());
             out.bos();
             first = false;
         }
@@ -108,18 +86,4 @@ public final class Llama2ChatPromptWrapper implements PromptWrapper {
         return List.of(B_INST);
     }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Llama2ChatPromptWrapper w && w.eosTokenId.equals(eosTokenId);
-    }
-
-    @Override
-    public int hashCode() {
-        return eosTokenId.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return NAME + (eosTokenId.isPresent() ? "(eos " + eosTokenId.getAsInt() + ")" : "");
-    }
 }

@@ -2,12 +2,9 @@ package org.vlalign.core.prompt;
 
 import java.util.List;
 import java.util.OptionalInt;
-import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
-import org.vlalign.PromptWrapper;
-import org.vlalign.Turn;
 
 /**
  * The LLaVA-1.5 prompt, {@code USER: <image>\n{query} ASSISTANT:}, with the image embeddings where
@@ -26,14 +23,12 @@ import org.vlalign.Turn;
  *
  * @since 0.1.0
  */
-public final class LlavaPromptWrapper implements PromptWrapper {
+public final class LlavaPromptWrapper extends TemplatePromptWrapper {
     /** The template's name. */
     public static final String NAME = "llava-1.5";
 
-    private final OptionalInt eosTokenId;
-
     private LlavaPromptWrapper(OptionalInt eosTokenId) {
-        this.eosTokenId = eosTokenId;
+        super(NAME, eosTokenId);
     }
 
     /**
@@ -54,22 +49,13 @@ public final class LlavaPromptWrapper implements PromptWrapper {
      */
     @Override
     public LlavaPromptWrapper withEosTokenId(int eosTokenId) {
-        Checks.checkArgument(eosTokenId >= 0, "eosTokenId must be >= 0 but was %s", eosTokenId);
-        return new LlavaPromptWrapper(OptionalInt.of(eosTokenId));
+        return new LlavaPromptWrapper(pinned(eosTokenId));
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
 
     @Override
-    public Prompt wrap(Features imageEmbeddings, List<Turn> conversation) {
-        if (imageEmbeddings == null) {
-            throw new InvalidArgumentException("imageEmbeddings must not be null");
-        }
-        Conversation c = Conversation.of(conversation, NAME);
-        return VicunaStyle.wrap(imageEmbeddings, c, c.system().orElse(""), eosTokenId);
+    Prompt layOut(Features imageEmbeddings, Conversation c) {
+        return VicunaStyle.wrap(imageEmbeddings, c, c.system().orElse(""), eosTokenId());
     }
 
     @Override
@@ -77,18 +63,4 @@ public final class LlavaPromptWrapper implements PromptWrapper {
         return List.of(VicunaStyle.USER.strip());
     }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof LlavaPromptWrapper w && w.eosTokenId.equals(eosTokenId);
-    }
-
-    @Override
-    public int hashCode() {
-        return 17 + eosTokenId.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return NAME + (eosTokenId.isPresent() ? "(eos " + eosTokenId.getAsInt() + ")" : "");
-    }
 }

@@ -2,12 +2,9 @@ package org.vlalign.core.prompt;
 
 import java.util.List;
 import java.util.OptionalInt;
-import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
-import org.vlalign.PromptWrapper;
-import org.vlalign.Turn;
 
 /**
  * The Vicuna v1.1 template (FastChat {@code vicuna_v1.1}) with the image embeddings in the first user
@@ -25,7 +22,7 @@ import org.vlalign.Turn;
  *
  * @since 0.1.0
  */
-public final class VicunaPromptWrapper implements PromptWrapper {
+public final class VicunaPromptWrapper extends TemplatePromptWrapper {
     /** The template's name. */
     public static final String NAME = "vicuna-v1.1";
 
@@ -34,10 +31,8 @@ public final class VicunaPromptWrapper implements PromptWrapper {
             "A chat between a curious user and an artificial intelligence assistant. "
                     + "The assistant gives helpful, detailed, and polite answers to the user's questions.";
 
-    private final OptionalInt eosTokenId;
-
     private VicunaPromptWrapper(OptionalInt eosTokenId) {
-        this.eosTokenId = eosTokenId;
+        super(NAME, eosTokenId);
     }
 
     /**
@@ -58,22 +53,13 @@ public final class VicunaPromptWrapper implements PromptWrapper {
      */
     @Override
     public VicunaPromptWrapper withEosTokenId(int eosTokenId) {
-        Checks.checkArgument(eosTokenId >= 0, "eosTokenId must be >= 0 but was %s", eosTokenId);
-        return new VicunaPromptWrapper(OptionalInt.of(eosTokenId));
+        return new VicunaPromptWrapper(pinned(eosTokenId));
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
 
     @Override
-    public Prompt wrap(Features imageEmbeddings, List<Turn> conversation) {
-        if (imageEmbeddings == null) {
-            throw new InvalidArgumentException("imageEmbeddings must not be null");
-        }
-        Conversation c = Conversation.of(conversation, NAME);
-        return VicunaStyle.wrap(imageEmbeddings, c, c.system().orElse(DEFAULT_SYSTEM), eosTokenId);
+    Prompt layOut(Features imageEmbeddings, Conversation c) {
+        return VicunaStyle.wrap(imageEmbeddings, c, c.system().orElse(DEFAULT_SYSTEM), eosTokenId());
     }
 
     @Override
@@ -81,18 +67,4 @@ public final class VicunaPromptWrapper implements PromptWrapper {
         return List.of(VicunaStyle.USER.strip());
     }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof VicunaPromptWrapper w && w.eosTokenId.equals(eosTokenId);
-    }
-
-    @Override
-    public int hashCode() {
-        return 31 + eosTokenId.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return NAME + (eosTokenId.isPresent() ? "(eos " + eosTokenId.getAsInt() + ")" : "");
-    }
 }

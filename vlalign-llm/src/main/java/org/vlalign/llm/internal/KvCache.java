@@ -1,7 +1,7 @@
 package org.vlalign.llm.internal;
 
-import com.google.common.base.Preconditions;
 import java.util.Arrays;
+import org.vlalign.Checks;
 
 /**
  * The key/value cache of one generation session: for every row (sequence), layer and position, the
@@ -105,7 +105,7 @@ public final class KvCache {
      */
     public void grow(int row, int newLength) {
         Row r = rows[row];
-        Preconditions.checkArgument(newLength >= r.length, "rows only grow: %s < %s", newLength, r.length);
+        Checks.checkArgument(newLength >= r.length, "rows only grow: %s < %s", newLength, r.length);
         int needed = (newLength + BLOCK - 1) / BLOCK;
         int firstWritten = r.length / BLOCK;
         for (int l = 0; l < layers; l++) {
@@ -167,7 +167,7 @@ public final class KvCache {
         Row[] next = new Row[sources.length];
         for (int i = 0; i < sources.length; i++) {
             int s = sources[i];
-            Preconditions.checkArgument(s >= 0 && s < rows.length, "source row %s is outside [0, %s)", s, rows.length);
+            Checks.checkArgument(s >= 0 && s < rows.length, "source row %s is outside [0, %s)", s, rows.length);
             Row src = rows[s];
             Row r = new Row(0);
             r.length = src.length;

@@ -2,6 +2,7 @@ package org.vlalign.llm.internal;
 
 import com.google.common.base.Preconditions;
 import java.util.List;
+import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.spi.Decoder;
@@ -80,7 +81,7 @@ public final class LlamaSession implements Decoder {
 
     private float[][] prefill(List<DecoderInput> rows, boolean everyPosition) {
         checkOpen();
-        Preconditions.checkArgument(!rows.isEmpty(), "prefill needs at least one row");
+        Checks.checkArgument(!rows.isEmpty(), "prefill needs at least one row");
         int b = rows.size();
         int total = 0;
         for (int r = 0; r < b; r++) {
@@ -152,7 +153,7 @@ public final class LlamaSession implements Decoder {
         checkOpen();
         Preconditions.checkState(prefilled, "prefill must run before step");
         int b = cache.rows();
-        Preconditions.checkArgument(tokens.length == b, "step got %s tokens for %s rows", tokens.length, b);
+        Checks.checkArgument(tokens.length == b, "step got %s tokens for %s rows", tokens.length, b);
         if (b == 0) {
             return new float[0][]; // every row was dropped by reorder
         }

@@ -1,6 +1,7 @@
 package org.vlalign.llm.internal;
 
-import com.google.common.base.Preconditions;
+import org.vlalign.Checks;
+
 
 /**
  * A weight matrix {@code (rows, cols)} in one storage format, row-major, held in Java arrays on the heap
@@ -65,7 +66,7 @@ public abstract class Matrix {
      * @param cols the columns
      */
     protected Matrix(int rows, int cols) {
-        Preconditions.checkArgument(rows > 0 && cols > 0, "matrix shape must be positive: %s x %s", rows, cols);
+        Checks.checkArgument(rows > 0 && cols > 0, "matrix shape must be positive: %s x %s", rows, cols);
         this.rows = rows;
         this.cols = cols;
     }

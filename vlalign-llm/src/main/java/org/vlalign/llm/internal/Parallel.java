@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.vlalign.Checks;
 
 /**
  * A fixed team of threads that splits index ranges between them, built for the many short parallel
@@ -85,7 +86,7 @@ public final class Parallel implements AutoCloseable {
      * @param threads the members, the caller included; at least 1
      */
     public Parallel(int threads) {
-        Preconditions.checkArgument(threads >= 1, "threads must be at least 1 but is %s", threads);
+        Checks.checkArgument(threads >= 1, "threads must be at least 1 but is %s", threads);
         this.threads = threads;
         this.members = new Thread[threads - 1];
         this.parked = new boolean[threads];

@@ -6,30 +6,16 @@ package org.vlalign.llm.internal;
  * so the weight of largest magnitude maps to −8 exactly ({@code d = w_max / −8}); the rest round to the
  * nearest of the 16 levels. 4.5 bits a weight. Immutable after loading; thread-safe for reading.
  */
-final class Q4Matrix extends Matrix {
+final class Q4Matrix extends BlockQuantizedMatrix {
     private static final int HALF = Kernels.BLOCK / 2;
-    private final byte[] q; // (rows, cols / 2)
-    private final short[] d; // (rows, cols / 32) fp16
-    private final int blocksPerRow;
 
     Q4Matrix(int rows, int cols) {
-        super(rows, cols);
-        if (cols % Kernels.BLOCK != 0) {
-            throw new IllegalArgumentException("Q4 needs a multiple of " + Kernels.BLOCK + " columns, not " + cols);
-        }
-        this.blocksPerRow = cols / Kernels.BLOCK;
-        this.q = new byte[checkedSize((long) rows * cols / 2, "a Q4 matrix")];
-        this.d = new short[checkedSize((long) rows * blocksPerRow, "a Q4 matrix's scales")];
+        super(rows, cols, HALF, "Q4");
     }
 
     @Override
     public Format format() {
         return Format.Q4;
-    }
-
-    @Override
-    public long bytes() {
-        return q.length + 2L * d.length;
     }
 
     @Override
@@ -72,25 +58,7 @@ final class Q4Matrix extends Matrix {
     }
 
     @Override
-    public void matvec(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
-            K.dotQ4x4(q, d, r * blocksPerRow, blocksPerRow, x, xOff, y, yOff + r - r0);
-        }
-        for (; r < r1; r++) {
-            y[yOff + r - r0] = dotRow(r, x, xOff);
-        }
-    }
-
-    @Override
-    void save(ArrayIo io) throws java.io.IOException {
-        io.write(q);
-        io.write(d);
-    }
-
-    @Override
-    void restore(ArrayIo io) throws java.io.IOException {
-        io.read(q);
-        io.read(d);
+    void dotRows4(int r, float[] x, int xOff, float[] y, int yOff) {
+        K.dotQ4x4(q, d, r * blocksPerRow, blocksPerRow, x, xOff, y, yOff);
     }
 }

@@ -6,29 +6,14 @@ package org.vlalign.llm.internal;
  * with the rounded scale, so decoding uses exactly the scale the encoder divided by). 8.5 bits a weight.
  * Immutable after loading; thread-safe for reading.
  */
-final class Q8Matrix extends Matrix {
-    private final byte[] q; // (rows, cols)
-    private final short[] d; // (rows, cols / 32) fp16
-    private final int blocksPerRow;
-
+final class Q8Matrix extends BlockQuantizedMatrix {
     Q8Matrix(int rows, int cols) {
-        super(rows, cols);
-        if (cols % Kernels.BLOCK != 0) {
-            throw new IllegalArgumentException("Q8 needs a multiple of " + Kernels.BLOCK + " columns, not " + cols);
-        }
-        this.blocksPerRow = cols / Kernels.BLOCK;
-        this.q = new byte[checkedSize((long) rows * cols, "a Q8 matrix")];
-        this.d = new short[checkedSize((long) rows * blocksPerRow, "a Q8 matrix's scales")];
+        super(rows, cols, Kernels.BLOCK, "Q8");
     }
 
     @Override
     public Format format() {
         return Format.Q8;
-    }
-
-    @Override
-    public long bytes() {
-        return q.length + 2L * d.length;
     }
 
     @Override
@@ -64,25 +49,7 @@ final class Q8Matrix extends Matrix {
     }
 
     @Override
-    public void matvec(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
-            K.dotQ8x4(q, d, r * blocksPerRow, blocksPerRow, x, xOff, y, yOff + r - r0);
-        }
-        for (; r < r1; r++) {
-            y[yOff + r - r0] = dotRow(r, x, xOff);
-        }
-    }
-
-    @Override
-    void save(ArrayIo io) throws java.io.IOException {
-        io.write(q);
-        io.write(d);
-    }
-
-    @Override
-    void restore(ArrayIo io) throws java.io.IOException {
-        io.read(q);
-        io.read(d);
+    void dotRows4(int r, float[] x, int xOff, float[] y, int yOff) {
+        K.dotQ8x4(q, d, r * blocksPerRow, blocksPerRow, x, xOff, y, yOff);
     }
 }

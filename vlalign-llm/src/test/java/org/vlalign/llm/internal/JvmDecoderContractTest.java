@@ -11,8 +11,8 @@ import org.vlalign.WeightFormat;
 import org.vlalign.core.generate.AbstractDecoderContractTest;
 import org.vlalign.llm.Llama;
 import org.vlalign.llm.LlmOptions;
-import org.vlalign.llm.TinyLlama;
 import org.vlalign.spi.Decoder;
+import org.vlalign.testing.TinyLlama;
 
 /**
  * The decoder contract (batching, caching, reordering, embeddings) on the JVM engine, once per weight

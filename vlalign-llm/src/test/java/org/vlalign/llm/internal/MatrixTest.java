@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.vlalign.InvalidArgumentException;
 
 /** Encoding errors of each format, and that every product equals the product of the decoded rows. */
 class MatrixTest {
@@ -96,7 +97,7 @@ class MatrixTest {
 
     @Test
     void should_refuse_blocked_formats_for_columns_that_are_not_a_multiple_of_32() {
-        assertThrows(IllegalArgumentException.class, () -> Matrix.allocate(Matrix.Format.Q8, 2, 40));
+        assertThrows(InvalidArgumentException.class, () -> Matrix.allocate(Matrix.Format.Q8, 2, 40));
         assertTrue(Matrix.fits(Matrix.Format.BF16, 40));
         assertTrue(!Matrix.fits(Matrix.Format.Q4, 40));
     }

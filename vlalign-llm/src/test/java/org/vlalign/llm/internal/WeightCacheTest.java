@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.WeightFormat;
 import org.vlalign.llm.Llama;
 import org.vlalign.llm.LlmOptions;
-import org.vlalign.llm.TinyLlama;
 import org.vlalign.spi.DecoderInput;
+import org.vlalign.testing.TinyLlama;
 
 /** Cached weights give the logits of freshly converted ones; stale or damaged cache files are never used. */
 class WeightCacheTest {

@@ -11,38 +11,16 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.testing.WordLevelTokenizer;
 
-public class HfTokenizerTest {
+class HfTokenizerTest {
 
     @TempDir
     Path tmp;
 
-    /** A word-level tokenizer.json with three special tokens and a few words. */
-    public static void writeTinyTokenizer(Path dir, String... words) throws IOException {
-        StringBuilder vocab = new StringBuilder("\"<unk>\": 0, \"<s>\": 1, \"</s>\": 2, \"<image>\": 3");
-        for (int i = 0; i < words.length; i++) {
-            vocab.append(", \"").append(words[i]).append("\": ").append(4 + i);
-        }
-        String added = "[" + special(0, "<unk>") + "," + special(1, "<s>") + "," + special(2, "</s>") + ","
-                + special(3, "<image>") + "]";
-        String json = "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null, \"added_tokens\": " + added
-                + ", \"normalizer\": null, \"pre_tokenizer\": {\"type\": \"Whitespace\"}, \"post_processor\": null,"
-                + " \"decoder\": null, \"model\": {\"type\": \"WordLevel\", \"vocab\": {" + vocab
-                + "}, \"unk_token\": \"<unk>\"}}";
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("tokenizer.json"), json);
-        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": true, \"bos_token\": {\"content\":"
-                + " \"<s>\", \"lstrip\": false}, \"eos_token\": \"</s>\", \"pad_token\": null}");
-    }
-
-    private static String special(int id, String content) {
-        return "{\"id\": " + id + ", \"content\": \"" + content + "\", \"single_word\": false, \"lstrip\": false,"
-                + " \"rstrip\": false, \"normalized\": false, \"special\": true}";
-    }
-
     @Test
     void should_encode_without_special_tokens_and_decode_skipping_them() throws IOException {
-        writeTinyTokenizer(tmp, "hello", "world", "cat");
+        WordLevelTokenizer.writeLlamaStyle(tmp, "hello", "world", "cat");
         try (HfTokenizer tok = HfTokenizer.fromDirectory(tmp).orElseThrow()) {
             assertArrayEquals(new int[] {4, 5}, tok.encode("hello world"));
             assertArrayEquals(new int[] {6, 0}, tok.encode("cat dog"));

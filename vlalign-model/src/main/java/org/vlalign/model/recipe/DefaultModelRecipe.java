@@ -47,10 +47,10 @@ import org.vlalign.train.ContrastiveObjective;
 import org.vlalign.train.FeatureCache;
 import org.vlalign.train.ImageText;
 import org.vlalign.train.LanguageModelObjective;
+import org.vlalign.train.Objective;
 import org.vlalign.train.TrainableAdaptor;
 import org.vlalign.train.TrainingConfig;
 import org.vlalign.train.TrainingLoop;
-import org.vlalign.train.TrainingObjective;
 
 /**
  * The one-command recipe that trains vlalign's embedded default model on the synthetic world, the
@@ -497,7 +497,7 @@ public final class DefaultModelRecipe {
         lm.put("trainTexts", corpus.size());
         lm.put("contextWeight", s.lmContextWeight());
         try (LanguageModelObjective objective = LanguageModelObjective.load(llamaInit)) {
-            TrainingObjective<ContextAnswer> weighted = objective.answerWeighted(s.lmContextWeight());
+            Objective<ContextAnswer> weighted = objective.answerWeighted(s.lmContextWeight());
             if (s.lmCurriculumSteps() > 0) {
                 // one shape first: the model learns to copy an attribute from the description's only object
                 // before it has to find the object a question names among several

@@ -17,7 +17,7 @@ import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 import org.vlalign.torch.internal.llama.LlamaModel;
 import org.vlalign.train.ContextAnswer;
 import org.vlalign.train.LanguageModelObjective;
-import org.vlalign.train.TrainingObjective;
+import org.vlalign.train.Objective;
 import org.vlalign.train.TrainingLoop;
 
 /** The recipe's stage 2 on world texts: next-token pre-training of a random Llama. */
@@ -64,7 +64,7 @@ class LanguageModelPretrainingTest {
         assertTrue(first.stream().noneMatch(t -> t.context().contains("there are ")), "one shape per scene");
         Path init = RandomCheckpoints.writeLlama(dir.resolve("init"), RandomCheckpoints.LlamaSpec.tiny(), 9);
         try (LanguageModelObjective objective = LanguageModelObjective.load(init)) {
-            TrainingObjective<ContextAnswer> weighted = objective.answerWeighted(0.1);
+            Objective<ContextAnswer> weighted = objective.answerWeighted(0.1);
             double before;
             TrainOptions curriculum = TrainOptions.of(30, 16, 3e-3, 1);
             try (TrainingLoop<ContextAnswer> trainer = TrainingLoop.create(weighted, curriculum.config())) {

@@ -21,8 +21,8 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.checkpoint.Checkpoint;
 import org.vlalign.core.checkpoint.SafetensorsDtype;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.testing.TinyLlama;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
-import org.vlalign.llm.TinyLlama;
 
 class NamedParametersTest {
 

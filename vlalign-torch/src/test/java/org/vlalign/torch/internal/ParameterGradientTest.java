@@ -12,11 +12,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.ImageInput;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyBlip;
+import org.vlalign.testing.TinyLlama;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 import org.vlalign.torch.internal.llama.LlamaModel;
-import org.vlalign.llm.TinyLlama;
 
 /**
  * The named parameters are the very arrays the forward passes compute with: a gradient reaches each of
@@ -66,8 +67,8 @@ class ParameterGradientTest {
 
     @Test
     void should_let_gradients_reach_every_vision_and_qformer_weight_through_the_contrastive_embeddings() {
-        Path folder = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 5L, 1);
-        List<ImageInput> images = List.of(TinyBlipCheckpoints.image(1, 20, 18), TinyBlipCheckpoints.image(2, 16, 24));
+        Path folder = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 5L, 1);
+        List<ImageInput> images = List.of(TestImages.gradient(1, 20, 18), TestImages.gradient(2, 16, 24));
         try (BlipFeatureExtractor fe = BlipFeatureExtractor.load(folder)) {
             setRequiresGradient(fe.parameters(), true);
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector();

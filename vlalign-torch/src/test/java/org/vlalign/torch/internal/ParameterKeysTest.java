@@ -17,17 +17,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.core.checkpoint.Checkpoint;
 import org.vlalign.llm.LlamaConfig;
+import org.vlalign.testing.TinyBlip;
+import org.vlalign.testing.TinyClip;
+import org.vlalign.testing.TinyLlama;
 import org.vlalign.torch.internal.adaptor.LinearAdaptor;
 import org.vlalign.torch.internal.adaptor.MlpAdaptor;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
-import org.vlalign.torch.internal.clip.TinyClipCheckpoint;
 import org.vlalign.torch.internal.instructblip.InstructBlipModel;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 import org.vlalign.torch.internal.llama.LlamaModel;
-import org.vlalign.llm.TinyLlama;
 import org.vlalign.torch.internal.llava.LlavaModels;
 import org.vlalign.torch.internal.llava.LlavaParts;
 
@@ -77,7 +77,7 @@ class ParameterKeysTest {
 
     @Test
     void should_keep_the_prefix_of_a_llama_inside_a_larger_checkpoint() throws Exception {
-        Path folder = TinyBlipCheckpoints.write(dir.resolve("ib"), TinyBlipCheckpoints.Kind.INSTRUCTBLIP, 4L, 1);
+        Path folder = TinyBlip.write(dir.resolve("ib"), TinyBlip.Kind.INSTRUCTBLIP, 4L, 1);
         try (TorchCheckpoint c = TorchCheckpoint.open(folder);
                 InstructBlipModel model = InstructBlipModel.load(c)) {
             NamedParameters p = model.parameters();
@@ -96,7 +96,7 @@ class ParameterKeysTest {
 
     @Test
     void should_name_every_blip_retrieval_weight_including_the_matching_head() {
-        Path folder = TinyBlipCheckpoints.write(dir.resolve("blip"), TinyBlipCheckpoints.Kind.BLIP2_RETRIEVAL, 5L, 1);
+        Path folder = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 5L, 1);
         try (BlipFeatureExtractor blip = BlipFeatureExtractor.load(folder)) {
             NamedParameters p = blip.parameters();
             assertEquals(tensorNames(folder), new TreeSet<>(p.keys()));
@@ -107,7 +107,7 @@ class ParameterKeysTest {
 
     @Test
     void should_name_every_clip_weight_and_read_the_logit_scale_as_a_number() {
-        Path folder = TinyClipCheckpoint.writeClip(dir.resolve("clip"), 6L, 16, 2);
+        Path folder = TinyClip.write(dir.resolve("clip"), 6L, 16, 2);
         try (ClipFeatureExtractor clip = ClipFeatureExtractor.load(folder)) {
             Set<String> expected = tensorNames(folder);
             expected.remove("logit_scale");

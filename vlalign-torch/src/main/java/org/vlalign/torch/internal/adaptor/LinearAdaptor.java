@@ -3,20 +3,17 @@ package org.vlalign.torch.internal.adaptor;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.vlalign.Adaptor;
 import org.vlalign.CheckpointException;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.NdArrays;
-import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.TensorInfo;
 
@@ -36,28 +33,20 @@ import org.vlalign.core.checkpoint.TensorInfo;
  *
  * @since 0.1.0
  */
-public final class LinearAdaptor implements Adaptor, Parameterized {
+public final class LinearAdaptor extends NativeAdaptor {
     /** The InstructBLIP / BLIP-2 key prefix. */
     public static final String LANGUAGE_PROJECTION = "language_projection.";
 
     static final String WEIGHT = "%sweight";
     static final String BIAS = "%sbias";
 
-    private final NDManager manager;
     private final NDArray weight; // (outputDim, inputDim)
     private final NDArray bias; // (outputDim) or null
-    private final int inputDim;
-    private final int outputDim;
-    private final NamedParameters parameters; // weight and bias by checkpoint key
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private LinearAdaptor(NDManager manager, NDArray weight, NDArray bias, NamedParameters parameters) {
-        this.manager = manager;
+        super(manager, (int) weight.getShape().get(1), (int) weight.getShape().get(0), parameters);
         this.weight = weight;
         this.bias = bias;
-        this.parameters = parameters;
-        this.outputDim = (int) weight.getShape().get(0);
-        this.inputDim = (int) weight.getShape().get(1);
     }
 
     /**
@@ -160,74 +149,14 @@ public final class LinearAdaptor implements Adaptor, Parameterized {
         return new LinearAdaptor(manager, w, b, NamedParameters.of(byKey));
     }
 
-    /**
-     * The weights by checkpoint key: {@code <prefix>weight} and, if present, {@code <prefix>bias}.
-     *
-     * @return the read-only view of the live weights
-     * @since 0.2.0
-     */
     @Override
-    public NamedParameters parameters() {
-        return parameters;
-    }
-
-    /** The manager that owns the weights; for leak checks in tests. */
-    NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public int inputDim() {
-        return inputDim;
-    }
-
-    @Override
-    public int outputDim() {
-        return outputDim;
-    }
-
-    /**
-     * Projects native features; the result belongs to the input's manager.
-     *
-     * @param features {@code (..., inputDim)}
-     * @return {@code (..., outputDim)}
-     */
-    public NDArray forward(NDArray features) {
-        checkOpen();
+    NDArray project(NDArray features) {
         return (bias == null ? Linear.linear(features, weight) : Linear.linear(features, weight, bias))
                 .singletonOrThrow();
     }
 
     @Override
-    public Features adapt(Features features) {
-        if (features.cols() != inputDim) {
-            throw new InvalidArgumentException(
-                    "features have width " + features.cols() + " but this adaptor expects " + inputDim
-                            + " (shape " + java.util.Arrays.toString(features.shape()) + ")");
-        }
-        checkOpen();
-        try (NDManager call = manager.newSubManager()) {
-            NDArray x = call.create(features.data(), new Shape(features.rows(), inputDim));
-            float[] out = forward(x).toFloatArray(); // (rows, outputDim)
-            return Features.of(out, features.rows(), outputDim);
-        }
-    }
-
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("this adaptor is closed");
-        }
-    }
-
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            manager.close();
-        }
-    }
-
-    @Override
     public String toString() {
-        return "LinearAdaptor[" + inputDim + " -> " + outputDim + (bias == null ? ", no bias]" : "]");
+        return "LinearAdaptor[" + inputDim() + " -> " + outputDim() + (bias == null ? ", no bias]" : "]");
     }
 }

@@ -3,21 +3,17 @@ package org.vlalign.torch.internal.adaptor;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.vlalign.Adaptor;
 import org.vlalign.CheckpointException;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.NdArrays;
-import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.TensorInfo;
 
@@ -37,33 +33,25 @@ import org.vlalign.core.checkpoint.TensorInfo;
  *
  * @since 0.1.0
  */
-public final class MlpAdaptor implements Adaptor, Parameterized {
+public final class MlpAdaptor extends NativeAdaptor {
     /** The LLaVA key prefix. */
     public static final String MULTI_MODAL_PROJECTOR = "multi_modal_projector.";
 
     static final String LINEAR_1 = "%slinear_1.%s";
     static final String LINEAR_2 = "%slinear_2.%s";
 
-    private final NDManager manager;
     private final NDArray linear1Weight; // (hidden, inputDim)
     private final NDArray linear1Bias; // (hidden)
     private final NDArray linear2Weight; // (outputDim, hidden)
     private final NDArray linear2Bias; // (outputDim)
-    private final int inputDim;
-    private final int outputDim;
-    private final NamedParameters parameters; // the four weights by checkpoint key
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private MlpAdaptor(NDManager manager, NDArray w1, NDArray b1, NDArray w2, NDArray b2,
             NamedParameters parameters) {
-        this.manager = manager;
-        this.parameters = parameters;
+        super(manager, (int) w1.getShape().get(1), (int) w2.getShape().get(0), parameters);
         this.linear1Weight = w1;
         this.linear1Bias = b1;
         this.linear2Weight = w2;
         this.linear2Bias = b2;
-        this.inputDim = (int) w1.getShape().get(1);
-        this.outputDim = (int) w2.getShape().get(0);
     }
 
     /**
@@ -144,71 +132,16 @@ public final class MlpAdaptor implements Adaptor, Parameterized {
         return new MlpAdaptor(manager, a1, c1, a2, c2, NamedParameters.of(byKey));
     }
 
-    /**
-     * The weights by checkpoint key: {@code <prefix>linear_1.weight}, {@code .bias}, {@code
-     * <prefix>linear_2.weight}, {@code .bias}.
-     *
-     * @return the read-only view of the live weights
-     * @since 0.2.0
-     */
     @Override
-    public NamedParameters parameters() {
-        return parameters;
-    }
-
-    /** The manager that owns the weights; for leak checks in tests. */
-    NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public int inputDim() {
-        return inputDim;
-    }
-
-    @Override
-    public int outputDim() {
-        return outputDim;
-    }
-
-    /**
-     * Projects native features; the result belongs to the input's manager.
-     *
-     * @param features {@code (..., inputDim)}
-     * @return {@code (..., outputDim)}
-     */
-    public NDArray forward(NDArray features) {
-        if (closed.get()) {
-            throw new IllegalStateException("this adaptor is closed");
-        }
+    NDArray project(NDArray features) {
         NDArray hidden = Activation.gelu(
                 Linear.linear(features, linear1Weight, linear1Bias).singletonOrThrow());
         return Linear.linear(hidden, linear2Weight, linear2Bias).singletonOrThrow();
     }
 
     @Override
-    public Features adapt(Features features) {
-        if (features.cols() != inputDim) {
-            throw new InvalidArgumentException(
-                    "features have width " + features.cols() + " but this projector expects " + inputDim
-                            + " (shape " + Arrays.toString(features.shape()) + ")");
-        }
-        try (NDManager call = manager.newSubManager()) {
-            NDArray x = call.create(features.data(), new Shape(features.rows(), inputDim));
-            return Features.of(forward(x).toFloatArray(), features.rows(), outputDim);
-        }
-    }
-
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            manager.close();
-        }
-    }
-
-    @Override
     public String toString() {
-        return "MlpAdaptor[" + inputDim + " -> " + linear1Weight.getShape().get(0) + " -> " + outputDim
+        return "MlpAdaptor[" + inputDim() + " -> " + linear1Weight.getShape().get(0) + " -> " + outputDim()
                 + "]";
     }
 }

@@ -6,7 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.core.contract.AbstractFeatureExtractorContractTest;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.testing.TinyBlip.Kind;
+import org.vlalign.testing.TinyBlip;
 
 /** The FeatureExtractor contract for an instruction-aware (InstructBLIP) extractor without search. */
 class BlipFeatureExtractorContractTest extends AbstractFeatureExtractorContractTest {
@@ -14,7 +15,7 @@ class BlipFeatureExtractorContractTest extends AbstractFeatureExtractorContractT
     protected FeatureExtractor newExtractor() {
         try {
             Path dir = Files.createTempDirectory("vlalign-blip-contract");
-            return BlipFeatureExtractor.load(TinyBlipCheckpoints.write(dir, Kind.INSTRUCTBLIP, 31, 2));
+            return BlipFeatureExtractor.load(TinyBlip.write(dir, Kind.INSTRUCTBLIP, 31, 2));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

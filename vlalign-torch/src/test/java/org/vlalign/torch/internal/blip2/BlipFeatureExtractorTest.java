@@ -25,7 +25,9 @@ import org.vlalign.ImageDecodingException;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyBlip.Kind;
+import org.vlalign.testing.TinyBlip;
 
 class BlipFeatureExtractorTest {
     @TempDir Path tmp;
@@ -40,11 +42,11 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_return_the_same_features_when_extracting_in_a_batch_or_alone() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 11, 2);
+        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 11, 2);
         List<ImageInput> images = List.of(
-                TinyBlipCheckpoints.image(1, 20, 24),
-                TinyBlipCheckpoints.image(2, 40, 30),
-                TinyBlipCheckpoints.image(3, 16, 16));
+                TestImages.gradient(1, 20, 24),
+                TestImages.gradient(2, 40, 30),
+                TestImages.gradient(3, 16, 16));
         // instructions of different lengths, so the batch pads the shorter ones
         List<String> instructions = List.of("what color is the cat ?", "", "describe this image");
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
@@ -54,7 +56,7 @@ class BlipFeatureExtractorTest {
             for (int i = 0; i < images.size(); i++) {
                 Features alone = extractor.extract(images.get(i), instructions.get(i));
                 assertArrayEquals(
-                        new int[] {TinyBlipCheckpoints.QUERIES, TinyBlipCheckpoints.QFORMER_HIDDEN},
+                        new int[] {TinyBlip.QUERIES, TinyBlip.QFORMER_HIDDEN},
                         alone.shape());
                 assertClose(alone.data(), batch.get(i).data(), 1e-5, "row " + i);
             }
@@ -66,13 +68,13 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_give_sequential_results_when_eight_threads_extract_concurrently() throws Exception {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 12, 1);
+        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 12, 1);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
             List<ImageInput> images = new ArrayList<>();
             List<String> instructions = new ArrayList<>();
             List<Features> sequential = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
-                images.add(TinyBlipCheckpoints.image(i, 16 + i, 20));
+                images.add(TestImages.gradient(i, 16 + i, 20));
                 instructions.add(i % 3 == 0 ? "" : "what is on the table " + "a ".repeat(i % 4));
                 sequential.add(extractor.extract(images.get(i), instructions.get(i)));
             }
@@ -98,22 +100,22 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_embed_normalised_rows_when_the_checkpoint_has_retrieval_heads() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 13, 2);
+        Path dir = TinyBlip.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 13, 2);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
             assertFalse(extractor.acceptsInstruction());
-            assertEquals(TinyBlipCheckpoints.ITC, extractor.embeddingSpace().dimension());
+            assertEquals(TinyBlip.ITC, extractor.embeddingSpace().dimension());
             assertEquals("blip-2", extractor.embeddingSpace().family());
-            Features image = extractor.embedImage(TinyBlipCheckpoints.image(5, 30, 20));
-            assertArrayEquals(new int[] {TinyBlipCheckpoints.QUERIES, TinyBlipCheckpoints.ITC}, image.shape());
+            Features image = extractor.embedImage(TestImages.gradient(5, 30, 20));
+            assertArrayEquals(new int[] {TinyBlip.QUERIES, TinyBlip.ITC}, image.shape());
             for (int r = 0; r < image.rows(); r++) {
                 assertEquals(1.0, norm(image.row(r)), 1e-5, "image row " + r);
             }
             Features text = extractor.embedText("a red car");
-            assertArrayEquals(new int[] {1, TinyBlipCheckpoints.ITC}, text.shape());
+            assertArrayEquals(new int[] {1, TinyBlip.ITC}, text.shape());
             assertEquals(1.0, norm(text.row(0)), 1e-5);
             assertFalse(java.util.Arrays.equals(text.data(), extractor.embedText("the sky").data()));
             assertThrows(InvalidArgumentException.class, () -> extractor.embedText(" "));
-            String tooLong = "cat ".repeat(TinyBlipCheckpoints.QFORMER_MAX_POSITIONS);
+            String tooLong = "cat ".repeat(TinyBlip.QFORMER_MAX_POSITIONS);
             InvalidArgumentException e =
                     assertThrows(InvalidArgumentException.class, () -> extractor.embedText(tooLong));
             assertTrue(e.getMessage().contains("max_position_embeddings"), e.getMessage());
@@ -122,9 +124,9 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_score_each_text_as_if_alone_when_ranking_with_the_itm_head() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 14, 1);
+        Path dir = TinyBlip.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 14, 1);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
-            ImageInput image = TinyBlipCheckpoints.image(6, 24, 24);
+            ImageInput image = TestImages.gradient(6, 24, 24);
             List<String> texts = List.of("a cat", "two dogs sitting on a large sofa", "the sky");
             float[] together = extractor.itmScores(image, texts);
             assertEquals(3, together.length);
@@ -140,9 +142,9 @@ class BlipFeatureExtractorTest {
     void should_leave_the_model_manager_flat_when_embedding_and_ranking_many_times() {
         // A result belongs to its first operand's manager: an op on a weight (learned queries, CLS token,
         // Q-Former word table) parks the whole forward pass in the model manager until close().
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 20, 2);
+        Path dir = TinyBlip.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 20, 2);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
-            ImageInput image = TinyBlipCheckpoints.image(7, 20, 18);
+            ImageInput image = TestImages.gradient(7, 20, 18);
             int before = arraysAlive(extractor);
             for (int i = 0; i < 50; i++) {
                 extractor.extract(image);
@@ -162,9 +164,9 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_leave_the_model_manager_flat_when_extracting_with_instructions_many_times() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 21, 2);
+        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 21, 2);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
-            ImageInput image = TinyBlipCheckpoints.image(8, 24, 16);
+            ImageInput image = TestImages.gradient(8, 24, 16);
             int before = arraysAlive(extractor);
             for (int i = 0; i < 50; i++) {
                 extractor.extract(image, "what color is the cat ?");
@@ -184,13 +186,13 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_refuse_search_when_the_checkpoint_has_no_projections() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 15, 2);
+        Path dir = TinyBlip.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 15, 2);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
-            Features f = extractor.extract(TinyBlipCheckpoints.image(1, 16, 16));
-            assertArrayEquals(new int[] {TinyBlipCheckpoints.QUERIES, TinyBlipCheckpoints.QFORMER_HIDDEN}, f.shape());
+            Features f = extractor.extract(TestImages.gradient(1, 16, 16));
+            assertArrayEquals(new int[] {TinyBlip.QUERIES, TinyBlip.QFORMER_HIDDEN}, f.shape());
             UnsupportedModelException e = assertThrows(
                     UnsupportedModelException.class,
-                    () -> extractor.embedImage(TinyBlipCheckpoints.image(1, 16, 16)));
+                    () -> extractor.embedImage(TestImages.gradient(1, 16, 16)));
             assertTrue(e.getMessage().contains("vision_projection"), e.getMessage());
             assertThrows(UnsupportedModelException.class, extractor::embeddingSpace);
             assertThrows(UnsupportedModelException.class, () -> extractor.embedText("a cat"));
@@ -199,21 +201,21 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_explain_the_missing_tokenizer_when_an_instruction_is_given() throws Exception {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 16, 2);
+        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 16, 2);
         Files.delete(dir.resolve(BlipFeatureExtractor.QFORMER_TOKENIZER));
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
-            ImageInput image = TinyBlipCheckpoints.image(1, 16, 16);
+            ImageInput image = TestImages.gradient(1, 16, 16);
             UnsupportedModelException e =
                     assertThrows(UnsupportedModelException.class, () -> extractor.extract(image, "a cat"));
             assertTrue(e.getMessage().contains("qformer_tokenizer/tokenizer.json"), e.getMessage());
-            assertEquals(TinyBlipCheckpoints.QUERIES, extractor.extract(image, "").rows());
+            assertEquals(TinyBlip.QUERIES, extractor.extract(image, "").rows());
         }
     }
 
     @Test
     void should_name_the_tensor_and_both_shapes_when_the_checkpoint_disagrees_with_the_config()
             throws Exception {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 17, 2);
+        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 17, 2);
         Path configFile = dir.resolve("config.json");
         JsonObject config = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
         config.getAsJsonObject("qformer_config").addProperty("intermediate_size", 50);
@@ -226,7 +228,7 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_throw_image_decoding_exception_when_the_bytes_are_not_an_image() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 18, 2);
+        Path dir = TinyBlip.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 18, 2);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
             ImageInput corrupt = ImageInput.of(new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
             assertThrows(ImageDecodingException.class, () -> extractor.extract(corrupt));
@@ -235,7 +237,7 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_reject_a_checkpoint_of_another_model_type() throws Exception {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 19, 2);
+        Path dir = TinyBlip.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 19, 2);
         Path configFile = dir.resolve("config.json");
         Files.writeString(configFile, Files.readString(configFile).replace("\"blip-2\"", "\"gpt2\""));
         UnsupportedModelException e =

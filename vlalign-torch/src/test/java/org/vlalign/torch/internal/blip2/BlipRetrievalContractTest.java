@@ -6,7 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.core.contract.AbstractFeatureExtractorContractTest;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.testing.TinyBlip.Kind;
+import org.vlalign.testing.TinyBlip;
 
 /** The FeatureExtractor contract for a BLIP-2 retrieval extractor, search checks included. */
 class BlipRetrievalContractTest extends AbstractFeatureExtractorContractTest {
@@ -14,7 +15,7 @@ class BlipRetrievalContractTest extends AbstractFeatureExtractorContractTest {
     protected FeatureExtractor newExtractor() {
         try {
             Path dir = Files.createTempDirectory("vlalign-blip-retrieval-contract");
-            return BlipFeatureExtractor.load(TinyBlipCheckpoints.write(dir, Kind.BLIP2_RETRIEVAL, 32, 1));
+            return BlipFeatureExtractor.load(TinyBlip.write(dir, Kind.BLIP2_RETRIEVAL, 32, 1));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

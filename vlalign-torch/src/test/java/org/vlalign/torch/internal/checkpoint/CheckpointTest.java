@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.CheckpointException;
 import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
-import org.vlalign.llm.TinyLlama;
+import org.vlalign.testing.RandomWeights;
+import org.vlalign.testing.TinyLlama;
 
 class CheckpointTest {
 
@@ -39,7 +40,7 @@ class CheckpointTest {
             assertTrue(c.has("model.norm.weight"));
             NDArray norm = c.load("model.norm.weight", m, 32);
             assertEquals(DataType.FLOAT32, norm.getDataType());
-            float[] expected = (float[]) TinyLlama.builder().weights().get("model.norm.weight")[0];
+            float[] expected = TinyLlama.builder().weights().values("model.norm.weight");
             assertArrayEquals(expected, norm.toFloatArray());
         }
     }
@@ -75,8 +76,8 @@ class CheckpointTest {
     @Test
     void should_load_bf16_and_fp16_equal_to_fp32_within_rounding() throws IOException {
         Path f32 = TinyLlama.builder().write(tmp.resolve("f32"));
-        Path bf16 = TinyLlama.builder().dtype(TinyLlama.Dtype.BF16).write(tmp.resolve("bf16"));
-        Path f16 = TinyLlama.builder().dtype(TinyLlama.Dtype.F16).write(tmp.resolve("f16"));
+        Path bf16 = TinyLlama.builder().dtype(RandomWeights.Dtype.BF16).write(tmp.resolve("bf16"));
+        Path f16 = TinyLlama.builder().dtype(RandomWeights.Dtype.F16).write(tmp.resolve("f16"));
         try (TorchCheckpoint a = TorchCheckpoint.open(f32); TorchCheckpoint b = TorchCheckpoint.open(bf16); TorchCheckpoint h = TorchCheckpoint.open(f16);
                 NDManager m = NDManager.newBaseManager()) {
             assertEquals("BF16", b.info("lm_head.weight").dtype());

@@ -27,6 +27,7 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.contract.ContractSupport;
 import org.vlalign.core.image.ImagePreprocessor;
+import org.vlalign.testing.TinyClip;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -41,7 +42,7 @@ class ClipFeatureExtractorTest {
     @BeforeAll
     void load() {
         clip = ClipFeatureExtractor.load(
-                TinyClipCheckpoint.writeClip(tmp.resolve("clip"), 11, MAX_POSITIONS, 2));
+                TinyClip.write(tmp.resolve("clip"), 11, MAX_POSITIONS, 2));
     }
 
     @AfterAll
@@ -83,7 +84,7 @@ class ClipFeatureExtractorTest {
     @Test
     void should_tokenize_with_start_and_end_tokens() {
         long[] ids = clip.tokenize("A red DOG");
-        assertArrayEquals(new long[] {TinyClipCheckpoint.BOS_ID, 1, 3, 9, TinyClipCheckpoint.EOS_ID}, ids);
+        assertArrayEquals(new long[] {TinyClip.BOS_ID, 1, 3, 9, TinyClip.EOS_ID}, ids);
     }
 
     @Test
@@ -93,7 +94,7 @@ class ClipFeatureExtractorTest {
         try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             // The encoder's pooled output with a padded batch must match the unpadded single text.
             long[][] padded = {
-                {ids[0], ids[1], ids[2], ids[3], ids[4], TinyClipCheckpoint.EOS_ID, TinyClipCheckpoint.EOS_ID},
+                {ids[0], ids[1], ids[2], ids[3], ids[4], TinyClip.EOS_ID, TinyClip.EOS_ID},
                 {ids[0], 5, 6, 7, 8, 9, ids[4]}
             };
             long[][] mask = {{1, 1, 1, 1, 1, 0, 0}, {1, 1, 1, 1, 1, 1, 1}};
@@ -132,7 +133,7 @@ class ClipFeatureExtractorTest {
 
     @Test
     void should_leave_no_native_arrays_behind_when_a_llava_vision_tower_extracts_many_times() throws Exception {
-        Path dir = TinyClipCheckpoint.writeClip(tmp.resolve("tower"), 12, MAX_POSITIONS, 2);
+        Path dir = TinyClip.write(tmp.resolve("tower"), 12, MAX_POSITIONS, 2);
         JsonObject vision = JsonParser.parseString(Files.readString(dir.resolve("config.json")))
                 .getAsJsonObject().getAsJsonObject("vision_config");
         ImagePreprocessor preprocessor = ImagePreprocessor.fromFile(dir.resolve("preprocessor_config.json"));
@@ -152,7 +153,7 @@ class ClipFeatureExtractorTest {
 
     @Test
     void should_search_through_VlModel_load_with_cosine_scores_of_the_embeddings() {
-        Path dir = TinyClipCheckpoint.writeClip(tmp.resolve("clip-search"), 11, MAX_POSITIONS, 2);
+        Path dir = TinyClip.write(tmp.resolve("clip-search"), 11, MAX_POSITIONS, 2);
         ImageInput red = image(Color.RED, Color.BLUE);
         ImageInput green = image(Color.GREEN, Color.BLACK);
         try (org.vlalign.VlModel model = org.vlalign.VlModel.load(dir)) {
@@ -205,15 +206,15 @@ class ClipFeatureExtractorTest {
 
     @Test
     void should_pool_at_the_first_eos_when_the_config_eos_is_not_2() {
-        Path dir = TinyClipCheckpoint.writeClip(tmp.resolve("clip-eos"), 11, MAX_POSITIONS,
-                TinyClipCheckpoint.EOS_ID);
+        Path dir = TinyClip.write(tmp.resolve("clip-eos"), 11, MAX_POSITIONS,
+                TinyClip.EOS_ID);
         try (ClipFeatureExtractor firstEos = ClipFeatureExtractor.load(dir)) {
             ClipTextModel text = firstEos.textModel();
             // Without an eos, argmax picks the highest id (position 1) and the first-eos rule falls back to 0.
-            long[] noEos = {3, TinyClipCheckpoint.BOS_ID, 4};
+            long[] noEos = {3, TinyClip.BOS_ID, 4};
             assertEquals(1, clip.textModel().pooledPosition(noEos));
             assertEquals(0, text.pooledPosition(noEos));
-            long[] withEos = {TinyClipCheckpoint.BOS_ID, 3, TinyClipCheckpoint.EOS_ID, 4, TinyClipCheckpoint.EOS_ID};
+            long[] withEos = {TinyClip.BOS_ID, 3, TinyClip.EOS_ID, 4, TinyClip.EOS_ID};
             assertEquals(2, clip.textModel().pooledPosition(withEos));
             assertEquals(2, text.pooledPosition(withEos));
             // Same weights, other pooling rule: a real text gives the same vector (eos is the max id).
@@ -224,7 +225,7 @@ class ClipFeatureExtractorTest {
 
     @Test
     void should_return_patch_features_without_class_token_for_a_llava_tower() throws Exception {
-        Path dir = TinyClipCheckpoint.writeClip(tmp.resolve("clip-tower"), 11, MAX_POSITIONS, 2);
+        Path dir = TinyClip.write(tmp.resolve("clip-tower"), 11, MAX_POSITIONS, 2);
         try (TorchCheckpoint ckpt = TorchCheckpoint.open(dir);
                 ClipFeatureExtractor tower = ClipFeatureExtractor.visionTower(ckpt,
                         ckpt.config().getAsJsonObject("vision_config"), "vision_model.", -2, "default",
@@ -251,7 +252,7 @@ class ClipFeatureExtractorTest {
 
     @Test
     void should_refuse_a_folder_of_another_model_type() throws Exception {
-        Path dir = TinyClipCheckpoint.writeClip(tmp.resolve("not-clip"), 11, MAX_POSITIONS, 2);
+        Path dir = TinyClip.write(tmp.resolve("not-clip"), 11, MAX_POSITIONS, 2);
         java.nio.file.Files.writeString(dir.resolve("config.json"),
                 java.nio.file.Files.readString(dir.resolve("config.json"))
                         .replace("\"model_type\":\"clip\"", "\"model_type\":\"siglip\""));

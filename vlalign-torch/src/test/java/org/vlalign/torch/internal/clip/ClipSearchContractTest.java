@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.core.contract.AbstractFeatureExtractorContractTest;
+import org.vlalign.testing.TinyClip;
 
 /** The feature-extractor contract for a tiny CLIP search model. */
 class ClipSearchContractTest extends AbstractFeatureExtractorContractTest {
@@ -19,7 +20,7 @@ class ClipSearchContractTest extends AbstractFeatureExtractorContractTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return ClipFeatureExtractor.load(TinyClipCheckpoint.writeClip(dir, 5, 16, 2));
+        return ClipFeatureExtractor.load(TinyClip.write(dir, 5, 16, 2));
     }
 
     @AfterAll

@@ -21,8 +21,8 @@ import org.vlalign.GenerationConfig;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
 import org.vlalign.UnsupportedModelException;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
+import org.vlalign.testing.TinyBlip.Kind;
+import org.vlalign.testing.TinyBlip;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.torch.internal.NdArrays;
 import org.vlalign.llm.LlamaConfig;
@@ -34,7 +34,7 @@ class InstructBlipModelTest {
     @TempDir Path tmp;
 
     private Path folder(String name, Integer imageTokenIndex) throws Exception {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve(name), Kind.INSTRUCTBLIP, 61, 2);
+        Path dir = TinyBlip.write(tmp.resolve(name), Kind.INSTRUCTBLIP, 61, 2);
         if (imageTokenIndex != null) {
             Path configFile = dir.resolve("config.json");
             JsonObject config = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
@@ -46,7 +46,7 @@ class InstructBlipModelTest {
 
     @Test
     void should_give_the_same_logits_and_tokens_for_image_tokens_as_for_the_legacy_prefix() throws Exception {
-        int q = TinyBlipCheckpoints.QUERIES;
+        int q = TinyBlip.QUERIES;
         long[][] text = {{1, 10, 11, 12}, {0, 1, 20, 21}};
         long[][] textMask = {{1, 1, 1, 1}, {0, 1, 1, 1}};
         long[][] withImageTokens = new long[2][q + 4];
@@ -73,7 +73,7 @@ class InstructBlipModelTest {
                 InstructBlipModel tokens = InstructBlipModel.load(tokensCkpt);
                 NDManager call = legacy.extractor().newCallManager()) {
             NDArray pixels = call.randomNormal(new ai.djl.ndarray.types.Shape(2, 3,
-                    TinyBlipCheckpoints.IMAGE, TinyBlipCheckpoints.IMAGE));
+                    TinyBlip.IMAGE, TinyBlip.IMAGE));
             NDArray rows = legacy.languageModelInputs(call, pixels, null, null);
             // forward positions are arange, so compare the unpadded row: [rows ; text] vs [image tokens ; text]
             float[] a = legacy.logits(call, rows.get("0:1"), new long[][] {text[0]}, new long[][] {textMask[0]});
@@ -95,7 +95,7 @@ class InstructBlipModelTest {
                 InstructBlipModel model = InstructBlipModel.load(c);
                 NDManager call = model.extractor().newCallManager()) {
             NDArray rows = call.zeros(new ai.djl.ndarray.types.Shape(
-                    1, TinyBlipCheckpoints.QUERIES, TinyBlipCheckpoints.TEXT_HIDDEN));
+                    1, TinyBlip.QUERIES, TinyBlip.TEXT_HIDDEN));
             InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
                     () -> model.logits(call, rows, new long[][] {{IMAGE_TOKEN, 1, 10}}, new long[][] {{1, 1, 1}}));
             assertTrue(e.getMessage().contains("num_query_tokens"), e.getMessage());
@@ -113,17 +113,17 @@ class InstructBlipModelTest {
             // Seeded pixels: minNewTokens(8) keeps EOS out of the answer while the reference loop may pick it, so
             // an unlucky random image (3 in 60) made the two differ; a fixed one keeps the comparison exact.
             Random random = new Random(5);
-            float[] values = new float[3 * TinyBlipCheckpoints.IMAGE * TinyBlipCheckpoints.IMAGE];
+            float[] values = new float[3 * TinyBlip.IMAGE * TinyBlip.IMAGE];
             for (int i = 0; i < values.length; i++) {
                 values[i] = (float) random.nextGaussian();
             }
             NDArray pixels = NdArrays.floats(call, values, 1, 3,
-                    TinyBlipCheckpoints.IMAGE, TinyBlipCheckpoints.IMAGE);
+                    TinyBlip.IMAGE, TinyBlip.IMAGE);
             NDArray rows = model.languageModelInputs(call, pixels, new long[][] {{2, 10, 3}}, null);
             long[] prompt = {1, 10, 11, 12, 13};
             long[][] reference = model.generateGreedy(call, rows, new long[][] {prompt},
                     new long[][] {{1, 1, 1, 1, 1}}, 8, 1, new int[] {-1}, 0);
-            Features image = Features.of(rows.toFloatArray(), TinyBlipCheckpoints.QUERIES, TinyBlipCheckpoints.TEXT_HIDDEN);
+            Features image = Features.of(rows.toFloatArray(), TinyBlip.QUERIES, TinyBlip.TEXT_HIDDEN);
             Prompt p = Prompt.builder().embeddings(image).tokens(Arrays.stream(prompt).mapToInt(x -> (int) x).toArray()).build();
             GenerationConfig config = GenerationConfig.builder().maxNewTokens(8).minNewTokens(8).build();
             Answer answer = lm.generate(p, config);
@@ -147,7 +147,7 @@ class InstructBlipModelTest {
 
     @Test
     void should_leave_the_model_managers_flat_when_building_inputs_and_logits_many_times() throws Exception {
-        int q = TinyBlipCheckpoints.QUERIES;
+        int q = TinyBlip.QUERIES;
         long[] prompt = new long[q + 3]; // [image tokens ; bos, text]
         Arrays.fill(prompt, 0, q, IMAGE_TOKEN);
         prompt[q] = 1;
@@ -163,7 +163,7 @@ class InstructBlipModelTest {
             for (int i = 0; i < 50; i++) {
                 try (NDManager call = model.extractor().newCallManager()) {
                     NDArray pixels = call.randomNormal(new ai.djl.ndarray.types.Shape(1, 3,
-                            TinyBlipCheckpoints.IMAGE, TinyBlipCheckpoints.IMAGE));
+                            TinyBlip.IMAGE, TinyBlip.IMAGE));
                     // instruction-aware Q-Former, projection, then the language model
                     NDArray rows = model.languageModelInputs(call, pixels, new long[][] {{2, 10, 11, 3}}, null);
                     model.logits(call, rows, new long[][] {prompt}, new long[][] {ones});

@@ -20,9 +20,10 @@ import org.vlalign.core.generate.Generator;
 import org.vlalign.core.generate.SpecialTokens;
 import org.vlalign.llm.Llama;
 import org.vlalign.llm.LlmOptions;
-import org.vlalign.llm.TinyLlama;
 import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
+import org.vlalign.testing.RandomWeights;
+import org.vlalign.testing.TinyLlama;
 
 /**
  * The JVM engine in fp32 computes what the torch Llama (itself checked against Hugging Face on the parity
@@ -43,8 +44,8 @@ class JvmEngineAgreementTest {
             case "mha" -> t.kvHeads(4);
             case "tied" -> t.tied(true).kvHeads(2);
             case "bias" -> t.bias(true).kvHeads(2);
-            case "bf16" -> t.dtype(TinyLlama.Dtype.BF16).kvHeads(1);
-            case "f16" -> t.dtype(TinyLlama.Dtype.F16);
+            case "bf16" -> t.dtype(RandomWeights.Dtype.BF16).kvHeads(1);
+            case "f16" -> t.dtype(RandomWeights.Dtype.F16);
             case "linear" -> t.ropeScaling("linear", 2.0);
             case "dynamic" -> t.ropeScaling("dynamic", 2.0);
             case "llama3" -> {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vlalign.torch.internal.llama.LlamaModelTest.assertClose;
 
-import org.vlalign.llm.TinyLlama;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.spi.DecoderInput;
+import org.vlalign.testing.TinyLlama;
 
 class LlamaDecoderTest {
 

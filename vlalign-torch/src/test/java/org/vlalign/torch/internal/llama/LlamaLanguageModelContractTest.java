@@ -1,13 +1,13 @@
 package org.vlalign.torch.internal.llama;
 
-import org.vlalign.llm.TinyLlama;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlalign.LanguageModel;
 import org.vlalign.core.contract.AbstractLanguageModelContractTest;
-import org.vlalign.llm.tokenizer.HfTokenizerTest;
+import org.vlalign.testing.TinyLlama;
+import org.vlalign.testing.WordLevelTokenizer;
 
 /** The {@link LanguageModel} contract on a tiny random Llama with a word-level tokenizer. */
 class LlamaLanguageModelContractTest extends AbstractLanguageModelContractTest {
@@ -17,7 +17,7 @@ class LlamaLanguageModelContractTest extends AbstractLanguageModelContractTest {
         try {
             Path dir = Files.createTempDirectory("llama-contract");
             TinyLlama.builder().kvHeads(2).maxPos(64).write(dir);
-            HfTokenizerTest.writeTinyTokenizer(dir, "Hello,", "my", "name", "is", "USER:", "What", "shown?",
+            WordLevelTokenizer.writeLlamaStyle(dir, "Hello,", "my", "name", "is", "USER:", "What", "shown?",
                     "ASSISTANT:", "The", "capital", "of", "France", "a", "city", "called", "hello", "world");
             LanguageModel lm = LlamaLanguageModel.load(dir);
             try (var files = Files.walk(dir)) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.vlalign.llm.TinyLlama;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,7 +25,8 @@ import org.vlalign.GenerationConfig;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
 import org.vlalign.spi.DecoderInput;
-import org.vlalign.llm.tokenizer.HfTokenizerTest;
+import org.vlalign.testing.TinyLlama;
+import org.vlalign.testing.WordLevelTokenizer;
 
 class LlamaLanguageModelTest {
 
@@ -179,7 +179,7 @@ class LlamaLanguageModelTest {
     @Test
     void should_tokenize_text_segments_when_the_checkpoint_has_a_tokenizer() throws IOException {
         Path dir = TinyLlama.builder().write(tmp.resolve("tok"));
-        HfTokenizerTest.writeTinyTokenizer(dir, "hello", "world");
+        WordLevelTokenizer.writeLlamaStyle(dir, "hello", "world");
         try (LlamaLanguageModel withTok = LlamaLanguageModel.load(dir)) {
             assertArrayEquals(new int[] {4, 5}, withTok.encode("hello world"));
             Answer viaText = withTok.generate(Prompt.builder().bos().text("hello world").build(), greedyConfig(3));

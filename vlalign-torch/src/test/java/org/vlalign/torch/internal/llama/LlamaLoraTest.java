@@ -26,7 +26,7 @@ import org.vlalign.core.checkpoint.Checkpoint;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
 import org.vlalign.llm.LoraAdapter;
 import org.vlalign.llm.LoraConfig;
-import org.vlalign.llm.TinyLlama;
+import org.vlalign.testing.TinyLlama;
 import org.vlalign.torch.internal.NdArrays;
 
 class LlamaLoraTest {

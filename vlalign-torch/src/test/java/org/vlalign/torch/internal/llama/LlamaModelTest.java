@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.vlalign.llm.TinyLlama;
 import org.vlalign.llm.LlamaConfig;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.CheckpointException;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
+import org.vlalign.testing.TinyLlama;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
 

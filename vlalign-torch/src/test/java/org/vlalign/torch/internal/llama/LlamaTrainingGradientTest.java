@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.vlalign.llm.TinyLlama;
 import org.vlalign.llm.LlamaConfig;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -14,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.testing.TinyLlama;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.torch.internal.NativeMemoryChurn;
 import org.vlalign.torch.internal.NdArrays;

@@ -31,6 +31,8 @@ import org.vlalign.core.ComposedVlModel;
 import org.vlalign.core.contract.ContractSupport;
 import org.vlalign.core.generate.GenerationResult;
 import org.vlalign.spi.DecoderInput;
+import org.vlalign.testing.TinyClip;
+import org.vlalign.testing.TinyLlava;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LlavaModelsTest {
@@ -47,7 +49,7 @@ class LlavaModelsTest {
 
     @BeforeAll
     void load() {
-        dir = TinyLlavaCheckpoint.write(tmp.resolve("llava"), 21);
+        dir = TinyLlava.write(tmp.resolve("llava"), 21);
         parts = LlavaModels.load(dir);
     }
 
@@ -62,16 +64,16 @@ class LlavaModelsTest {
 
     @Test
     void should_load_the_parts_with_the_config_values() {
-        assertEquals(TinyLlavaCheckpoint.IMAGE_TOKEN, parts.imageTokenIndex());
+        assertEquals(TinyLlava.IMAGE_TOKEN, parts.imageTokenIndex());
         assertEquals(16, parts.imageSeqLength());
-        assertEquals(TinyLlavaCheckpoint.VISION_HIDDEN, parts.adaptor().inputDim());
-        assertEquals(TinyLlavaCheckpoint.TEXT_HIDDEN, parts.adaptor().outputDim());
-        assertEquals(TinyLlavaCheckpoint.TEXT_HIDDEN, parts.languageModel().hiddenSize());
+        assertEquals(TinyLlava.VISION_HIDDEN, parts.adaptor().inputDim());
+        assertEquals(TinyLlava.TEXT_HIDDEN, parts.adaptor().outputDim());
+        assertEquals(TinyLlava.TEXT_HIDDEN, parts.languageModel().hiddenSize());
         // vision_feature_layer -2 of 3 layers: hidden state 2, so only 2 layers are loaded.
         assertEquals(2, parts.featureExtractor().featureLayer());
         assertEquals(2, parts.featureExtractor().visionModel().loadedLayers());
         Features f = parts.featureExtractor().extract(image(Color.RED, Color.BLUE));
-        assertArrayEquals(new int[] {16, TinyLlavaCheckpoint.VISION_HIDDEN}, f.shape());
+        assertArrayEquals(new int[] {16, TinyLlava.VISION_HIDDEN}, f.shape());
         assertThrows(UnsupportedModelException.class, () -> parts.featureExtractor().embedText("a dog"));
     }
 
@@ -120,7 +122,7 @@ class LlavaModelsTest {
 
         // HF-style raw prompt: bos, "USER: ", <image> (legacy) or 16 × <image> (expanded), "\n... ASSISTANT:".
         List<Long> head = new ArrayList<>();
-        head.add((long) TinyLlavaCheckpoint.BOS);
+        head.add((long) TinyLlava.BOS);
         for (int id : parts.languageModel().encode("USER: ")) {
             head.add((long) id);
         }
@@ -175,16 +177,16 @@ class LlavaModelsTest {
 
     @Test
     void should_refuse_another_model_type_and_a_missing_preprocessor_config() throws Exception {
-        Path clip = org.vlalign.torch.internal.clip.TinyClipCheckpoint.writeClip(tmp.resolve("clip"), 3, 8, 2);
+        Path clip = TinyClip.write(tmp.resolve("clip"), 3, 8, 2);
         UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> LlavaModels.load(clip));
         assertTrue(e.getMessage().contains("clip"), e.getMessage());
 
-        Path broken = TinyLlavaCheckpoint.write(tmp.resolve("llava-no-preprocessor"), 21);
+        Path broken = TinyLlava.write(tmp.resolve("llava-no-preprocessor"), 21);
         Files.delete(broken.resolve("preprocessor_config.json"));
         CheckpointException c = assertThrows(CheckpointException.class, () -> LlavaModels.load(broken));
         assertTrue(c.getMessage().contains("preprocessor_config.json"), c.getMessage());
 
-        Path siglip = TinyLlavaCheckpoint.write(tmp.resolve("llava-siglip"), 21);
+        Path siglip = TinyLlava.write(tmp.resolve("llava-siglip"), 21);
         Files.writeString(siglip.resolve("config.json"), Files.readString(siglip.resolve("config.json"))
                 .replace("clip_vision_model", "siglip_vision_model"), StandardCharsets.UTF_8);
         UnsupportedModelException s = assertThrows(UnsupportedModelException.class, () -> LlavaModels.load(siglip));

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.core.contract.AbstractFeatureExtractorContractTest;
 import org.vlalign.core.image.ImagePreprocessor;
+import org.vlalign.testing.TinyLlava;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
 
@@ -23,7 +24,7 @@ class LlavaVisionTowerContractTest extends AbstractFeatureExtractorContractTest 
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        TinyLlavaCheckpoint.write(dir, 8);
+        TinyLlava.write(dir, 8);
         try (TorchCheckpoint ckpt = TorchCheckpoint.open(dir)) {
             LlavaConfig config = LlavaConfig.fromJson(ckpt.config());
             return ClipFeatureExtractor.visionTower(ckpt, config.visionConfigJson(), LlavaModels.VISION_TOWER,

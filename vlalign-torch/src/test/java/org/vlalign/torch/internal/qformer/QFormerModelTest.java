@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.CheckpointException;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.testing.TinyBlip.Kind;
+import org.vlalign.testing.TinyBlip;
 import org.vlalign.torch.internal.blip2.Blip2Config;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 
 class QFormerModelTest {
@@ -24,21 +24,21 @@ class QFormerModelTest {
 
     private static NDArray vision(NDManager m, int batch) {
         // (batch, 1 + patches, visionHidden)
-        int patches = (TinyBlipCheckpoints.IMAGE / TinyBlipCheckpoints.PATCH)
-                * (TinyBlipCheckpoints.IMAGE / TinyBlipCheckpoints.PATCH);
-        return m.randomNormal(new Shape(batch, patches + 1, TinyBlipCheckpoints.VISION_HIDDEN));
+        int patches = (TinyBlip.IMAGE / TinyBlip.PATCH)
+                * (TinyBlip.IMAGE / TinyBlip.PATCH);
+        return m.randomNormal(new Shape(batch, patches + 1, TinyBlip.VISION_HIDDEN));
     }
 
     @Test
     void should_give_the_same_query_rows_when_the_instruction_is_padded() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 51, 1);
+        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 51, 1);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
                 NDManager call = extractor.newCallManager()) {
             NDArray states = vision(call, 1);
             long[][] ids = {{2, 10, 11, 12, 3}};
             long[][] padded = {{2, 10, 11, 12, 3, 0, 0, 0}};
             long[][] mask = {{1, 1, 1, 1, 1, 0, 0, 0}};
-            int q = TinyBlipCheckpoints.QUERIES;
+            int q = TinyBlip.QUERIES;
             float[] plain = extractor.qformerOutput(call, states, ids, null).get(":, :{}, :", q).toFloatArray();
             float[] withPads = extractor.qformerOutput(call, states, padded, mask).get(":, :{}, :", q).toFloatArray();
             for (int i = 0; i < plain.length; i++) {
@@ -53,7 +53,7 @@ class QFormerModelTest {
 
     @Test
     void should_refuse_text_when_the_checkpoint_has_no_text_input() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 52, 2);
+        Path dir = TinyBlip.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 52, 2);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
                 NDManager call = extractor.newCallManager()) {
             assertFalse(extractor.qformer().acceptsText());
@@ -65,15 +65,15 @@ class QFormerModelTest {
 
     @Test
     void should_reject_ids_outside_the_vocabulary_and_texts_longer_than_the_positions() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 53, 2);
+        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 53, 2);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
                 NDManager call = extractor.newCallManager()) {
             NDArray states = vision(call, 1);
-            int vocab = TinyBlipCheckpoints.qformerVocab();
+            int vocab = TinyBlip.qformerVocab();
             InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
                     () -> extractor.qformerOutput(call, states, new long[][] {{2, vocab}}, null));
             assertTrue(e.getMessage().contains(String.valueOf(vocab)), e.getMessage());
-            long[][] tooLong = new long[1][TinyBlipCheckpoints.QFORMER_MAX_POSITIONS + 1];
+            long[][] tooLong = new long[1][TinyBlip.QFORMER_MAX_POSITIONS + 1];
             assertThrows(InvalidArgumentException.class, () -> extractor.qformerOutput(call, states, tooLong, null));
         }
     }
@@ -81,7 +81,7 @@ class QFormerModelTest {
     @Test
     void should_expect_cross_attention_weights_only_every_frequency_layers() {
         // written with frequency 2: layer 1 has no crossattention weights, which loads fine
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("f2"), Kind.BLIP2_MODEL, 54, 2);
+        Path dir = TinyBlip.write(tmp.resolve("f2"), Kind.BLIP2_MODEL, 54, 2);
         try (TorchCheckpoint c = TorchCheckpoint.open(dir)) {
             assertFalse(c.has("qformer.encoder.layer.1.crossattention.attention.query.weight"));
             Blip2Config config = Blip2Config.fromJson(c.config());

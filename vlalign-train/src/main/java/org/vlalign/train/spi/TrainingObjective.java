@@ -1,4 +1,4 @@
-package org.vlalign.train;
+package org.vlalign.train.spi;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -6,7 +6,7 @@ import java.util.List;
 import org.vlalign.torch.internal.NamedParameters;
 
 /**
- * What a {@link TrainingLoop} optimises: the parameters that may learn, and the loss of a micro-batch.
+ * What a {@link org.vlalign.train.TrainingLoop} optimises, the engine side of an objective: the parameters that may learn, and the loss of a micro-batch.
  *
  * <p>The loop owns everything else: the data order, gradient accumulation and clipping, the learning
  * rate, the optimiser step, native scopes, checkpoints and progress. An optimiser step's loss is the
@@ -16,6 +16,11 @@ import org.vlalign.torch.internal.NamedParameters;
  * <p>Parameters may come from a checkpoint (a model's {@code parameters()}, possibly a subset) or be
  * the objective's own (an adapter it adds, under keys of its choosing): the loop enables their
  * gradients, updates them in place, and saves and restores them by key in its checkpoints.
+ *
+ * <p>This is the service-provider side of vlalign-train: it speaks DJL ({@code NDManager}, {@code NDArray}), so
+ * it lives outside the public package. A new objective implements it and is passed to {@link
+ * org.vlalign.train.TrainingLoop#create(TrainingObjective, org.vlalign.train.TrainingConfig)}; the built-in ones
+ * are {@link org.vlalign.train.Objective}s.
  *
  * <p>Implementations are used from the loop's thread only; they need not be thread-safe.
  *
@@ -33,7 +38,8 @@ public interface TrainingObjective<T> extends AutoCloseable {
 
     /**
      * The parameters this objective can train, by key. The loop trains all of them or the subset its
-     * {@link TrainingConfig#trainable()} and {@link TrainingConfig#frozen()} patterns select; the same
+     * {@link org.vlalign.train.TrainingConfig#trainable()} and {@link org.vlalign.train.TrainingConfig#frozen()}
+     * patterns select; the same
      * arrays for the objective's whole life.
      *
      * @return the view
