@@ -10,10 +10,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.vlalign.FeatureExtractor;
+import org.vlalign.ImageIndex;
 import org.vlalign.SearchHit;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
-import org.vlalign.core.index.ExactImageIndex;
 import org.vlalign.core.index.FolderIndexer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
  * {@code vlalign search}: finds the images of a persistent index that best match a text.
  *
  * <p>The text is embedded with the model's {@link FeatureExtractor#embedText} and searched in the
- * {@link ExactImageIndex} folder that {@code vlalign index} built with the same model; an index built with
- * another model is refused. Prints one line per hit: rank, score, id and source file. Not thread-safe: one
+ * index that {@code vlalign index} built with the same model (a local folder, or a SolrCloud collection with
+ * {@code --solr-zk} and {@code --collection}); an index built with another model is refused. Prints one line
+ * per hit: rank, score, id and source file. Not thread-safe: one
  * instance per command-line run.
  *
  * @since 0.1.0
@@ -41,7 +42,8 @@ import picocli.CommandLine.Spec;
             "text. Use the same --model as for indexing (BLIP-2 retrieval or CLIP).",
             "Prints rank, score, id and file per hit."
         },
-        footer = {"", "Example:", "  vlalign search --model models/blip2-itm --index photos.idx -k 5 \"a dog\""})
+        footer = {"", "Examples:", "  vlalign search --model models/blip2-itm --index photos.idx -k 5 \"a dog\"",
+            "  vlalign search --solr-zk zk1:2181/solr --collection photos -k 5 \"a dog\""})
 final class SearchCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -50,8 +52,7 @@ final class SearchCommand implements Callable<Integer> {
 
     @Mixin ModelOptions model;
 
-    @Option(names = "--index", required = true, paramLabel = "DIR", description = "The index folder.")
-    Path index;
+    @Mixin IndexTarget target;
 
     @Option(names = "-k", paramLabel = "K", defaultValue = "10", description = "How many hits (default: ${DEFAULT-VALUE}).")
     int k;
@@ -64,17 +65,19 @@ final class SearchCommand implements Callable<Integer> {
         if (k < 1) {
             throw new ParameterException(spec.commandLine(), "-k must be at least 1 but was " + k);
         }
+        target.check();
         model.checkFolder();
-        Path dir = index.toAbsolutePath().normalize();
-        requireIndex(dir);
+        if (target.isLocal()) {
+            requireIndex(target.dir());
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String query = String.join(" ", text);
         try (VlModel vl = model.load(err);
-                ExactImageIndex images = ExactImageIndex.open(dir, vl.featureExtractor().embeddingSpace())) {
+                ImageIndex images = target.open(vl.featureExtractor().embeddingSpace())) {
             if (images.size() == 0) {
-                err.println("The index " + dir + " holds no images yet. Fill it with: vlalign index"
-                        + model.asArgument() + " --index " + index + " FOLDER");
+                err.println("The index " + target.describe() + " holds no images yet. Fill it with: vlalign index"
+                        + model.asArgument() + target.asArgument() + " FOLDER");
                 err.flush();
                 return 0;
             }
@@ -107,7 +110,7 @@ final class SearchCommand implements Callable<Integer> {
         }
         if (!present) {
             throw new VlalignException("No index at " + dir + ". Build one first: vlalign index"
-                    + model.asArgument() + " --index " + index + " FOLDER");
+                    + model.asArgument() + target.asArgument() + " FOLDER");
         }
     }
 }
