@@ -405,7 +405,7 @@ public class SearchBenchmark {
         }
     }
 
-    private interface Search {
+    interface Search {
         List<SearchHit> search(Features q, int k);
     }
 

@@ -5,9 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.vlalign.EmbeddingSpace;
+import org.vlalign.ImageIndex;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
-import org.vlalign.core.index.ExactImageIndex;
 import org.vlalign.core.index.FolderIndexer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vlalign index}: embeds every image under a folder into a persistent {@link ExactImageIndex}.
+ * {@code vlalign index}: embeds every image under a folder into a persistent index: a local folder ({@link
+ * org.vlalign.core.index.ExactImageIndex}) or a SolrCloud collection ({@link org.vlalign.solr.SolrCloudImageIndex}).
  *
  * <p>Uses {@link FolderIndexer}: ids are paths relative to the folder; unreadable or corrupt files are
  * skipped and listed at the end; a rerun skips files already indexed with the same size and modification
@@ -36,10 +37,13 @@ import picocli.CommandLine.Spec;
             "Embed every image under FOLDER (jpg, jpeg, png, bmp, gif; recursive) into",
             "the index folder DIR, creating it if needed. Corrupt files are skipped and",
             "listed. Resumable: a rerun skips images already indexed with the same size",
-            "and time. Needs a model that can search (BLIP-2 retrieval, CLIP)."
+            "and time. Needs a model that can search (BLIP-2 retrieval, CLIP).",
+            "With --solr-zk and --collection the images go to a SolrCloud collection",
+            "instead of a local folder."
         },
         footer = {"", "Examples:", "  vlalign index ~/Pictures            (the model's own index; then: vlalign search TEXT)",
-            "  vlalign index --model models/blip2-itm --index photos.idx ~/Pictures"})
+            "  vlalign index --model models/blip2-itm --index photos.idx ~/Pictures",
+            "  vlalign index --solr-zk zk1:2181/solr --collection photos --shards 3 --replicas 2 ~/Pictures"})
 final class IndexCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -48,9 +52,7 @@ final class IndexCommand implements Callable<Integer> {
 
     @Mixin ModelOptions model;
 
-    @Option(names = "--index", paramLabel = "DIR", description = "The index folder (created if missing; default:"
-            + " the model's own index in the vlalign cache, which 'vlalign search' uses without --index too).")
-    Path index;
+    @Mixin IndexTarget target;
 
     @Option(
             names = "--commit-every",
@@ -68,6 +70,7 @@ final class IndexCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--commit-every must be at least 1 but was "
                     + commitEvery);
         }
+        target.check();
         model.checkFolder();
         Path images = folder.toAbsolutePath().normalize();
         if (!Files.isDirectory(images)) {
@@ -78,15 +81,15 @@ final class IndexCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         FolderIndexer.Report report;
         int size;
-        Path dir;
+        String where;
         try (VlModel vl = model.load(err)) {
             // Fails here, before any file, if the model cannot embed for search.
             EmbeddingSpace space = vl.featureExtractor().embeddingSpace();
-            dir = index != null ? index.toAbsolutePath().normalize() : DefaultIndex.folder(space);
-            try (ExactImageIndex store = ExactImageIndex.open(dir, space)) {
+            where = target.describe(space);
+            try (ImageIndex store = target.open(space)) {
                 int before = store.size();
                 if (before > 0) {
-                    err.println("Index " + dir + " holds " + before + " images; unchanged files are skipped.");
+                    err.println("Index " + where + " holds " + before + " images; unchanged files are skipped.");
                 }
                 ProgressBar bar = new ProgressBar(err, System.console() != null, "images");
                 // Ctrl-C: keep what was embedded since the last commit, so the rerun resumes from there.
@@ -107,7 +110,7 @@ final class IndexCommand implements Callable<Integer> {
             }
         }
         out.printf("Indexed %d new or changed images, %d unchanged, %d skipped; %s now holds %d images.%n",
-                report.indexed(), report.unchanged(), report.failures().size(), dir, size);
+                report.indexed(), report.unchanged(), report.failures().size(), where, size);
         if (!report.failures().isEmpty()) {
             out.println("Skipped files:");
             for (FolderIndexer.Failure f : report.failures()) {
@@ -123,7 +126,7 @@ final class IndexCommand implements Callable<Integer> {
         return nothingWorked ? VlalignCli.EXIT_FAILURE : 0;
     }
 
-    private static void commitQuietly(ExactImageIndex store, PrintWriter err) {
+    private static void commitQuietly(ImageIndex store, PrintWriter err) {
         try {
             // Counted before the commit: an image the indexing thread adds meanwhile may be kept as well.
             int kept = store.size();

@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.vlalign.EmbeddingSpace;
 import org.vlalign.FeatureExtractor;
+import org.vlalign.ImageIndex;
 import org.vlalign.SearchHit;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
-import org.vlalign.core.index.ExactImageIndex;
 import org.vlalign.core.index.FolderIndexer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,8 +28,9 @@ import picocli.CommandLine.Spec;
  * {@code vlalign search}: finds the images of a persistent index that best match a text.
  *
  * <p>The text is embedded with the model's {@link FeatureExtractor#embedText} and searched in the
- * {@link ExactImageIndex} folder that {@code vlalign index} built with the same model; an index built with
- * another model is refused. Prints one line per hit: rank, score, id and source file. Not thread-safe: one
+ * index that {@code vlalign index} built with the same model (a local folder, or a SolrCloud collection with
+ * {@code --solr-zk} and {@code --collection}); an index built with another model is refused. Prints one line
+ * per hit: rank, score, id and source file. Not thread-safe: one
  * instance per command-line run.
  *
  * @since 0.1.0
@@ -42,7 +44,8 @@ import picocli.CommandLine.Spec;
             "Prints rank, score, id and file per hit."
         },
         footer = {"", "Examples:", "  vlalign search \"a red circle\"       (the model's own index, filled by vlalign index)",
-            "  vlalign search --model models/blip2-itm --index photos.idx -k 5 \"a dog\""})
+            "  vlalign search --model models/blip2-itm --index photos.idx -k 5 \"a dog\"",
+            "  vlalign search --solr-zk zk1:2181/solr --collection photos -k 5 \"a dog\""})
 final class SearchCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -51,9 +54,7 @@ final class SearchCommand implements Callable<Integer> {
 
     @Mixin ModelOptions model;
 
-    @Option(names = "--index", paramLabel = "DIR", description = "The index folder (default: the model's own"
-            + " index, which 'vlalign index FOLDER' fills without --index).")
-    Path index;
+    @Mixin IndexTarget target;
 
     @Option(names = "-k", paramLabel = "K", defaultValue = "10", description = "How many hits (default: ${DEFAULT-VALUE}).")
     int k;
@@ -66,26 +67,28 @@ final class SearchCommand implements Callable<Integer> {
         if (k < 1) {
             throw new ParameterException(spec.commandLine(), "-k must be at least 1 but was " + k);
         }
+        target.check();
         model.checkFolder();
-        if (index != null) {
-            requireIndex(index.toAbsolutePath().normalize());
+        if (target.isLocal() && target.index != null) {
+            requireIndex(target.index.toAbsolutePath().normalize());
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String query = String.join(" ", text);
         try (VlModel vl = model.load(err)) {
-            Path dir = index != null ? index.toAbsolutePath().normalize()
-                    : DefaultIndex.folder(vl.featureExtractor().embeddingSpace());
-            requireIndex(dir);
-            return search(vl, dir, query, out, err);
+            EmbeddingSpace space = vl.featureExtractor().embeddingSpace();
+            if (target.isLocal()) {
+                requireIndex(target.dir(space));
+            }
+            return search(vl, space, query, out, err);
         }
     }
 
-    private int search(VlModel vl, Path dir, String query, PrintWriter out, PrintWriter err) {
-        try (ExactImageIndex images = ExactImageIndex.open(dir, vl.featureExtractor().embeddingSpace())) {
+    private int search(VlModel vl, EmbeddingSpace space, String query, PrintWriter out, PrintWriter err) {
+        try (ImageIndex images = target.open(space)) {
             if (images.size() == 0) {
-                err.println("The index " + dir + " holds no images yet. Fill it with: vlalign index"
-                        + model.asArgument() + indexArgument() + " FOLDER");
+                err.println("The index " + target.describe(space) + " holds no images yet. Fill it with: vlalign index"
+                        + model.asArgument() + target.asArgument() + " FOLDER");
                 err.flush();
                 return 0;
             }
@@ -118,11 +121,7 @@ final class SearchCommand implements Callable<Integer> {
         }
         if (!present) {
             throw new VlalignException("No index at " + dir + ". Build one first: vlalign index"
-                    + model.asArgument() + indexArgument() + " FOLDER");
+                    + model.asArgument() + target.asArgument() + " FOLDER");
         }
-    }
-
-    private String indexArgument() {
-        return index == null ? "" : " --index " + index;
     }
 }

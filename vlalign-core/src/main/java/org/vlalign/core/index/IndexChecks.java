@@ -89,13 +89,25 @@ public final class IndexChecks {
 
     /** Refuses to open an index that was built in another space. */
     public static void checkSameSpace(Path dir, EmbeddingSpace stored, EmbeddingSpace requested) {
+        checkSameSpace("The index at " + dir, "another folder", stored, requested);
+    }
+
+    /**
+     * Refuses to use an index that was built in another space.
+     *
+     * @param index names the index, e.g. {@code "The SolrCloud collection images"}
+     * @param elsewhere where a fresh index for the requested space could go, e.g. {@code "another collection"}
+     * @param stored the space the index was built in
+     * @param requested the space the caller embeds in
+     */
+    public static void checkSameSpace(String index, String elsewhere, EmbeddingSpace stored, EmbeddingSpace requested) {
         if (!stored.equals(requested)) {
             throw new InvalidArgumentException(
-                    "The index at " + dir + " holds vectors of space " + describe(stored)
+                    index + " holds vectors of space " + describe(stored)
                             + " but was opened for space " + describe(requested) + ". Scores between"
                             + " different models or preprocessing are meaningless. Open it with the"
-                            + " model that built it, or index the images again with this model into"
-                            + " another folder.");
+                            + " model that built it, or index the images again with this model into "
+                            + elsewhere + ".");
         }
     }
 

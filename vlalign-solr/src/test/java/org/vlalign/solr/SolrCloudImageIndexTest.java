@@ -1,0 +1,263 @@
+package org.vlalign.solr;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.solr.cloud.MiniSolrCloudCluster;
+import org.apache.solr.common.cloud.Replica;
+import org.apache.solr.common.cloud.Slice;
+import org.apache.solr.embedded.JettySolrRunner;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.vlalign.EmbeddingSpace;
+import org.vlalign.Features;
+import org.vlalign.ImageIndex;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.SearchHit;
+import org.vlalign.core.contract.AbstractImageIndexContractTest;
+import org.vlalign.core.index.ExactImageIndex;
+import org.vlalign.core.index.IndexTestData;
+
+/**
+ * {@link SolrCloudImageIndex} on a real SolrCloud: three Solr nodes and an embedded ZooKeeper in this JVM
+ * ({@link MiniSolrCloudCluster}), listening on loopback only. One cluster serves every test of the class.
+ */
+class SolrCloudImageIndexTest {
+    private static final long SEED = 1717L;
+    private static final int DIM = 256;
+    private static final int IMAGES = 500;
+    private static final int VECTORS = 32;
+    private static final EmbeddingSpace SPACE = new EmbeddingSpace("blip-2", "fp-solr", "224 bicubic", 64);
+
+    private static Path base;
+    private static MiniSolrCloudCluster cluster;
+    private static final AtomicInteger COLLECTIONS = new AtomicInteger();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        base = Files.createTempDirectory("vlalign-solr");
+        cluster = new MiniSolrCloudCluster.Builder(3, base).withTraceIdGenerationDisabled().build();
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.shutdown();
+        }
+        org.apache.commons.io.file.PathUtils.deleteDirectory(base);
+    }
+
+    static String zkHost() {
+        return cluster.getZkServer().getZkAddress();
+    }
+
+    static String newCollection(String prefix) {
+        return prefix + "-" + COLLECTIONS.incrementAndGet();
+    }
+
+    /** The image index contract, each test on a fresh collection of 2 shards × 1 replica. */
+    @Nested
+    class Contract extends AbstractImageIndexContractTest {
+        @Override
+        protected ImageIndex newIndex(EmbeddingSpace space) {
+            return SolrCloudImageIndex.connect(
+                    zkHost(), newCollection("contract"), space, SolrCloudImageIndex.Settings.defaults()
+                            .withLayout(2, 1).withBatchSize(7));
+        }
+
+        @Override
+        protected boolean isExact() {
+            return false;
+        }
+    }
+
+    @Test
+    void should_match_the_exact_index_on_three_shards_of_two_replicas() {
+        checkAgainstExact(100, 64, false);
+    }
+
+    /** The full size, and a node going down and coming back; minutes on a loaded 2-core machine. */
+    @Test
+    @Tag("slow")
+    void should_match_the_exact_index_at_500_images_of_32_vectors_and_survive_a_node_going_down() {
+        checkAgainstExact(IMAGES, DIM, true);
+    }
+
+    private void checkAgainstExact(int count, int dim, boolean stopANode) {
+        EmbeddingSpace space = new EmbeddingSpace("blip-2", "fp-solr", "224 bicubic", dim);
+        String name = newCollection("images");
+        SplittableRandom random = new SplittableRandom(SEED);
+        Map<String, Features> images = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            images.put(String.format("img-%03d", i), IndexTestData.unitRows(VECTORS, dim, random));
+        }
+        // A planted image: one of its vectors is the query itself.
+        Features plantedQuery = IndexTestData.unitRows(1, dim, random);
+        float[] plantedRows = IndexTestData.unitRows(VECTORS, dim, random).data().clone();
+        System.arraycopy(plantedQuery.data(), 0, plantedRows, 7 * dim, dim);
+        images.put("planted", Features.of(plantedRows, VECTORS, dim));
+
+        SolrCloudImageIndex.Settings settings = SolrCloudImageIndex.Settings.defaults().withLayout(3, 2);
+        try (ExactImageIndex exact = ExactImageIndex.inMemory(space);
+                SolrCloudImageIndex solr = SolrCloudImageIndex.connect(zkHost(), name, space, settings)) {
+            for (Map.Entry<String, Features> e : images.entrySet()) {
+                Map<String, String> meta = Map.of("source", "/photos/" + e.getKey() + ".jpg");
+                exact.upsert(e.getKey(), e.getValue(), meta);
+                solr.upsert(e.getKey(), e.getValue(), meta);
+            }
+            solr.commit();
+            assertEquals(images.size(), solr.size());
+
+            List<Features> queries = new ArrayList<>();
+            for (int q = 0; q < 40; q++) {
+                queries.add(q % 2 == 0 ? IndexTestData.unitRows(1, dim, random) : nearImage(images, dim, random));
+            }
+            List<List<SearchHit>> before = searchAll(solr, queries);
+            double recall = recallAt10(exact, queries, before);
+            assertTrue(recall >= 0.95, "Recall@10 " + recall + " < 0.95, seed " + SEED);
+            for (int q = 0; q < queries.size(); q++) {
+                for (SearchHit hit : before.get(q)) {
+                    assertEquals(IndexTestData.score(images.get(hit.id()), queries.get(q).data()), hit.score(), 1e-4,
+                            "exact max-sim of " + hit.id() + " for query " + q);
+                }
+            }
+
+            List<SearchHit> planted = solr.search(plantedQuery, 10);
+            float exactPlanted = exact.search(plantedQuery, 1).get(0).score();
+            assertEquals("planted", planted.get(0).id());
+            assertEquals(exactPlanted, planted.get(0).score(), 1e-4, "planted score against the exact max-sim");
+            assertEquals(Map.of("source", "/photos/planted.jpg"), planted.get(0).metadata());
+            if (stopANode) {
+                stopANodeAndRestart(name, solr, exact, images, queries, before, dim, random);
+            }
+        }
+    }
+
+    private void stopANodeAndRestart(String name, SolrCloudImageIndex solr, ExactImageIndex exact,
+            Map<String, Features> images, List<Features> queries, List<List<SearchHit>> before, int dim,
+            SplittableRandom random) {
+        try {
+            // Stop a node: every shard keeps one live replica, so the answers must not change.
+            JettySolrRunner stopped = cluster.stopJettySolrRunner(0);
+            cluster.waitForJettyToStop(stopped);
+            waitForLiveLeaders(name);
+            assertEquals(before, searchAll(solr, queries), "results with one node down");
+            assertEquals(images.size(), solr.size());
+
+            // Bring it back, add images, and query again.
+            cluster.startJettySolrRunner(stopped);
+            cluster.waitForAllNodes(120);
+            cluster.waitForActiveCollection(name, 120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("stopping or restarting a node failed", e);
+        }
+        for (int i = 0; i < 20; i++) {
+            Features rows = IndexTestData.unitRows(VECTORS, dim, random);
+            String id = "late-" + i;
+            images.put(id, rows);
+            exact.upsert(id, rows, Map.of());
+            solr.upsert(id, rows, Map.of());
+        }
+        Features lateQuery = Features.ofVector(images.get("late-3").row(11));
+        solr.commit();
+        assertEquals(images.size(), solr.size());
+        List<SearchHit> late = solr.search(lateQuery, 5);
+        assertEquals("late-3", late.get(0).id());
+        assertEquals(1.0, late.get(0).score(), 1e-4);
+        double after = recallAt10(exact, queries, searchAll(solr, queries));
+        assertTrue(after >= 0.95, "Recall@10 after the restart " + after + " < 0.95, seed " + SEED);
+    }
+
+    @Test
+    void should_refuse_a_collection_built_with_another_model() {
+        String name = newCollection("space");
+        try (SolrCloudImageIndex index = SolrCloudImageIndex.connect(zkHost(), name, SPACE)) {
+            index.upsert("a", IndexTestData.unitRows(2, SPACE.dimension(), new SplittableRandom(1)), Map.of());
+            index.commit();
+        }
+        EmbeddingSpace other = new EmbeddingSpace("blip-2", "fp-other", "224 bicubic", SPACE.dimension());
+        InvalidArgumentException e =
+                assertThrows(InvalidArgumentException.class, () -> SolrCloudImageIndex.connect(zkHost(), name, other));
+        assertTrue(e.getMessage().contains("fp-solr") && e.getMessage().contains("fp-other"), e.getMessage());
+        try (SolrCloudImageIndex again = SolrCloudImageIndex.connect(zkHost(), name, SPACE)) {
+            assertEquals(1, again.size(), "the same model reopens it");
+        }
+    }
+
+    @Test
+    void should_refuse_malformed_addresses_and_names() {
+        assertThrows(InvalidArgumentException.class, () -> SolrCloudImageIndex.connect("", "c", SPACE));
+        assertThrows(InvalidArgumentException.class, () -> SolrCloudImageIndex.connect("nohost", "c", SPACE));
+        assertThrows(InvalidArgumentException.class, () -> SolrCloudImageIndex.connect(zkHost(), "bad name", SPACE));
+        assertThrows(InvalidArgumentException.class, () -> SolrCloudImageIndex.connect(zkHost(), "_x", SPACE));
+    }
+
+    private static Features nearImage(Map<String, Features> images, int dim, SplittableRandom random) {
+        List<Features> all = new ArrayList<>(images.values());
+        float[] v = all.get(random.nextInt(all.size())).row(random.nextInt(VECTORS)).clone();
+        float[] noise = IndexTestData.unitRows(1, dim, random).data();
+        double norm = 0;
+        for (int c = 0; c < dim; c++) {
+            v[c] = v[c] + 0.8f * noise[c];
+            norm += v[c] * v[c];
+        }
+        for (int c = 0; c < dim; c++) {
+            v[c] = (float) (v[c] / Math.sqrt(norm));
+        }
+        return Features.ofVector(v);
+    }
+
+    private static List<List<SearchHit>> searchAll(ImageIndex index, List<Features> queries) {
+        List<List<SearchHit>> out = new ArrayList<>();
+        for (Features q : queries) {
+            out.add(index.search(q, 10));
+        }
+        return out;
+    }
+
+    private static double recallAt10(ExactImageIndex exact, List<Features> queries, List<List<SearchHit>> got) {
+        int found = 0;
+        int total = 0;
+        for (int q = 0; q < queries.size(); q++) {
+            Set<String> truth = new HashSet<>();
+            for (SearchHit h : exact.search(queries.get(q), 10)) {
+                truth.add(h.id());
+            }
+            for (SearchHit h : got.get(q)) {
+                found += truth.contains(h.id()) ? 1 : 0;
+            }
+            total += truth.size();
+        }
+        return (double) found / total;
+    }
+
+    private static void waitForLiveLeaders(String collection) throws Exception {
+        cluster.getZkStateReader().waitForState(collection, 60, TimeUnit.SECONDS, (nodes, state) -> {
+            if (state == null) {
+                return false;
+            }
+            for (Slice slice : state.getSlices()) {
+                Replica leader = slice.getLeader();
+                if (leader == null || !nodes.contains(leader.getNodeName()) || leader.getState() != Replica.State.ACTIVE) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+}
