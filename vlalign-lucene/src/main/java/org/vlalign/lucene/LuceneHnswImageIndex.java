@@ -438,18 +438,25 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             throw new InvalidArgumentException("numCandidates must be positive but was " + numCandidates);
         }
         ensureOpen();
-        int candidates = Math.max(k, numCandidates);
-        Query knn =
-                new ToParentBlockJoinQuery(
-                        new DiversifyingChildrenFloatKnnVectorQuery(VECTOR, q, null, candidates, parents),
-                        parents,
-                        ScoreMode.Max);
         try {
             return withSearcher(
                     s -> {
-                        TopDocs top = s.search(knn, candidates);
-                        TopHits best = new TopHits(k);
-                        for (ScoreDoc sd : top.scoreDocs) {
+                        // k and the candidates are clamped to what the index holds, never allocated as asked
+                        int docs = s.getIndexReader().maxDoc();
+                        if (docs == 0) {
+                            return List.of();
+                        }
+                        int top = Math.min(k, docs);
+                        int candidates = Math.min(Math.max(top, numCandidates), docs);
+                        Query knn =
+                                new ToParentBlockJoinQuery(
+                                        new DiversifyingChildrenFloatKnnVectorQuery(
+                                                VECTOR, q, null, candidates, parents),
+                                        parents,
+                                        ScoreMode.Max);
+                        TopDocs found = s.search(knn, candidates);
+                        TopHits best = new TopHits(top);
+                        for (ScoreDoc sd : found.scoreDocs) {
                             // Lucene's DOT_PRODUCT score is (1 + dot) / 2
                             float dot = 2f * sd.score - 1f;
                             if (best.competitive(dot)) {

@@ -368,15 +368,22 @@ public final class ExactImageIndex implements ImageIndex {
     }
 
     @Override
-    public List<SearchHit> search(Features query, int k) {
-        float[] q = IndexChecks.checkQuery(space, query, k); // (dim)
+    public List<SearchHit> search(Features query, int kAsked) {
+        float[] q = IndexChecks.checkQuery(space, query, kAsked); // (dim)
         rw.readLock().lock();
         try {
             ensureOpen();
             long floats = 0;
+            long stored = 0;
             for (ExactSegment s : segments) {
                 floats += (long) s.rows * dim;
+                stored += s.count;
             }
+            if (stored == 0) {
+                return List.of();
+            }
+            // k is clamped to the images stored, never allocated as asked
+            int k = (int) Math.min(kAsked, stored);
             // a parallel stream runs on the pool's workers and on the calling thread
             int threads = ForkJoinPool.getCommonPoolParallelism() + 1;
             if (floats < PARALLEL_FLOATS || threads < 2) {

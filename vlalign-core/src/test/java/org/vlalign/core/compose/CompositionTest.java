@@ -227,6 +227,21 @@ class CompositionTest {
     }
 
     @Test
+    void should_extract_a_large_batch_in_bounded_slices() {
+        try (ComposedVlModel model = Compositions.llava()) {
+            int n = 2 * ComposedVlModel.MAX_VISION_BATCH + 3;
+            List<AskRequest> requests = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                requests.add(new AskRequest(i % 2 == 0 ? CAT : SKY, "Q" + i + "?"));
+            }
+            List<Answer> answers = model.askBatch(requests, CONFIG);
+            assertEquals(3, extractor(model).extractBatchCalls(), "slices of at most " + ComposedVlModel.MAX_VISION_BATCH);
+            assertEquals(n, answers.size());
+            assertArrayEquals(model.ask(SKY, "Q" + (n - 2) + "?", CONFIG).tokenIds(), answers.get(n - 2).tokenIds());
+        }
+    }
+
+    @Test
     void should_answer_eight_concurrent_callers_like_sequential_ones() {
         try (ComposedVlModel model = Compositions.referenceSystem()) {
             List<ImageInput> images = List.of(CAT, SKY);
