@@ -27,7 +27,38 @@ import org.vlalign.UnsupportedModelException;
  */
 public final class HfConfigs {
 
+    /** The most layers any supported family is built with (a 70B Llama has 80). */
+    public static final int MAX_LAYERS = 1024;
+    /** The widest hidden or intermediate size accepted. */
+    public static final int MAX_WIDTH = 1 << 20;
+    /** The most attention heads accepted. */
+    public static final int MAX_HEADS = 4096;
+    /** The largest vocabulary accepted. */
+    public static final int MAX_VOCAB = 1 << 24;
+    /** The longest context or position table accepted. */
+    public static final int MAX_POSITIONS = 1 << 24;
+    /** The largest square image side a vision config or preprocessor may ask for. */
+    public static final int MAX_IMAGE_SIDE = 8192;
+
     private HfConfigs() {}
+
+    /**
+     * Checks that a config value lies in a range, before anything is sized from it.
+     *
+     * @param field the key's path in {@code config.json}, e.g. {@code vision_config.num_hidden_layers}
+     * @param value the value read (or defaulted)
+     * @param min the smallest valid value
+     * @param max the largest value accepted
+     * @return the value
+     * @throws CheckpointException naming the field, its value and the range
+     */
+    public static int checkRange(String field, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new CheckpointException("config field " + field + " is " + value + " but must be in [" + min
+                    + ", " + max + "]; the config.json is corrupt or was edited: fix or re-download it");
+        }
+        return (int) value;
+    }
 
     /**
      * Whether a key is absent or JSON null.
