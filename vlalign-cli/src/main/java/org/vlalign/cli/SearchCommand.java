@@ -71,7 +71,7 @@ final class SearchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         String query = String.join(" ", text);
         try (VlModel vl = model.load(err);
-                ExactImageIndex images = ExactImageIndex.open(dir, vl.featureExtractor().embeddingSpace())) {
+                ExactImageIndex images = ExactImageIndex.openReadOnly(dir, vl.featureExtractor().embeddingSpace())) {
             if (images.size() == 0) {
                 err.println("The index " + dir + " holds no images yet. Fill it with: vlalign index"
                         + model.asArgument() + " --index " + index + " FOLDER");
