@@ -34,9 +34,12 @@ import org.vlalign.core.index.FolderIndexer;
  *
  * <p>Images are reached by id only: an indexed image's file is the one its index entry names (set by
  * {@link FolderIndexer} or by an upload), never a path from a request, so no request can read another file.
- * Uploads are decoded with the library's guarded {@link ImageDecoder} (size and pixel limits) and kept as
- * re-encoded PNG, so only real images are ever served back. Uploads that are not added to the index live in
- * a bounded in-memory map; added ones are written to {@value #UPLOADS_FOLDER} inside the images folder
+ * Uploads are decoded with the library's guarded {@link ImageDecoder} (size and pixel limits), so only real
+ * images are kept, and kept as the bytes that were sent (a re-encoded PNG of a noisy photo is many times
+ * larger); only a format the page cannot show (not PNG, JPEG, GIF or BMP) is re-encoded as PNG. Uploads that
+ * are not added to the index live in an in-memory map bounded by count ({@value #MAX_MEMORY_UPLOADS}) and
+ * by bytes ({@link #MAX_MEMORY_UPLOAD_BYTES}, or 8 uploads of the size limit if that is less), least recently
+ * used first out; added ones are written to {@value #UPLOADS_FOLDER} inside the images folder
  * with the same id and metadata the folder indexer would give them, so the next start finds them unchanged.
  *
  * <p>Thread-safe: the index is thread-safe, the upload map is guarded.
@@ -50,6 +53,8 @@ final class DemoImages implements AutoCloseable {
     static final String DEFAULT_INDEX_FOLDER = ".vlalign-index";
     /** How many uploads that are not in the index are kept in memory. */
     static final int MAX_MEMORY_UPLOADS = 64;
+    /** The most bytes the uploads kept in memory may take together (at most 8 uploads of the limit's size). */
+    static final long MAX_MEMORY_UPLOAD_BYTES = 256L * 1024 * 1024;
     /** The largest indexed file served back, in bytes. */
     static final long MAX_SERVED_BYTES = 256L * 1024 * 1024;
     /** The most pixels an upload may declare. */
@@ -60,14 +65,10 @@ final class DemoImages implements AutoCloseable {
     private final String searchUnavailable;
     private final Path imagesRoot;
     private final ImageDecoder decoder;
-    private final Map<String, byte[]> uploads = new LinkedHashMap<>(16, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
-            return size() > MAX_MEMORY_UPLOADS;
-        }
-    };
+    // guarded by itself; access order, so the least recently used upload goes first
+    private final Map<String, Image> uploads = new LinkedHashMap<>(16, 0.75f, true);
+    private long uploadBytes; // guarded by uploads
+    private final long uploadBudget;
 
     /** An image served back: its bytes and content type. */
     record Image(byte[] bytes, String contentType) {}
@@ -81,6 +82,7 @@ final class DemoImages implements AutoCloseable {
         this.index = index;
         this.searchUnavailable = searchUnavailable;
         this.imagesRoot = imagesRoot;
+        this.uploadBudget = Math.min(MAX_MEMORY_UPLOAD_BYTES, 8 * maxUploadBytes);
         this.decoder = ImageDecoder.withDefaults().maxEncodedBytes(maxUploadBytes).maxPixels(MAX_UPLOAD_PIXELS);
     }
 
@@ -190,12 +192,12 @@ final class DemoImages implements AutoCloseable {
 
     /** The bytes of an image by id: an upload, or an indexed file. */
     Optional<Image> image(String id) {
-        byte[] png;
+        Image upload;
         synchronized (uploads) {
-            png = uploads.get(id);
+            upload = uploads.get(id);
         }
-        if (png != null) {
-            return Optional.of(new Image(png, "image/png"));
+        if (upload != null) {
+            return Optional.of(upload);
         }
         Optional<Path> file = indexedFile(id);
         if (file.isEmpty()) {
@@ -218,12 +220,12 @@ final class DemoImages implements AutoCloseable {
 
     /** The input for the model of an image by id. */
     Optional<ImageInput> input(String id) {
-        byte[] png;
+        Image upload;
         synchronized (uploads) {
-            png = uploads.get(id);
+            upload = uploads.get(id);
         }
-        if (png != null) {
-            return Optional.of(ImageInput.of(png));
+        if (upload != null) {
+            return Optional.of(ImageInput.of(upload.bytes()));
         }
         return indexedFile(id).map(ImageInput::of);
     }
@@ -250,25 +252,25 @@ final class DemoImages implements AutoCloseable {
             throw new HttpError(409, "This server cannot add images to the index: "
                     + (searchUnavailable != null ? searchUnavailable : "start it with --images DIR."));
         }
-        RgbImage rgb = decoder.decode(ImageInput.of(encoded));
-        byte[] png = toPng(rgb);
-        String hash = sha256(png).substring(0, 16);
+        RgbImage rgb = decoder.decode(ImageInput.of(encoded)); // refuses what is not a sane image
+        String type = contentType(encoded);
+        Image kept = type != null ? new Image(encoded, type) : new Image(toPng(rgb), "image/png");
+        String hash = sha256(kept.bytes()).substring(0, 16);
         if (!addToIndex) {
             String id = "upload-" + hash;
-            synchronized (uploads) {
-                uploads.put(id, png);
-            }
+            keep(id, kept);
             return new Upload(id, false);
         }
-        String id = UPLOADS_FOLDER + "/" + hash + ".png";
+        String name = hash + "." + kept.contentType().substring("image/".length()).replace("jpeg", "jpg");
+        String id = UPLOADS_FOLDER + "/" + name;
         try {
             Path folder = Files.createDirectories(imagesRoot.resolve(UPLOADS_FOLDER));
-            Path file = folder.resolve(hash + ".png");
+            Path file = folder.resolve(name);
             Path tmp = Files.createTempFile(folder, hash, ".tmp");
-            Files.write(tmp, png);
+            Files.write(tmp, kept.bytes());
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            index.upsert(id, extractor.embedImage(ImageInput.of(png)), Map.of(
+            index.upsert(id, extractor.embedImage(ImageInput.of(kept.bytes())), Map.of(
                     FolderIndexer.SOURCE, file.toString(),
                     FolderIndexer.SIZE, Long.toString(attrs.size()),
                     FolderIndexer.MTIME, Long.toString(attrs.lastModifiedTime().toMillis())));
@@ -277,10 +279,33 @@ final class DemoImages implements AutoCloseable {
             throw new UncheckedIOException("Could not store the upload under " + imagesRoot.resolve(UPLOADS_FOLDER)
                     + ": " + e.getMessage(), e);
         }
-        synchronized (uploads) {
-            uploads.put(id, png);
-        }
+        keep(id, kept);
         return new Upload(id, true);
+    }
+
+    /** Keeps an upload in memory, dropping the least recently used ones beyond the count and byte budgets. */
+    private void keep(String id, Image image) {
+        synchronized (uploads) {
+            Image previous = uploads.put(id, image);
+            uploadBytes += image.bytes().length - (previous == null ? 0 : previous.bytes().length);
+            var eldest = uploads.entrySet().iterator();
+            while (uploads.size() > 1
+                    && (uploads.size() > MAX_MEMORY_UPLOADS || uploadBytes > uploadBudget)) {
+                Map.Entry<String, Image> e = eldest.next();
+                if (e.getKey().equals(id)) {
+                    continue;
+                }
+                uploadBytes -= e.getValue().bytes().length;
+                eldest.remove();
+            }
+        }
+    }
+
+    /** The bytes the uploads kept in memory take together (for tests and status). */
+    long uploadBytes() {
+        synchronized (uploads) {
+            return uploadBytes;
+        }
     }
 
     private static byte[] toPng(RgbImage rgb) {
