@@ -60,10 +60,7 @@ public record LlamaConfig(
         Checks.checkNotNull(ropeScaling, "ropeScaling");
         eosTokenIds = eosTokenIds.clone();
         HfConfigs.checkRange("vocab_size", vocabSize, 1, HfConfigs.MAX_VOCAB);
-        HfConfigs.checkRange("hidden_size", hiddenSize, 1, HfConfigs.MAX_WIDTH);
-        HfConfigs.checkRange("intermediate_size", intermediateSize, 1, HfConfigs.MAX_WIDTH);
-        HfConfigs.checkRange("num_hidden_layers", numHiddenLayers, 1, HfConfigs.MAX_LAYERS);
-        HfConfigs.checkRange("num_attention_heads", numAttentionHeads, 1, HfConfigs.MAX_HEADS);
+        HfConfigs.checkTransformer("", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
         HfConfigs.checkRange("num_key_value_heads", numKeyValueHeads, 1, HfConfigs.MAX_HEADS);
         HfConfigs.checkRange("head_dim", headDim, 1, HfConfigs.MAX_WIDTH);
         HfConfigs.checkRange("max_position_embeddings", maxPositionEmbeddings, 1, HfConfigs.MAX_POSITIONS);

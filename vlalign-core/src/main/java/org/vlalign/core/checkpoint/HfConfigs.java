@@ -43,6 +43,38 @@ public final class HfConfigs {
     private HfConfigs() {}
 
     /**
+     * Checks the sizes every transformer config has: layers, widths and heads.
+     *
+     * @param prefix the sub-config's key with a dot ({@code vision_config.}), or empty
+     * @param layers {@code num_hidden_layers}
+     * @param hidden {@code hidden_size}
+     * @param intermediate {@code intermediate_size}
+     * @param heads {@code num_attention_heads}
+     * @throws CheckpointException naming the first field out of range
+     */
+    public static void checkTransformer(String prefix, int layers, int hidden, int intermediate, int heads) {
+        checkRange(prefix + "num_hidden_layers", layers, 1, MAX_LAYERS);
+        checkRange(prefix + "hidden_size", hidden, 1, MAX_WIDTH);
+        checkRange(prefix + "intermediate_size", intermediate, 1, MAX_WIDTH);
+        checkRange(prefix + "num_attention_heads", heads, 1, MAX_HEADS);
+    }
+
+    /**
+     * Checks the input geometry of a vision tower.
+     *
+     * @param prefix the sub-config's key with a dot ({@code vision_config.})
+     * @param imageSize {@code image_size}
+     * @param patchSize {@code patch_size}
+     * @param channels {@code num_channels}
+     * @throws CheckpointException naming the first field out of range
+     */
+    public static void checkImage(String prefix, int imageSize, int patchSize, int channels) {
+        checkRange(prefix + "image_size", imageSize, 1, MAX_IMAGE_SIDE);
+        checkRange(prefix + "patch_size", patchSize, 1, imageSize);
+        checkRange(prefix + "num_channels", channels, 1, 4);
+    }
+
+    /**
      * Checks that a config value lies in a range, before anything is sized from it.
      *
      * @param field the key's path in {@code config.json}, e.g. {@code vision_config.num_hidden_layers}

@@ -1,6 +1,5 @@
 package org.vlalign.torch.internal.clip;
 
-import static org.vlalign.core.checkpoint.HfConfigs.checkRange;
 
 import com.google.gson.JsonObject;
 import org.vlalign.CheckpointException;
@@ -38,12 +37,9 @@ public record ClipTextConfig(
 
     /** Validates. */
     public ClipTextConfig {
-        checkRange("text_config.num_hidden_layers", numHiddenLayers, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_LAYERS);
-        checkRange("text_config.hidden_size", hiddenSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_WIDTH);
-        checkRange("text_config.intermediate_size", intermediateSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_WIDTH);
-        checkRange("text_config.num_attention_heads", numAttentionHeads, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_HEADS);
-        checkRange("text_config.vocab_size", vocabSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_VOCAB);
-        checkRange("text_config.max_position_embeddings", maxPositionEmbeddings, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_POSITIONS);
+        HfConfigs.checkTransformer("text_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
+        HfConfigs.checkRange("text_config.vocab_size", vocabSize, 1, HfConfigs.MAX_VOCAB);
+        HfConfigs.checkRange("text_config.max_position_embeddings", maxPositionEmbeddings, 1, HfConfigs.MAX_POSITIONS);
         if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
             throw new CheckpointException(
                     "text_config: hidden_size " + hiddenSize + " must be a positive multiple of"

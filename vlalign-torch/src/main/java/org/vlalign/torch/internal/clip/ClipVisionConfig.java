@@ -1,7 +1,5 @@
 package org.vlalign.torch.internal.clip;
 
-import static org.vlalign.core.checkpoint.HfConfigs.checkRange;
-
 import com.google.gson.JsonObject;
 import org.vlalign.CheckpointException;
 import org.vlalign.core.checkpoint.HfConfigs;
@@ -38,13 +36,8 @@ public record ClipVisionConfig(
 
     /** Validates. */
     public ClipVisionConfig {
-        checkRange("vision_config.num_hidden_layers", numHiddenLayers, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_LAYERS);
-        checkRange("vision_config.hidden_size", hiddenSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_WIDTH);
-        checkRange("vision_config.intermediate_size", intermediateSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_WIDTH);
-        checkRange("vision_config.num_attention_heads", numAttentionHeads, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_HEADS);
-        checkRange("vision_config.image_size", imageSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_IMAGE_SIDE);
-        checkRange("vision_config.patch_size", patchSize, 1, imageSize);
-        checkRange("vision_config.num_channels", numChannels, 1, 4);
+        HfConfigs.checkTransformer("vision_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
+        HfConfigs.checkImage("vision_config.", imageSize, patchSize, numChannels);
         if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
             throw new CheckpointException(
                     "vision_config: hidden_size " + hiddenSize + " must be a positive multiple of"

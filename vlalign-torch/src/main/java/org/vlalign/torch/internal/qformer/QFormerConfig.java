@@ -1,6 +1,6 @@
 package org.vlalign.torch.internal.qformer;
 
-import static org.vlalign.core.checkpoint.HfConfigs.checkRange;
+import org.vlalign.core.checkpoint.HfConfigs;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -40,13 +40,10 @@ public record QFormerConfig(
 
     /** Validates. */
     public QFormerConfig {
-        checkRange("qformer_config.num_hidden_layers", numHiddenLayers, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_LAYERS);
-        checkRange("qformer_config.hidden_size", hiddenSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_WIDTH);
-        checkRange("qformer_config.intermediate_size", intermediateSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_WIDTH);
-        checkRange("qformer_config.num_attention_heads", numAttentionHeads, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_HEADS);
-        checkRange("qformer_config.vocab_size", vocabSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_VOCAB);
-        checkRange("qformer_config.max_position_embeddings", maxPositionEmbeddings, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_POSITIONS);
-        checkRange("qformer_config.encoder_hidden_size", encoderHiddenSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_WIDTH);
+        HfConfigs.checkTransformer("qformer_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
+        HfConfigs.checkRange("qformer_config.vocab_size", vocabSize, 1, HfConfigs.MAX_VOCAB);
+        HfConfigs.checkRange("qformer_config.max_position_embeddings", maxPositionEmbeddings, 1, HfConfigs.MAX_POSITIONS);
+        HfConfigs.checkRange("qformer_config.encoder_hidden_size", encoderHiddenSize, 1, HfConfigs.MAX_WIDTH);
         if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
             throw new UnsupportedModelException(
                     "qformer_config.hidden_size (" + hiddenSize + ") must be a positive multiple of"

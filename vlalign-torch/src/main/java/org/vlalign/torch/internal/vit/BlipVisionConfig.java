@@ -1,7 +1,6 @@
 package org.vlalign.torch.internal.vit;
 
-import static org.vlalign.core.checkpoint.HfConfigs.checkRange;
-
+import org.vlalign.core.checkpoint.HfConfigs;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.vlalign.UnsupportedModelException;
@@ -36,13 +35,8 @@ public record BlipVisionConfig(
 
     /** Validates. */
     public BlipVisionConfig {
-        checkRange("vision_config.num_hidden_layers", numHiddenLayers, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_LAYERS);
-        checkRange("vision_config.hidden_size", hiddenSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_WIDTH);
-        checkRange("vision_config.intermediate_size", intermediateSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_WIDTH);
-        checkRange("vision_config.num_attention_heads", numAttentionHeads, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_HEADS);
-        checkRange("vision_config.image_size", imageSize, 1, org.vlalign.core.checkpoint.HfConfigs.MAX_IMAGE_SIDE);
-        checkRange("vision_config.patch_size", patchSize, 1, imageSize);
-        checkRange("vision_config.num_channels", numChannels, 1, 4);
+        HfConfigs.checkTransformer("vision_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
+        HfConfigs.checkImage("vision_config.", imageSize, patchSize, numChannels);
         if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
             throw new UnsupportedModelException(
                     "vision_config.hidden_size (" + hiddenSize + ") must be a positive multiple of"
