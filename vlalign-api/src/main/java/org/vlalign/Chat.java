@@ -41,6 +41,18 @@ public interface Chat {
     List<Turn> turns();
 
     /**
+     * How many of the earliest question and answer turns the last {@link #send} left out of the model's
+     * prompt because the whole conversation no longer fit the context length. The system prompt, the
+     * image and the latest turns are always kept; {@link #turns()} still lists every turn.
+     *
+     * @return turns left out of the last prompt; 0 when everything fit
+     * @since 0.2.0
+     */
+    default int droppedTurns() {
+        return 0;
+    }
+
+    /**
      * The image this chat is about.
      *
      * @return the image

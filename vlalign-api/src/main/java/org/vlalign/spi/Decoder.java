@@ -56,6 +56,30 @@ public interface Decoder extends AutoCloseable {
      */
     void reorder(int[] sources);
 
+    /**
+     * The bytes of key/value cache one row holds for one position, all layers together. Generation
+     * multiplies it by the rows (batch times beams or samples) and positions a call can reach, and
+     * refuses a call whose cache could not fit {@link #cacheBytesAvailable()} before anything is
+     * allocated.
+     *
+     * @return bytes per row and position; 0 when unknown, which turns the check off
+     * @since 0.2.0
+     */
+    default long cacheBytesPerPosition() {
+        return 0;
+    }
+
+    /**
+     * The bytes this decoder's cache may still grow to: what the memory it lives in (the Java heap
+     * or native memory) can hold now.
+     *
+     * @return bytes; {@link Long#MAX_VALUE} when unbounded or unknown
+     * @since 0.2.0
+     */
+    default long cacheBytesAvailable() {
+        return Long.MAX_VALUE;
+    }
+
     /** Releases the cache. Idempotent. */
     @Override
     void close();

@@ -40,6 +40,21 @@ public interface ImageIndexProvider {
     ImageIndex open(Path dir, EmbeddingSpace space);
 
     /**
+     * Opens the last commit of an index folder for searching only: no writer's lock is taken and no
+     * file is created, so it works while another process writes to the folder. Writes throw.
+     *
+     * @param dir a folder holding an index of this kind
+     * @param space the space of all vectors; must match the index's stored space
+     * @return the index; close it
+     * @throws org.vlalign.IndexCorruptedException if the folder holds no such index or it is damaged
+     * @throws UnsupportedOperationException if this kind cannot be opened read-only
+     * @since 0.2.0
+     */
+    default ImageIndex openReadOnly(Path dir, EmbeddingSpace space) {
+        throw new UnsupportedOperationException("the '" + name() + "' index cannot be opened read-only");
+    }
+
+    /**
      * Creates an index held in memory.
      *
      * @param space the space of all vectors

@@ -76,6 +76,14 @@ final class IndexTarget {
                 SolrCloudImageIndex.Settings.defaults().withLayout(shards, replicas));
     }
 
+    /**
+     * Opens the target for a space, for reading: a local index's last commit without the writer's lock, so a
+     * search runs while {@code vlalign index} writes.
+     */
+    ImageIndex openForReading(EmbeddingSpace space) {
+        return isLocal() ? ExactImageIndex.openReadOnly(dir(space), space) : open(space);
+    }
+
     /** The target as the user typed it, for messages. */
     String asArgument() {
         return !isLocal() ? " --solr-zk " + zkHost + " --collection " + collection

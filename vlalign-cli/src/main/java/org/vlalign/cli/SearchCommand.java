@@ -85,7 +85,7 @@ final class SearchCommand implements Callable<Integer> {
     }
 
     private int search(VlModel vl, EmbeddingSpace space, String query, PrintWriter out, PrintWriter err) {
-        try (ImageIndex images = target.open(space)) {
+        try (ImageIndex images = target.openForReading(space)) {
             if (images.size() == 0) {
                 err.println("The index " + target.describe(space) + " holds no images yet. Fill it with: vlalign index"
                         + model.asArgument() + target.asArgument() + " FOLDER");

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
@@ -85,8 +86,18 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1", description = "The address to"
             + " listen on (default: ${DEFAULT-VALUE}, this machine only; any other address serves the"
-            + " network without authentication).")
+            + " network and then requires a bearer token, see --token).")
     String host;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "The bearer token clients must send when"
+            + " --host is not loopback (at least 16 characters; default: the VLALIGN_TOKEN environment"
+            + " variable, else a random one, printed with the address).")
+    String token;
+
+    @Option(names = "--allow-host", paramLabel = "NAME", description = "A host name clients use to reach"
+            + " the server when --host is not loopback; repeat for several (default: the --host value, or this"
+            + " machine's name for a wildcard address). Other Host headers are refused (DNS rebinding).")
+    List<String> allowHosts;
 
     @Option(names = {"-k", "--top"}, paramLabel = "K", defaultValue = "15", description = "How many images a"
             + " search shows (default: ${DEFAULT-VALUE}).")
@@ -146,6 +157,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     private void serve(ModelOptions search, Path imagesDir, Path indexDir, Path temporaryIndex, PrintWriter out,
             PrintWriter err) {
+        boolean remote = !isLoopback(host);
         String name = model.usesDefault() ? "vlalign default model (shapes world)" : model.displayName();
         try (VlModel chat = model.load(err);
                 VlModel searcher = search == null ? null : search.load(err);
@@ -159,6 +171,8 @@ public final class ServeCommand implements Callable<Integer> {
                         .images(imagesDir)
                         .index(indexDir)
                         .host(host)
+                        .token(remote ? token() : null)
+                        .allowedHosts(remote ? allowedHosts() : List.of())
                         .port(port)
                         .topK(top)
                         .maxUploadBytes(maxUploadMb * 1024L * 1024L)
@@ -171,7 +185,7 @@ public final class ServeCommand implements Callable<Integer> {
                 deleteQuietly(temporaryIndex);
             }, "vlalign-serve-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            out.println("vlalign web demo: " + demo.uri() + "  (Ctrl-C to stop)");
+            out.println("vlalign web demo: " + demo.uri() + (remote ? "?token=" + token() : "") + "  (Ctrl-C to stop)");
             out.println("OpenAI-compatible API: " + demo.uri() + "v1  (model " + (model.usesDefault()
                     ? "vlalign-default" : model.displayName()) + (apiKey() == null ? "" : ", bearer key") + ")");
             out.flush();
@@ -213,6 +227,35 @@ public final class ServeCommand implements Callable<Integer> {
             MoreFiles.deleteRecursively(dir);
         } catch (IOException ignored) {
             // best effort: a temporary index
+        }
+    }
+
+    private boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new ParameterException(spec.commandLine(), "--host " + host + " is not a known address");
+        }
+    }
+
+    private String token() {
+        if (token == null) {
+            String env = System.getenv("VLALIGN_TOKEN");
+            token = env != null && !env.isBlank() ? env.strip()
+                    : java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(16));
+        }
+        return token;
+    }
+
+    private List<String> allowedHosts() {
+        if (allowHosts != null && !allowHosts.isEmpty()) {
+            return allowHosts;
+        }
+        try {
+            java.net.InetAddress a = java.net.InetAddress.getByName(host);
+            return a.isAnyLocalAddress() ? List.of(java.net.InetAddress.getLocalHost().getHostName()) : List.of(host);
+        } catch (java.net.UnknownHostException e) {
+            return List.of(host);
         }
     }
 }

@@ -26,7 +26,13 @@ import org.vlalign.Turn;
  *
  * <p><b>Turns.</b> A non-empty system prompt becomes a {@link org.vlalign.Role#SYSTEM} turn first
  * (an empty one lets the template use its default); each {@link #send} appends the question and the
- * answer's text. A failed send leaves the turns unchanged. The first answer's {@code extract}
+ * answer's text. A failed send leaves the turns unchanged.
+ *
+ * <p><b>Past the context length.</b> When the conversation's prompt and room for the answer (its
+ * {@code maxNewTokens}, but at most a quarter of the context) no longer fit the language model's
+ * context length, the earliest question and answer pairs are left out of the prompt, oldest first,
+ * until it fits; the system prompt, the image and the latest turns always stay. {@link
+ * #droppedTurns()} says how many turns the last answer did not see; {@link #turns()} keeps them all. The first answer's {@code extract}
  * timing holds the image's encoding time; later answers report zero.
  *
  * <p>Not thread-safe: use one chat per conversation. The model behind it is thread-safe, so many
@@ -40,6 +46,7 @@ public final class ComposedChat implements Chat {
     private final List<Turn> turns = new ArrayList<>();
     private Features embeddings; // (tokens, hidden) adapted image embeddings, null until computed
     private Duration pendingExtract = Duration.ZERO;
+    private int droppedTurns;
 
     ComposedChat(ComposedVlModel model, ImageInput image, String systemPrompt) {
         this.model = model;
@@ -77,12 +84,46 @@ public final class ComposedChat implements Chat {
         List<Turn> conversation = new ArrayList<>(turns);
         conversation.add(Turn.user(query));
         Prompt prompt = model.promptWrapper().wrap(embeddings, conversation);
+        int dropped = 0;
+        int context = model.languageModel().contextLength();
+        int room = Math.min(config.maxNewTokens(), Math.max(1, context / 4));
+        int first = conversation.isEmpty() || conversation.get(0).role() != org.vlalign.Role.SYSTEM ? 0 : 1;
+        // drop the oldest question and answer pair while the prompt leaves no room to answer
+        while (positions(prompt) + room > context && conversation.size() - first > 2) {
+            conversation.remove(first);
+            conversation.remove(first);
+            dropped += 2;
+            prompt = model.promptWrapper().wrap(embeddings, conversation);
+        }
         Answer answer = model.languageModel().generate(prompt, model.withTemplateStops(config), listener);
+        droppedTurns = dropped;
         turns.add(Turn.user(query));
         turns.add(Turn.assistant(answer.text()));
         Duration extract = pendingExtract;
         pendingExtract = Duration.ZERO;
         return answer.withTimings(answer.timings().withVision(Duration.ZERO, extract));
+    }
+
+    /** The positions a prompt takes in the language model: tokens of its text plus embedding rows. */
+    private int positions(Prompt prompt) {
+        int n = 0;
+        for (Prompt.Segment s : prompt.segments()) {
+            if (s instanceof Prompt.Segment.Text t) {
+                n += model.languageModel().encode(t.text()).length;
+            } else if (s instanceof Prompt.Segment.Tokens t) {
+                n += t.ids().length;
+            } else if (s instanceof Prompt.Segment.Embeddings e) {
+                n += e.features().rows();
+            } else {
+                n++; // Bos, Eos
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public int droppedTurns() {
+        return droppedTurns;
     }
 
     @Override

@@ -57,8 +57,10 @@ import org.vlalign.core.index.ExactImageIndex;
  * The answer's {@link org.vlalign.Timings#extract() extract} time covers image decoding,
  * preprocessing, extraction and adaptation (the extractor does all but the last, so they are not
  * told apart: {@code preprocess} is zero); prefill and decode come from the language model. {@link
- * #askBatch} extracts all images in one {@link FeatureExtractor#extractBatch} call and generates
- * with {@link LanguageModel#generateBatch}; each answer reports an equal share of the batch's
+ * #askBatch} extracts the images with {@link FeatureExtractor#extractBatch} in slices of at most
+ * {@value #MAX_VISION_BATCH} (so a batch of thousands never holds thousands of decoded images and
+ * their activations at once) and generates with {@link LanguageModel#generateBatch}, whose rows are
+ * bounded by the memory their caches need; each answer reports an equal share of the batch's
  * extraction time.
  *
  * <p><b>Chats</b> are {@link ComposedChat}s; see there how instruction-aware extractors are handled.
@@ -95,6 +97,9 @@ import org.vlalign.core.index.ExactImageIndex;
 public final class ComposedVlModel implements VlModel {
     /** The longest search text accepted, in characters. */
     public static final int MAX_SEARCH_TEXT_CHARS = 10_000;
+
+    /** The most images {@link #askBatch} hands the feature extractor at once. */
+    public static final int MAX_VISION_BATCH = 16;
 
     private final String description;
     private final FeatureExtractor featureExtractor;
@@ -254,12 +259,18 @@ public final class ComposedVlModel implements VlModel {
             instructions.add(instructionFor(r.query()));
         }
         long start = System.nanoTime();
-        List<Features> features = featureExtractor.extractBatch(images, instructions);
-        if (features.size() != requests.size()) {
-            throw new VlalignException(String.format(
-                    "feature extractor %s returned %d results for a batch of %d images; it must return"
-                            + " one per image",
-                    featureExtractor, features.size(), requests.size()));
+        List<Features> features = new ArrayList<>(requests.size());
+        for (int from = 0; from < images.size(); from += MAX_VISION_BATCH) {
+            int to = Math.min(images.size(), from + MAX_VISION_BATCH);
+            List<Features> slice =
+                    featureExtractor.extractBatch(images.subList(from, to), instructions.subList(from, to));
+            if (slice.size() != to - from) {
+                throw new VlalignException(String.format(
+                        "feature extractor %s returned %d results for a batch of %d images; it must return"
+                                + " one per image",
+                        featureExtractor, slice.size(), to - from));
+            }
+            features.addAll(slice);
         }
         List<Prompt> prompts = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {

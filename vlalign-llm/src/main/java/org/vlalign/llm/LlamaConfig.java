@@ -59,26 +59,17 @@ public record LlamaConfig(
     public LlamaConfig {
         Checks.checkNotNull(ropeScaling, "ropeScaling");
         eosTokenIds = eosTokenIds.clone();
-        checkPositive("vocab_size", vocabSize);
-        checkPositive("hidden_size", hiddenSize);
-        checkPositive("intermediate_size", intermediateSize);
-        checkPositive("num_hidden_layers", numHiddenLayers);
-        checkPositive("num_attention_heads", numAttentionHeads);
-        checkPositive("num_key_value_heads", numKeyValueHeads);
-        checkPositive("head_dim", headDim);
-        checkPositive("max_position_embeddings", maxPositionEmbeddings);
+        HfConfigs.checkRange("vocab_size", vocabSize, 1, HfConfigs.MAX_VOCAB);
+        HfConfigs.checkTransformer("", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
+        HfConfigs.checkRange("num_key_value_heads", numKeyValueHeads, 1, HfConfigs.MAX_HEADS);
+        HfConfigs.checkRange("head_dim", headDim, 1, HfConfigs.MAX_WIDTH);
+        HfConfigs.checkRange("max_position_embeddings", maxPositionEmbeddings, 1, HfConfigs.MAX_POSITIONS);
         if (numAttentionHeads % numKeyValueHeads != 0) {
             throw new CheckpointException("config num_attention_heads=" + numAttentionHeads
                     + " is not a multiple of num_key_value_heads=" + numKeyValueHeads + "; the config is invalid");
         }
         if (headDim % 2 != 0) {
             throw new CheckpointException("config head_dim=" + headDim + " must be even for rotary embeddings");
-        }
-    }
-
-    private static void checkPositive(String key, int v) {
-        if (v <= 0) {
-            throw new CheckpointException("config key '" + key + "' must be positive but is " + v);
         }
     }
 

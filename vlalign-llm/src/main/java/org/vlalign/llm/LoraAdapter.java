@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.vlalign.CheckpointException;
+import org.vlalign.core.checkpoint.BoundedFiles;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.checkpoint.Checkpoint;
@@ -83,7 +84,7 @@ public final class LoraAdapter {
             if (Files.size(configFile) > 1 << 20) {
                 throw new CheckpointException(configFile + " is larger than 1 MB; it is not an adapter config");
             }
-            JsonElement e = JsonParser.parseString(Files.readString(configFile, StandardCharsets.UTF_8));
+            JsonElement e = JsonParser.parseString(BoundedFiles.readString(configFile, BoundedFiles.MAX_CONFIG_BYTES));
             if (!e.isJsonObject()) {
                 throw new CheckpointException(configFile + " must hold a JSON object");
             }

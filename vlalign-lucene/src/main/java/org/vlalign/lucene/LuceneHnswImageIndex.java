@@ -22,6 +22,9 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.IndexFormatTooNewException;
 import org.apache.lucene.index.IndexFormatTooOldException;
 import org.apache.lucene.index.IndexWriter;
@@ -35,6 +38,7 @@ import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
@@ -162,6 +166,19 @@ public final class LuceneHnswImageIndex implements ImageIndex {
     private final AtomicBoolean stale = new AtomicBoolean();
     private volatile boolean closed;
 
+    /** A read-only index over the last commit of a folder: no writer, no lock. */
+    private LuceneHnswImageIndex(EmbeddingSpace space, Settings settings, String where, Directory directory)
+            throws IOException {
+        this.space = space;
+        this.settings = settings;
+        this.where = where;
+        this.directory = directory;
+        this.parentQuery = new TermQuery(new Term(TYPE, PARENT));
+        this.parents = new QueryBitSetProducer(parentQuery);
+        this.writer = null;
+        this.searchers = new SearcherManager(directory, null);
+    }
+
     private LuceneHnswImageIndex(
             EmbeddingSpace space, Settings settings, String where, Directory directory, boolean create)
             throws IOException {
@@ -264,17 +281,11 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             directory = FSDirectory.open(dir);
             boolean exists = DirectoryReader.indexExists(directory);
             if (exists) {
-                Map<String, String> data = SegmentInfos.readLatestCommit(directory).getUserData();
-                EmbeddingSpace stored = IndexChecks.fromMap(data);
-                if (stored == null || !FORMAT.equals(data.get(FORMAT_KEY))) {
-                    throw new IndexCorruptedException(
-                            "The Lucene index at " + dir + " was not written by vlalign (its commit"
-                                    + " data has no embedding space or format " + FORMAT + ")."
-                                    + " Use another folder, or index the images again.");
-                }
-                IndexChecks.checkSameSpace(dir, stored, space);
+                checkStoredSpace(directory, dir, space);
             }
-            return new LuceneHnswImageIndex(space, settings, dir.toString(), directory, !exists);
+            LuceneHnswImageIndex index = new LuceneHnswImageIndex(space, settings, dir.toString(), directory, !exists);
+            index.verifyOnOpen();
+            return index;
         } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException e) {
             closeQuietly(directory);
             throw new IndexCorruptedException(
@@ -353,6 +364,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             parent.add(new StoredField(META_PREFIX + e.getKey(), e.getValue()));
         }
         block.add(parent.getFields());
+        checkWritable();
         synchronized (writeMutex) {
             ensureOpen();
             try {
@@ -366,6 +378,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
 
     @Override
     public boolean remove(String id) {
+        checkWritable();
         synchronized (writeMutex) {
             ensureOpen();
             try {
@@ -438,20 +451,26 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             throw new InvalidArgumentException("numCandidates must be positive but was " + numCandidates);
         }
         ensureOpen();
-        int candidates = Math.max(k, numCandidates);
-        Query knn =
-                new ToParentBlockJoinQuery(
-                        new DiversifyingChildrenFloatKnnVectorQuery(VECTOR, q, null, candidates, parents),
-                        parents,
-                        ScoreMode.Max);
         try {
             return withSearcher(
                     s -> {
-                        TopDocs top = s.search(knn, candidates);
-                        TopHits best = new TopHits(k);
-                        for (ScoreDoc sd : top.scoreDocs) {
-                            // Lucene's DOT_PRODUCT score is (1 + dot) / 2
-                            float dot = 2f * sd.score - 1f;
+                        // k and the candidates are clamped to what the index holds, never allocated as asked
+                        int docs = s.getIndexReader().maxDoc();
+                        if (docs == 0) {
+                            return List.of();
+                        }
+                        int top = Math.min(k, docs);
+                        int candidates = Math.min(Math.max(top, numCandidates), docs);
+                        Query knn =
+                                new ToParentBlockJoinQuery(
+                                        new DiversifyingChildrenFloatKnnVectorQuery(
+                                                VECTOR, q, null, candidates, parents),
+                                        parents,
+                                        ScoreMode.Max);
+                        TopDocs found = s.search(knn, candidates);
+                        TopHits best = new TopHits(top);
+                        for (ScoreDoc sd : found.scoreDocs) {
+                            float dot = checkedDot(sd.score, sd.doc);
                             if (best.competitive(dot)) {
                                 SearchHit hit = readParent(s, sd.doc);
                                 best.offer(dot, hit.id(), hit.metadata());
@@ -462,6 +481,134 @@ public final class LuceneHnswImageIndex implements ImageIndex {
         } catch (IOException e) {
             throw failure("search", e);
         }
+    }
+
+    /**
+     * Opens the last commit of an index folder for searching only: no writer's lock is taken and no
+     * file is created, so it works while another process indexes into the folder. Commits made after
+     * the open are not seen. Checksums are verified as in {@link #open}. Writes throw.
+     *
+     * @param dir a folder holding an HNSW index
+     * @param space the space the caller embeds in; must equal the space the index was built in
+     * @return the index
+     * @throws InvalidArgumentException if the index was built in another space
+     * @throws IndexCorruptedException if the folder holds no index, or its files are damaged
+     * @since 0.2.0
+     */
+    public static LuceneHnswImageIndex openReadOnly(Path dir, EmbeddingSpace space) {
+        if (dir == null) {
+            throw new InvalidArgumentException("dir must not be null");
+        }
+        checkNotNull(space, Settings.defaults());
+        if (!Files.isDirectory(dir)) {
+            throw new IndexCorruptedException("No HNSW index at " + dir + ": the folder does not exist.");
+        }
+        Directory directory = null;
+        try {
+            directory = FSDirectory.open(dir);
+            if (!DirectoryReader.indexExists(directory)) {
+                throw new IndexCorruptedException("No HNSW index at " + dir
+                        + ": the folder holds no Lucene commit. Build one first, or check the path.");
+            }
+            checkStoredSpace(directory, dir, space);
+            LuceneHnswImageIndex index = new LuceneHnswImageIndex(space, Settings.defaults(), dir.toString(), directory);
+            index.verifyOnOpen();
+            return index;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(directory);
+            if (e instanceof VlalignException v) {
+                throw v;
+            }
+            throw new IndexCorruptedException("The Lucene HNSW index at " + dir + " cannot be read: " + e
+                    + ". Restore the folder from a backup, or delete it and index the images again.", e);
+        }
+    }
+
+    private static void checkStoredSpace(Directory directory, Path dir, EmbeddingSpace space) throws IOException {
+        Map<String, String> data = SegmentInfos.readLatestCommit(directory).getUserData();
+        EmbeddingSpace stored = IndexChecks.fromMap(data);
+        if (stored == null || !FORMAT.equals(data.get(FORMAT_KEY))) {
+            throw new IndexCorruptedException(
+                    "The Lucene index at " + dir + " was not written by vlalign (its commit"
+                            + " data has no embedding space or format " + FORMAT + ")."
+                            + " Use another folder, or index the images again.");
+        }
+        IndexChecks.checkSameSpace(dir, stored, space);
+    }
+
+    /** Verifies the checksum of every file of the opened commit; closes this index if one fails. */
+    private void verifyOnOpen() {
+        try {
+            withSearcher(s -> {
+                for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+                    leaf.reader().checkIntegrity();
+                }
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e instanceof IndexCorruptedException ic ? ic : new IndexCorruptedException(
+                    "The Lucene HNSW index at " + where + " fails its checksums: " + e.getMessage()
+                            + ". Restore the folder from a backup, or delete it and index the images again.", e);
+        }
+    }
+
+    /**
+     * A full check of the committed and written data, beyond the checksums verified at open: every
+     * image's stored fields and every vector are read, and each vector must be finite and of unit
+     * length. Slow on large indexes: it reads everything.
+     *
+     * @throws IndexCorruptedException naming the first damage found
+     * @since 0.2.0
+     */
+    public void verify() {
+        ensureOpen();
+        try {
+            withSearcher(s -> {
+                for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+                    leaf.reader().checkIntegrity();
+                    FloatVectorValues values = leaf.reader().getFloatVectorValues(VECTOR);
+                    if (values != null) {
+                        for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
+                            float[] v = values.vectorValue();
+                            double norm = 0;
+                            for (float x : v) {
+                                norm += (double) x * x;
+                            }
+                            if (v.length != space.dimension() || !(Math.abs(norm - 1) < 1e-3)) {
+                                throw new CorruptIndexException("vector of document " + doc + " has width "
+                                        + v.length + " and squared norm " + norm + "; stored vectors are unit length",
+                                        leaf.reader().toString());
+                            }
+                        }
+                    }
+                    StoredFields stored = leaf.reader().storedFields();
+                    for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                        stored.document(doc);
+                    }
+                }
+                return null;
+            });
+        } catch (IOException e) {
+            throw failure("verify", e);
+        }
+    }
+
+    private void checkWritable() {
+        if (writer == null) {
+            throw new VlalignException("The HNSW index at " + where + " was opened read-only (openReadOnly);"
+                    + " open it with LuceneHnswImageIndex.open to write.");
+        }
+    }
+
+    /** Lucene's DOT_PRODUCT score is (1 + dot) / 2; unit vectors keep it in [0, 1]. */
+    private float checkedDot(float score, int doc) throws CorruptIndexException {
+        float dot = 2f * score - 1f;
+        if (!(Math.abs(dot) <= 1.01f)) {
+            throw new CorruptIndexException("document " + doc + " scores a dot product of " + dot
+                    + " with a unit query; stored vectors are unit length", where);
+        }
+        return dot;
     }
 
     private static SearchHit readParent(IndexSearcher s, int doc) throws IOException {
@@ -483,6 +630,9 @@ public final class LuceneHnswImageIndex implements ImageIndex {
 
     @Override
     public void commit() {
+        if (writer == null) {
+            return; // read-only: nothing to commit
+        }
         synchronized (writeMutex) {
             ensureOpen();
             try {
@@ -510,7 +660,9 @@ public final class LuceneHnswImageIndex implements ImageIndex {
                 // the writer's rollback below releases everything
             }
             try {
-                writer.rollback();
+                if (writer != null) {
+                    writer.rollback();
+                }
             } catch (IOException e) {
                 // nothing uncommitted can be kept anyway
             }
@@ -529,6 +681,12 @@ public final class LuceneHnswImageIndex implements ImageIndex {
         IndexSearcher s = searchers.acquire();
         try {
             return f.apply(s);
+        } catch (VlalignException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // damaged files that pass no checksum on the read path surface as Lucene's internal
+            // failures (array bounds, assertions in decoders): never as raw runtime exceptions
+            throw new CorruptIndexException("reading failed with " + e, where, e);
         } finally {
             searchers.release(s);
         }
@@ -541,7 +699,8 @@ public final class LuceneHnswImageIndex implements ImageIndex {
     }
 
     private VlalignException failure(String what, IOException e) {
-        if (e instanceof CorruptIndexException) {
+        if (e instanceof CorruptIndexException || e instanceof IndexFormatTooOldException
+                || e instanceof IndexFormatTooNewException || e instanceof java.io.EOFException) {
             return new IndexCorruptedException(
                     "Could not " + what + " the HNSW index at " + where + ": " + e.getMessage()
                             + ". Restore the folder from a backup, or index the images again.", e);

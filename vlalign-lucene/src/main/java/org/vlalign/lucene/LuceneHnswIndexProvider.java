@@ -33,6 +33,11 @@ public final class LuceneHnswIndexProvider implements ImageIndexProvider {
     }
 
     @Override
+    public ImageIndex openReadOnly(Path dir, EmbeddingSpace space) {
+        return LuceneHnswImageIndex.openReadOnly(dir, space);
+    }
+
+    @Override
     public ImageIndex inMemory(EmbeddingSpace space) {
         return LuceneHnswImageIndex.inMemory(space);
     }

@@ -138,4 +138,81 @@ class LuceneHnswImageIndexTest {
                 assertThrows(IndexCorruptedException.class, () -> LuceneHnswImageIndex.open(dir, SPACE));
         assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
     }
+
+    /** Writes 60 images in two commits, the second without a compound file, so every file kind exists. */
+    private static void writeTwoSegments(Path dir) {
+        SplittableRandom random = new SplittableRandom(5);
+        try (LuceneHnswImageIndex index = LuceneHnswImageIndex.open(dir, SPACE)) {
+            for (int i = 0; i < 30; i++) {
+                index.upsert("a" + i, IndexTestData.unitRows(1 + i % 3, 16, random), Map.of("k", "v" + i));
+            }
+            index.commit();
+            for (int i = 0; i < 30; i++) {
+                index.upsert("b" + i, IndexTestData.unitRows(1 + i % 3, 16, random), Map.of("k", "w" + i));
+            }
+            index.commit();
+        }
+    }
+
+    @Test
+    void should_detect_one_flipped_byte_in_any_vector_graph_stored_or_compound_file() throws IOException {
+        Path pristine = tmp.resolve("pristine");
+        writeTwoSegments(pristine);
+        Set<String> kinds = new HashSet<>();
+        List<Path> files;
+        try (Stream<Path> list = Files.list(pristine)) {
+            files = list.filter(p -> p.getFileName().toString().matches(".*\\.(vec|vex|fdt|cfs)")).toList();
+        }
+        for (Path file : files) {
+            String name = file.getFileName().toString();
+            kinds.add(name.substring(name.lastIndexOf('.') + 1));
+            Path dir = tmp.resolve("flip-" + name);
+            Files.createDirectories(dir);
+            try (Stream<Path> list = Files.list(pristine)) {
+                for (Path f : list.toList()) {
+                    Files.copy(f, dir.resolve(f.getFileName()));
+                }
+            }
+            try (FileChannel ch = FileChannel.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                long at = ch.size() / 2; // inside the data, away from header and footer
+                ByteBuffer one = ByteBuffer.allocate(1);
+                ch.read(one, at);
+                one.put(0, (byte) (one.get(0) ^ 0x01)).rewind();
+                ch.write(one, at);
+            }
+            assertThrows(IndexCorruptedException.class, () -> LuceneHnswImageIndex.open(dir, SPACE).close(),
+                    "flipped byte in " + name);
+            assertThrows(IndexCorruptedException.class, () -> LuceneHnswImageIndex.openReadOnly(dir, SPACE).close(),
+                    "read-only, flipped byte in " + name);
+        }
+        assertTrue(kinds.containsAll(Set.of("cfs")), "file kinds damaged: " + kinds);
+    }
+
+    @Test
+    void should_search_the_last_commit_read_only_while_a_writer_holds_the_folder() throws IOException {
+        Path dir = tmp.resolve("shared");
+        SplittableRandom random = new SplittableRandom(8);
+        Features a = IndexTestData.unitRows(1, 16, random);
+        try (LuceneHnswImageIndex writer = LuceneHnswImageIndex.open(dir, SPACE)) {
+            writer.upsert("a", a, Map.of());
+            writer.commit();
+            writer.upsert("uncommitted", IndexTestData.unitRows(1, 16, random), Map.of());
+            try (LuceneHnswImageIndex reader = LuceneHnswImageIndex.openReadOnly(dir, SPACE)) {
+                assertEquals(1, reader.size());
+                assertEquals("a", reader.search(a, 5).get(0).id());
+                reader.verify();
+                assertThrows(VlalignException.class, () -> reader.upsert("x", a, Map.of()));
+            }
+        }
+    }
+
+    @Test
+    void should_leave_no_file_when_a_folder_without_an_index_is_opened_read_only() throws IOException {
+        Path photos = Files.createDirectories(tmp.resolve("photos"));
+        Files.writeString(photos.resolve("cat.jpg"), "not really");
+        assertThrows(IndexCorruptedException.class, () -> LuceneHnswImageIndex.openReadOnly(photos, SPACE));
+        try (Stream<Path> list = Files.list(photos)) {
+            assertEquals(List.of("cat.jpg"), list.map(p -> p.getFileName().toString()).toList());
+        }
+    }
 }

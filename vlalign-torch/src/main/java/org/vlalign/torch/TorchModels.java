@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import org.vlalign.Adaptor;
 import org.vlalign.CheckpointException;
+import org.vlalign.core.checkpoint.BoundedFiles;
 import org.vlalign.Checks;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.GenerationConfig;
@@ -298,12 +299,12 @@ public final class TorchModels {
                             + " expected (config.json + model.safetensors)");
         }
         try {
-            JsonElement e = JsonParser.parseString(Files.readString(file));
+            JsonElement e = JsonParser.parseString(BoundedFiles.readString(file, BoundedFiles.MAX_CONFIG_BYTES));
             if (!e.isJsonObject()) {
                 throw new CheckpointException(file + " is not a JSON object");
             }
             return e.getAsJsonObject();
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             if (e instanceof CheckpointException c) {
                 throw c;
             }

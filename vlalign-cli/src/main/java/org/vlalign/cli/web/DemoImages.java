@@ -38,10 +38,13 @@ import org.vlalign.core.index.FolderIndexer;
  *
  * <p>Images are reached by id only: an indexed image's file is the one its index entry names (set by
  * {@link FolderIndexer} or by an upload), never a path from a request, so no request can read another file.
- * Uploads are decoded with the library's guarded {@link ImageDecoder} (size and pixel limits) and kept as
- * re-encoded PNG, so only real images are ever served back. Uploads that are not added to the index live in
- * a bounded in-memory map; added ones are written to a temporary folder (never into the images folder, which
- * may be a model's cache or read-only) and indexed under {@value #UPLOADS_FOLDER}{@code /HASH.png}; {@link
+ * Uploads are decoded with the library's guarded {@link ImageDecoder} (size and pixel limits), so only real
+ * images are kept, and kept as the bytes that were sent (a re-encoded PNG of a noisy photo is many times
+ * larger); only a format the page cannot show (not PNG, JPEG, GIF or BMP) is re-encoded as PNG. Uploads live
+ * in an in-memory map bounded by count ({@value #MAX_MEMORY_UPLOADS}) and by bytes ({@link
+ * #MAX_MEMORY_UPLOAD_BYTES}, or 8 uploads of the size limit if that is less), least recently used first out.
+ * Uploads added to the index are also written to a temporary folder (never into the images folder, which may
+ * be a model's cache or read-only) and indexed under {@value #UPLOADS_FOLDER}{@code /HASH.EXT}; {@link
  * #close()} removes them from the index and deletes the folder, so uploads last one session.
  *
  * <p>Thread-safe: the index is thread-safe, the upload map is guarded.
@@ -55,6 +58,8 @@ final class DemoImages implements AutoCloseable {
     static final String DEFAULT_INDEX_FOLDER = ".vlalign-index";
     /** How many uploads that are not in the index are kept in memory. */
     static final int MAX_MEMORY_UPLOADS = 64;
+    /** The most bytes the uploads kept in memory may take together (at most 8 uploads of the limit's size). */
+    static final long MAX_MEMORY_UPLOAD_BYTES = 256L * 1024 * 1024;
     /** The largest indexed file served back, in bytes. */
     static final long MAX_SERVED_BYTES = 256L * 1024 * 1024;
     /** Finds the declared size in the decoder's pixel-limit message. */
@@ -69,14 +74,10 @@ final class DemoImages implements AutoCloseable {
     private final ImageDecoder decoder;
     private final List<String> indexedUploads = new ArrayList<>(); // guarded by uploads
     private Path uploadsFolder; // guarded by uploads; created at the first indexed upload
-    private final Map<String, byte[]> uploads = new LinkedHashMap<>(16, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
-            return size() > MAX_MEMORY_UPLOADS;
-        }
-    };
+    // guarded by itself; access order, so the least recently used upload goes first
+    private final Map<String, Image> uploads = new LinkedHashMap<>(16, 0.75f, true);
+    private long uploadBytes; // guarded by uploads
+    private final long uploadBudget;
 
     /** An image served back: its bytes and content type. */
     record Image(byte[] bytes, String contentType) {}
@@ -90,6 +91,7 @@ final class DemoImages implements AutoCloseable {
         this.index = index;
         this.searchUnavailable = searchUnavailable;
         this.imagesRoot = imagesRoot;
+        this.uploadBudget = Math.min(MAX_MEMORY_UPLOAD_BYTES, 8 * maxUploadBytes);
         this.decoder = ImageDecoder.withDefaults().maxEncodedBytes(maxUploadBytes).maxPixels(MAX_UPLOAD_PIXELS);
     }
 
@@ -199,12 +201,12 @@ final class DemoImages implements AutoCloseable {
 
     /** The bytes of an image by id: an upload, or an indexed file. */
     Optional<Image> image(String id) {
-        byte[] png;
+        Image upload;
         synchronized (uploads) {
-            png = uploads.get(id);
+            upload = uploads.get(id);
         }
-        if (png != null) {
-            return Optional.of(new Image(png, "image/png"));
+        if (upload != null) {
+            return Optional.of(upload);
         }
         Optional<Path> file = indexedFile(id);
         if (file.isEmpty()) {
@@ -227,12 +229,12 @@ final class DemoImages implements AutoCloseable {
 
     /** The input for the model of an image by id. */
     Optional<ImageInput> input(String id) {
-        byte[] png;
+        Image upload;
         synchronized (uploads) {
-            png = uploads.get(id);
+            upload = uploads.get(id);
         }
-        if (png != null) {
-            return Optional.of(ImageInput.of(png));
+        if (upload != null) {
+            return Optional.of(ImageInput.of(upload.bytes()));
         }
         return indexedFile(id).map(ImageInput::of);
     }
@@ -272,16 +274,16 @@ final class DemoImages implements AutoCloseable {
             }
             throw e;
         }
-        byte[] png = toPng(rgb);
-        String hash = sha256(png).substring(0, 16);
+        String type = contentType(encoded);
+        Image kept = type != null ? new Image(encoded, type) : new Image(toPng(rgb), "image/png");
+        String hash = sha256(kept.bytes()).substring(0, 16);
         if (!addToIndex) {
             String id = "upload-" + hash;
-            synchronized (uploads) {
-                uploads.put(id, png);
-            }
+            keep(id, kept);
             return new Upload(id, false);
         }
-        String id = UPLOADS_FOLDER + "/" + hash + ".png";
+        String name = hash + "." + kept.contentType().substring("image/".length()).replace("jpeg", "jpg");
+        String id = UPLOADS_FOLDER + "/" + name;
         Path folder = null;
         try {
             synchronized (uploads) {
@@ -290,12 +292,12 @@ final class DemoImages implements AutoCloseable {
                 }
                 folder = uploadsFolder;
             }
-            Path file = folder.resolve(hash + ".png");
+            Path file = folder.resolve(name);
             Path tmp = Files.createTempFile(folder, hash, ".tmp");
-            Files.write(tmp, png);
+            Files.write(tmp, kept.bytes());
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            index.upsert(id, extractor.embedImage(ImageInput.of(png)), Map.of(
+            index.upsert(id, extractor.embedImage(ImageInput.of(kept.bytes())), Map.of(
                     FolderIndexer.SOURCE, file.toString(),
                     FolderIndexer.SIZE, Long.toString(attrs.size()),
                     FolderIndexer.MTIME, Long.toString(attrs.lastModifiedTime().toMillis())));
@@ -305,11 +307,36 @@ final class DemoImages implements AutoCloseable {
                     + (folder != null ? folder : System.getProperty("java.io.tmpdir")) + "): " + e.getMessage()
                     + ". Free some space in the temporary folder and upload it again.", e);
         }
+        keep(id, kept);
         synchronized (uploads) {
-            uploads.put(id, png);
             indexedUploads.add(id);
         }
         return new Upload(id, true);
+    }
+
+    /** Keeps an upload in memory, dropping the least recently used ones beyond the count and byte budgets. */
+    private void keep(String id, Image image) {
+        synchronized (uploads) {
+            Image previous = uploads.put(id, image);
+            uploadBytes += image.bytes().length - (previous == null ? 0 : previous.bytes().length);
+            var eldest = uploads.entrySet().iterator();
+            while (uploads.size() > 1
+                    && (uploads.size() > MAX_MEMORY_UPLOADS || uploadBytes > uploadBudget)) {
+                Map.Entry<String, Image> e = eldest.next();
+                if (e.getKey().equals(id)) {
+                    continue;
+                }
+                uploadBytes -= e.getValue().bytes().length;
+                eldest.remove();
+            }
+        }
+    }
+
+    /** The bytes the uploads kept in memory take together (for tests and status). */
+    long uploadBytes() {
+        synchronized (uploads) {
+            return uploadBytes;
+        }
     }
 
     private static byte[] toPng(RgbImage rgb) {

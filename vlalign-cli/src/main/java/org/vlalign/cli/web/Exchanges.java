@@ -14,6 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Small helpers over {@link HttpExchange}: bounded body reading, query and form parsing, and JSON replies
@@ -26,6 +31,15 @@ import java.util.Map;
 final class Exchanges {
     /** The longest query string or form body (not an upload) accepted, in bytes. */
     static final int MAX_FORM_BYTES = 64 * 1024;
+    /** The time a client has to send a whole request body; a slower one is disconnected. */
+    static final int BODY_TIMEOUT_SECONDS = 60;
+
+    /** Disconnects clients that send their body too slowly (the JDK server has no read timeout for bodies). */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "vlalign-web-body-timeout");
+        t.setDaemon(true);
+        return t;
+    });
 
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
@@ -51,6 +65,11 @@ final class Exchanges {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[16 * 1024];
+        AtomicBoolean timedOut = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            timedOut.set(true);
+            exchange.close(); // the blocked read below fails
+        }, BODY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         try (InputStream in = exchange.getRequestBody()) {
             int n;
             while ((n = in.read(buffer)) > 0) {
@@ -60,6 +79,13 @@ final class Exchanges {
                 }
                 out.write(buffer, 0, n);
             }
+        } catch (IOException e) {
+            if (timedOut.get()) {
+                throw new IOException(what + " did not arrive within " + BODY_TIMEOUT_SECONDS + " s", e);
+            }
+            throw e;
+        } finally {
+            watchdog.cancel(false);
         }
         return out.toByteArray();
     }
@@ -124,6 +150,7 @@ final class Exchanges {
         headers.set("X-Content-Type-Options", "nosniff");
         headers.set("Referrer-Policy", "no-referrer");
         headers.set("X-Frame-Options", "DENY");
+        headers.set("Cross-Origin-Resource-Policy", "same-origin");
         if (!headers.containsKey("Cache-Control")) {
             headers.set("Cache-Control", "no-store");
         }

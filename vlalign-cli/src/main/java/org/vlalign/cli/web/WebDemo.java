@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -21,8 +22,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -73,9 +74,18 @@ import org.vlalign.VlalignException;
  * ({@code maxConversations}); one answer at a time per conversation.
  *
  * <p>Safety: it binds 127.0.0.1 by default; on a loopback address it refuses requests whose {@code Host}
- * is not a loopback name (DNS rebinding) and POSTs from another origin (cross-site requests). Uploads are
- * limited ({@code maxUploadBytes}, 20 MB by default) and decoded by the library's guarded decoder; images
- * are served by id, never by path. Bad input gets a 4xx with a message; the server keeps running.
+ * is not a loopback name (DNS rebinding) and POSTs from another origin (cross-site requests). Beyond
+ * loopback it requires a bearer {@link Builder#token token} on every request ({@code Authorization: Bearer},
+ * or the cookie the page sets after one visit to {@code /?token=...}) and a {@code Host} from the {@link
+ * Builder#allowedHosts allow-list}. Uploads are limited ({@code maxUploadBytes}, 20 MB by default), decoded
+ * by the library's guarded decoder and kept as sent, within a byte budget; images are served by id, never by
+ * path. Every response carries {@code Cross-Origin-Resource-Policy: same-origin}. Bad input gets a 4xx with
+ * a message; a failing handler (even an {@link OutOfMemoryError}) gets a 5xx, and the server keeps running.
+ *
+ * <p>Slow and idle clients: a connection runs on a request thread from the moment it is accepted, so the
+ * request threads grow on demand up to {@value #MAX_CONNECTION_THREADS} (idle connections never starve
+ * requests; beyond that bound new connections are closed), request headers must arrive within {@value
+ * #HEADER_TIMEOUT_SECONDS} s and a body within {@link Exchanges#BODY_TIMEOUT_SECONDS} s.
  *
  * <pre>{@code
  * try (VlModel model = VlModel.load(Path.of("models/llava-1.5-7b"));
@@ -108,6 +118,18 @@ public final class WebDemo implements AutoCloseable {
             + " img-src 'self' blob:; connect-src 'self'; form-action 'self'; base-uri 'none';"
             + " frame-ancestors 'none'";
     private static final Set<String> LOOPBACK_NAMES = Set.of("127.0.0.1", "localhost", "[::1]", "::1");
+    /** The most threads (so connections) the server serves at once; idle ones included. */
+    static final int MAX_CONNECTION_THREADS = 512;
+    /** The time a client has to send its request line and headers. */
+    static final int HEADER_TIMEOUT_SECONDS = 10;
+    private static final String TOKEN_COOKIE = "vlalign_token";
+
+    static {
+        // the JDK server reads these once, when its first instance starts; a value the user set wins
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(HEADER_TIMEOUT_SECONDS));
+        }
+    }
 
     private final VlModel model;
     private final String modelName;
@@ -123,6 +145,8 @@ public final class WebDemo implements AutoCloseable {
     private final OpenAiApi openAi;
     private final String searchExample;
     private final String questionExample;
+    private final byte[] token; // null on loopback without a token
+    private final Set<String> allowedHosts; // lower-case host names, without ports
     private final Map<String, byte[]> staticFiles = new HashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object closeSignal = new Object();
@@ -140,7 +164,17 @@ public final class WebDemo implements AutoCloseable {
         }
         InetAddress address = InetAddress.getByName(b.host);
         this.loopback = address.isLoopbackAddress();
-        this.httpPool = Executors.newFixedThreadPool(b.httpThreads, daemonThreads("vlalign-web-http"));
+        if (!loopback && (b.token == null || b.allowedHosts.isEmpty())) {
+            throw new InvalidArgumentException("listening on " + b.host + " (beyond loopback) needs a bearer token"
+                    + " and the host names clients use (" + (b.token == null ? "token is missing" : "allowedHosts is"
+                    + " empty") + "); set WebDemo.Builder.token and allowedHosts (vlalign serve: --token, --allow-host)");
+        }
+        this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
+        this.allowedHosts = b.allowedHosts;
+        // a connection holds a thread from accept on, even idle: grow on demand so idle ones never starve
+        // requests, up to a bound; over it the server closes the new connection
+        this.httpPool = new ThreadPoolExecutor(b.httpThreads, Math.max(b.httpThreads, MAX_CONNECTION_THREADS),
+                30, TimeUnit.SECONDS, new SynchronousQueue<>(), daemonThreads("vlalign-web-http"));
         this.generationPool = new ThreadPoolExecutor(b.generationThreads, b.generationThreads, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(b.maxQueuedAnswers), daemonThreads("vlalign-web-answer"));
         this.searchExample = b.searchExample;
@@ -223,6 +257,7 @@ public final class WebDemo implements AutoCloseable {
         try {
             try {
                 checkHost(ex);
+                checkToken(ex);
                 route(ex);
             } catch (HttpError e) {
                 if (e.status() == 405) {
@@ -241,8 +276,16 @@ public final class WebDemo implements AutoCloseable {
             } catch (RuntimeException e) {
                 log("request " + ex.getRequestURI().getPath() + " failed unexpectedly: " + e);
                 fail(ex, 500, "internal error (" + e.getClass().getSimpleName() + "): " + e.getMessage());
+            } catch (OutOfMemoryError e) {
+                // the request's own allocations are garbage now: answer, and keep the thread
+                log("request " + ex.getRequestURI().getPath() + " ran out of memory: " + e.getMessage());
+                fail(ex, 503, "the server ran out of memory answering this request; try a smaller image or"
+                        + " fewer beams, or try again later");
+            } catch (StackOverflowError | AssertionError e) {
+                log("request " + ex.getRequestURI().getPath() + " failed unexpectedly: " + e);
+                fail(ex, 500, "internal error (" + e.getClass().getSimpleName() + ")");
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             // the page went away while we answered, or the response had already started
             ex.close();
         }
@@ -319,13 +362,56 @@ public final class WebDemo implements AutoCloseable {
 
     /** On loopback, only loopback host names: a page of another site cannot reach us by DNS rebinding. */
     private void checkHost(HttpExchange ex) {
-        if (!loopback) {
+        String host = ex.getRequestHeaders().getFirst("Host");
+        Set<String> allowed = loopback ? LOOPBACK_NAMES : allowedHosts;
+        if (host == null || !allowed.contains(hostName(host))) {
+            throw new HttpError(403, "Host '" + host + "' is not "
+                    + (loopback ? "this local server; open " + uri() : "one of this server's names " + allowed));
+        }
+    }
+
+    /**
+     * Beyond loopback: the bearer token on every request, as a header or as the cookie the page gets by
+     * one visit to {@code /?token=...}; compared in constant time.
+     */
+    private void checkToken(HttpExchange ex) {
+        if (token == null) {
             return;
         }
-        String host = ex.getRequestHeaders().getFirst("Host");
-        if (host == null || !LOOPBACK_NAMES.contains(hostName(host))) {
-            throw new HttpError(403, "Host '" + host + "' is not this local server; open " + uri());
+        String presented = null;
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            presented = auth.substring(7).trim();
         }
+        String fromQuery = "/".equals(ex.getRequestURI().getPath()) ? Exchanges.query(ex).get("token") : null;
+        if (presented == null && fromQuery != null) {
+            presented = fromQuery;
+        }
+        if (presented == null) {
+            presented = cookie(ex, TOKEN_COOKIE);
+        }
+        if (presented == null
+                || !MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"vlalign\"");
+            throw new HttpError(401, "this server needs its token: send 'Authorization: Bearer TOKEN', or open "
+                    + "/?token=TOKEN once in the browser");
+        }
+        if (fromQuery != null) {
+            ex.getResponseHeaders().add("Set-Cookie", TOKEN_COOKIE + "=" + fromQuery
+                    + "; Path=/; HttpOnly; SameSite=Strict");
+        }
+    }
+
+    private static String cookie(HttpExchange ex, String name) {
+        for (String header : ex.getRequestHeaders().getOrDefault("Cookie", List.of())) {
+            for (String part : header.split(";")) {
+                int eq = part.indexOf('=');
+                if (eq > 0 && part.substring(0, eq).trim().equals(name)) {
+                    return part.substring(eq + 1).trim();
+                }
+            }
+        }
+        return null;
     }
 
     /** POSTs only from our own page: no cross-site form posts into the model. */
@@ -670,6 +756,8 @@ public final class WebDemo implements AutoCloseable {
         private int maxQueuedAnswers = 64;
         private int maxConversations = 64;
         private PrintWriter log = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        private String token;
+        private Set<String> allowedHosts = Set.of();
 
         private Builder(VlModel model) {
             this.model = Checks.checkNotNull(model, "model");
@@ -767,8 +855,46 @@ public final class WebDemo implements AutoCloseable {
         }
 
         /**
+         * The bearer token every request must carry when the demo listens beyond loopback (required there).
+         *
+         * @param token at least 16 characters, printable ASCII without spaces; null for none
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder token(String token) {
+            if (token == null) {
+                this.token = null;
+                return this;
+            }
+            Checks.checkArgument(token.length() >= 16 && token.chars().allMatch(c -> c > 32 && c < 127)
+                            && token.indexOf(';') < 0 && token.indexOf(',') < 0,
+                    "token must have at least 16 printable ASCII characters without spaces, ';' or ','");
+            this.token = token;
+            return this;
+        }
+
+        /**
+         * The host names clients reach the demo by when it listens beyond loopback (required there): any
+         * other {@code Host} header is refused, against DNS rebinding.
+         *
+         * @param hosts names or addresses, without ports
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder allowedHosts(List<String> hosts) {
+            Checks.checkNotNull(hosts, "hosts");
+            Set<String> names = new java.util.LinkedHashSet<>();
+            for (String h : hosts) {
+                Checks.checkArgument(h != null && !h.isBlank() && h.indexOf('/') < 0, "invalid host name '%s'", h);
+                names.add(hostName(h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h + ":0"));
+            }
+            this.allowedHosts = Set.copyOf(names);
+            return this;
+        }
+
+        /**
          * The address to listen on, 127.0.0.1 by default. Another address makes the demo reachable from
-         * other machines, without any authentication.
+         * other machines, and then needs a {@link #token} and {@link #allowedHosts}.
          *
          * @param host the address or name
          * @return this builder

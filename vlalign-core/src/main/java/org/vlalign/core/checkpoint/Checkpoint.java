@@ -194,12 +194,7 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static JsonObject readJson(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        String text = BoundedFiles.readString(file, BoundedFiles.MAX_CONFIG_BYTES);
         try {
             JsonElement el = JsonParser.parseString(text);
             if (!el.isJsonObject()) {

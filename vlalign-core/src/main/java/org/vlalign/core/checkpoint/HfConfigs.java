@@ -27,7 +27,70 @@ import org.vlalign.UnsupportedModelException;
  */
 public final class HfConfigs {
 
+    /** The most layers any supported family is built with (a 70B Llama has 80). */
+    public static final int MAX_LAYERS = 1024;
+    /** The widest hidden or intermediate size accepted. */
+    public static final int MAX_WIDTH = 1 << 20;
+    /** The most attention heads accepted. */
+    public static final int MAX_HEADS = 4096;
+    /** The largest vocabulary accepted. */
+    public static final int MAX_VOCAB = 1 << 24;
+    /** The longest context or position table accepted. */
+    public static final int MAX_POSITIONS = 1 << 24;
+    /** The largest square image side a vision config or preprocessor may ask for. */
+    public static final int MAX_IMAGE_SIDE = 8192;
+
     private HfConfigs() {}
+
+    /**
+     * Checks the sizes every transformer config has: layers, widths and heads.
+     *
+     * @param prefix the sub-config's key with a dot ({@code vision_config.}), or empty
+     * @param layers {@code num_hidden_layers}
+     * @param hidden {@code hidden_size}
+     * @param intermediate {@code intermediate_size}
+     * @param heads {@code num_attention_heads}
+     * @throws CheckpointException naming the first field out of range
+     */
+    public static void checkTransformer(String prefix, int layers, int hidden, int intermediate, int heads) {
+        checkRange(prefix + "num_hidden_layers", layers, 1, MAX_LAYERS);
+        checkRange(prefix + "hidden_size", hidden, 1, MAX_WIDTH);
+        checkRange(prefix + "intermediate_size", intermediate, 1, MAX_WIDTH);
+        checkRange(prefix + "num_attention_heads", heads, 1, MAX_HEADS);
+    }
+
+    /**
+     * Checks the input geometry of a vision tower.
+     *
+     * @param prefix the sub-config's key with a dot ({@code vision_config.})
+     * @param imageSize {@code image_size}
+     * @param patchSize {@code patch_size}
+     * @param channels {@code num_channels}
+     * @throws CheckpointException naming the first field out of range
+     */
+    public static void checkImage(String prefix, int imageSize, int patchSize, int channels) {
+        checkRange(prefix + "image_size", imageSize, 1, MAX_IMAGE_SIDE);
+        checkRange(prefix + "patch_size", patchSize, 1, imageSize);
+        checkRange(prefix + "num_channels", channels, 1, 4);
+    }
+
+    /**
+     * Checks that a config value lies in a range, before anything is sized from it.
+     *
+     * @param field the key's path in {@code config.json}, e.g. {@code vision_config.num_hidden_layers}
+     * @param value the value read (or defaulted)
+     * @param min the smallest valid value
+     * @param max the largest value accepted
+     * @return the value
+     * @throws CheckpointException naming the field, its value and the range
+     */
+    public static int checkRange(String field, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new CheckpointException("config field " + field + " is " + value + " but must be in [" + min
+                    + ", " + max + "]; the config.json is corrupt or was edited: fix or re-download it");
+        }
+        return (int) value;
+    }
 
     /**
      * Whether a key is absent or JSON null.

@@ -1,19 +1,14 @@
 package org.vlalign.core.checkpoint;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
-import com.google.gson.Gson;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
+import java.io.InputStreamReader;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.CharBuffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.channels.FileChannel;
@@ -36,8 +31,10 @@ import org.vlalign.CheckpointException;
  *
  * <p>The header is checked before anything is allocated from it: the declared header length must fit
  * in the file and under {@link #MAX_HEADER_BYTES}; the JSON must be an object of {@code {dtype, shape,
- * data_offsets}} entries with known dtypes, non-negative dimensions whose product does not overflow,
- * offsets inside the data area that do not overlap, and a byte length equal to elements × dtype size.
+ * data_offsets}} entries with known dtypes, at most {@link #MAX_DIMS} non-negative dimensions whose
+ * product does not overflow, and a byte length equal to elements × dtype size; no key may appear twice,
+ * and the tensors must tile the data area exactly, without overlaps, gaps or trailing bytes (as the
+ * reference Rust reader requires). The JSON is read as a stream, entry by entry, never as a tree.
  * A malformed or malicious file therefore fails with a {@link CheckpointException} naming the file,
  * the tensor and the offending value, never with a huge allocation.
  *
@@ -60,7 +57,9 @@ public final class SafetensorsReader implements AutoCloseable {
     /** The largest header accepted (the safetensors reference implementation's limit). */
     public static final long MAX_HEADER_BYTES = 100L * 1000 * 1000;
 
-    private static final Gson GSON = new Gson();
+    /** The most dimensions a tensor may have (PyTorch's own limit is lower in practice). */
+    public static final int MAX_DIMS = 64;
+
     private static final String METADATA_KEY = "__metadata__";
     /** Mapping granularity for very large tensors: a multiple of every element size. */
     private static final long CHUNK_BYTES = 1L << 28;
@@ -130,128 +129,174 @@ public final class SafetensorsReader implements AutoCloseable {
         }
         ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
         readFully(ch, headerBuf, 8, file);
-        headerBuf.flip();
-        String json;
-        try {
-            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(headerBuf);
-            json = chars.toString();
-        } catch (CharacterCodingException e) {
-            throw new CheckpointException("safetensors header of " + file + " (bytes 8.." + (8 + headerLen)
-                    + ") is not valid UTF-8: the file is corrupt", e);
-        }
-        JsonObject header = parseHeaderJson(json, file);
         long dataStart = 8 + headerLen;
         long dataSize = size - dataStart;
-
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        List<long[]> ranges = new ArrayList<>(); // {begin, end, index}
-        List<String> names = new ArrayList<>();
-        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-            String name = e.getKey();
-            if (name.equals(METADATA_KEY)) {
-                readMetadata(e.getValue(), metadata, file);
-                continue;
-            }
-            TensorInfo info = readEntry(name, e.getValue(), file, dataStart, dataSize);
-            tensors.put(name, info);
-            if (info.byteLength() > 0) {
-                ranges.add(new long[] {info.offset() - dataStart, info.offset() - dataStart + info.byteLength(), names.size()});
-            }
-            names.add(name);
-        }
-        ranges.sort(Comparator.comparingLong((long[] r) -> r[0]));
-        for (int i = 1; i < ranges.size(); i++) {
-            long[] prev = ranges.get(i - 1);
-            long[] cur = ranges.get(i);
-            if (cur[0] < prev[1]) {
-                throw new CheckpointException("safetensors file " + file + ": tensors '" + names.get((int) prev[2])
-                        + "' (data_offsets [" + prev[0] + ", " + prev[1] + "]) and '" + names.get((int) cur[2])
-                        + "' (data_offsets [" + cur[0] + ", " + cur[1] + "]) overlap: the header is corrupt or malicious");
-            }
-        }
+        parseHeader(headerBuf.array(), file, dataStart, dataSize, tensors, metadata);
+        checkCoverage(tensors, file, dataStart, dataSize);
         return new SafetensorsReader(file, ch, dataStart, Collections.unmodifiableMap(tensors),
                 Collections.unmodifiableMap(metadata));
     }
 
-    private static JsonObject parseHeaderJson(String json, Path file) {
-        JsonElement root;
-        try {
-            JsonReader reader = new JsonReader(new StringReader(json));
+    /**
+     * Reads the header JSON as a stream, one entry at a time, so a hostile header (a shape array of
+     * millions of elements, deep nesting) is refused at its first excess instead of becoming a JSON
+     * tree in the heap.
+     */
+    private static void parseHeader(byte[] header, Path file, long dataStart, long dataSize,
+            Map<String, TensorInfo> tensors, Map<String, String> metadata) {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        try (JsonReader reader = new JsonReader(new InputStreamReader(new ByteArrayInputStream(header), decoder))) {
             reader.setStrictness(Strictness.STRICT);
-            root = GSON.getAdapter(JsonElement.class).read(reader);
-            if (root == null || reader.peek() != JsonToken.END_DOCUMENT) {
+            if (reader.peek() != JsonToken.BEGIN_OBJECT) {
+                throw new CheckpointException("safetensors header of " + file
+                        + " must be a JSON object of tensors but starts with " + reader.peek());
+            }
+            reader.beginObject();
+            boolean sawMetadata = false;
+            while (reader.hasNext()) {
+                String name = reader.nextName();
+                if (tensors.containsKey(name) || (name.equals(METADATA_KEY) && sawMetadata)) {
+                    throw new CheckpointException("safetensors file " + file + ": the header names '" + name
+                            + "' twice; the reference reader refuses duplicate keys: the header is corrupt or"
+                            + " malicious");
+                }
+                if (name.equals(METADATA_KEY)) {
+                    sawMetadata = true;
+                    readMetadata(reader, metadata, file);
+                } else {
+                    tensors.put(name, readEntry(name, reader, file, dataStart, dataSize));
+                }
+            }
+            reader.endObject();
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
                 throw new CheckpointException("safetensors header of " + file
                         + " has trailing data after its JSON object: the file is corrupt");
             }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof CheckpointException ce) {
-                throw ce;
-            }
+        } catch (CharacterCodingException e) {
+            throw new CheckpointException("safetensors header of " + file + " (bytes 8.." + dataStart
+                    + ") is not valid UTF-8: the file is corrupt", e);
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
             throw new CheckpointException("safetensors header of " + file + " is not valid JSON ("
                     + e.getMessage() + "): the file is corrupt or not a safetensors file", e);
         }
-        if (!root.isJsonObject()) {
-            throw new CheckpointException("safetensors header of " + file
-                    + " must be a JSON object of tensors but is " + describe(root));
-        }
-        return root.getAsJsonObject();
     }
 
-    private static void readMetadata(JsonElement value, Map<String, String> out, Path file) {
-        if (!value.isJsonObject()) {
-            throw new CheckpointException("safetensors header of " + file + ": '__metadata__' must be an object of "
-                    + "strings but is " + describe(value));
-        }
-        for (Map.Entry<String, JsonElement> m : value.getAsJsonObject().entrySet()) {
-            JsonElement v = m.getValue();
-            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-                throw new CheckpointException("safetensors header of " + file + ": '__metadata__." + m.getKey()
-                        + "' must be a string but is " + describe(v));
+    /**
+     * Checks that the tensors tile the data area exactly, in offset order, as the reference reader
+     * does: an overlap, a gap or bytes after the last tensor mean a corrupt or doctored file.
+     */
+    private static void checkCoverage(Map<String, TensorInfo> tensors, Path file, long dataStart, long dataSize) {
+        List<TensorInfo> byOffset = new ArrayList<>(tensors.values());
+        byOffset.sort(Comparator.comparingLong(TensorInfo::offset).thenComparingLong(TensorInfo::byteLength));
+        long covered = 0;
+        String previous = null;
+        for (TensorInfo t : byOffset) {
+            long begin = t.offset() - dataStart;
+            if (begin < covered) {
+                throw new CheckpointException("safetensors file " + file + ": tensors '" + previous + "' and '"
+                        + t.name() + "' overlap at data offset " + begin + ": the header is corrupt or malicious");
             }
-            out.put(m.getKey(), v.getAsString());
+            if (begin > covered) {
+                throw new CheckpointException("safetensors file " + file + ": data bytes " + covered + ".." + begin
+                        + " (before tensor '" + t.name() + "') belong to no tensor; the reference reader refuses"
+                        + " such gaps: the header is corrupt or the file was altered");
+            }
+            covered = begin + t.byteLength();
+            previous = t.name();
+        }
+        if (covered != dataSize) {
+            throw new CheckpointException("safetensors file " + file + ": its last " + (dataSize - covered)
+                    + " bytes (absolute " + (dataStart + covered) + ".." + (dataStart + dataSize) + ") belong to no"
+                    + " tensor; the reference reader refuses them: the file has data appended or was altered");
         }
     }
 
-    private static TensorInfo readEntry(String name, JsonElement value, Path file, long dataStart, long dataSize) {
+    private static void readMetadata(JsonReader reader, Map<String, String> out, Path file) throws IOException {
+        if (reader.peek() != JsonToken.BEGIN_OBJECT) {
+            throw new CheckpointException("safetensors header of " + file + ": '__metadata__' must be an object of "
+                    + "strings but is " + reader.peek());
+        }
+        reader.beginObject();
+        while (reader.hasNext()) {
+            String key = reader.nextName();
+            if (reader.peek() != JsonToken.STRING) {
+                throw new CheckpointException("safetensors header of " + file + ": '__metadata__." + key
+                        + "' must be a string but is " + reader.peek());
+            }
+            if (out.put(key, reader.nextString()) != null) {
+                throw new CheckpointException("safetensors header of " + file + ": '__metadata__." + key
+                        + "' appears twice: the header is corrupt");
+            }
+        }
+        reader.endObject();
+    }
+
+    private static TensorInfo readEntry(String name, JsonReader reader, Path file, long dataStart, long dataSize)
+            throws IOException {
         String where = "safetensors file " + file + ", tensor '" + name + "'";
-        if (!value.isJsonObject()) {
+        if (reader.peek() != JsonToken.BEGIN_OBJECT) {
             throw new CheckpointException(where + ": entry must be an object {dtype, shape, data_offsets} but is "
-                    + describe(value));
+                    + reader.peek());
         }
-        JsonObject o = value.getAsJsonObject();
-        JsonElement dt = o.get("dtype");
-        if (dt == null || !dt.isJsonPrimitive() || !dt.getAsJsonPrimitive().isString()) {
-            throw new CheckpointException(where + ": 'dtype' must be a string but is " + describe(dt));
+        String dtypeName = null;
+        long[] shape = null;
+        long[] offsets = null;
+        reader.beginObject();
+        while (reader.hasNext()) {
+            String field = reader.nextName();
+            switch (field) {
+                case "dtype" -> {
+                    if (dtypeName != null || reader.peek() != JsonToken.STRING) {
+                        throw new CheckpointException(where + ": 'dtype' must be one string but is "
+                                + (dtypeName != null ? "given twice" : reader.peek()));
+                    }
+                    dtypeName = reader.nextString();
+                }
+                case "shape" -> {
+                    if (shape != null) {
+                        throw new CheckpointException(where + ": 'shape' is given twice");
+                    }
+                    shape = readLongs(reader, where + ": shape", MAX_DIMS);
+                }
+                case "data_offsets" -> {
+                    if (offsets != null) {
+                        throw new CheckpointException(where + ": 'data_offsets' is given twice");
+                    }
+                    offsets = readLongs(reader, where + ": data_offsets", 2);
+                }
+                default -> throw new CheckpointException(where + ": unknown field '" + field
+                        + "'; an entry has only dtype, shape and data_offsets");
+            }
         }
-        String dtypeName = dt.getAsString();
-        SafetensorsDtype dtype = SafetensorsDtype.fromName(dtypeName).orElseThrow(() -> new CheckpointException(
-                where + ": unknown dtype '" + dtypeName + "'; known: " + SafetensorsDtype.knownNames()));
-        JsonElement sh = o.get("shape");
-        if (sh == null || !sh.isJsonArray()) {
-            throw new CheckpointException(where + ": 'shape' must be an array of integers but is " + describe(sh));
+        reader.endObject();
+        if (dtypeName == null) {
+            throw new CheckpointException(where + ": 'dtype' must be a string but is missing");
         }
-        JsonArray shArr = sh.getAsJsonArray();
-        long[] shape = new long[shArr.size()];
+        String dtName = dtypeName;
+        SafetensorsDtype dtype = SafetensorsDtype.fromName(dtName).orElseThrow(() -> new CheckpointException(
+                where + ": unknown dtype '" + dtName + "'; known: " + SafetensorsDtype.knownNames()));
+        if (shape == null) {
+            throw new CheckpointException(where + ": 'shape' must be an array of integers but is missing");
+        }
         long numel = 1;
         try {
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = nonNegativeLong(shArr.get(i), where + ": shape[" + i + "]");
-                numel = Math.multiplyExact(numel, shape[i]);
+            for (long d : shape) {
+                numel = Math.multiplyExact(numel, d);
             }
         } catch (ArithmeticException e) {
-            throw new CheckpointException(where + ": shape " + shArr + " has more elements than a long can count: "
-                    + "the header is corrupt or malicious", e);
+            throw new CheckpointException(where + ": shape " + Arrays.toString(shape)
+                    + " has more elements than a long can count: the header is corrupt or malicious", e);
         }
-        JsonElement off = o.get("data_offsets");
-        if (off == null || !off.isJsonArray() || off.getAsJsonArray().size() != 2) {
-            throw new CheckpointException(where + ": 'data_offsets' must be [begin, end] but is " + describe(off));
+        if (offsets == null || offsets.length != 2) {
+            throw new CheckpointException(where + ": 'data_offsets' must be [begin, end] but is "
+                    + (offsets == null ? "missing" : Arrays.toString(offsets)));
         }
-        long begin = nonNegativeLong(off.getAsJsonArray().get(0), where + ": data_offsets[0]");
-        long end = nonNegativeLong(off.getAsJsonArray().get(1), where + ": data_offsets[1]");
+        long begin = offsets[0];
+        long end = offsets[1];
         if (begin > end || end > dataSize) {
             throw new CheckpointException(where + ": data_offsets [" + begin + ", " + end
                     + "] lie outside the data area of " + dataSize + " bytes (absolute bytes " + dataStart + ".."
@@ -265,36 +310,51 @@ public final class SafetensorsReader implements AutoCloseable {
         }
         if (end - begin != expected) {
             throw new CheckpointException(where + ": data_offsets [" + begin + ", " + end + "] hold " + (end - begin)
-                    + " bytes but " + dtypeName + Arrays.toString(shape) + " needs " + expected
+                    + " bytes but " + dtName + Arrays.toString(shape) + " needs " + expected
                     + " bytes: the header is corrupt");
         }
-        return new TensorInfo(name, dtypeName, shape, file, dataStart + begin, expected);
+        return new TensorInfo(name, dtName, shape, file, dataStart + begin, expected);
     }
 
-    private static long nonNegativeLong(JsonElement e, String what) {
-        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw new CheckpointException(what + " must be a non-negative integer but is " + describe(e));
+    /** An array of at most {@code max} non-negative integers, read element by element. */
+    private static long[] readLongs(JsonReader reader, String what, int max) throws IOException {
+        if (reader.peek() != JsonToken.BEGIN_ARRAY) {
+            throw new CheckpointException(what + " must be an array of integers but is " + reader.peek());
         }
-        JsonPrimitive p = e.getAsJsonPrimitive();
+        long[] out = new long[max];
+        int n = 0;
+        reader.beginArray();
+        while (reader.hasNext()) {
+            if (n == max) {
+                throw new CheckpointException(what + " has more than " + max + " elements; at most " + max
+                        + " are supported: the header is corrupt or malicious");
+            }
+            if (reader.peek() != JsonToken.NUMBER) {
+                throw new CheckpointException(what + "[" + n + "] must be a non-negative integer but is "
+                        + reader.peek());
+            }
+            out[n] = nonNegativeLong(reader.nextString(), what + "[" + n + "]");
+            n++;
+        }
+        reader.endArray();
+        return Arrays.copyOf(out, n);
+    }
+
+    private static long nonNegativeLong(String text, String what) {
+        if (text.length() > 40) {
+            throw new CheckpointException(what + " has " + text.length() + " digits: the header is corrupt or malicious");
+        }
         BigInteger v;
         try {
-            v = new BigInteger(p.getAsString());
-        } catch (NumberFormatException ex) {
-            throw new CheckpointException(what + " must be a non-negative integer but is " + p.getAsString(), ex);
+            v = new java.math.BigDecimal(text).toBigIntegerExact();
+        } catch (NumberFormatException | ArithmeticException ex) {
+            throw new CheckpointException(what + " must be a non-negative integer but is " + text, ex);
         }
         if (v.signum() < 0 || v.bitLength() > 62) {
             throw new CheckpointException(what + " is " + v + ", outside 0.." + (1L << 62)
                     + ": the header is corrupt or malicious");
         }
         return v.longValue();
-    }
-
-    private static String describe(JsonElement e) {
-        if (e == null) {
-            return "missing";
-        }
-        String s = e.toString();
-        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) {

@@ -59,7 +59,9 @@ public final class Generator {
      *     once at the end
      * @return one {@link RowResult} per row, in order, with the prefill and decode timings
      * @throws InvalidArgumentException if a prompt does not fit the context, the listeners do not
-     *     match the rows, or an end-of-sequence id is outside the vocabulary
+     *     match the rows, an end-of-sequence id is outside the vocabulary, or the rows times the beams
+     *     (or samples) need more memory for their key/value cache or logits than is available (checked
+     *     before the decoder allocates anything; see {@link Decoder#cacheBytesPerPosition()})
      * @throws VlalignException if the decoder returns logits of the wrong shape
      */
     public static GenerationResult generate(
@@ -110,6 +112,7 @@ public final class Generator {
             }
             plans[r] = RowPlan.of(row, config.maxNewTokens(), context, scratch);
         }
+        GenerationBounds.check(decoder, plans, config, vocab);
         Job job = new Job(decoder, List.copyOf(rows), plans, config, eos, detokenizer, listeners, vocab);
         List<RowResult> results = config.strategy() instanceof DecodingStrategy.Beam beam
                 ? new BeamSearch(job, beam).run()

@@ -12,6 +12,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import org.vlalign.CheckpointException;
+import org.vlalign.core.checkpoint.BoundedFiles;
+import org.vlalign.core.checkpoint.HfConfigs;
+import org.vlalign.ImageDecodingException;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
@@ -117,14 +120,11 @@ public final class ImagePreprocessor {
         if (preprocessorConfigJson == null) {
             throw new InvalidArgumentException("preprocessorConfigJson must not be null");
         }
-        String json;
-        try {
-            json = Files.readString(preprocessorConfigJson, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new CheckpointException("Could not read preprocessor config "
-                    + preprocessorConfigJson + ": " + e.getMessage()
-                    + ". Check that the checkpoint folder contains preprocessor_config.json.", e);
+        if (!Files.exists(preprocessorConfigJson)) {
+            throw new CheckpointException("Could not read preprocessor config " + preprocessorConfigJson
+                    + ": it does not exist. Check that the checkpoint folder contains preprocessor_config.json.");
         }
+        String json = BoundedFiles.readString(preprocessorConfigJson, BoundedFiles.MAX_CONFIG_BYTES);
         return parse(json, preprocessorConfigJson.toString());
     }
 
@@ -269,9 +269,15 @@ public final class ImagePreprocessor {
         // get_resize_output_image_size(default_to_square=False): int() truncates.
         int shortSide = Math.min(width, height);
         int longSide = Math.max(width, height);
-        int newLong = (int) ((double) ((long) shortestEdge * longSide) / shortSide);
-        return width <= height ? new int[] {newLong, shortestEdge}
-                : new int[] {shortestEdge, newLong};
+        long newLong = (long) ((double) ((long) shortestEdge * longSide) / shortSide);
+        if (newLong * shortestEdge > decoder.maxPixels()) {
+            // a panorama of extreme aspect ratio would become a huge resized copy
+            throw new ImageDecodingException("resizing a " + width + "x" + height + " image to a shortest edge of "
+                    + shortestEdge + " would make " + newLong + "x" + shortestEdge + " pixels, more than the limit"
+                    + " of " + decoder.maxPixels() + "; crop the image to a less extreme aspect ratio");
+        }
+        return width <= height ? new int[] {(int) newLong, shortestEdge}
+                : new int[] {shortestEdge, (int) newLong};
     }
 
     /**
@@ -556,15 +562,17 @@ public final class ImagePreprocessor {
     }
 
     private static void checkConfigPositive(int v, String key, String where) {
-        if (v <= 0) {
+        if (v <= 0 || v > HfConfigs.MAX_IMAGE_SIDE) {
             throw new CheckpointException(String.format(Locale.ROOT,
-                    "Preprocessor config %s: %s must be positive but was %d.", where, key, v));
+                    "Preprocessor config %s: %s must be in [1, %d] but was %d; the file is corrupt or was"
+                            + " edited: fix or re-download it.", where, key, HfConfigs.MAX_IMAGE_SIDE, v));
         }
     }
 
     private static void checkPositive(int v, String name) {
-        if (v <= 0) {
-            throw new InvalidArgumentException(name + " must be positive but was " + v);
+        if (v <= 0 || v > HfConfigs.MAX_IMAGE_SIDE) {
+            throw new InvalidArgumentException(
+                    name + " must be in [1, " + HfConfigs.MAX_IMAGE_SIDE + "] but was " + v);
         }
     }
 

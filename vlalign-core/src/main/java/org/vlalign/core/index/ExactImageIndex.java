@@ -40,8 +40,10 @@ import org.vlalign.VlalignException;
  * writes new segments under temporary names, forces them to disk, renames them and atomically
  * replaces the manifest, so a crash at any moment leaves the previous commit readable. Files are
  * versioned and CRC32C-checksummed; damage is reported as {@link IndexCorruptedException}. The
- * {@link EmbeddingSpace} is stored in the manifest and checked on open. One process at a time may
- * open a folder (a file lock guards it).
+ * {@link EmbeddingSpace} is stored in the manifest and checked on open; every segment's checksum is
+ * compared with the one the manifest recorded, and no array is sized from a count the file sizes do
+ * not vouch for. One process at a time may open a folder for writing (a file lock guards it); any
+ * number may {@link #openReadOnly read} its last commit meanwhile, without the lock.
  *
  * <p>Thread-safe: searches hold a read lock and run concurrently; writes take the write lock for the
  * time of an in-memory append, so a search sees an image either before or after a write. Commits are
@@ -72,6 +74,7 @@ public final class ExactImageIndex implements ImageIndex {
     private final FileLock lock;
     private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
     private final ReentrantLock commitLock = new ReentrantLock();
+    private final boolean readOnly;
     // guarded by rw
     private final List<ExactSegment> segments = new ArrayList<>();
     private ExactSegment open;
@@ -84,12 +87,13 @@ public final class ExactImageIndex implements ImageIndex {
 
     private record Loc(ExactSegment segment, int ord) {}
 
-    private ExactImageIndex(EmbeddingSpace space, Path dir, FileChannel lockChannel, FileLock lock) {
+    private ExactImageIndex(EmbeddingSpace space, Path dir, FileChannel lockChannel, FileLock lock, boolean readOnly) {
         this.space = space;
         this.dim = space.dimension();
         this.dir = dir;
         this.lockChannel = lockChannel;
         this.lock = lock;
+        this.readOnly = readOnly;
         this.open = newOpenSegment();
     }
 
@@ -103,7 +107,7 @@ public final class ExactImageIndex implements ImageIndex {
         if (space == null) {
             throw new InvalidArgumentException("space must not be null");
         }
-        return new ExactImageIndex(space, null, null, null);
+        return new ExactImageIndex(space, null, null, null, false);
     }
 
     /**
@@ -133,6 +137,10 @@ public final class ExactImageIndex implements ImageIndex {
         FileChannel ch = null;
         try {
             Files.createDirectories(dir);
+            // refuse a folder that is not an index before leaving a lock file in it
+            if (ExactIndexFiles.readManifest(dir) == null) {
+                checkNoForeignFiles(dir);
+            }
             ch = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
@@ -146,7 +154,7 @@ public final class ExactImageIndex implements ImageIndex {
                                 + " this or another process). Close the other instance first, or"
                                 + " share one instance: it is thread-safe.");
             }
-            ExactImageIndex index = new ExactImageIndex(space, dir, ch, lock);
+            ExactImageIndex index = new ExactImageIndex(space, dir, ch, lock, false);
             try {
                 index.load();
             } catch (RuntimeException e) {
@@ -170,20 +178,7 @@ public final class ExactImageIndex implements ImageIndex {
     private void load() throws IOException {
         ExactIndexFiles.Manifest m = ExactIndexFiles.readManifest(dir);
         if (m == null) {
-            List<String> foreign = new ArrayList<>();
-            for (Path p : list(dir)) {
-                String name = p.getFileName().toString();
-                if (!name.equals(LOCK_FILE) && !name.endsWith(ExactIndexFiles.TMP_SUFFIX)) {
-                    foreign.add(name);
-                }
-            }
-            if (!foreign.isEmpty()) {
-                throw new IndexCorruptedException(
-                        "The folder " + dir + " has no " + ExactIndexFiles.MANIFEST + " but holds "
-                                + foreign + ": it is not an exact vlalign index, or its manifest was"
-                                + " deleted. Open an empty or new folder, or restore the manifest"
-                                + " from a backup.");
-            }
+            checkNoForeignFiles(dir);
             deleteUnreferenced(Set.of());
             ExactIndexFiles.writeManifest(dir, new ExactIndexFiles.Manifest(0, 0, space, List.of()));
             return;
@@ -194,6 +189,10 @@ public final class ExactImageIndex implements ImageIndex {
             referenced.add(ref.name());
         }
         deleteUnreferenced(referenced);
+        loadSegments(m);
+    }
+
+    private void loadSegments(ExactIndexFiles.Manifest m) {
         for (ExactIndexFiles.SegmentRef ref : m.segments()) {
             ExactSegment seg = ExactIndexFiles.readSegment(dir, ref, dim);
             segments.add(seg);
@@ -209,6 +208,77 @@ public final class ExactImageIndex implements ImageIndex {
         }
         generation = m.generation();
         nextSegment = m.nextSegment();
+    }
+
+    private static void checkNoForeignFiles(Path dir) throws IOException {
+        List<String> foreign = new ArrayList<>();
+        for (Path p : list(dir)) {
+            String name = p.getFileName().toString();
+            if (!name.equals(LOCK_FILE) && !name.endsWith(ExactIndexFiles.TMP_SUFFIX)) {
+                foreign.add(name);
+            }
+        }
+        if (!foreign.isEmpty()) {
+            throw new IndexCorruptedException(
+                    "The folder " + dir + " has no " + ExactIndexFiles.MANIFEST + " but holds "
+                            + (foreign.size() > 10 ? foreign.subList(0, 10) + " and " + (foreign.size() - 10)
+                                    + " more" : foreign)
+                            + ": it is not an exact vlalign index, or its manifest was"
+                            + " deleted. Open an empty or new folder, or restore the manifest"
+                            + " from a backup.");
+        }
+    }
+
+    /**
+     * Opens the last commit of an index folder for searching only, without the writer's lock: it
+     * works while another process (or instance) writes and commits to the folder, and creates no
+     * file. Commits made after the open are not seen; open again to see them. Writes throw.
+     *
+     * @param dir a folder holding an exact index
+     * @param space the space the caller embeds in; must equal the space the index was built in
+     * @return the index, holding the last commit in memory
+     * @throws InvalidArgumentException if the index was built in another space
+     * @throws IndexCorruptedException if the folder holds no index or a file is damaged
+     * @throws VlalignException if the folder cannot be read
+     * @since 0.2.0
+     */
+    public static ExactImageIndex openReadOnly(Path dir, EmbeddingSpace space) {
+        if (dir == null || space == null) {
+            throw new InvalidArgumentException("dir and space must not be null");
+        }
+        // a writer that commits meanwhile deletes the segments the new manifest no longer names:
+        // read the manifest again when one disappears under us
+        for (int attempt = 1; ; attempt++) {
+            ExactIndexFiles.Manifest m = ExactIndexFiles.readManifest(dir);
+            if (m == null) {
+                throw new IndexCorruptedException("The folder " + dir + " holds no exact vlalign index (no "
+                        + ExactIndexFiles.MANIFEST + "). Build one first with 'vlalign index', or check the path.");
+            }
+            IndexChecks.checkSameSpace(dir, m.space(), space);
+            ExactImageIndex index = new ExactImageIndex(space, dir, null, null, true);
+            try {
+                index.loadSegments(m);
+                return index;
+            } catch (IndexCorruptedException e) {
+                index.close();
+                if (attempt >= 5 || !(e.getCause() instanceof java.nio.file.NoSuchFileException)
+                        || isSameManifest(dir, m)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean isSameManifest(Path dir, ExactIndexFiles.Manifest m) {
+        ExactIndexFiles.Manifest now = ExactIndexFiles.readManifest(dir);
+        return now != null && now.generation() == m.generation() && now.nextSegment() == m.nextSegment();
+    }
+
+    private void checkWritable() {
+        if (readOnly) {
+            throw new VlalignException("The index at " + dir + " was opened read-only (openReadOnly);"
+                    + " open it with ExactImageIndex.open to write.");
+        }
     }
 
     private void deleteUnreferenced(Set<String> referenced) throws IOException {
@@ -249,6 +319,7 @@ public final class ExactImageIndex implements ImageIndex {
         float[] data = vectors.data(); // (rows, dim)
         IndexChecks.checkFinite("vectors of image '" + id + "'", data);
         int rows = vectors.rows();
+        checkWritable();
         rw.writeLock().lock();
         try {
             ensureOpen();
@@ -274,6 +345,7 @@ public final class ExactImageIndex implements ImageIndex {
 
     @Override
     public boolean remove(String id) {
+        checkWritable();
         rw.writeLock().lock();
         try {
             ensureOpen();
@@ -368,15 +440,22 @@ public final class ExactImageIndex implements ImageIndex {
     }
 
     @Override
-    public List<SearchHit> search(Features query, int k) {
-        float[] q = IndexChecks.checkQuery(space, query, k); // (dim)
+    public List<SearchHit> search(Features query, int kAsked) {
+        float[] q = IndexChecks.checkQuery(space, query, kAsked); // (dim)
         rw.readLock().lock();
         try {
             ensureOpen();
             long floats = 0;
+            long stored = 0;
             for (ExactSegment s : segments) {
                 floats += (long) s.rows * dim;
+                stored += s.count;
             }
+            if (stored == 0) {
+                return List.of();
+            }
+            // k is clamped to the images stored, never allocated as asked
+            int k = (int) Math.min(kAsked, stored);
             // a parallel stream runs on the pool's workers and on the calling thread
             int threads = ForkJoinPool.getCommonPoolParallelism() + 1;
             if (floats < PARALLEL_FLOATS || threads < 2) {
@@ -440,6 +519,7 @@ public final class ExactImageIndex implements ImageIndex {
         if (dir == null) {
             return;
         }
+        checkWritable();
         commitLock.lock();
         try {
             List<ExactSegment> snapshot;

@@ -62,6 +62,8 @@ final class ExactIndexFiles {
     private static final int END_MAGIC = 0x444E4556; // "VEND"
     private static final int SEGMENT_HEADER = 24;
     private static final int FOOTER = 8;
+    /** The largest manifest read: about a million segments' worth of entries. */
+    static final int MAX_MANIFEST_BYTES = 64 << 20;
     private static final String FIX =
             " Restore the index folder from a backup, or delete it and index the images again.";
 
@@ -149,6 +151,15 @@ final class ExactIndexFiles {
             if (b.getInt((int) size - 4) != END_MAGIC) {
                 throw corrupt(file, "the end marker is missing at offset " + (size - 4));
             }
+            int fileCrc = b.getInt((int) size - FOOTER);
+            if (fileCrc != ref.crc()) {
+                throw corrupt(
+                        file,
+                        String.format(
+                                "its checksum 0x%08x is not the 0x%08x the manifest recorded (the file was"
+                                        + " replaced, perhaps by another segment of the same size)",
+                                fileCrc, ref.crc()));
+            }
             int fileDim = b.getInt(8);
             int count = b.getInt(12);
             int rows = b.getInt(16);
@@ -167,6 +178,13 @@ final class ExactIndexFiles {
                         file,
                         "header (count " + count + ", rows " + rows + ", metadata bytes " + metaBytes
                                 + ") implies " + expected + " bytes but the file has " + size);
+            }
+            // every image takes at least one row and 12 metadata bytes: bound the count before sizing arrays by it
+            if (count > rows || count > metaBytes / 12) {
+                throw corrupt(
+                        file,
+                        "header claims " + count + " images but " + rows + " rows and " + metaBytes
+                                + " metadata bytes cannot hold that many");
             }
             ExactSegment seg = new ExactSegment(dim, count, 0);
             b.position(SEGMENT_HEADER);
@@ -271,8 +289,12 @@ final class ExactIndexFiles {
     static Manifest readManifest(Path dir) {
         Path file = dir.resolve(MANIFEST);
         byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            // bounded: a manifest linked to a device or replaced by a huge file must not exhaust the heap
+            bytes = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+            if (bytes.length > MAX_MANIFEST_BYTES) {
+                throw corrupt(file, "it is larger than " + MAX_MANIFEST_BYTES + " bytes");
+            }
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
@@ -295,8 +317,9 @@ final class ExactIndexFiles {
             long next = b.getLong();
             EmbeddingSpace space = new EmbeddingSpace(str(b), str(b), str(b), b.getInt());
             int n = b.getInt();
-            if (n < 0) {
-                throw corrupt(file, "negative segment count " + n);
+            // a segment entry takes at least 24 bytes: bound the count before sizing a list by it
+            if (n < 0 || n > b.remaining() / 24) {
+                throw corrupt(file, "segment count " + n + " does not fit its " + b.remaining() + " bytes");
             }
             List<SegmentRef> segs = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {

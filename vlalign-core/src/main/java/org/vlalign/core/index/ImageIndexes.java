@@ -43,6 +43,20 @@ public final class ImageIndexes {
     }
 
     /**
+     * Opens the last commit of an index folder for searching only, without the writer's lock.
+     *
+     * @param dir the folder
+     * @param space the space of all vectors; must match the stored space
+     * @param kind the implementation's name, such as {@value #EXACT} or {@code hnsw}
+     * @return the index; writes throw
+     * @throws UnsupportedModelException if no implementation has that name
+     * @since 0.2.0
+     */
+    public static ImageIndex openReadOnly(Path dir, EmbeddingSpace space, String kind) {
+        return provider(kind).openReadOnly(dir, space);
+    }
+
+    /**
      * Creates an index held in memory.
      *
      * @param space the space of all vectors
@@ -104,6 +118,11 @@ public final class ImageIndexes {
         @Override
         public ImageIndex open(Path dir, EmbeddingSpace space) {
             return ExactImageIndex.open(dir, space);
+        }
+
+        @Override
+        public ImageIndex openReadOnly(Path dir, EmbeddingSpace space) {
+            return ExactImageIndex.openReadOnly(dir, space);
         }
 
         @Override

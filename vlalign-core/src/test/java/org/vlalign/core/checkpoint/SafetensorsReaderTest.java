@@ -184,4 +184,51 @@ class SafetensorsReaderTest {
             assertTrue(e.getMessage().contains("model.norm.weight"), e.getMessage());
         }
     }
+
+    @Test
+    void should_refuse_a_hostile_shape_array_without_building_it() throws IOException {
+        // 4 million dimensions of 1: the product is 1, so only a bound on the dimensions stops it
+        StringBuilder h = new StringBuilder("{\"a\":{\"dtype\":\"F32\",\"shape\":[");
+        for (int i = 0; i < 4_000_000; i++) {
+            h.append(i == 0 ? "1" : ",1");
+        }
+        h.append("],\"data_offsets\":[0,4]}}");
+        CheckpointException e = fails(raw("dims.safetensors", h.toString(), 4));
+        assertTrue(e.getMessage().contains("more than " + SafetensorsReader.MAX_DIMS + " elements"), e.getMessage());
+    }
+
+    @Test
+    void should_refuse_a_duplicate_tensor_key() throws IOException {
+        Path p = raw("dup.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
+        CheckpointException e = fails(p);
+        assertTrue(e.getMessage().contains("'a' twice"), e.getMessage());
+    }
+
+    @Test
+    void should_refuse_bytes_after_the_last_tensor() throws IOException {
+        Path p = raw("tail.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+                4 + 1000);
+        CheckpointException e = fails(p);
+        assertTrue(e.getMessage().contains("last 1000 bytes"), e.getMessage());
+    }
+
+    @Test
+    void should_refuse_a_gap_between_tensors() throws IOException {
+        Path p = raw("gap.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12);
+        CheckpointException e = fails(p);
+        assertTrue(e.getMessage().contains("data bytes 4..8") && e.getMessage().contains("'b'"), e.getMessage());
+    }
+
+    @Test
+    void should_accept_empty_tensors_and_metadata_between_entries() throws IOException {
+        Path p = raw("empty.safetensors", "{\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},"
+                + "\"__metadata__\":{\"format\":\"pt\"},"
+                + "\"a\":{\"shape\":[1],\"dtype\":\"F32\",\"data_offsets\":[0,4]}}  ", 4);
+        try (SafetensorsReader r = SafetensorsReader.open(p)) {
+            assertEquals(2, r.tensors().size());
+            assertEquals(Map.of("format", "pt"), r.metadata());
+        }
+    }
 }

@@ -227,6 +227,46 @@ class CompositionTest {
     }
 
     @Test
+    void should_keep_the_system_prompt_image_and_latest_turns_past_the_context_length() {
+        try (ComposedVlModel model = Compositions.referenceSystem()) { // context 512, one token per character
+            Chat chat = model.newChat(CAT, "be brief");
+            String question = "q".repeat(150) + "?";
+            for (int i = 0; i < 6; i++) {
+                chat.send(i + question, CONFIG, t -> {});
+            }
+            assertTrue(chat.droppedTurns() > 0, "earlier turns were dropped: " + chat.droppedTurns());
+            assertEquals(13, chat.turns().size(), "every turn is still listed");
+            Prompt last = lm(model).prompts().get(lm(model).prompts().size() - 1);
+            String text = last.segments().stream()
+                    .filter(sg -> sg instanceof Prompt.Segment.Text)
+                    .map(sg -> ((Prompt.Segment.Text) sg).text())
+                    .reduce("", String::concat);
+            assertTrue(text.contains("be brief"), "system prompt kept: " + text);
+            assertTrue(text.contains("5" + question), "latest question kept");
+            assertTrue(!text.contains("0" + question), "oldest question dropped");
+            assertTrue(last.embeddingPositions() > 0, "image kept");
+            Chat fresh = model.newChat(CAT, "be brief");
+            fresh.send("short?", CONFIG, t -> {});
+            assertEquals(0, fresh.droppedTurns());
+        }
+    }
+
+    @Test
+    void should_extract_a_large_batch_in_bounded_slices() {
+        try (ComposedVlModel model = Compositions.llava()) {
+            int n = 2 * ComposedVlModel.MAX_VISION_BATCH + 3;
+            List<AskRequest> requests = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                requests.add(new AskRequest(i % 2 == 0 ? CAT : SKY, "Q" + i + "?"));
+            }
+            List<Answer> answers = model.askBatch(requests, CONFIG);
+            assertEquals(3, extractor(model).extractBatchCalls(), "slices of at most " + ComposedVlModel.MAX_VISION_BATCH);
+            assertEquals(n, answers.size());
+            assertArrayEquals(model.ask(SKY, "Q" + (n - 2) + "?", CONFIG).tokenIds(), answers.get(n - 2).tokenIds());
+        }
+    }
+
+    @Test
     void should_answer_eight_concurrent_callers_like_sequential_ones() {
         try (ComposedVlModel model = Compositions.referenceSystem()) {
             List<ImageInput> images = List.of(CAT, SKY);

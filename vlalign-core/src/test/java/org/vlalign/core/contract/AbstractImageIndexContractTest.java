@@ -267,6 +267,16 @@ public abstract class AbstractImageIndexContractTest {
     }
 
     @Test
+    void should_clamp_a_huge_k_to_the_size_instead_of_allocating_it() {
+        ImageIndex index = open();
+        assertEquals(List.of(), index.search(unit(8, 0), Integer.MAX_VALUE), "empty index");
+        index.upsert("a", unit(8, 0), Map.of());
+        index.upsert("b", unit(8, 1), Map.of());
+        List<SearchHit> hits = index.search(unit(8, 1), 2_000_000_000);
+        assertEquals(List.of("b", "a"), hits.stream().map(SearchHit::id).toList());
+    }
+
+    @Test
     void should_throw_InvalidArgumentException_when_the_vectors_have_the_wrong_width() {
         ImageIndex index = open();
         assertThrows(

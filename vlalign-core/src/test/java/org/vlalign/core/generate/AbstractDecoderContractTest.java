@@ -4,14 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.vlalign.DecodingStrategy;
 import org.vlalign.Features;
 import org.vlalign.GenerationConfig;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
 
@@ -205,6 +208,36 @@ public abstract class AbstractDecoderContractTest {
                         ids -> "", null);
                 assertArrayEquals(alone.row(0).best().tokenIds(), batch.row(r).best().tokenIds(), "row " + r);
             }
+        }
+    }
+
+    @Test
+    void should_refuse_beams_whose_cache_cannot_fit_before_allocating() {
+        try (Decoder d = newDecoder()) {
+            long perPosition = d.cacheBytesPerPosition();
+            assertTrue(perPosition > 0, "cacheBytesPerPosition() must report the cache size, was " + perPosition);
+            long available = d.cacheBytesAvailable();
+            assertTrue(available > 0 && available < Long.MAX_VALUE,
+                    "cacheBytesAvailable() must report the memory the cache lives in, was " + available);
+            int maxNew = Math.min(64, d.contextLength() - 2);
+            long beams = Math.min(Integer.MAX_VALUE, available / (perPosition * (maxNew + 1)) + 1);
+            GenerationConfig config = GenerationConfig.builder()
+                    .strategy(DecodingStrategy.Beam.of((int) beams))
+                    .maxNewTokens(maxNew)
+                    .build();
+            int[] prefills = {0};
+            Decoder counting = new ForwardingDecoder(d) {
+                @Override
+                public float[][] prefill(List<DecoderInput> rows) {
+                    prefills[0]++;
+                    return super.prefill(rows);
+                }
+            };
+            InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+                    () -> Generator.generate(counting, List.of(DecoderInput.ofTokens(1)), config,
+                            SpecialTokens.of(0), ids -> "", null));
+            assertTrue(e.getMessage().contains("numBeams"), e.getMessage());
+            assertEquals(0, prefills[0], "nothing may run before the bound is checked");
         }
     }
 

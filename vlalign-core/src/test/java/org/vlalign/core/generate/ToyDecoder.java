@@ -158,6 +158,17 @@ public final class ToyDecoder implements Decoder {
         return contextLength;
     }
 
+    /** One history int per row and position. */
+    @Override
+    public long cacheBytesPerPosition() {
+        return Integer.BYTES;
+    }
+
+    @Override
+    public long cacheBytesAvailable() {
+        return MemoryBudget.heapBytes();
+    }
+
     @Override
     public float[][] prefill(List<DecoderInput> inputs) {
         checkOpen();

@@ -369,4 +369,86 @@ class ExactImageIndexTest {
             assertEquals(Optional.of(Map.of("ключ", "значение")), index.metadata("é/ü 名.png"));
         }
     }
+
+    @Test
+    void should_refuse_a_segment_replaced_by_another_valid_segment_of_the_same_size() throws IOException {
+        Path dir = tmp.resolve("swap");
+        SplittableRandom random = new SplittableRandom(31);
+        try (ExactImageIndex index = ExactImageIndex.open(dir, SPACE)) {
+            for (int commit = 0; commit < 2; commit++) {
+                for (int i = 0; i < 10; i++) {
+                    index.upsert("c" + commit + "-" + i, IndexTestData.unitRows(1, 16, random), Map.of());
+                }
+                index.commit();
+            }
+        }
+        List<Path> segments;
+        try (Stream<Path> files = Files.list(dir)) {
+            segments = files.filter(p -> p.getFileName().toString().endsWith(".vseg")).sorted().toList();
+        }
+        assertEquals(2, segments.size());
+        assertEquals(Files.size(segments.get(0)), Files.size(segments.get(1)), "same-size segments");
+        Files.copy(segments.get(1), segments.get(0), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        IndexCorruptedException e = assertThrows(IndexCorruptedException.class, () -> ExactImageIndex.open(dir, SPACE));
+        assertTrue(e.getMessage().contains("the manifest recorded"), e.getMessage());
+        assertThrows(IndexCorruptedException.class, () -> ExactImageIndex.openReadOnly(dir, SPACE));
+    }
+
+    @Test
+    void should_refuse_an_image_count_the_segment_cannot_hold_before_allocating() throws IOException {
+        Path dir = tmp.resolve("count");
+        try (ExactImageIndex index = ExactImageIndex.open(dir, SPACE)) {
+            index.upsert("a", IndexTestData.unitRows(1, 16, new SplittableRandom(1)), Map.of());
+            index.commit();
+        }
+        Path seg;
+        try (Stream<Path> files = Files.list(dir)) {
+            seg = files.filter(p -> p.getFileName().toString().endsWith(".vseg")).findFirst().orElseThrow();
+        }
+        // a forged header: 2^31-1 images, checksum recomputed so only the bound can catch it
+        byte[] bytes = Files.readAllBytes(seg);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(12, Integer.MAX_VALUE);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, 0, bytes.length - 8);
+        b.putInt(bytes.length - 8, (int) crc.getValue());
+        Files.write(seg, bytes);
+        assertThrows(IndexCorruptedException.class, () -> ExactImageIndex.open(dir, SPACE));
+    }
+
+    @Test
+    void should_search_the_last_commit_read_only_while_a_writer_holds_the_folder() {
+        Path dir = tmp.resolve("shared");
+        SplittableRandom random = new SplittableRandom(3);
+        Features a = IndexTestData.unitRows(1, 16, random);
+        try (ExactImageIndex writer = ExactImageIndex.open(dir, SPACE)) {
+            writer.upsert("a", a, Map.of());
+            writer.commit();
+            writer.upsert("uncommitted", IndexTestData.unitRows(1, 16, random), Map.of());
+            try (ExactImageIndex reader = ExactImageIndex.openReadOnly(dir, SPACE)) {
+                assertEquals(1, reader.size());
+                assertEquals("a", reader.search(a, 3).get(0).id());
+                assertThrows(VlalignException.class, () -> reader.upsert("x", a, Map.of()));
+                assertThrows(VlalignException.class, () -> reader.remove("a"));
+                for (int i = 0; i < 30; i++) { // commits (and merges) while a reader opens
+                    writer.upsert("w" + i, IndexTestData.unitRows(1, 16, random), Map.of());
+                    writer.commit();
+                    try (ExactImageIndex again = ExactImageIndex.openReadOnly(dir, SPACE)) {
+                        assertEquals(i + 3, again.size(), "a, uncommitted and w0..w" + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void should_leave_no_lock_file_in_a_folder_that_is_not_an_index() throws IOException {
+        Path photos = Files.createDirectories(tmp.resolve("photos"));
+        Files.writeString(photos.resolve("cat.jpg"), "not really");
+        assertThrows(IndexCorruptedException.class, () -> ExactImageIndex.open(photos, SPACE));
+        assertThrows(IndexCorruptedException.class, () -> ExactImageIndex.openReadOnly(photos, SPACE));
+        try (Stream<Path> list = Files.list(photos)) {
+            assertEquals(List.of("cat.jpg"), list.map(p -> p.getFileName().toString()).toList());
+        }
+    }
 }

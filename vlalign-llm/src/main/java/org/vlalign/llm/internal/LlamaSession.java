@@ -5,6 +5,7 @@ import java.util.List;
 import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.core.generate.MemoryBudget;
 import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
 
@@ -53,6 +54,19 @@ public final class LlamaSession implements Decoder {
     @Override
     public int contextLength() {
         return context;
+    }
+
+    /** Keys and values in float32 for every layer. */
+    @Override
+    public long cacheBytesPerPosition() {
+        var c = engine.config();
+        return (long) c.numHiddenLayers() * 2L * c.numKeyValueHeads() * c.headDim() * Float.BYTES;
+    }
+
+    /** The cache lives on the Java heap. */
+    @Override
+    public long cacheBytesAvailable() {
+        return MemoryBudget.heapBytes();
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import org.vlalign.CheckpointException;
 import org.vlalign.spi.Detokenizer;
+import org.vlalign.core.checkpoint.BoundedFiles;
 import org.vlalign.core.checkpoint.HfConfigs;
 
 /**
@@ -105,12 +106,12 @@ public final class HfTokenizer implements Detokenizer, AutoCloseable {
 
     private static JsonObject readJson(Path file) {
         try {
-            JsonElement e = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            JsonElement e = JsonParser.parseString(BoundedFiles.readString(file, BoundedFiles.MAX_TOKENIZER_BYTES));
             if (!e.isJsonObject()) {
                 throw new CheckpointException(file + " must hold a JSON object");
             }
             return e.getAsJsonObject();
-        } catch (IOException | com.google.gson.JsonParseException e) {
+        } catch (com.google.gson.JsonParseException e) {
             throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }

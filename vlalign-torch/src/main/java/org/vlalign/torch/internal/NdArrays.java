@@ -157,6 +157,26 @@ public final class NdArrays {
     }
 
     /**
+     * The array itself if {@code call} owns it, otherwise a copy that {@code call} owns. A model call
+     * starts from it so that every activation lands in the call's manager: an op's result takes its
+     * first operand's manager, so inputs owned by a long-lived manager (a benchmark's trial, an
+     * application's cache) would otherwise collect every call's activations until that manager closes.
+     *
+     * @param input an input array; not closed
+     * @param call the call's manager
+     * @return an array with the same values owned by {@code call}
+     * @since 0.2.0
+     */
+    public static NDArray inCall(NDArray input, NDManager call) {
+        if (input.getManager() == call) {
+            return input;
+        }
+        NDArray copy = input.duplicate();
+        copy.attach(call);
+        return copy;
+    }
+
+    /**
      * Moves an array to another manager and returns it (for chaining).
      *
      * @param array the array

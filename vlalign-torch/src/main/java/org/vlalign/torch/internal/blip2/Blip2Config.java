@@ -1,5 +1,7 @@
 package org.vlalign.torch.internal.blip2;
 
+import static org.vlalign.core.checkpoint.HfConfigs.checkRange;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -45,6 +47,7 @@ public record Blip2Config(
     /** Validates and copies. */
     public Blip2Config {
         architectures = List.copyOf(architectures);
+        checkRange("num_query_tokens", numQueryTokens, 1, 4096);
         if (numQueryTokens <= 0) {
             throw new UnsupportedModelException(
                     "num_query_tokens must be positive but was " + numQueryTokens);

@@ -329,7 +329,7 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
      * @return {@code (batch, queries, qformerHidden)}
      */
     public NDArray queryOutput(NDManager call, NDArray pixelValues, long[][] inputIds, long[][] mask) {
-        NDArray vision = visionModel.forward(pixelValues).lastHiddenState();
+        NDArray vision = visionModel.forward(NdArrays.inCall(pixelValues, call)).lastHiddenState();
         NDArray out = qformerOutput(call, vision, inputIds, mask);
         return out.get(":, :{}, :", config.numQueryTokens());
     }
@@ -426,7 +426,7 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
                     "This BLIP-2 checkpoint has no image-text matching head ('itm_head.weight'); use a"
                             + " Blip2ForImageTextRetrieval checkpoint such as Salesforce/blip2-itm-vit-g");
         }
-        NDArray out = qformerOutput(call, visionStates, inputIds, mask);
+        NDArray out = qformerOutput(call, NdArrays.inCall(visionStates, call), inputIds, mask);
         NDArray queries = out.get(":, :{}, :", config.numQueryTokens()); // (pairs, queries, hidden)
         NDArray perQuery = Linear.linear(queries, itmHeadWeight, itmHeadBias).singletonOrThrow();
         return perQuery.mean(new int[] {1}); // (pairs, 2)

@@ -1,5 +1,6 @@
 package org.vlalign.torch.internal.clip;
 
+
 import com.google.gson.JsonObject;
 import org.vlalign.CheckpointException;
 import org.vlalign.core.checkpoint.HfConfigs;
@@ -36,6 +37,9 @@ public record ClipTextConfig(
 
     /** Validates. */
     public ClipTextConfig {
+        HfConfigs.checkTransformer("text_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
+        HfConfigs.checkRange("text_config.vocab_size", vocabSize, 1, HfConfigs.MAX_VOCAB);
+        HfConfigs.checkRange("text_config.max_position_embeddings", maxPositionEmbeddings, 1, HfConfigs.MAX_POSITIONS);
         if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
             throw new CheckpointException(
                     "text_config: hidden_size " + hiddenSize + " must be a positive multiple of"

@@ -36,6 +36,8 @@ public record ClipVisionConfig(
 
     /** Validates. */
     public ClipVisionConfig {
+        HfConfigs.checkTransformer("vision_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
+        HfConfigs.checkImage("vision_config.", imageSize, patchSize, numChannels);
         if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
             throw new CheckpointException(
                     "vision_config: hidden_size " + hiddenSize + " must be a positive multiple of"

@@ -7,6 +7,7 @@ import java.util.List;
 import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.core.generate.MemoryBudget;
 import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.torch.internal.NdArrays;
@@ -53,6 +54,22 @@ public final class LlamaDecoder implements Decoder {
     @Override
     public int contextLength() {
         return model.config().maxPositionEmbeddings();
+    }
+
+    /**
+     * Keys and values in float32 for every layer, counted twice: appending a position concatenates
+     * into new arrays while the old ones are still alive.
+     */
+    @Override
+    public long cacheBytesPerPosition() {
+        var c = model.config();
+        return 2L * c.numHiddenLayers() * 2L * c.numKeyValueHeads() * c.headDim() * Float.BYTES;
+    }
+
+    /** The cache lives in native memory. */
+    @Override
+    public long cacheBytesAvailable() {
+        return MemoryBudget.nativeBytes();
     }
 
     /**

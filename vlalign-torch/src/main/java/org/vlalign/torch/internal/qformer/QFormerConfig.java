@@ -1,5 +1,7 @@
 package org.vlalign.torch.internal.qformer;
 
+import org.vlalign.core.checkpoint.HfConfigs;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.vlalign.UnsupportedModelException;
@@ -38,6 +40,10 @@ public record QFormerConfig(
 
     /** Validates. */
     public QFormerConfig {
+        HfConfigs.checkTransformer("qformer_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
+        HfConfigs.checkRange("qformer_config.vocab_size", vocabSize, 1, HfConfigs.MAX_VOCAB);
+        HfConfigs.checkRange("qformer_config.max_position_embeddings", maxPositionEmbeddings, 1, HfConfigs.MAX_POSITIONS);
+        HfConfigs.checkRange("qformer_config.encoder_hidden_size", encoderHiddenSize, 1, HfConfigs.MAX_WIDTH);
         if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
             throw new UnsupportedModelException(
                     "qformer_config.hidden_size (" + hiddenSize + ") must be a positive multiple of"

@@ -1,5 +1,6 @@
 package org.vlalign.torch.internal.vit;
 
+import org.vlalign.core.checkpoint.HfConfigs;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.vlalign.UnsupportedModelException;
@@ -34,6 +35,8 @@ public record BlipVisionConfig(
 
     /** Validates. */
     public BlipVisionConfig {
+        HfConfigs.checkTransformer("vision_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
+        HfConfigs.checkImage("vision_config.", imageSize, patchSize, numChannels);
         if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
             throw new UnsupportedModelException(
                     "vision_config.hidden_size (" + hiddenSize + ") must be a positive multiple of"

@@ -252,4 +252,29 @@ class BlipFeatureExtractorTest {
         }
         return Math.sqrt(s);
     }
+
+    @Test
+    void should_put_every_activation_in_the_call_manager_when_inputs_live_longer() {
+        Path dir = TinyBlipCheckpoints.write(tmp.resolve("owner"), Kind.BLIP2_MODEL, 17, 1);
+        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
+                NDManager longLived = extractor.newCallManager()) {
+            int side = TinyBlipCheckpoints.IMAGE;
+            NDArray pixels = longLived.create(new float[3 * side * side], new ai.djl.ndarray.types.Shape(1, 3, side, side));
+            int before = longLived.getManagedArrays().size();
+            float[] first = null;
+            for (int i = 0; i < 1000; i++) {
+                try (NDManager call = extractor.newCallManager()) {
+                    float[] out = extractor.queryOutput(call, pixels, null, null).toFloatArray();
+                    first = first == null ? out : first;
+                    if (i == 999) {
+                        assertArrayEquals(first, out, 0f, "same input, same output");
+                    }
+                }
+                if (i % 100 == 99) {
+                    assertEquals(before, longLived.getManagedArrays().size(), "arrays in the input's manager after "
+                            + (i + 1) + " calls");
+                }
+            }
+        }
+    }
 }
