@@ -31,6 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.vlalign.testing.TestImages;
+import org.vlalign.testing.TinyClip;
+import org.vlalign.testing.TinyLlava;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.VlModel;
@@ -51,9 +54,9 @@ class WebDemoHostileTest {
 
     @BeforeAll
     static void start() {
-        llava = VlModel.load(TinyModels.writeLlava(tmp.resolve("llava"), 21));
-        clip = VlModel.load(TinyModels.writeClip(tmp.resolve("clip"), 22));
-        images = TinyModels.writeImages(tmp.resolve("photos"), 4);
+        llava = VlModel.load(TinyLlava.compact().seed(21).write(tmp.resolve("llava")));
+        clip = VlModel.load(TinyClip.compact().seed(22).write(tmp.resolve("clip")));
+        images = TestImages.writePngs(tmp.resolve("photos"), 4);
         demo = WebDemo.builder(llava).searchModel(clip).images(images).port(0).maxUploadBytes(100_000)
                 .log(new PrintWriter(LOG, true)).start();
         client = new WebClient(demo.uri());

@@ -255,10 +255,10 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_put_every_activation_in_the_call_manager_when_inputs_live_longer() {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("owner"), Kind.BLIP2_MODEL, 17, 1);
+        Path dir = TinyBlip.write(tmp.resolve("owner"), Kind.BLIP2_MODEL, 17, 1);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
                 NDManager longLived = extractor.newCallManager()) {
-            int side = TinyBlipCheckpoints.IMAGE;
+            int side = TinyBlip.IMAGE;
             NDArray pixels = longLived.create(new float[3 * side * side], new ai.djl.ndarray.types.Shape(1, 3, side, side));
             int before = longLived.getManagedArrays().size();
             float[] first = null;

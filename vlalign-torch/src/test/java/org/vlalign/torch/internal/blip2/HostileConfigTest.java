@@ -11,8 +11,9 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlalign.testing.TinyBlip;
 import org.vlalign.CheckpointException;
-import org.vlalign.torch.internal.blip2.TinyBlipCheckpoints.Kind;
+import org.vlalign.testing.TinyBlip.Kind;
 
 /** Edited configs fail at load with a {@link CheckpointException} naming the field, never load and answer. */
 class HostileConfigTest {
@@ -20,7 +21,7 @@ class HostileConfigTest {
     Path tmp;
 
     private CheckpointException loadWith(String name, Consumer<JsonObject> edit) throws IOException {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve(name), Kind.INSTRUCTBLIP, 3, 1);
+        Path dir = TinyBlip.write(tmp.resolve(name), Kind.INSTRUCTBLIP, 3, 1);
         JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
         edit.accept(config);
         Files.writeString(dir.resolve("config.json"), config.toString());
@@ -50,7 +51,7 @@ class HostileConfigTest {
 
     @Test
     void should_refuse_a_preprocessor_size_of_100000() throws IOException {
-        Path dir = TinyBlipCheckpoints.write(tmp.resolve("pre"), Kind.INSTRUCTBLIP, 3, 1);
+        Path dir = TinyBlip.write(tmp.resolve("pre"), Kind.INSTRUCTBLIP, 3, 1);
         Files.writeString(dir.resolve("preprocessor_config.json"), Files.readString(dir.resolve("preprocessor_config.json"))
                 .replaceAll("\"height\"\\s*:\\s*\\d+", "\"height\": 100000")
                 .replaceAll("\"width\"\\s*:\\s*\\d+", "\"width\": 100000"));

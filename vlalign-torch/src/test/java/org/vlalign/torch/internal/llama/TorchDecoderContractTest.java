@@ -6,7 +6,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.core.generate.AbstractDecoderContractTest;
-import org.vlalign.llm.TinyLlama;
+import org.vlalign.testing.TinyLlama;
 import org.vlalign.spi.Decoder;
 
 /** The decoder contract (batching, caching, reordering, embeddings, memory bounds) on the torch engine. */
