@@ -633,10 +633,16 @@ public final class SolrCloudImageIndex implements ImageIndex {
             vector.append(i == 0 ? "" : ",").append(q[i]);
         }
         vector.append(']');
-        int rescored = Math.max(2 * k, k + 10);
+        // a k larger than the collection is clamped to it, never sized or sent (2k would overflow)
+        int images = size();
+        if (images == 0) {
+            return List.of();
+        }
+        int wanted = Math.min(k, images);
+        int rescored = (int) Math.min(images, Math.max(2L * wanted, wanted + 10L));
         ModifiableSolrParams p = new ModifiableSolrParams();
         p.set("q", "{!parent which=type:" + TYPE_IMAGE + " score=max v=$vq}");
-        p.set("vq", "{!knn f=vector topK=" + Math.max(k, numCandidates) + "}" + vector);
+        p.set("vq", "{!knn f=vector topK=" + Math.max(wanted, numCandidates) + "}" + vector);
         p.set("fl", "id,meta,vectors");
         p.set("rows", rescored);
         QueryResponse response;
@@ -646,7 +652,7 @@ public final class SolrCloudImageIndex implements ImageIndex {
         } catch (SolrServerException | IOException | SolrException e) {
             throw failure("search", e);
         }
-        TopHits best = new TopHits(k);
+        TopHits best = new TopHits(wanted);
         SolrDocumentList docs = response.getResults();
         for (SolrDocument d : docs) {
             float[] rows = readVectors(d); // (rows * dim)
