@@ -22,7 +22,7 @@ class SafetensorsReaderFuzzTest {
 
     private static final Path FILE = tempFile("fuzz", ".safetensors");
 
-    @FuzzTest
+    @FuzzTest(maxDuration = "60s")
     void fuzz_header(byte[] data) throws IOException {
         Files.write(FILE, data);
         try (SafetensorsReader r = SafetensorsReader.open(FILE)) {

@@ -17,7 +17,7 @@ class ImageDecoderFuzzTest {
     private static final long MAX_PIXELS = 4L << 20;
     private static final ImageDecoder DECODER = ImageDecoder.withDefaults().maxPixels(MAX_PIXELS);
 
-    @FuzzTest
+    @FuzzTest(maxDuration = "60s")
     void fuzz_decode(byte[] data) {
         RgbImage image;
         try {

@@ -23,7 +23,7 @@ class ImagePreprocessorConfigFuzzTest {
         (byte) 120, (byte) 130, (byte) 140, (byte) 150, (byte) 160, (byte) 170
     });
 
-    @FuzzTest
+    @FuzzTest(maxDuration = "60s")
     void fuzz_preprocessor_config(byte[] data) throws IOException {
         Files.write(FILE, data);
         ImagePreprocessor p;

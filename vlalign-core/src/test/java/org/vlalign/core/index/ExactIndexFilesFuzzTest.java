@@ -29,7 +29,7 @@ class ExactIndexFilesFuzzTest {
     private static final int END_MAGIC = 0x444E4556; // "VEND"
     private static final Path DIR = tempDir();
 
-    @FuzzTest
+    @FuzzTest(maxDuration = "60s")
     void fuzz_manifest(byte[] body) throws IOException {
         Files.write(DIR.resolve(ExactIndexFiles.MANIFEST), withFooter(body));
         try {
@@ -39,7 +39,7 @@ class ExactIndexFilesFuzzTest {
         }
     }
 
-    @FuzzTest
+    @FuzzTest(maxDuration = "60s")
     void fuzz_segment(byte[] body) throws IOException {
         byte[] file = withFooter(body);
         String name = ExactIndexFiles.segmentName(0);
