@@ -475,7 +475,8 @@ public final class ImagePreprocessor {
                 }
             }
         }
-        if (shortest != UNSET) {
+        // compare with height, not the sentinel: a file's shortest_edge of -1 must be refused, not read as unset
+        if (height == UNSET) {
             checkConfigPositive(shortest, "size.shortest_edge", where);
         }
         boolean crop = bool(o, "do_center_crop", true);
@@ -530,7 +531,15 @@ public final class ImagePreprocessor {
 
     private static String string(JsonObject o, String key, String where) {
         JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? null : e.getAsString();
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        // read before the parser's wrong-type handler: an object or array here must still fail typed
+        if (!e.isJsonPrimitive()) {
+            throw new CheckpointException("Preprocessor config " + where + ": \"" + key + "\" must be a string"
+                    + " but is " + e + ". Use the preprocessor_config.json of the checkpoint.");
+        }
+        return e.getAsString();
     }
 
     private static boolean bool(JsonObject o, String key, boolean dflt) {

@@ -187,6 +187,13 @@ class ImagePreprocessorTest {
                 BLIP_JSON.replace("{\"height\": 48, \"width\": 40}", "{\"shortest_edge\": 4}")));
         assertThrows(CheckpointException.class, () -> ImagePreprocessor.fromJson(
                 BLIP_JSON.replace("\"height\": 48", "\"height\": \"big\"")));
+        // found by ImagePreprocessorConfigFuzzTest: -1 is also the parser's "unset" sentinel
+        CheckpointException edge = assertThrows(CheckpointException.class, () -> ImagePreprocessor.fromJson(
+                "{\"image_processor_type\": \"CLIPImageProcessor\", \"size\": {\"shortest_edge\": -1}}"));
+        assertTrue(edge.getMessage().contains("size.shortest_edge"), edge.getMessage());
+        CheckpointException type = assertThrows(CheckpointException.class, () -> ImagePreprocessor.fromJson(
+                "{\"image_processor_type\": {\"shortest_edge\": 6}}"));
+        assertTrue(type.getMessage().contains("image_processor_type"), type.getMessage());
         Path missing = dir.resolve("preprocessor_config.json");
         CheckpointException e = assertThrows(CheckpointException.class,
                 () -> ImagePreprocessor.fromFile(missing));
