@@ -122,9 +122,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
                         "beamWidth must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH
                                 + "] but was " + beamWidth);
             }
-            if (numCandidates < 1) {
-                throw new InvalidArgumentException("numCandidates must be positive but was " + numCandidates);
-            }
+            IndexChecks.checkNumCandidates(numCandidates);
             if (!(ramBufferMb > 0)) {
                 throw new InvalidArgumentException("ramBufferMb must be positive but was " + ramBufferMb);
             }
@@ -346,7 +344,6 @@ public final class LuceneHnswImageIndex implements ImageIndex {
     public void upsert(String id, Features vectors, Map<String, String> metadata) {
         Map<String, String> meta = IndexChecks.checkUpsert(space, id, vectors, metadata);
         float[] data = vectors.data(); // (rows, dim)
-        IndexChecks.checkFinite("vectors of image '" + id + "'", data);
         int dim = space.dimension();
         List<List<IndexableField>> block = new ArrayList<>(vectors.rows() + 1);
         for (int r = 0; r < vectors.rows(); r++) {
@@ -447,9 +444,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
      */
     public List<SearchHit> search(Features query, int k, int numCandidates) {
         float[] q = IndexChecks.checkQuery(space, query, k); // (dim)
-        if (numCandidates < 1) {
-            throw new InvalidArgumentException("numCandidates must be positive but was " + numCandidates);
-        }
+        IndexChecks.checkNumCandidates(numCandidates);
         ensureOpen();
         try {
             return withSearcher(

@@ -483,7 +483,6 @@ public final class SolrCloudImageIndex implements ImageIndex {
     public void upsert(String id, Features vectors, Map<String, String> metadata) {
         Map<String, String> meta = IndexChecks.checkUpsert(space, id, vectors, metadata);
         float[] data = vectors.data(); // (rows, dim)
-        IndexChecks.checkFinite("vectors of image '" + id + "'", data);
         int dim = space.dimension();
         SolrInputDocument parent = new SolrInputDocument();
         parent.setField("id", IMAGE_PREFIX + id);
@@ -624,9 +623,7 @@ public final class SolrCloudImageIndex implements ImageIndex {
      */
     public List<SearchHit> search(Features query, int k, int numCandidates) {
         float[] q = IndexChecks.checkQuery(space, query, k); // (dim)
-        if (numCandidates < 1) {
-            throw new InvalidArgumentException("numCandidates must be positive but was " + numCandidates);
-        }
+        IndexChecks.checkNumCandidates(numCandidates);
         makeVisible();
         StringBuilder vector = new StringBuilder(q.length * 12).append('[');
         for (int i = 0; i < q.length; i++) {

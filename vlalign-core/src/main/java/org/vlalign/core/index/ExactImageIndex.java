@@ -317,7 +317,6 @@ public final class ExactImageIndex implements ImageIndex {
     public void upsert(String id, Features vectors, Map<String, String> metadata) {
         Map<String, String> meta = IndexChecks.checkUpsert(space, id, vectors, metadata);
         float[] data = vectors.data(); // (rows, dim)
-        IndexChecks.checkFinite("vectors of image '" + id + "'", data);
         int rows = vectors.rows();
         checkWritable();
         rw.writeLock().lock();

@@ -54,7 +54,20 @@ public final class IndexChecks {
                         "metadata of image '" + id + "' has a null key or value: " + e);
             }
         }
+        checkFinite("vectors of image '" + id + "'", vectors.data());
         return Map.copyOf(metadata);
+    }
+
+    /**
+     * Validates the number of approximate-search candidates an ANN index gathers.
+     *
+     * @param numCandidates the candidates
+     * @throws InvalidArgumentException unless positive
+     */
+    public static void checkNumCandidates(int numCandidates) {
+        if (numCandidates < 1) {
+            throw new InvalidArgumentException("numCandidates must be positive but was " + numCandidates);
+        }
     }
 
     /** Validates vector values: finite, so that ranking is well defined. */
