@@ -37,18 +37,4 @@ abstract class BlockQuantizedMatrix extends Matrix {
         io.read(q);
         io.read(d);
     }
-
-    /** Four consecutive rows' dot products with {@code x}, from row {@code r}, into {@code y[yOff ..]}. */
-    abstract void dotRows4(int r, float[] x, int xOff, float[] y, int yOff);
-
-    @Override
-    public void matvec(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
-            dotRows4(r, x, xOff, y, yOff + r - r0);
-        }
-        for (; r < r1; r++) {
-            y[yOff + r - r0] = dotRow(r, x, xOff);
-        }
-    }
 }

@@ -7,7 +7,8 @@ import org.vlalign.core.checkpoint.DtypeConversion;
  * while a kernel runs) and round-to-nearest-even from float32. Stateless and thread-safe.
  */
 public final class Fp16 {
-    private static final float[] TABLE = new float[1 << 16];
+    /** Every binary16 bit pattern's float value; kernels index it directly (a call per block scale is not always inlined). */
+    static final float[] TABLE = new float[1 << 16];
 
     static {
         for (int h = 0; h < TABLE.length; h++) {

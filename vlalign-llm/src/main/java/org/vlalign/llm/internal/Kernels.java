@@ -125,6 +125,55 @@ public interface Kernels {
      * @param dst receives {@code 32 · nBlocks} floats
      * @param dstOff the offset
      */
+    /**
+     * Rows {@code r0} to {@code r1} of a Q8 matrix times one vector, the batch-1 decode stream:
+     * {@code y[yOff + r − r0] = row(r) · x}.
+     *
+     * @param q the codes, {@code 32 · blocksPerRow} a row
+     * @param d the fp16 scales, {@code blocksPerRow} a row
+     * @param blocksPerRow blocks per row
+     * @param r0 the first row
+     * @param r1 the row after the last
+     * @param x the vector
+     * @param xOff its offset
+     * @param y the results
+     * @param yOff where row {@code r0}'s result goes
+     */
+    default void matvecQ8(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
+            int yOff) {
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            dotQ8x4(q, d, r * blocksPerRow, blocksPerRow, x, xOff, y, yOff + r - r0);
+        }
+        for (; r < r1; r++) {
+            y[yOff + r - r0] = dotQ8(q, d, r * blocksPerRow, x, xOff, blocksPerRow);
+        }
+    }
+
+    /**
+     * Rows {@code r0} to {@code r1} of a Q4 matrix times one vector, as {@link #matvecQ8}.
+     *
+     * @param q the codes, {@code 16 · blocksPerRow} a row
+     * @param d the fp16 scales, {@code blocksPerRow} a row
+     * @param blocksPerRow blocks per row
+     * @param r0 the first row
+     * @param r1 the row after the last
+     * @param x the vector
+     * @param xOff its offset
+     * @param y the results
+     * @param yOff where row {@code r0}'s result goes
+     */
+    default void matvecQ4(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
+            int yOff) {
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            dotQ4x4(q, d, r * blocksPerRow, blocksPerRow, x, xOff, y, yOff + r - r0);
+        }
+        for (; r < r1; r++) {
+            y[yOff + r - r0] = dotQ4(q, d, r * blocksPerRow, x, xOff, blocksPerRow);
+        }
+    }
+
     void decodeQ8(byte[] q, short[] d, int block, int nBlocks, float[] dst, int dstOff);
 
     /**

@@ -49,7 +49,7 @@ final class Q8Matrix extends BlockQuantizedMatrix {
     }
 
     @Override
-    void dotRows4(int r, float[] x, int xOff, float[] y, int yOff) {
-        K.dotQ8x4(q, d, r * blocksPerRow, blocksPerRow, x, xOff, y, yOff);
+    public void matvec(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+        K.matvecQ8(q, d, blocksPerRow, r0, r1, x, xOff, y, yOff);
     }
 }

@@ -157,6 +157,60 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void should_stream_q8_and_q4_rows_like_their_decoded_values_for_every_shape() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int blocks : new int[] {1, 2, 3, 4, 24, 128}) {
+            int cols = blocks * 32;
+            for (int rows : new int[] {1, 4, 7, 13}) {
+                byte[] q8 = new byte[rows * cols];
+                byte[] q4 = new byte[rows * cols / 2];
+                short[] d = new short[rows * blocks];
+                for (int i = 0; i < q8.length; i++) {
+                    q8[i] = (byte) (r.nextInt(255) - 127);
+                }
+                q8[0] = -127; // the extremes of both codes
+                q8[q8.length - 1] = 127;
+                r.nextBytes(q4);
+                q4[0] = 0;
+                q4[q4.length - 1] = (byte) 0xff;
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = DtypeConversion.floatToHalf((float) (r.nextDouble() * 0.1 - 0.05));
+                }
+                float[] x = random(r, cols + 3);
+                float[] row = new float[cols];
+                for (Kernels k : ALL) {
+                    float[] y8 = new float[rows + 2];
+                    float[] y4 = new float[rows + 2];
+                    k.matvecQ8(q8, d, blocks, 0, rows, x, 3, y8, 2);
+                    k.matvecQ4(q4, d, blocks, 0, rows, x, 3, y4, 2);
+                    for (int i = 0; i < rows; i++) {
+                        double want8 = 0;
+                        double want4 = 0;
+                        double scale = 0;
+                        KernelsProvider.scalar().decodeQ8(q8, d, i * blocks, blocks, row, 0);
+                        for (int j = 0; j < cols; j++) {
+                            want8 += (double) row[j] * x[3 + j];
+                            scale += Math.abs((double) row[j] * x[3 + j]);
+                        }
+                        KernelsProvider.scalar().decodeQ4(q4, d, i * blocks, blocks, row, 0);
+                        for (int j = 0; j < cols; j++) {
+                            want4 += (double) row[j] * x[3 + j];
+                        }
+                        String where = k.describe() + " blocks=" + blocks + " rows=" + rows + " row " + i;
+                        assertEquals(want8, y8[2 + i], 1e-5 * scale + 1e-6, "q8 " + where);
+                        assertEquals(want4, y4[2 + i], 1e-5 * scale + 1e-6, "q4 " + where);
+                    }
+                    float[] part = new float[rows];
+                    k.matvecQ8(q8, d, blocks, 1, rows, x, 3, part, 0); // a range from an odd row
+                    for (int i = 1; i < rows; i++) {
+                        assertEquals(y8[2 + i], part[i - 1], 1e-4 * (1 + Math.abs(y8[2 + i])), "q8 from row 1, " + i);
+                    }
+                }
+            }
+        }
+    }
+
     static float[] random(SplittableRandom r, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
