@@ -1,5 +1,8 @@
 package org.vlalign.llm.internal;
 
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -25,6 +28,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Q4 covers two blocks per vector (lanes 0–3 the first block's 16 bytes, lanes 4–7 the second's), so
  * it needs an even number of blocks per row; {@link #fitsQ4} says when. Stateless apart from a per-thread
  * scratch array for the prepared vector; thread-safe.
+ *
+ * <p>Conversions are called as {@code convertShape} on the int vector itself, never as the generic
+ * {@code convert}: that one goes through a virtual call whose profile every caller in the JVM shares, and
+ * when the JIT does not inline it the conversion runs as plain Java, ten times slower (seen in one run in
+ * six on JDK 17).
  */
 final class StreamKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
@@ -180,31 +188,31 @@ final class StreamKernels {
             int db = first + b;
             IntVector v0 = ByteVector.fromArray(B, q, qo).reinterpretAsInts()
                     .lanewise(VectorOperators.XOR, 0x80808080);
-            FloatVector s0 = ((FloatVector) v0.and(0xff).convert(VectorOperators.I2F, 0)).fma(x0, c);
-            FloatVector t0 = ((FloatVector) v0.and(0xff00).convert(VectorOperators.I2F, 0)).mul(x1);
-            s0 = ((FloatVector) v0.and(0xff0000).convert(VectorOperators.I2F, 0)).fma(x2, s0);
-            t0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, t0);
+            FloatVector s0 = ((FloatVector) v0.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
+            FloatVector t0 = ((FloatVector) v0.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
+            s0 = ((FloatVector) v0.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s0);
+            t0 = ((FloatVector) v0.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t0);
             acc0 = s0.add(t0).fma(FloatVector.broadcast(F, table[d[db] & 0xffff]), acc0);
             IntVector v1 = ByteVector.fromArray(B, q, qo + rowBytes).reinterpretAsInts()
                     .lanewise(VectorOperators.XOR, 0x80808080);
-            FloatVector s1 = ((FloatVector) v1.and(0xff).convert(VectorOperators.I2F, 0)).fma(x0, c);
-            FloatVector t1 = ((FloatVector) v1.and(0xff00).convert(VectorOperators.I2F, 0)).mul(x1);
-            s1 = ((FloatVector) v1.and(0xff0000).convert(VectorOperators.I2F, 0)).fma(x2, s1);
-            t1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, t1);
+            FloatVector s1 = ((FloatVector) v1.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
+            FloatVector t1 = ((FloatVector) v1.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
+            s1 = ((FloatVector) v1.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s1);
+            t1 = ((FloatVector) v1.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t1);
             acc1 = s1.add(t1).fma(FloatVector.broadcast(F, table[d[db + blocksPerRow] & 0xffff]), acc1);
             IntVector v2 = ByteVector.fromArray(B, q, qo + 2 * rowBytes).reinterpretAsInts()
                     .lanewise(VectorOperators.XOR, 0x80808080);
-            FloatVector s2 = ((FloatVector) v2.and(0xff).convert(VectorOperators.I2F, 0)).fma(x0, c);
-            FloatVector t2 = ((FloatVector) v2.and(0xff00).convert(VectorOperators.I2F, 0)).mul(x1);
-            s2 = ((FloatVector) v2.and(0xff0000).convert(VectorOperators.I2F, 0)).fma(x2, s2);
-            t2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, t2);
+            FloatVector s2 = ((FloatVector) v2.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
+            FloatVector t2 = ((FloatVector) v2.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
+            s2 = ((FloatVector) v2.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s2);
+            t2 = ((FloatVector) v2.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t2);
             acc2 = s2.add(t2).fma(FloatVector.broadcast(F, table[d[db + 2 * blocksPerRow] & 0xffff]), acc2);
             IntVector v3 = ByteVector.fromArray(B, q, qo + 3 * rowBytes).reinterpretAsInts()
                     .lanewise(VectorOperators.XOR, 0x80808080);
-            FloatVector s3 = ((FloatVector) v3.and(0xff).convert(VectorOperators.I2F, 0)).fma(x0, c);
-            FloatVector t3 = ((FloatVector) v3.and(0xff00).convert(VectorOperators.I2F, 0)).mul(x1);
-            s3 = ((FloatVector) v3.and(0xff0000).convert(VectorOperators.I2F, 0)).fma(x2, s3);
-            t3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, t3);
+            FloatVector s3 = ((FloatVector) v3.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
+            FloatVector t3 = ((FloatVector) v3.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
+            s3 = ((FloatVector) v3.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s3);
+            t3 = ((FloatVector) v3.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t3);
             acc3 = s3.add(t3).fma(FloatVector.broadcast(F, table[d[db + 3 * blocksPerRow] & 0xffff]), acc3);
         }
         y[yo] = acc0.reduceLanes(VectorOperators.ADD);
@@ -238,49 +246,49 @@ final class StreamKernels {
             FloatVector c = FloatVector.fromArray(F, s, xcOff + b * 4);
             int db = first + b;
             IntVector v0 = ByteVector.fromArray(B, q, qo).reinterpretAsInts();
-            FloatVector s0 = ((FloatVector) v0.and(0xf).convert(VectorOperators.I2F, 0)).fma(x0, c);
-            FloatVector t0 = ((FloatVector) v0.and(0xf0).convert(VectorOperators.I2F, 0)).mul(x1);
-            s0 = ((FloatVector) v0.and(0xf00).convert(VectorOperators.I2F, 0)).fma(x2, s0);
-            t0 = ((FloatVector) v0.and(0xf000).convert(VectorOperators.I2F, 0)).fma(x3, t0);
-            s0 = ((FloatVector) v0.and(0xf0000).convert(VectorOperators.I2F, 0)).fma(x4, s0);
-            t0 = ((FloatVector) v0.and(0xf00000).convert(VectorOperators.I2F, 0)).fma(x5, t0);
-            s0 = ((FloatVector) v0.and(0xf000000).convert(VectorOperators.I2F, 0)).fma(x6, s0);
-            t0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(x7, t0);
+            FloatVector s0 = ((FloatVector) v0.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
+            FloatVector t0 = ((FloatVector) v0.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
+            s0 = ((FloatVector) v0.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s0);
+            t0 = ((FloatVector) v0.and(0xf000).convertShape(I2F, F, 0)).fma(x3, t0);
+            s0 = ((FloatVector) v0.and(0xf0000).convertShape(I2F, F, 0)).fma(x4, s0);
+            t0 = ((FloatVector) v0.and(0xf00000).convertShape(I2F, F, 0)).fma(x5, t0);
+            s0 = ((FloatVector) v0.and(0xf000000).convertShape(I2F, F, 0)).fma(x6, s0);
+            t0 = ((FloatVector) v0.lanewise(LSHR, 28).convertShape(I2F, F, 0)).fma(x7, t0);
             acc0 = s0.add(t0).fma(SECOND.fma(FloatVector.broadcast(F, table[d[db + 1] & 0xffff]),
                     FIRST.mul(table[d[db] & 0xffff])), acc0);
             IntVector v1 = ByteVector.fromArray(B, q, qo + rowBytes).reinterpretAsInts();
-            FloatVector s1 = ((FloatVector) v1.and(0xf).convert(VectorOperators.I2F, 0)).fma(x0, c);
-            FloatVector t1 = ((FloatVector) v1.and(0xf0).convert(VectorOperators.I2F, 0)).mul(x1);
-            s1 = ((FloatVector) v1.and(0xf00).convert(VectorOperators.I2F, 0)).fma(x2, s1);
-            t1 = ((FloatVector) v1.and(0xf000).convert(VectorOperators.I2F, 0)).fma(x3, t1);
-            s1 = ((FloatVector) v1.and(0xf0000).convert(VectorOperators.I2F, 0)).fma(x4, s1);
-            t1 = ((FloatVector) v1.and(0xf00000).convert(VectorOperators.I2F, 0)).fma(x5, t1);
-            s1 = ((FloatVector) v1.and(0xf000000).convert(VectorOperators.I2F, 0)).fma(x6, s1);
-            t1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(x7, t1);
+            FloatVector s1 = ((FloatVector) v1.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
+            FloatVector t1 = ((FloatVector) v1.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
+            s1 = ((FloatVector) v1.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s1);
+            t1 = ((FloatVector) v1.and(0xf000).convertShape(I2F, F, 0)).fma(x3, t1);
+            s1 = ((FloatVector) v1.and(0xf0000).convertShape(I2F, F, 0)).fma(x4, s1);
+            t1 = ((FloatVector) v1.and(0xf00000).convertShape(I2F, F, 0)).fma(x5, t1);
+            s1 = ((FloatVector) v1.and(0xf000000).convertShape(I2F, F, 0)).fma(x6, s1);
+            t1 = ((FloatVector) v1.lanewise(LSHR, 28).convertShape(I2F, F, 0)).fma(x7, t1);
             int d1 = db + blocksPerRow;
             acc1 = s1.add(t1).fma(SECOND.fma(FloatVector.broadcast(F, table[d[d1 + 1] & 0xffff]),
                     FIRST.mul(table[d[d1] & 0xffff])), acc1);
             IntVector v2 = ByteVector.fromArray(B, q, qo + 2 * rowBytes).reinterpretAsInts();
-            FloatVector s2 = ((FloatVector) v2.and(0xf).convert(VectorOperators.I2F, 0)).fma(x0, c);
-            FloatVector t2 = ((FloatVector) v2.and(0xf0).convert(VectorOperators.I2F, 0)).mul(x1);
-            s2 = ((FloatVector) v2.and(0xf00).convert(VectorOperators.I2F, 0)).fma(x2, s2);
-            t2 = ((FloatVector) v2.and(0xf000).convert(VectorOperators.I2F, 0)).fma(x3, t2);
-            s2 = ((FloatVector) v2.and(0xf0000).convert(VectorOperators.I2F, 0)).fma(x4, s2);
-            t2 = ((FloatVector) v2.and(0xf00000).convert(VectorOperators.I2F, 0)).fma(x5, t2);
-            s2 = ((FloatVector) v2.and(0xf000000).convert(VectorOperators.I2F, 0)).fma(x6, s2);
-            t2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(x7, t2);
+            FloatVector s2 = ((FloatVector) v2.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
+            FloatVector t2 = ((FloatVector) v2.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
+            s2 = ((FloatVector) v2.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s2);
+            t2 = ((FloatVector) v2.and(0xf000).convertShape(I2F, F, 0)).fma(x3, t2);
+            s2 = ((FloatVector) v2.and(0xf0000).convertShape(I2F, F, 0)).fma(x4, s2);
+            t2 = ((FloatVector) v2.and(0xf00000).convertShape(I2F, F, 0)).fma(x5, t2);
+            s2 = ((FloatVector) v2.and(0xf000000).convertShape(I2F, F, 0)).fma(x6, s2);
+            t2 = ((FloatVector) v2.lanewise(LSHR, 28).convertShape(I2F, F, 0)).fma(x7, t2);
             int d2 = db + 2 * blocksPerRow;
             acc2 = s2.add(t2).fma(SECOND.fma(FloatVector.broadcast(F, table[d[d2 + 1] & 0xffff]),
                     FIRST.mul(table[d[d2] & 0xffff])), acc2);
             IntVector v3 = ByteVector.fromArray(B, q, qo + 3 * rowBytes).reinterpretAsInts();
-            FloatVector s3 = ((FloatVector) v3.and(0xf).convert(VectorOperators.I2F, 0)).fma(x0, c);
-            FloatVector t3 = ((FloatVector) v3.and(0xf0).convert(VectorOperators.I2F, 0)).mul(x1);
-            s3 = ((FloatVector) v3.and(0xf00).convert(VectorOperators.I2F, 0)).fma(x2, s3);
-            t3 = ((FloatVector) v3.and(0xf000).convert(VectorOperators.I2F, 0)).fma(x3, t3);
-            s3 = ((FloatVector) v3.and(0xf0000).convert(VectorOperators.I2F, 0)).fma(x4, s3);
-            t3 = ((FloatVector) v3.and(0xf00000).convert(VectorOperators.I2F, 0)).fma(x5, t3);
-            s3 = ((FloatVector) v3.and(0xf000000).convert(VectorOperators.I2F, 0)).fma(x6, s3);
-            t3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(x7, t3);
+            FloatVector s3 = ((FloatVector) v3.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
+            FloatVector t3 = ((FloatVector) v3.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
+            s3 = ((FloatVector) v3.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s3);
+            t3 = ((FloatVector) v3.and(0xf000).convertShape(I2F, F, 0)).fma(x3, t3);
+            s3 = ((FloatVector) v3.and(0xf0000).convertShape(I2F, F, 0)).fma(x4, s3);
+            t3 = ((FloatVector) v3.and(0xf00000).convertShape(I2F, F, 0)).fma(x5, t3);
+            s3 = ((FloatVector) v3.and(0xf000000).convertShape(I2F, F, 0)).fma(x6, s3);
+            t3 = ((FloatVector) v3.lanewise(LSHR, 28).convertShape(I2F, F, 0)).fma(x7, t3);
             int d3 = db + 3 * blocksPerRow;
             acc3 = s3.add(t3).fma(SECOND.fma(FloatVector.broadcast(F, table[d[d3 + 1] & 0xffff]),
                     FIRST.mul(table[d[d3] & 0xffff])), acc3);

@@ -172,9 +172,9 @@ final class VectorKernels implements Kernels {
             FloatVector s = FloatVector.zero(F);
             for (int p = 0; p < B16_PARTS; p++) {
                 IntVector v = (IntVector) packed.convertShape(VectorOperators.B2I, I, p);
-                FloatVector lo = (FloatVector) v.and(0x0f).sub(8).convert(VectorOperators.I2F, 0);
+                FloatVector lo = (FloatVector) v.and(0x0f).sub(8).convertShape(VectorOperators.I2F, F, 0);
                 FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
-                        .convert(VectorOperators.I2F, 0);
+                        .convertShape(VectorOperators.I2F, F, 0);
                 s = lo.fma(FloatVector.fromArray(F, x, xo + p * L), s);
                 s = hi.fma(FloatVector.fromArray(F, x, xo + 16 + p * L), s);
             }
@@ -208,18 +208,18 @@ final class VectorKernels implements Kernels {
                 IntVector v1 = (IntVector) p1.convertShape(VectorOperators.B2I, I, p);
                 IntVector v2 = (IntVector) p2.convertShape(VectorOperators.B2I, I, p);
                 IntVector v3 = (IntVector) p3.convertShape(VectorOperators.B2I, I, p);
-                s0 = ((FloatVector) v0.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, s0);
-                s1 = ((FloatVector) v1.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, s1);
-                s2 = ((FloatVector) v2.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, s2);
-                s3 = ((FloatVector) v3.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, s3);
+                s0 = ((FloatVector) v0.and(0x0f).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xl, s0);
+                s1 = ((FloatVector) v1.and(0x0f).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xl, s1);
+                s2 = ((FloatVector) v2.and(0x0f).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xl, s2);
+                s3 = ((FloatVector) v3.and(0x0f).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xl, s3);
                 s0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
-                        .convert(VectorOperators.I2F, 0)).fma(xh, s0);
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(xh, s0);
                 s1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
-                        .convert(VectorOperators.I2F, 0)).fma(xh, s1);
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(xh, s1);
                 s2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
-                        .convert(VectorOperators.I2F, 0)).fma(xh, s2);
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(xh, s2);
                 s3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
-                        .convert(VectorOperators.I2F, 0)).fma(xh, s3);
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(xh, s3);
             }
             int db = block + b;
             acc0 = s0.fma(FloatVector.broadcast(F, Fp16.toFloat(d[db])), acc0);
@@ -276,9 +276,10 @@ final class VectorKernels implements Kernels {
             int o = dstOff + b * BLOCK;
             for (int p = 0; p < B16_PARTS; p++) {
                 IntVector v = (IntVector) packed.convertShape(VectorOperators.B2I, I, p);
-                ((FloatVector) v.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).mul(scale)
+                ((FloatVector) v.and(0x0f).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(scale)
                         .intoArray(dst, o + p * L);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8).convert(VectorOperators.I2F, 0))
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0x0f).sub(8)
+                        .convertShape(VectorOperators.I2F, F, 0))
                         .mul(scale).intoArray(dst, o + 16 + p * L);
             }
         }
