@@ -18,6 +18,7 @@ import org.vlalign.core.generate.Generator;
 import org.vlalign.core.generate.SpecialTokens;
 import org.vlalign.llm.internal.LlamaEngine;
 import org.vlalign.llm.internal.LlamaSession;
+import org.vlalign.llm.internal.PrefixCache;
 import org.vlalign.llm.internal.LlamaWeights;
 import org.vlalign.llm.internal.Parallel;
 import org.vlalign.llm.tokenizer.HfTokenizer;
@@ -55,8 +56,10 @@ public final class Llama implements DecodingLanguageModel {
     private final LlamaTokens tokens;
     private final Parallel team;
     private final WeightFormat format;
+    private final PrefixCache prefixes; // null when off
 
-    private Llama(LlamaWeights weights, LlamaTokens tokens, Parallel team, WeightFormat format) {
+    private Llama(LlamaWeights weights, LlamaTokens tokens, Parallel team, WeightFormat format, long prefixBytes) {
+        this.prefixes = prefixBytes > 0 ? new PrefixCache(prefixBytes) : null;
         this.weights = weights;
         this.engine = new LlamaEngine(weights, team);
         this.tokens = tokens;
@@ -127,7 +130,7 @@ public final class Llama implements DecodingLanguageModel {
         Parallel team = new Parallel(options.effectiveThreads());
         try {
             LlamaWeights w = LlamaWeights.load(checkpoint, prefix, config, format, lora, options.cacheWeights(), team);
-            return new Llama(w, tokens, team, format);
+            return new Llama(w, tokens, team, format, options.effectivePrefixCacheBytes());
         } catch (RuntimeException | OutOfMemoryError e) {
             team.close();
             throw e;
@@ -204,7 +207,25 @@ public final class Llama implements DecodingLanguageModel {
      */
     @Override
     public Decoder newDecoder() {
-        return new LlamaSession(engine);
+        return new LlamaSession(engine, prefixes);
+    }
+
+    /**
+     * What the prefix cache has done: a prompt that starts like an earlier one (a second question about the
+     * same image, a chat's next turn) reuses that prompt's keys and values instead of recomputing them.
+     * Answers are the same with and without it. Bounded by {@link LlmOptions#prefixCacheBytes()}.
+     *
+     * @return the counts; all zero when the cache is off
+     */
+    public PrefixCacheStats prefixCacheStats() {
+        return prefixes == null ? new PrefixCacheStats(0, 0, 0, 0, 0, 0) : prefixes.stats();
+    }
+
+    /** Drops every prompt the prefix cache keeps (its counts stay). */
+    public void clearPrefixCache() {
+        if (prefixes != null) {
+            prefixes.clear();
+        }
     }
 
     /**
@@ -295,7 +316,7 @@ public final class Llama implements DecodingLanguageModel {
      * @return the result
      */
     public GenerationResult run(List<DecoderInput> inputs, GenerationConfig config, List<TokenListener> listeners) {
-        try (LlamaSession session = new LlamaSession(engine)) {
+        try (LlamaSession session = new LlamaSession(engine, prefixes)) {
             return Generator.generate(session, inputs, config, tokens.specialTokens(), this::decode, listeners);
         }
     }

@@ -16,10 +16,17 @@ import org.vlalign.WeightFormat;
  * @param cacheWeights keep the encoded weights in a cache file beside the checkpoint (or under
  *     {@code ~/.cache/vlalign/weights}) and read them from there next time: a 7B model in Q8 then loads in
  *     seconds instead of a minute, for the disk space of its weights in that format
+ * @param prefixCacheBytes the most bytes of keys and values kept from earlier prompts for later ones that start
+ *     the same way (a second question about the same image, a chat's next turn; see {@link
+ *     PrefixCacheStats}); 0 turns the cache off, {@link #AUTO_PREFIX_CACHE} (the default) takes a sixteenth
+ *     of the maximum heap, at most 1 GiB
  * @since 0.2.0
  */
-public record LlmOptions(WeightFormat weights, int threads, Path lora, boolean cacheWeights) {
-    /** AUTO weights, default threads, no adapter, no cache. */
+public record LlmOptions(WeightFormat weights, int threads, Path lora, boolean cacheWeights, long prefixCacheBytes) {
+    /** The default prefix cache bound: a sixteenth of the maximum heap, at most 1 GiB. */
+    public static final long AUTO_PREFIX_CACHE = -1;
+
+    /** AUTO weights, default threads, no adapter, no weight cache, the default prefix cache. */
     public static final LlmOptions DEFAULT = new LlmOptions(WeightFormat.AUTO, 0, null, false);
 
     /** Validates. */
@@ -30,6 +37,22 @@ public record LlmOptions(WeightFormat weights, int threads, Path lora, boolean c
         if (threads < 0 || threads > 1024) {
             throw new InvalidArgumentException("threads must be 0 (default) or 1..1024 but is " + threads);
         }
+        if (prefixCacheBytes < AUTO_PREFIX_CACHE) {
+            throw new InvalidArgumentException("prefixCacheBytes must be 0 (off), a positive bound, or "
+                    + "AUTO_PREFIX_CACHE (-1), but is " + prefixCacheBytes);
+        }
+    }
+
+    /**
+     * Options with the default prefix cache.
+     *
+     * @param weights the format
+     * @param threads the threads, 0 for the default
+     * @param lora a LoRA adapter folder, or null
+     * @param cacheWeights whether to keep the encoded weights on disk
+     */
+    public LlmOptions(WeightFormat weights, int threads, Path lora, boolean cacheWeights) {
+        this(weights, threads, lora, cacheWeights, AUTO_PREFIX_CACHE);
     }
 
     /**
@@ -39,7 +62,7 @@ public record LlmOptions(WeightFormat weights, int threads, Path lora, boolean c
      * @return the options
      */
     public static LlmOptions of(WeightFormat weights) {
-        return new LlmOptions(weights, 0, null, false);
+        return new LlmOptions(weights, 0, null, false, AUTO_PREFIX_CACHE);
     }
 
     /**
@@ -49,7 +72,7 @@ public record LlmOptions(WeightFormat weights, int threads, Path lora, boolean c
      * @param threads the threads, 0 for the default
      */
     public LlmOptions(WeightFormat weights, int threads) {
-        this(weights, threads, null, false);
+        this(weights, threads, null, false, AUTO_PREFIX_CACHE);
     }
 
     /**
@@ -59,7 +82,7 @@ public record LlmOptions(WeightFormat weights, int threads, Path lora, boolean c
      * @return the options
      */
     public LlmOptions withLora(Path adapterDir) {
-        return new LlmOptions(weights, threads, adapterDir, cacheWeights);
+        return new LlmOptions(weights, threads, adapterDir, cacheWeights, prefixCacheBytes);
     }
 
     /**
@@ -69,7 +92,28 @@ public record LlmOptions(WeightFormat weights, int threads, Path lora, boolean c
      * @return the options
      */
     public LlmOptions withCache(boolean cache) {
-        return new LlmOptions(weights, threads, lora, cache);
+        return new LlmOptions(weights, threads, lora, cache, prefixCacheBytes);
+    }
+
+    /**
+     * These options with a prefix cache bound.
+     *
+     * @param bytes the bound; 0 turns the cache off, {@link #AUTO_PREFIX_CACHE} for the default
+     * @return the options
+     */
+    public LlmOptions withPrefixCache(long bytes) {
+        return new LlmOptions(weights, threads, lora, cacheWeights, bytes);
+    }
+
+    /**
+     * The prefix cache bound in bytes, the default resolved.
+     *
+     * @return bytes, 0 when off
+     */
+    public long effectivePrefixCacheBytes() {
+        return prefixCacheBytes == AUTO_PREFIX_CACHE
+                ? Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 16)
+                : prefixCacheBytes;
     }
 
     /**

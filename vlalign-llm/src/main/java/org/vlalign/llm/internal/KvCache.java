@@ -28,7 +28,13 @@ public final class KvCache {
     static final class Block {
         final float[] k;
         final float[] v;
-        int refs = 1; // rows that hold this block
+        int refs = 1; // rows of this cache that hold this block
+        /**
+         * Held by a {@link Prefix}, which other sessions may read from other threads: no row writes into
+         * it again (a write copies it first) and its {@code refs} are no longer counted. Set before the
+         * prefix is published.
+         */
+        boolean frozen;
 
         Block(int kvDim) {
             this.k = new float[BLOCK * kvDim];
@@ -114,7 +120,9 @@ public final class KvCache {
             }
             for (int b = firstWritten; b < Math.min(needed, r.count); b++) {
                 Block shared = r.blocks[l][b];
-                if (shared.refs > 1) { // copy on write
+                if (shared.frozen) { // copy on write; a frozen block's refs are not counted
+                    r.blocks[l][b] = new Block(shared);
+                } else if (shared.refs > 1) { // copy on write
                     shared.refs--;
                     r.blocks[l][b] = new Block(shared);
                 }
@@ -176,7 +184,10 @@ public final class KvCache {
             for (int l = 0; l < layers; l++) {
                 r.blocks[l] = Arrays.copyOf(src.blocks[l], src.blocks[l].length);
                 for (int b = 0; b < src.count; b++) {
-                    r.blocks[l][b].refs++;
+                    Block k = r.blocks[l][b];
+                    if (!k.frozen) {
+                        k.refs++;
+                    }
                 }
             }
             next[i] = r;
@@ -184,11 +195,95 @@ public final class KvCache {
         for (Row old : rows) {
             for (int l = 0; l < layers; l++) {
                 for (int b = 0; b < old.count; b++) {
-                    old.blocks[l][b].refs--;
+                    Block k = old.blocks[l][b];
+                    if (!k.frozen) {
+                        k.refs--;
+                    }
                 }
             }
         }
         rows = next;
+    }
+
+    /**
+     * The keys and values of a row's first positions, kept for later sessions: immutable (its blocks are
+     * frozen), so several sessions on several threads may {@link #restore} it at once.
+     */
+    public static final class Prefix {
+        private final Block[][] blocks; // [layer][block]
+        private final int length;
+        private final long bytes;
+
+        private Prefix(Block[][] blocks, int length, int kvDim) {
+            this.blocks = blocks;
+            this.length = length;
+            this.bytes = (long) blocks.length * blocks[0].length * 2L * BLOCK * kvDim * Float.BYTES;
+        }
+
+        /**
+         * The positions it holds.
+         *
+         * @return positions
+         */
+        public int length() {
+            return length;
+        }
+
+        /**
+         * The bytes of its blocks.
+         *
+         * @return bytes
+         */
+        public long bytes() {
+            return bytes;
+        }
+    }
+
+    /**
+     * Freezes a row's first {@code length} positions into a {@link Prefix} without copying them. The row
+     * keeps using the same blocks; its next write into the last, partly filled one copies that block.
+     *
+     * @param row the row
+     * @param length positions, 1 to the row's length
+     * @return the prefix
+     */
+    public Prefix freeze(int row, int length) {
+        Row r = rows[row];
+        Checks.checkArgument(length >= 1 && length <= r.length, "a prefix of row %s needs 1..%s positions, not %s",
+                row, r.length, length);
+        int n = (length + BLOCK - 1) / BLOCK;
+        Block[][] out = new Block[layers][];
+        for (int l = 0; l < layers; l++) {
+            out[l] = Arrays.copyOf(r.blocks[l], n);
+            for (Block b : out[l]) {
+                b.frozen = true;
+            }
+        }
+        return new Prefix(out, length, kvDim);
+    }
+
+    /**
+     * Starts an empty row from a prefix's first {@code length} positions, sharing its blocks.
+     *
+     * @param row the row, empty
+     * @param prefix the prefix
+     * @param length positions to take, 1 to the prefix's length
+     */
+    public void restore(int row, Prefix prefix, int length) {
+        Row r = rows[row];
+        Checks.checkArgument(r.length == 0, "row %s must be empty to restore a prefix but has %s positions", row,
+                r.length);
+        Checks.checkArgument(length >= 1 && length <= prefix.length, "restore takes 1..%s positions, not %s",
+                prefix.length, length);
+        Checks.checkArgument(prefix.blocks.length == layers, "the prefix has %s layers, the cache %s",
+                prefix.blocks.length, layers);
+        int n = (length + BLOCK - 1) / BLOCK;
+        for (int l = 0; l < layers; l++) {
+            r.blocks[l] = Arrays.copyOf(prefix.blocks[l], Math.max(n, r.blocks[l].length));
+            Arrays.fill(r.blocks[l], n, r.blocks[l].length, null);
+        }
+        r.count = n;
+        r.length = length;
     }
 
     /**

@@ -30,6 +30,10 @@ public final class LlamaSession implements Decoder {
     private final int hidden;
     private final int vocab;
     private final int context;
+    private final PrefixCache prefixes; // null when off
+    private PrefixCache.Content content; // the single row's prompt while it can still be kept, else null
+    private int[] fed = new int[16]; // tokens stepped into that row
+    private int fedCount;
     private boolean prefilled;
     private boolean closed;
 
@@ -39,6 +43,19 @@ public final class LlamaSession implements Decoder {
      * @param engine the model (shared)
      */
     public LlamaSession(LlamaEngine engine) {
+        this(engine, null);
+    }
+
+    /**
+     * Opens a session that reuses and feeds a prefix cache: a single-row prefill starts from the longest
+     * kept prompt it begins with, and its prompt (with the tokens stepped after it, when the row was never
+     * reordered) is kept when the session prefills and when it closes.
+     *
+     * @param engine the model (shared)
+     * @param prefixes the cache (shared, thread-safe), or null for none
+     */
+    public LlamaSession(LlamaEngine engine, PrefixCache prefixes) {
+        this.prefixes = prefixes;
         this.engine = engine;
         this.cache = engine.newCache();
         this.hidden = engine.config().hiddenSize();
@@ -107,6 +124,17 @@ public final class LlamaSession implements Decoder {
             total += n;
         }
         cache.reset(b);
+        content = null;
+        fedCount = 0;
+        int reused = 0;
+        if (prefixes != null && b == 1 && !everyPosition) {
+            content = PrefixCache.Content.of(rows.get(0), hidden);
+            PrefixCache.Hit hit = prefixes.lookup(content);
+            if (hit != null) {
+                cache.restore(0, hit.prefix(), hit.length());
+                reused = hit.length();
+            }
+        }
         // every position of every row, in row order; each row's last position gives its logits
         int[] rowOf = new int[total];
         int[] posOf = new int[total];
@@ -138,7 +166,7 @@ public final class LlamaSession implements Decoder {
             }
         }
         float[][] out = new float[everyPosition ? total : b][];
-        for (int start = 0; start < total; start += MAX_STEPS_PER_PASS) {
+        for (int start = reused; start < total; start += MAX_STEPS_PER_PASS) {
             int n = Math.min(MAX_STEPS_PER_PASS, total - start);
             int[] rows0 = java.util.Arrays.copyOfRange(rowOf, start, start + n);
             int[] pos0 = java.util.Arrays.copyOfRange(posOf, start, start + n);
@@ -159,6 +187,9 @@ public final class LlamaSession implements Decoder {
             }
         }
         prefilled = true;
+        if (content != null) {
+            prefixes.put(content, cache.freeze(0, total));
+        }
         return out;
     }
 
@@ -188,6 +219,12 @@ public final class LlamaSession implements Decoder {
             want[r] = true;
             cache.grow(r, pos + 1);
         }
+        if (content != null) {
+            if (fedCount == fed.length) {
+                fed = java.util.Arrays.copyOf(fed, 2 * fedCount);
+            }
+            fed[fedCount++] = tokens[0];
+        }
         return engine.forward(x, b, rowOf, posOf, cache, want);
     }
 
@@ -195,6 +232,9 @@ public final class LlamaSession implements Decoder {
     public void reorder(int[] sources) {
         checkOpen();
         Preconditions.checkState(prefilled, "prefill must run before reorder");
+        if (!(sources.length == 1 && sources[0] == 0)) {
+            content = null; // the row's content is no longer one known sequence
+        }
         cache.reorder(sources);
     }
 
@@ -213,6 +253,11 @@ public final class LlamaSession implements Decoder {
     public void close() {
         if (!closed) {
             closed = true;
+            if (content != null && fedCount > 0 && cache.rows() == 1) {
+                PrefixCache.Content all = content.plus(java.util.Arrays.copyOf(fed, fedCount));
+                prefixes.put(all, cache.freeze(0, cache.length(0)));
+            }
+            content = null;
             cache.reset(0);
         }
     }
