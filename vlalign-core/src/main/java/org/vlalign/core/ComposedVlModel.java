@@ -63,6 +63,13 @@ import org.vlalign.core.index.ExactImageIndex;
  * bounded by the memory their caches need; each answer reports an equal share of the batch's
  * extraction time.
  *
+ * <p>The adapted features of recent images are kept ({@value #FEATURE_CACHE_BYTES} bytes, least recently
+ * used dropped first), so a second question about the same image file or bytes does not run the vision
+ * tower again; an extractor that takes the question as its instruction computes features per question,
+ * and a {@link java.awt.image.BufferedImage} input is never cached. With a language model that keeps a
+ * prefix cache (the JVM engine's {@code Llama}), the prompt's positions up to the end of the image are
+ * reused too.
+ *
  * <p><b>Chats</b> are {@link ComposedChat}s; see there how instruction-aware extractors are handled.
  *
  * <p><b>Search-only models.</b> Built with a feature extractor and no language side (no adaptor,
@@ -98,6 +105,8 @@ public final class ComposedVlModel implements VlModel {
     /** The longest search text accepted, in characters. */
     public static final int MAX_SEARCH_TEXT_CHARS = 10_000;
 
+    /** The bytes of adapted features kept for recent images (a LLaVA-1.5 image's are 9.4 MB). */
+    static final long FEATURE_CACHE_BYTES = 64L << 20;
     /** The most images {@link #askBatch} hands the feature extractor at once. */
     public static final int MAX_VISION_BATCH = 16;
 
@@ -114,6 +123,8 @@ public final class ComposedVlModel implements VlModel {
     private final Object indexLock = new Object();
     private volatile ImageIndex createdIndex;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Adapted features of recent images: a second question about one image skips the vision tower. */
+    private final FeatureCache features = new FeatureCache(FEATURE_CACHE_BYTES);
 
     private ComposedVlModel(Builder b) {
         this.description = b.description != null ? b.description : String.valueOf(b.featureExtractor);
@@ -403,7 +414,18 @@ public final class ComposedVlModel implements VlModel {
 
     /** Extracts and adapts the features of an image, the query serving as instruction if used. */
     Features embed(ImageInput image, String query) {
-        return adapt(featureExtractor.extract(image, instructionFor(query)));
+        String instruction = instructionFor(query);
+        return features.get(image, instruction, () -> adapt(featureExtractor.extract(image, instruction)));
+    }
+
+    /**
+     * Images whose features {@link #ask} and chats took from the cache of recent images instead of
+     * extracting them again (for tests and diagnostics).
+     *
+     * @return hits so far
+     */
+    long featureCacheHits() {
+        return features.hits();
     }
 
     /** The config with the template's stop strings added. */

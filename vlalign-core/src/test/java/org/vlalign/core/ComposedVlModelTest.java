@@ -239,6 +239,18 @@ class ComposedVlModelTest {
     }
 
     @Test
+    void should_extract_an_image_once_for_several_questions() {
+        FakeLanguageModel lm = new FakeLanguageModel(16, 128, 1);
+        try (ComposedVlModel model = blip2Builder(lm).defaultConfig(SHORT).build()) {
+            Answer first = model.ask(IMAGE, "q");
+            Answer again = model.ask(IMAGE, "q");
+            model.ask(IMAGE, "another question");
+            assertEquals(2, model.featureCacheHits(), "the BLIP-2 extractor takes no instruction: one extraction");
+            assertEquals(first.text(), again.text());
+        }
+    }
+
+    @Test
     void should_share_parts_through_toBuilder() {
         FakeLanguageModel lm = new FakeLanguageModel(16, 128, 1);
         ComposedVlModel model = blip2Builder(lm).defaultConfig(SHORT).build();
