@@ -1,19 +1,11 @@
 package org.vlalign.llm;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
-import org.vlalign.Answer;
 import org.vlalign.CheckpointException;
-import org.vlalign.GenerationConfig;
 import org.vlalign.LanguageModel;
-import org.vlalign.Prompt;
-import org.vlalign.TokenListener;
 import org.vlalign.WeightFormat;
 import org.vlalign.core.checkpoint.Checkpoint;
-import org.vlalign.core.generate.GenerationResult;
 import org.vlalign.core.generate.Generator;
 import org.vlalign.core.generate.SpecialTokens;
 import org.vlalign.llm.internal.LlamaEngine;
@@ -23,7 +15,6 @@ import org.vlalign.llm.internal.LlamaWeights;
 import org.vlalign.llm.internal.Parallel;
 import org.vlalign.llm.tokenizer.HfTokenizer;
 import org.vlalign.spi.Decoder;
-import org.vlalign.spi.DecodingLanguageModel;
 import org.vlalign.spi.DecoderInput;
 
 /**
@@ -50,19 +41,18 @@ import org.vlalign.spi.DecoderInput;
  *
  * @since 0.2.0
  */
-public final class Llama implements DecodingLanguageModel {
+public final class Llama extends LlamaFamilyModel {
     private final LlamaWeights weights;
     private final LlamaEngine engine;
-    private final LlamaTokens tokens;
     private final Parallel team;
     private final WeightFormat format;
     private final PrefixCache prefixes; // null when off
 
     private Llama(LlamaWeights weights, LlamaTokens tokens, Parallel team, WeightFormat format, long prefixBytes) {
+        super(tokens);
         this.prefixes = prefixBytes > 0 ? new PrefixCache(prefixBytes) : null;
         this.weights = weights;
         this.engine = new LlamaEngine(weights, team);
-        this.tokens = tokens;
         this.team = team;
         this.format = format;
     }
@@ -142,6 +132,7 @@ public final class Llama implements DecodingLanguageModel {
      *
      * @return the config
      */
+    @Override
     public LlamaConfig config() {
         return weights.config();
     }
@@ -239,85 +230,6 @@ public final class Llama implements DecodingLanguageModel {
     public float[][] logitsAtEveryPosition(DecoderInput prompt) {
         try (LlamaSession session = new LlamaSession(engine)) {
             return session.prefillEveryPosition(prompt);
-        }
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * @return the first end-of-sequence id ({@code generation_config.json}, then {@code config.json}, then the
-     *     tokenizer), or empty if none defines one
-     */
-    @Override
-    public OptionalInt eosTokenId() {
-        return tokens.eosTokenId();
-    }
-
-    @Override
-    public int hiddenSize() {
-        return weights.config().hiddenSize();
-    }
-
-    @Override
-    public int contextLength() {
-        return weights.config().maxPositionEmbeddings();
-    }
-
-    @Override
-    public int[] encode(String text) {
-        return tokens.encode(text);
-    }
-
-    @Override
-    public String decode(int[] ids) {
-        return tokens.decode(ids);
-    }
-
-    /**
-     * Converts a prompt into a decoder input.
-     *
-     * @param prompt the prompt
-     * @return the decoder input
-     */
-    @Override
-    public DecoderInput toDecoderInput(Prompt prompt) {
-        return tokens.toDecoderInput(prompt);
-    }
-
-    @Override
-    public Answer generate(Prompt prompt, GenerationConfig config, TokenListener listener) {
-        DecoderInput input = toDecoderInput(prompt);
-        List<TokenListener> listeners = new ArrayList<>();
-        listeners.add(listener);
-        GenerationResult result = run(List.of(input), config, listeners);
-        return result.row(0).toAnswer(input.length(), result.timings());
-    }
-
-    @Override
-    public List<Answer> generateBatch(List<Prompt> prompts, GenerationConfig config) {
-        List<DecoderInput> inputs = new ArrayList<>();
-        for (Prompt p : prompts) {
-            inputs.add(toDecoderInput(p));
-        }
-        GenerationResult result = run(inputs, config, null);
-        List<Answer> out = new ArrayList<>();
-        for (int i = 0; i < inputs.size(); i++) {
-            out.add(result.row(i).toAnswer(inputs.get(i).length(), result.timings()));
-        }
-        return out;
-    }
-
-    /**
-     * Runs a batch through the generator in a fresh session.
-     *
-     * @param inputs one input per row
-     * @param config the settings
-     * @param listeners null or one per row
-     * @return the result
-     */
-    public GenerationResult run(List<DecoderInput> inputs, GenerationConfig config, List<TokenListener> listeners) {
-        try (LlamaSession session = new LlamaSession(engine, prefixes)) {
-            return Generator.generate(session, inputs, config, tokens.specialTokens(), this::decode, listeners);
         }
     }
 

@@ -1,33 +1,20 @@
 package org.vlalign.torch.internal.llama;
 
 import org.vlalign.llm.LlamaConfig;
+import org.vlalign.llm.LlamaFamilyModel;
 import org.vlalign.llm.LlamaTokens;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.stream.Collectors;
-import org.vlalign.Answer;
 import org.vlalign.Checks;
-import org.vlalign.GenerationConfig;
-import org.vlalign.InvalidArgumentException;
 import org.vlalign.LanguageModel;
-import org.vlalign.Prompt;
-import org.vlalign.TokenListener;
 import org.vlalign.UnsupportedModelException;
-import org.vlalign.core.generate.GenerationResult;
 import org.vlalign.core.generate.Generator;
 import org.vlalign.core.generate.SpecialTokens;
 import org.vlalign.spi.Decoder;
-import org.vlalign.spi.DecodingLanguageModel;
-import org.vlalign.spi.DecoderInput;
 import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
-import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.llm.tokenizer.HfTokenizer;
 
 /**
@@ -54,14 +41,13 @@ import org.vlalign.llm.tokenizer.HfTokenizer;
  *
  * @since 0.1.0
  */
-public final class LlamaLanguageModel implements DecodingLanguageModel, Parameterized {
+public final class LlamaLanguageModel extends LlamaFamilyModel implements Parameterized {
 
     private final LlamaModel model;
-    private final LlamaTokens tokens;
 
     private LlamaLanguageModel(LlamaModel model, LlamaTokens tokens) {
+        super(tokens);
         this.model = model;
-        this.tokens = tokens;
     }
 
     /**
@@ -177,13 +163,9 @@ public final class LlamaLanguageModel implements DecodingLanguageModel, Paramete
         return llama;
     }
 
-    /**
-     * The default eos and pad ids.
-     *
-     * @return the special tokens
-     */
-    public SpecialTokens specialTokens() {
-        return tokens.specialTokens();
+    @Override
+    public LlamaConfig config() {
+        return model.config();
     }
 
     /**
@@ -194,87 +176,6 @@ public final class LlamaLanguageModel implements DecodingLanguageModel, Paramete
     @Override
     public Decoder newDecoder() {
         return new LlamaDecoder(model);
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * @return the first of {@link #specialTokens()}'s end-of-sequence ids ({@code generation_config.json},
-     *     then {@code config.json}, then the tokenizer), or empty if none defines one
-     */
-    @Override
-    public OptionalInt eosTokenId() {
-        return tokens.eosTokenId();
-    }
-
-    @Override
-    public int hiddenSize() {
-        return model.config().hiddenSize();
-    }
-
-    @Override
-    public int contextLength() {
-        return model.config().maxPositionEmbeddings();
-    }
-
-    @Override
-    public int[] encode(String text) {
-        return tokens.encode(text);
-    }
-
-    @Override
-    public String decode(int[] ids) {
-        return tokens.decode(ids);
-    }
-
-    /**
-     * Converts a prompt into a decoder input.
-     *
-     * @param prompt the prompt
-     * @return the decoder input
-     * @throws InvalidArgumentException if an embedding segment's width is not the hidden size, or
-     *     text is given without a tokenizer
-     */
-    @Override
-    public DecoderInput toDecoderInput(Prompt prompt) {
-        return tokens.toDecoderInput(prompt);
-    }
-
-    @Override
-    public Answer generate(Prompt prompt, GenerationConfig config, TokenListener listener) {
-        DecoderInput input = toDecoderInput(prompt);
-        List<TokenListener> listeners = new ArrayList<>();
-        listeners.add(listener);
-        GenerationResult result = run(List.of(input), config, listeners);
-        return result.row(0).toAnswer(input.length(), result.timings());
-    }
-
-    @Override
-    public List<Answer> generateBatch(List<Prompt> prompts, GenerationConfig config) {
-        List<DecoderInput> inputs = new ArrayList<>();
-        for (Prompt p : prompts) {
-            inputs.add(toDecoderInput(p));
-        }
-        GenerationResult result = run(inputs, config, null);
-        List<Answer> out = new ArrayList<>();
-        for (int i = 0; i < inputs.size(); i++) {
-            out.add(result.row(i).toAnswer(inputs.get(i).length(), result.timings()));
-        }
-        return out;
-    }
-
-    /**
-     * Runs a batch through the generator in a fresh session.
-     *
-     * @param inputs one input per row
-     * @param config the settings
-     * @param listeners null or one per row
-     * @return the result
-     */
-    public GenerationResult run(List<DecoderInput> inputs, GenerationConfig config, List<TokenListener> listeners) {
-        try (LlamaDecoder decoder = new LlamaDecoder(model)) {
-            return Generator.generate(decoder, inputs, config, tokens.specialTokens(), this::decode, listeners);
-        }
     }
 
     @Override
