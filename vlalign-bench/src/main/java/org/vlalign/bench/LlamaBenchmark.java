@@ -118,7 +118,8 @@ public class LlamaBenchmark {
                 weightBytes = (long) (4 * parametersWithEmbedding(c));
                 lm = torch;
             } else {
-                Llama jvm = Llama.load(folder, new LlmOptions(format, threads));
+                // no prefix cache: every call must compute its whole prompt
+                Llama jvm = Llama.load(folder, new LlmOptions(format, threads).withPrefixCache(0));
                 c = jvm.config();
                 weightBytes = jvm.weightBytes();
                 lm = jvm;

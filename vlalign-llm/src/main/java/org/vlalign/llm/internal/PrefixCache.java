@@ -14,7 +14,8 @@ import org.vlalign.spi.DecoderInput;
  * them: asking a second question about the same image reuses the positions up to the end of the image, and
  * a chat's next turn reuses the previous turns (prompt and answer).
  *
- * <p>An entry is a prompt's content (token ids and embedding rows, compared exactly) and the frozen
+ * <p>An entry is a prompt's content (token ids and embedding rows: found by per-position hashes, then
+ * compared exactly over the positions reused) and the frozen
  * {@link KvCache.Prefix} of its positions. A lookup takes the entry sharing the longest run of leading
  * positions with the new prompt, keeping at least the prompt's last position to compute (its logits are
  * needed). Entries are evicted least recently used first, so the blocks held stay within {@code maxBytes}
@@ -38,11 +39,37 @@ public final class PrefixCache {
         private final int[] codes;
         private final float[] rows; // embedding rows, hidden floats each
         private final int hidden;
+        private final long[] hashes; // one per position, to compare many entries cheaply before exactly
 
         private Content(int[] codes, float[] rows, int hidden) {
             this.codes = codes;
             this.rows = rows;
             this.hidden = hidden;
+            this.hashes = new long[codes.length];
+            for (int i = 0; i < codes.length; i++) {
+                long h = codes[i];
+                if (codes[i] < 0) {
+                    int o = (-1 - codes[i]) * hidden;
+                    h = 0x9E3779B97F4A7C15L;
+                    for (int j = 0; j < hidden; j++) {
+                        h = (h ^ Float.floatToIntBits(rows[o + j])) * 0xBF58476D1CE4E5B9L;
+                    }
+                }
+                hashes[i] = mix(h);
+            }
+        }
+
+        private Content(int[] codes, float[] rows, int hidden, long[] hashes) {
+            this.codes = codes;
+            this.rows = rows;
+            this.hidden = hidden;
+            this.hashes = hashes;
+        }
+
+        private static long mix(long z) {
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            return z ^ (z >>> 31);
         }
 
         /**
@@ -88,7 +115,11 @@ public final class PrefixCache {
         public Content plus(int[] ids) {
             int[] longer = Arrays.copyOf(codes, codes.length + ids.length);
             System.arraycopy(ids, 0, longer, codes.length, ids.length);
-            return new Content(longer, rows, hidden);
+            long[] h = Arrays.copyOf(hashes, longer.length);
+            for (int i = codes.length; i < longer.length; i++) {
+                h[i] = mix(longer[i]);
+            }
+            return new Content(longer, rows, hidden, h);
         }
 
         /**
@@ -100,7 +131,18 @@ public final class PrefixCache {
             return codes.length;
         }
 
-        /** The number of leading positions two contents share. */
+        /** The number of leading positions whose hashes two contents share (at least {@link #common}). */
+        int commonHashes(Content o) {
+            int n = Math.min(hashes.length, o.hashes.length);
+            for (int i = 0; i < n; i++) {
+                if (hashes[i] != o.hashes[i]) {
+                    return i;
+                }
+            }
+            return n;
+        }
+
+        /** The number of leading positions two contents share, compared exactly. */
         int common(Content o) {
             int n = Math.min(codes.length, o.codes.length);
             for (int i = 0; i < n; i++) {
@@ -146,13 +188,16 @@ public final class PrefixCache {
         Entry best = null;
         int bestLength = 0;
         for (Entry e : entries.values()) {
-            int n = Math.min(Math.min(e.content.common(content), e.prefix.length()), content.length() - 1);
+            int n = Math.min(Math.min(e.content.commonHashes(content), e.prefix.length()), content.length() - 1);
             if (n > bestLength) {
                 best = e;
                 bestLength = n;
             }
         }
-        if (best == null) {
+        if (best != null) { // hashes found it; the positions reused are the ones equal exactly
+            bestLength = Math.min(bestLength, best.content.common(content));
+        }
+        if (best == null || bestLength == 0) {
             misses++;
             return null;
         }
@@ -173,8 +218,8 @@ public final class PrefixCache {
             return;
         }
         List<Long> superseded = new ArrayList<>();
-        for (Entry e : entries.values()) {
-            int common = e.content.common(content);
+        for (Entry e : entries.values()) { // by hashes: a wrong guess here only keeps or drops an entry
+            int common = e.content.commonHashes(content);
             if (common == content.length()) { // already covered (the same prompt, or a longer one)
                 entries.get(e.id);
                 return;
