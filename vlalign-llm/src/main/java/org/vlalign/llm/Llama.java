@@ -52,7 +52,8 @@ public final class Llama extends LlamaFamilyModel {
         super(tokens);
         this.prefixes = prefixBytes > 0 ? new PrefixCache(prefixBytes) : null;
         this.weights = weights;
-        this.engine = new LlamaEngine(weights, team);
+        // keys and values in fp16 when the weights are already rounded (float32 weights keep exact parity)
+        this.engine = new LlamaEngine(weights, team, format != WeightFormat.FP32);
         this.team = team;
         this.format = format;
     }

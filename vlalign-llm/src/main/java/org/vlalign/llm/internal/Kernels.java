@@ -232,4 +232,17 @@ public interface Kernels {
      * @param n the length
      */
     void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /**
+     * {@code y[yOff + i] += a · x[xOff + i]} for {@code i < n}, {@code x} in 16-bit floats.
+     *
+     * @param a the factor
+     * @param x the source, fp16 or bf16 bits
+     * @param xOff its offset
+     * @param f16 true for IEEE fp16, false for bf16
+     * @param y the destination
+     * @param yOff its offset
+     * @param n the length
+     */
+    void axpy16(float a, short[] x, int xOff, boolean f16, float[] y, int yOff, int n);
 }

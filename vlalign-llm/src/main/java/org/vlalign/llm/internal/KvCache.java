@@ -5,7 +5,7 @@ import org.vlalign.Checks;
 
 /**
  * The key/value cache of one generation session: for every row (sequence), layer and position, the
- * rotated key and the value of each key/value head, float32.
+ * rotated key and the value of each key/value head, in float32 or (half the memory) IEEE fp16.
  *
  * <p>Positions are stored in blocks of {@value #BLOCK}, allocated as a row grows, so memory follows the
  * current length, not the context length. Rows share blocks after {@link #reorder} (beam search keeps a
@@ -22,12 +22,15 @@ public final class KvCache {
 
     private final int layers;
     private final int kvDim;
+    private final boolean half;
     private Row[] rows;
 
-    /** One cached block: {@code (BLOCK, kvDim)} keys and values. */
+    /** One cached block: {@code (BLOCK, kvDim)} keys and values, in float32 ({@code k}, {@code v}) or fp16. */
     static final class Block {
-        final float[] k;
+        final float[] k; // null when half
         final float[] v;
+        final short[] hk; // fp16 bits, null when float32
+        final short[] hv;
         int refs = 1; // rows of this cache that hold this block
         /**
          * Held by a {@link Prefix}, which other sessions may read from other threads: no row writes into
@@ -36,14 +39,18 @@ public final class KvCache {
          */
         boolean frozen;
 
-        Block(int kvDim) {
-            this.k = new float[BLOCK * kvDim];
-            this.v = new float[BLOCK * kvDim];
+        Block(int kvDim, boolean half) {
+            this.k = half ? null : new float[BLOCK * kvDim];
+            this.v = half ? null : new float[BLOCK * kvDim];
+            this.hk = half ? new short[BLOCK * kvDim] : null;
+            this.hv = half ? new short[BLOCK * kvDim] : null;
         }
 
         Block(Block other) {
-            this.k = other.k.clone();
-            this.v = other.v.clone();
+            this.k = other.k == null ? null : other.k.clone();
+            this.v = other.v == null ? null : other.v.clone();
+            this.hk = other.hk == null ? null : other.hk.clone();
+            this.hv = other.hv == null ? null : other.hv.clone();
         }
     }
 
@@ -65,9 +72,30 @@ public final class KvCache {
      * @param kvDim key/value heads times head size
      */
     public KvCache(int layers, int kvDim) {
+        this(layers, kvDim, false);
+    }
+
+    /**
+     * An empty cache, float32 or fp16.
+     *
+     * @param layers decoder layers
+     * @param kvDim key/value heads times head size
+     * @param half store keys and values as fp16 (rounded to nearest even; half the memory)
+     */
+    public KvCache(int layers, int kvDim, boolean half) {
         this.layers = layers;
         this.kvDim = kvDim;
+        this.half = half;
         this.rows = new Row[0];
+    }
+
+    /**
+     * Bytes of one stored number: 2 for fp16, 4 for float32.
+     *
+     * @return bytes
+     */
+    public int elementBytes() {
+        return half ? 2 : Float.BYTES;
     }
 
     /**
@@ -128,7 +156,7 @@ public final class KvCache {
                 }
             }
             for (int b = r.count; b < needed; b++) {
-                r.blocks[l][b] = new Block(kvDim);
+                r.blocks[l][b] = new Block(kvDim, half);
             }
         }
         r.count = Math.max(r.count, needed);
@@ -149,8 +177,15 @@ public final class KvCache {
     public void put(int row, int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
         Block b = rows[row].blocks[layer][pos / BLOCK];
         int o = (pos % BLOCK) * kvDim;
-        System.arraycopy(k, kOff, b.k, o, kvDim);
-        System.arraycopy(v, vOff, b.v, o, kvDim);
+        if (half) {
+            for (int j = 0; j < kvDim; j++) {
+                b.hk[o + j] = Fp16.fromFloat(k[kOff + j]);
+                b.hv[o + j] = Fp16.fromFloat(v[vOff + j]);
+            }
+        } else {
+            System.arraycopy(k, kOff, b.k, o, kvDim);
+            System.arraycopy(v, vOff, b.v, o, kvDim);
+        }
     }
 
     /**
@@ -214,10 +249,10 @@ public final class KvCache {
         private final int length;
         private final long bytes;
 
-        private Prefix(Block[][] blocks, int length, int kvDim) {
+        private Prefix(Block[][] blocks, int length, long blockBytes) {
             this.blocks = blocks;
             this.length = length;
-            this.bytes = (long) blocks.length * blocks[0].length * 2L * BLOCK * kvDim * Float.BYTES;
+            this.bytes = (long) blocks.length * blocks[0].length * blockBytes;
         }
 
         /**
@@ -259,7 +294,7 @@ public final class KvCache {
                 b.frozen = true;
             }
         }
-        return new Prefix(out, length, kvDim);
+        return new Prefix(out, length, 2L * BLOCK * kvDim * elementBytes());
     }
 
     /**
@@ -300,6 +335,6 @@ public final class KvCache {
                 }
             }
         }
-        return seen.size() * 2L * BLOCK * kvDim * 4;
+        return seen.size() * 2L * BLOCK * kvDim * elementBytes();
     }
 }

@@ -45,14 +45,28 @@ public final class LlamaEngine {
     private final int inter;
     private final float eps;
     private final MatmulBackend backend; // null: the JVM kernels for every product
+    private final boolean halfCache;
 
     /**
-     * Creates an engine over loaded weights.
+     * An engine with a float32 key/value cache.
      *
-     * @param weights the weights (shared, not closed by the engine)
-     * @param team the threads to split work over
+     * @param weights the weights
+     * @param team the compute threads
      */
     public LlamaEngine(LlamaWeights weights, Parallel team) {
+        this(weights, team, false);
+    }
+
+    /**
+     * An engine.
+     *
+     * @param weights the weights
+     * @param team the compute threads
+     * @param halfCache keep keys and values in fp16 (half the cache's memory; for weights that are already
+     *     rounded to 16 bits or fewer)
+     */
+    public LlamaEngine(LlamaWeights weights, Parallel team, boolean halfCache) {
+        this.halfCache = halfCache;
         this.w = weights;
         this.c = weights.config();
         this.rope = new RopeFrequencies(c);
@@ -101,7 +115,7 @@ public final class LlamaEngine {
      * @return the cache
      */
     public KvCache newCache() {
-        return new KvCache(c.numHiddenLayers(), kvDim);
+        return new KvCache(c.numHiddenLayers(), kvDim, halfCache);
     }
 
     /**
@@ -320,7 +334,9 @@ public final class LlamaEngine {
                 float max = Float.NEGATIVE_INFINITY;
                 for (int p = 0; p <= last; p++) {
                     KvCache.Block b = cache.block(row, layer, p / KvCache.BLOCK);
-                    float score = K.dot(q, qOff, b.k, (p % KvCache.BLOCK) * kvDim + kvOff, headDim) / scale;
+                    int o = (p % KvCache.BLOCK) * kvDim + kvOff;
+                    float score = (b.k != null ? K.dot(q, qOff, b.k, o, headDim) : K.dot16(b.hk, o, true, q, qOff,
+                            headDim)) / scale;
                     sc[p] = score;
                     max = Math.max(max, score);
                 }
@@ -334,7 +350,12 @@ public final class LlamaEngine {
                 java.util.Arrays.fill(out, oOff, oOff + headDim, 0f);
                 for (int p = 0; p <= last; p++) {
                     KvCache.Block b = cache.block(row, layer, p / KvCache.BLOCK);
-                    K.axpy(sc[p] / sum, b.v, (p % KvCache.BLOCK) * kvDim + kvOff, out, oOff, headDim);
+                    int o = (p % KvCache.BLOCK) * kvDim + kvOff;
+                    if (b.v != null) {
+                        K.axpy(sc[p] / sum, b.v, o, out, oOff, headDim);
+                    } else {
+                        K.axpy16(sc[p] / sum, b.hv, o, true, out, oOff, headDim);
+                    }
                 }
             }
         });

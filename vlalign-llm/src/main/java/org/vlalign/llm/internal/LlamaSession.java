@@ -77,7 +77,7 @@ public final class LlamaSession implements Decoder {
     @Override
     public long cacheBytesPerPosition() {
         var c = engine.config();
-        return (long) c.numHiddenLayers() * 2L * c.numKeyValueHeads() * c.headDim() * Float.BYTES;
+        return (long) c.numHiddenLayers() * 2L * c.numKeyValueHeads() * c.headDim() * cache.elementBytes();
     }
 
     /** The cache lives on the Java heap. */

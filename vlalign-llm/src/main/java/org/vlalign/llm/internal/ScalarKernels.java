@@ -138,4 +138,11 @@ final class ScalarKernels implements Kernels {
             y[yOff + i] += a * x[xOff + i];
         }
     }
+
+    @Override
+    public void axpy16(float a, short[] x, int xOff, boolean f16, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += a * (f16 ? Fp16.toFloat(x[xOff + i]) : Fp16.bf16ToFloat(x[xOff + i]));
+        }
+    }
 }

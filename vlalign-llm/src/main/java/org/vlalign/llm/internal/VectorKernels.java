@@ -395,4 +395,16 @@ final class VectorKernels implements Kernels {
             y[yOff + i] += a * x[xOff + i];
         }
     }
+
+    @Override
+    public void axpy16(float a, short[] x, int xOff, boolean f16, float[] y, int yOff, int n) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            widen(x, xOff + i, f16).fma(av, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += a * (f16 ? Fp16.toFloat(x[xOff + i]) : Fp16.bf16ToFloat(x[xOff + i]));
+        }
+    }
 }

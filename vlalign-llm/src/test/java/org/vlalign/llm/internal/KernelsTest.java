@@ -211,6 +211,31 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void should_add_a_multiple_of_a_16_bit_vector() {
+        SplittableRandom r = new SplittableRandom(12);
+        for (int n : new int[] {1, 7, 16, 33, 128}) {
+            short[] h = new short[n + 2];
+            short[] bf = new short[n + 2];
+            for (int i = 0; i < h.length; i++) {
+                h[i] = DtypeConversion.floatToHalf((float) r.nextGaussian());
+                bf[i] = DtypeConversion.floatToBf16((float) r.nextGaussian());
+            }
+            float[] y0 = random(r, n + 1);
+            for (Kernels k : ALL) {
+                float[] y = y0.clone();
+                k.axpy16(0.75f, h, 2, true, y, 1, n);
+                float[] z = y0.clone();
+                k.axpy16(-0.5f, bf, 2, false, z, 1, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(y0[1 + i] + 0.75f * Fp16.toFloat(h[2 + i]), y[1 + i], 1e-6, k.describe() + " fp16");
+                    assertEquals(y0[1 + i] - 0.5f * Fp16.bf16ToFloat(bf[2 + i]), z[1 + i], 1e-6, k.describe() + " bf16");
+                }
+                assertEquals(y0[0], y[0], "outside the range");
+            }
+        }
+    }
+
     static float[] random(SplittableRandom r, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

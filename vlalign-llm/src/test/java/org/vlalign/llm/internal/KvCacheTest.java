@@ -17,7 +17,40 @@ class KvCacheTest {
     }
 
     private static float key(KvCache c, int row, int pos) {
-        return c.block(row, 0, pos / KvCache.BLOCK).k[(pos % KvCache.BLOCK) * KV];
+        KvCache.Block b = c.block(row, 0, pos / KvCache.BLOCK);
+        int o = (pos % KvCache.BLOCK) * KV;
+        return b.k != null ? b.k[o] : Fp16.toFloat(b.hk[o]);
+    }
+
+    @Test
+    void should_keep_fp16_keys_and_values_in_half_the_bytes() {
+        KvCache full = new KvCache(1, KV);
+        KvCache half = new KvCache(1, KV, true);
+        full.reset(1);
+        half.reset(1);
+        for (int p = 0; p < 20; p++) {
+            full.grow(0, p + 1);
+            half.grow(0, p + 1);
+            write(full, 0, p, p + 0.1f);
+            write(half, 0, p, p + 0.1f);
+        }
+        assertEquals(full.bytes() / 2, half.bytes());
+        assertEquals(2, half.elementBytes());
+        for (int p = 0; p < 20; p++) {
+            assertEquals(p + 0.1f, key(half, 0, p), (p + 1) * 0x1p-10f, "fp16 rounds to 11 significant bits");
+            KvCache.Block b = half.block(0, 0, p / KvCache.BLOCK);
+            assertEquals(-(p + 0.1f), Fp16.toFloat(b.hv[(p % KvCache.BLOCK) * KV]), (p + 1) * 0x1p-10f);
+        }
+        KvCache.Prefix prefix = half.freeze(0, 20);
+        assertEquals(half.bytes(), prefix.bytes(), "a prefix counts fp16 blocks at 2 bytes a number");
+        KvCache other = new KvCache(1, KV, true);
+        other.reset(1);
+        other.restore(0, prefix, 17);
+        other.grow(0, 18);
+        write(other, 0, 17, -5);
+        assertEquals(-5f, key(other, 0, 17));
+        assertEquals(17.1f, key(half, 0, 17), 18 * 0x1p-10f, "the frozen block was copied, not written");
+        assertEquals(3.1f, key(other, 0, 3), 4 * 0x1p-10f, "restored positions read the prefix");
     }
 
     @Test
