@@ -3,6 +3,7 @@ package org.vlalign.llm;
 import java.nio.file.Path;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.WeightFormat;
+import org.vlalign.core.generate.MemoryBudget;
 
 /**
  * How the JVM engine loads and runs a language model.
@@ -112,7 +113,7 @@ public record LlmOptions(WeightFormat weights, int threads, Path lora, boolean c
      */
     public long effectivePrefixCacheBytes() {
         return prefixCacheBytes == AUTO_PREFIX_CACHE
-                ? Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 16)
+                ? Math.min(1L << 30, MemoryBudget.heapBytes() / 16)
                 : prefixCacheBytes;
     }
 

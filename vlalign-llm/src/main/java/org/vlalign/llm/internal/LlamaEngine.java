@@ -48,20 +48,10 @@ public final class LlamaEngine {
     private final boolean halfCache;
 
     /**
-     * An engine with a float32 key/value cache.
+     * Creates an engine over loaded weights.
      *
-     * @param weights the weights
-     * @param team the compute threads
-     */
-    public LlamaEngine(LlamaWeights weights, Parallel team) {
-        this(weights, team, false);
-    }
-
-    /**
-     * An engine.
-     *
-     * @param weights the weights
-     * @param team the compute threads
+     * @param weights the weights (shared, not closed by the engine)
+     * @param team the threads to split work over
      * @param halfCache keep keys and values in fp16 (half the cache's memory; for weights that are already
      *     rounded to 16 bits or fewer)
      */
