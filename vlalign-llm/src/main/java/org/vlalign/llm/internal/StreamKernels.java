@@ -29,14 +29,16 @@ import jdk.incubator.vector.VectorSpecies;
  * it needs an even number of blocks per row; {@link #fitsQ4} says when. Stateless apart from a per-thread
  * scratch array for the prepared vector; thread-safe.
  *
- * <p>Conversions are called as {@code convertShape} on the int vector itself, never as the generic
- * {@code convert}: that one goes through a virtual call whose profile every caller in the JVM shares, and
- * when the JIT does not inline it the conversion runs as plain Java, ten times slower (seen in one run in
- * six on JDK 17).
+ * <p>Conversions and reinterpretations are called as {@code convertShape} and {@code reinterpretShape}
+ * with an explicit species, never as the generic {@code convert} or {@code reinterpretAsInts}: those are
+ * {@code AbstractVector} methods whose inner virtual call keeps one profile for every caller in the JVM, and
+ * when other kernels' vector classes pollute it the JIT does not inline it and the operation runs as plain
+ * Java, ten times slower (seen in one run in five or six on JDK 17, once for each method).
  */
 final class StreamKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final int BLOCK = Kernels.BLOCK;
     /** Exact powers of two that undo the position of Q8 byte {@code k} inside its int lane. */
     private static final float[] Q8_SCALE = {1f, 0x1p-8f, 0x1p-16f, 1f};
@@ -186,28 +188,28 @@ final class StreamKernels {
             // Four rows written out, each loaded just before its use: a vector returned from a helper that is
             // not inlined is boxed, and four loaded rows held at once spill registers on AVX2.
             int db = first + b;
-            IntVector v0 = ByteVector.fromArray(B, q, qo).reinterpretAsInts()
+            IntVector v0 = (IntVector) ByteVector.fromArray(B, q, qo).reinterpretShape(I, 0)
                     .lanewise(VectorOperators.XOR, 0x80808080);
             FloatVector s0 = ((FloatVector) v0.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
             FloatVector t0 = ((FloatVector) v0.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
             s0 = ((FloatVector) v0.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s0);
             t0 = ((FloatVector) v0.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t0);
             acc0 = s0.add(t0).fma(FloatVector.broadcast(F, table[d[db] & 0xffff]), acc0);
-            IntVector v1 = ByteVector.fromArray(B, q, qo + rowBytes).reinterpretAsInts()
+            IntVector v1 = (IntVector) ByteVector.fromArray(B, q, qo + rowBytes).reinterpretShape(I, 0)
                     .lanewise(VectorOperators.XOR, 0x80808080);
             FloatVector s1 = ((FloatVector) v1.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
             FloatVector t1 = ((FloatVector) v1.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
             s1 = ((FloatVector) v1.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s1);
             t1 = ((FloatVector) v1.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t1);
             acc1 = s1.add(t1).fma(FloatVector.broadcast(F, table[d[db + blocksPerRow] & 0xffff]), acc1);
-            IntVector v2 = ByteVector.fromArray(B, q, qo + 2 * rowBytes).reinterpretAsInts()
+            IntVector v2 = (IntVector) ByteVector.fromArray(B, q, qo + 2 * rowBytes).reinterpretShape(I, 0)
                     .lanewise(VectorOperators.XOR, 0x80808080);
             FloatVector s2 = ((FloatVector) v2.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
             FloatVector t2 = ((FloatVector) v2.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
             s2 = ((FloatVector) v2.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s2);
             t2 = ((FloatVector) v2.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t2);
             acc2 = s2.add(t2).fma(FloatVector.broadcast(F, table[d[db + 2 * blocksPerRow] & 0xffff]), acc2);
-            IntVector v3 = ByteVector.fromArray(B, q, qo + 3 * rowBytes).reinterpretAsInts()
+            IntVector v3 = (IntVector) ByteVector.fromArray(B, q, qo + 3 * rowBytes).reinterpretShape(I, 0)
                     .lanewise(VectorOperators.XOR, 0x80808080);
             FloatVector s3 = ((FloatVector) v3.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
             FloatVector t3 = ((FloatVector) v3.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
@@ -245,7 +247,7 @@ final class StreamKernels {
             FloatVector x7 = FloatVector.fromArray(F, s, xo + 56);
             FloatVector c = FloatVector.fromArray(F, s, xcOff + b * 4);
             int db = first + b;
-            IntVector v0 = ByteVector.fromArray(B, q, qo).reinterpretAsInts();
+            IntVector v0 = (IntVector) ByteVector.fromArray(B, q, qo).reinterpretShape(I, 0);
             FloatVector s0 = ((FloatVector) v0.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
             FloatVector t0 = ((FloatVector) v0.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
             s0 = ((FloatVector) v0.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s0);
@@ -256,7 +258,7 @@ final class StreamKernels {
             t0 = ((FloatVector) v0.lanewise(LSHR, 28).convertShape(I2F, F, 0)).fma(x7, t0);
             acc0 = s0.add(t0).fma(SECOND.fma(FloatVector.broadcast(F, table[d[db + 1] & 0xffff]),
                     FIRST.mul(table[d[db] & 0xffff])), acc0);
-            IntVector v1 = ByteVector.fromArray(B, q, qo + rowBytes).reinterpretAsInts();
+            IntVector v1 = (IntVector) ByteVector.fromArray(B, q, qo + rowBytes).reinterpretShape(I, 0);
             FloatVector s1 = ((FloatVector) v1.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
             FloatVector t1 = ((FloatVector) v1.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
             s1 = ((FloatVector) v1.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s1);
@@ -268,7 +270,7 @@ final class StreamKernels {
             int d1 = db + blocksPerRow;
             acc1 = s1.add(t1).fma(SECOND.fma(FloatVector.broadcast(F, table[d[d1 + 1] & 0xffff]),
                     FIRST.mul(table[d[d1] & 0xffff])), acc1);
-            IntVector v2 = ByteVector.fromArray(B, q, qo + 2 * rowBytes).reinterpretAsInts();
+            IntVector v2 = (IntVector) ByteVector.fromArray(B, q, qo + 2 * rowBytes).reinterpretShape(I, 0);
             FloatVector s2 = ((FloatVector) v2.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
             FloatVector t2 = ((FloatVector) v2.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
             s2 = ((FloatVector) v2.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s2);
@@ -280,7 +282,7 @@ final class StreamKernels {
             int d2 = db + 2 * blocksPerRow;
             acc2 = s2.add(t2).fma(SECOND.fma(FloatVector.broadcast(F, table[d[d2 + 1] & 0xffff]),
                     FIRST.mul(table[d[d2] & 0xffff])), acc2);
-            IntVector v3 = ByteVector.fromArray(B, q, qo + 3 * rowBytes).reinterpretAsInts();
+            IntVector v3 = (IntVector) ByteVector.fromArray(B, q, qo + 3 * rowBytes).reinterpretShape(I, 0);
             FloatVector s3 = ((FloatVector) v3.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
             FloatVector t3 = ((FloatVector) v3.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
             s3 = ((FloatVector) v3.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s3);

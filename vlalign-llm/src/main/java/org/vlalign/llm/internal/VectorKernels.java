@@ -89,15 +89,15 @@ final class VectorKernels implements Kernels {
     private static FloatVector widen(short[] w, int off, boolean f16) {
         IntVector h = (IntVector) ShortVector.fromArray(S, w, off).convertShape(VectorOperators.S2I, I, 0);
         if (!f16) {
-            return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            return (FloatVector) h.lanewise(VectorOperators.LSHL, 16).reinterpretShape(F, 0);
         }
         IntVector em = h.and(0x7fff);
         IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
         IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
-        FloatVector mag = shifted.reinterpretAsFloats().mul(TWO_POW_112); // normals and subnormals
+        FloatVector mag = ((FloatVector) shifted.reinterpretShape(F, 0)).mul(TWO_POW_112); // normals and subnormals
         VectorMask<Integer> special = em.compare(VectorOperators.GE, 0x7c00);
-        IntVector bits = mag.reinterpretAsInts().blend(shifted.or(0x7f800000), special); // inf, NaN
-        return bits.or(sign).reinterpretAsFloats();
+        IntVector bits = ((IntVector) mag.reinterpretShape(I, 0)).blend(shifted.or(0x7f800000), special); // inf, NaN
+        return (FloatVector) bits.or(sign).reinterpretShape(F, 0);
     }
 
     // The quantised kernels below keep every vector inside one method: a vector returned from a helper that
