@@ -53,6 +53,19 @@ public interface ImageIndex extends AutoCloseable {
     Optional<Map<String, String>> metadata(String id);
 
     /**
+     * The stored vectors of an image, as {@link #upsert} received them (up to the index's storage
+     * precision). {@link VlModel#search} uses them to judge how well a text describes each hit.
+     *
+     * @param id the id
+     * @return its vectors, shape {@code (vectors, space().dimension())}; empty if absent, or if this kind
+     *     of index keeps no vectors it can read back (the default)
+     * @since 0.2.0
+     */
+    default Optional<Features> vectors(String id) {
+        return Optional.empty();
+    }
+
+    /**
      * The number of images.
      *
      * @return the count

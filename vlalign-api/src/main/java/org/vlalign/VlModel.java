@@ -221,7 +221,9 @@ public interface VlModel extends AutoCloseable {
      *
      * @param text the query, not empty
      * @param k how many, at least 1
-     * @return up to {@code k} hits, best first
+     * @return up to {@code k} hits, best first, each with its {@linkplain SearchHit#relevance relevance}
+     *     when the index keeps vectors; none {@linkplain SearchHit#isGoodMatch a good match} means that
+     *     nothing in the index is like the text
      * @throws UnsupportedModelException if this model cannot embed for search ({@link #canSearch()} is
      *     false)
      */

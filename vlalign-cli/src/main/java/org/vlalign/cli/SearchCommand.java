@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.vlalign.EmbeddingSpace;
@@ -16,6 +17,7 @@ import org.vlalign.SearchHit;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
 import org.vlalign.core.index.FolderIndexer;
+import org.vlalign.core.index.SearchRelevance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Spec;
  * <p>The text is embedded with the model's {@link FeatureExtractor#embedText} and searched in the
  * index that {@code vlalign index} built with the same model (a local folder, or a SolrCloud collection with
  * {@code --solr-zk} and {@code --collection}); an index built with another model is refused. Prints one line
- * per hit: rank, score, id and source file. Not thread-safe: one
+ * per hit: rank, score, relevance ({@link SearchHit#relevance}), id and source file, and says when no hit
+ * is a good match. Not thread-safe: one
  * instance per command-line run.
  *
  * @since 0.1.0
@@ -41,7 +44,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Search an index built by 'vlalign index' for the images that best match a",
             "text. Use the same --model as for indexing (BLIP-2 retrieval or CLIP).",
-            "Prints rank, score, id and file per hit."
+            "Prints rank, score, relevance, id and file per hit. Relevance is how far the",
+            "score stands above unrelated reference texts on the same image, in standard",
+            "deviations; when no hit reaches " + SearchHit.GOOD_MATCH_RELEVANCE + ", the search says there is no good match."
         },
         footer = {"", "Examples:", "  vlalign search \"a red circle\"       (the model's own index, filled by vlalign index)",
             "  vlalign search --model models/blip2-itm --index photos.idx -k 5 \"a dog\"",
@@ -95,17 +100,36 @@ final class SearchCommand implements Callable<Integer> {
             long start = System.nanoTime();
             List<SearchHit> hits = images.search(vl.featureExtractor().embedText(query), k);
             long nanos = System.nanoTime() - start;
+            hits = SearchRelevance.of(vl.featureExtractor()::embedText).judge(hits, images);
             int rank = 1;
             for (SearchHit hit : hits) {
                 String source = hit.metadata().getOrDefault(FolderIndexer.SOURCE, "");
-                out.printf(Locale.ROOT, "%2d  %.4f  %s%s%n", rank++, hit.score(), hit.id(),
+                out.printf(Locale.ROOT, "%2d  %.4f  %s  %s%s%n", rank++, hit.score(),
+                        hit.hasRelevance() ? String.format(Locale.ROOT, "%5.2f", hit.relevance()) : "    -", hit.id(),
                         source.isEmpty() ? "" : "  " + source);
             }
             out.flush();
             err.printf(Locale.ROOT, "%d of %d images in %.1f ms%n", hits.size(), images.size(), nanos / 1e6);
+            noGoodMatch(hits).ifPresent(err::println);
             err.flush();
         }
         return 0;
+    }
+
+    /**
+     * The notice for a search none of whose hits describes its image well.
+     *
+     * @param hits the judged hits, best first
+     * @return the notice, or empty if a hit is a good match or no relevance is known
+     */
+    static Optional<String> noGoodMatch(List<SearchHit> hits) {
+        if (hits.isEmpty() || !hits.get(0).hasRelevance() || hits.stream().anyMatch(SearchHit::isGoodMatch)) {
+            return Optional.empty();
+        }
+        double best = hits.stream().mapToDouble(SearchHit::relevance).max().orElse(Double.NaN);
+        return Optional.of(String.format(Locale.ROOT, "No good match: no image stands out for this text (best"
+                + " relevance %.2f; a good match has %.1f or more). These are only the closest images.", best,
+                SearchHit.GOOD_MATCH_RELEVANCE));
     }
 
     private void requireIndex(Path dir) {

@@ -198,7 +198,15 @@ class DefaultModelCliTest {
         assertTrue(indexed.out().contains("Indexed " + DefaultModel.sampleImages().size() + " new or changed"),
                 indexed.toString());
         assertEquals(0, found.exitCode(), found.toString());
-        assertEquals(4, found.out().lines().filter(l -> l.matches(" ?\\d+ {2}-?\\d\\.\\d{4} {2}test_\\d+\\.png.*"))
-                .count(), found.toString());
+        // rank, score, relevance, id
+        assertEquals(4, found.out().lines()
+                .filter(l -> l.matches(" ?\\d+ {2}-?\\d\\.\\d{4} {2} *-?\\d+\\.\\d{2} {2}test_\\d+\\.png.*")).count(),
+                found.toString());
+
+        Result dog = CliRunner.run("search", "--index", index.toString(), "-k", "4", "a dog on a beach");
+        assertEquals(0, dog.exitCode(), dog.toString());
+        assertEquals(4, dog.out().lines().count(), "the closest images are still listed: " + dog);
+        assertTrue(dog.err().contains("No good match"), dog.toString());
+        assertFalse(found.err().contains("No good match"), "a red circle is among the samples: " + found);
     }
 }

@@ -48,7 +48,7 @@ class IndexSearchCommandTest {
         List<String> ids = new ArrayList<>();
         for (String line : r.out().split("\\R")) {
             if (!line.isBlank()) {
-                ids.add(line.strip().split("\\s+")[2]);
+                ids.add(line.strip().split("\\s+")[3]); // rank, score, relevance, id
             }
         }
         return ids;

@@ -119,7 +119,7 @@ class RealModelCliTest {
                 String[] cols = lines[i].strip().split("\\s+");
                 assertEquals(String.valueOf(i + 1), cols[0], lines[i]);
                 float score = Float.parseFloat(cols[1]);
-                assertEquals(expected.get(cols[2]), score, 1e-4, lines[i]);
+                assertEquals(expected.get(cols[3]), score, 1e-4, lines[i]); // rank, score, relevance, id
                 assertTrue(score <= previous, "best first: " + r);
                 previous = score;
             }

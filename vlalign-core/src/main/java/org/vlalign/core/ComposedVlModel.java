@@ -29,6 +29,7 @@ import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
 import org.vlalign.core.index.ExactImageIndex;
+import org.vlalign.core.index.SearchRelevance;
 
 /**
  * A {@link VlModel} composed of five parts: image → {@link FeatureExtractor} → {@link Adaptor} →
@@ -125,10 +126,13 @@ public final class ComposedVlModel implements VlModel {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Adapted features of recent images: a second question about one image skips the vision tower. */
     private final FeatureCache features = new FeatureCache(FEATURE_CACHE_BYTES);
+    /** Judges each search hit against reference texts; embeds them on the first search. */
+    private final SearchRelevance relevance;
 
     private ComposedVlModel(Builder b) {
         this.description = b.description != null ? b.description : String.valueOf(b.featureExtractor);
         this.featureExtractor = b.featureExtractor;
+        this.relevance = SearchRelevance.of(b.featureExtractor::embedText);
         this.adaptor = b.adaptor;
         this.promptWrapper = b.promptWrapper;
         this.languageModel = b.languageModel;
@@ -324,7 +328,7 @@ public final class ComposedVlModel implements VlModel {
             throw new InvalidArgumentException("k must be at least 1 but was " + k);
         }
         ImageIndex index = imageIndex();
-        return index.search(featureExtractor.embedText(text), k);
+        return relevance.judge(index.search(featureExtractor.embedText(text), k), index);
     }
 
     @Override

@@ -24,6 +24,7 @@ import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.IndexFormatTooNewException;
 import org.apache.lucene.index.IndexFormatTooOldException;
@@ -51,6 +52,7 @@ import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.BitSet;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.Features;
 import org.vlalign.ImageIndex;
@@ -415,6 +417,54 @@ public final class LuceneHnswImageIndex implements ImageIndex {
                     });
         } catch (IOException e) {
             throw failure("read metadata of image '" + id + "' from", e);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Read from the image's child documents, in the order they were written.
+     */
+    @Override
+    public Optional<Features> vectors(String id) {
+        if (id == null) {
+            return Optional.empty();
+        }
+        ensureOpen();
+        try {
+            return withSearcher(s -> {
+                TopDocs top = s.search(parentWithId(id), 1);
+                if (top.scoreDocs.length == 0) {
+                    return Optional.<Features>empty();
+                }
+                int doc = top.scoreDocs[0].doc;
+                List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+                int parent = doc - leaf.docBase;
+                BitSet parentBits = parents.getBitSet(leaf);
+                int first = parent == 0 ? 0 : parentBits.prevSetBit(parent - 1) + 1;
+                FloatVectorValues values = leaf.reader().getFloatVectorValues(VECTOR);
+                int dim = space.dimension();
+                if (values == null || parent - first < 1) {
+                    throw new CorruptIndexException("image '" + id + "' has no vectors", where);
+                }
+                float[] out = new float[Math.multiplyExact(parent - first, dim)];
+                for (int child = first; child < parent; child++) {
+                    if (values.advance(child) != child) {
+                        throw new CorruptIndexException("child document " + child + " of image '" + id
+                                + "' has no vector", where);
+                    }
+                    float[] v = values.vectorValue();
+                    if (v.length != dim) {
+                        throw new CorruptIndexException("a vector of image '" + id + "' has width " + v.length
+                                + " but the space's is " + dim, where);
+                    }
+                    System.arraycopy(v, 0, out, (child - first) * dim, dim);
+                }
+                return Optional.of(Features.of(out, parent - first, dim));
+            });
+        } catch (IOException e) {
+            throw failure("read the vectors of image '" + id + "' from", e);
         }
     }
 

@@ -593,6 +593,35 @@ public final class SolrCloudImageIndex implements ImageIndex {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Read with a real-time get from the parent document's stored vectors, the ones searches re-score
+     * with.
+     */
+    @Override
+    public Optional<Features> vectors(String id) {
+        if (id == null || id.isEmpty()) {
+            return Optional.empty();
+        }
+        synchronized (writeMutex) {
+            ensureOpen();
+            flush();
+        }
+        try {
+            ModifiableSolrParams fl = new ModifiableSolrParams();
+            fl.set("fl", "id,vectors");
+            SolrDocument d = client.getById(collection, IMAGE_PREFIX + id, fl);
+            if (d == null) {
+                return Optional.empty();
+            }
+            float[] rows = readVectors(d);
+            return Optional.of(Features.of(rows, rows.length / space.dimension(), space.dimension()));
+        } catch (SolrServerException | IOException | SolrException e) {
+            throw failure("read the vectors of image '" + id + "' from", e);
+        }
+    }
+
     @Override
     public int size() {
         makeVisible();

@@ -31,6 +31,7 @@ import org.vlalign.VlalignException;
 import org.vlalign.core.image.ImageDecoder;
 import org.vlalign.core.image.RgbImage;
 import org.vlalign.core.index.ExactImageIndex;
+import org.vlalign.core.index.SearchRelevance;
 import org.vlalign.core.index.FolderIndexer;
 
 /**
@@ -69,6 +70,7 @@ final class DemoImages implements AutoCloseable {
 
     private final FeatureExtractor extractor;
     private final ExactImageIndex index;
+    private final SearchRelevance relevance; // null when search is unavailable
     private final String searchUnavailable;
     private final Path imagesRoot;
     private final ImageDecoder decoder;
@@ -89,6 +91,7 @@ final class DemoImages implements AutoCloseable {
             Path imagesRoot, long maxUploadBytes) {
         this.extractor = extractor;
         this.index = index;
+        this.relevance = extractor == null ? null : SearchRelevance.of(extractor::embedText);
         this.searchUnavailable = searchUnavailable;
         this.imagesRoot = imagesRoot;
         this.uploadBudget = Math.min(MAX_MEMORY_UPLOAD_BYTES, 8 * maxUploadBytes);
@@ -188,7 +191,7 @@ final class DemoImages implements AutoCloseable {
     }
 
     /**
-     * The {@code k} indexed images closest to a text.
+     * The {@code k} indexed images closest to a text, each with its relevance.
      *
      * @throws HttpError 409 when search is not available
      */
@@ -196,7 +199,7 @@ final class DemoImages implements AutoCloseable {
         if (index == null) {
             throw new HttpError(409, searchUnavailable);
         }
-        return index.search(extractor.embedText(text), k);
+        return relevance.judge(index.search(extractor.embedText(text), k), index);
     }
 
     /** The bytes of an image by id: an upload, or an indexed file. */

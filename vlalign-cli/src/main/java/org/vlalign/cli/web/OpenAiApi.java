@@ -52,7 +52,8 @@ import org.vlalign.VlalignException;
  *   <li>{@code POST /v1/embeddings}: {@code input} (a string or an array of strings) to vectors in the search
  *       space ({@code encoding_format} {@code float} or {@code base64});
  *   <li>{@code POST /v1/images/search}: {@code query} and {@code k} to the best indexed images, each with its
- *       id, score and the URL that serves it.
+ *       id, score, relevance, {@code goodMatch} and the URL that serves it; {@code good_match} is false when no
+ *       image stands out for the text ({@link SearchHit#isGoodMatch}).
  * </ul>
  * Errors are OpenAI's {@code {"error": {"message", "type", "param", "code"}}} with a 4xx/5xx status. With an
  * API key, every request needs {@code Authorization: Bearer KEY}. The bounds are the web page's: the request
@@ -589,17 +590,20 @@ final class OpenAiApi {
             k = e.getAsInt();
         }
         JsonArray data = new JsonArray();
-        for (SearchHit hit : images.search(query, k)) {
+        List<SearchHit> hits = images.search(query, k);
+        for (SearchHit hit : hits) {
             JsonObject h = new JsonObject();
             h.addProperty("object", "image");
             h.addProperty("id", hit.id());
             h.addProperty("score", hit.score());
+            WebDemo.addRelevance(h, hit);
             h.addProperty("url", "/api/image?id=" + java.net.URLEncoder.encode(hit.id(), StandardCharsets.UTF_8));
             data.add(h);
         }
         JsonObject o = new JsonObject();
         o.addProperty("object", "list");
         o.add("data", data);
+        o.addProperty("good_match", hits.stream().anyMatch(SearchHit::isGoodMatch));
         o.addProperty("model", modelId);
         o.addProperty("images", images.size());
         return o;

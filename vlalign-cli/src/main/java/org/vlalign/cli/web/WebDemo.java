@@ -57,7 +57,8 @@ import org.vlalign.VlalignException;
  * <ul>
  *   <li>{@code GET /} the page, {@code /app.js}, {@code /app.css};
  *   <li>{@code GET /api/status} the model, whether search works (and why not), limits;
- *   <li>{@code GET /api/search?q=TEXT&k=15} the {@code k} best images with scores;
+ *   <li>{@code GET /api/search?q=TEXT&k=15} the {@code k} best images with score, relevance and {@code
+ *       goodMatch}, and a top-level {@code goodMatch}: false when no image stands out for the text;
  *   <li>{@code GET /api/image?id=ID} an indexed or uploaded image, by id only;
  *   <li>{@code POST /api/images?index=0|1&name=FILE} an upload (the raw image as body), optionally added to the
  *       index for this session; the reply has its {@code id}, its display {@code name}, {@code indexed} and the
@@ -498,15 +499,28 @@ public final class WebDemo implements AutoCloseable {
             JsonObject h = new JsonObject();
             h.addProperty("id", hit.id());
             h.addProperty("score", hit.score());
+            addRelevance(h, hit);
             array.add(h);
         }
         JsonObject o = new JsonObject();
         o.addProperty("query", text);
+        o.addProperty("goodMatch", hits.stream().anyMatch(SearchHit::isGoodMatch));
         o.addProperty("k", k);
         o.addProperty("images", images.size());
         o.addProperty("millis", Math.round(millis * 10) / 10.0);
         o.add("hits", array);
         return o;
+    }
+
+    /**
+     * Adds a hit's relevance and whether it is a good match ({@link SearchHit#isGoodMatch}); JSON has no
+     * NaN, so an unknown relevance is left out.
+     */
+    static void addRelevance(JsonObject h, SearchHit hit) {
+        if (hit.hasRelevance()) {
+            h.addProperty("relevance", Math.round(hit.relevance() * 100) / 100.0);
+        }
+        h.addProperty("goodMatch", hit.isGoodMatch());
     }
 
     private void serveImage(HttpExchange ex) throws IOException {

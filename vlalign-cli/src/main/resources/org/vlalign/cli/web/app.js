@@ -90,12 +90,17 @@ async function runSearch(q, example) {
     if (mine !== state.searches) {
       return;
     }
-    renderGallery(r.hits);
+    // relevance is known when the index keeps vectors; without it there is no signal either way
+    // (the page's own example search keeps its examples line)
+    const weak = !example && r.hits.length > 0 && !r.goodMatch && r.hits.some((h) => h.relevance !== undefined);
+    renderGallery(r.hits, weak);
     show($('search-message'), r.hits.length
-      ? (example ? 'Examples: the best ' + r.hits.length + ' of ' + r.images + ' images for “' + r.query
+      ? (weak ? 'No good match for “' + r.query + '”: no image stands out for this text. These are only the '
+          + r.hits.length + ' closest of ' + r.images + '.'
+        : example ? 'Examples: the best ' + r.hits.length + ' of ' + r.images + ' images for “' + r.query
           + '”. Type your own search above.'
         : r.hits.length + ' of ' + r.images + ' images for “' + r.query + '” (' + r.millis + ' ms)')
-      : (r.images ? 'No match.' : 'The index is empty.'));
+      : (r.images ? 'No match.' : 'The index is empty.'), weak);
   } catch (e) {
     if (mine === state.searches) {
       show($('search-message'), e.message, true);
@@ -105,9 +110,10 @@ async function runSearch(q, example) {
   }
 }
 
-function renderGallery(hits) {
+function renderGallery(hits, weak) {
   const gallery = $('gallery');
   gallery.replaceChildren();
+  gallery.classList.toggle('weak', Boolean(weak));
   hits.forEach((hit, i) => {
     const li = document.createElement('li');
     const button = document.createElement('button');
@@ -116,7 +122,7 @@ function renderGallery(hits) {
     button.dataset.id = hit.id;
     button.setAttribute('aria-pressed', String(hit.id === state.imageId));
     button.setAttribute('aria-label', 'Chat about ' + hit.id + ', rank ' + (i + 1)
-      + ', score ' + hit.score.toFixed(3));
+      + ', score ' + hit.score.toFixed(3) + (hit.goodMatch ? ', a good match' : ''));
     const img = document.createElement('img');
     img.src = imageUrl(hit.id);
     img.alt = '';
@@ -129,6 +135,9 @@ function renderGallery(hits) {
     const score = document.createElement('span');
     score.className = 'score';
     score.textContent = hit.score.toFixed(3);
+    if (hit.relevance !== undefined) {
+      score.title = 'relevance ' + hit.relevance.toFixed(2) + (hit.goodMatch ? ' (a good match)' : ' (not a good match)');
+    }
     meta.append(name, score);
     button.append(img, meta);
     button.addEventListener('click', () => startChat(hit.id));

@@ -248,6 +248,10 @@ class OpenAiApiTest {
         for (int i = 0; i < 3; i++) {
             assertEquals(pageHits.get(i).getAsJsonObject().get("id"), hits.get(i).getAsJsonObject().get("id"));
             assertEquals(pageHits.get(i).getAsJsonObject().get("score"), hits.get(i).getAsJsonObject().get("score"));
+            assertEquals(pageHits.get(i).getAsJsonObject().get("relevance"),
+                    hits.get(i).getAsJsonObject().get("relevance"));
+            assertEquals(pageHits.get(i).getAsJsonObject().get("goodMatch"),
+                    hits.get(i).getAsJsonObject().get("goodMatch"));
         }
         String url = hits.get(0).getAsJsonObject().get("url").getAsString();
         HttpResponse<byte[]> image = HTTP.send(HttpRequest.newBuilder(demo.uri().resolve(url)).build(),

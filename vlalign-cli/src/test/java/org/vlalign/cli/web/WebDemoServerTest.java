@@ -41,6 +41,8 @@ import org.vlalign.DecodingStrategy;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
+import org.vlalign.core.index.SearchRelevance;
+import org.vlalign.SearchHit;
 import org.vlalign.Role;
 import org.vlalign.Turn;
 import org.vlalign.VlModel;
@@ -137,12 +139,21 @@ class WebDemoServerTest {
                 .sorted(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()))
                 .limit(5).map(Map.Entry::getKey).collect(Collectors.toList());
         List<String> got = new ArrayList<>();
+        SearchRelevance judge = SearchRelevance.of(fe::embedText);
+        boolean anyGood = false;
         for (JsonElement e : hits) {
-            String id = e.getAsJsonObject().get("id").getAsString();
+            JsonObject h = e.getAsJsonObject();
+            String id = h.get("id").getAsString();
             got.add(id);
-            assertEquals(cosine.get(id), e.getAsJsonObject().get("score").getAsDouble(), 1e-4, id);
+            assertEquals(cosine.get(id), h.get("score").getAsDouble(), 1e-4, id);
+            double relevance = judge.relevance((float) h.get("score").getAsDouble(),
+                    fe.embedImage(ImageInput.of(images.resolve(id))));
+            assertEquals(relevance, h.get("relevance").getAsDouble(), 0.006, id);
+            assertEquals(relevance >= SearchHit.GOOD_MATCH_RELEVANCE, h.get("goodMatch").getAsBoolean(), id);
+            anyGood |= h.get("goodMatch").getAsBoolean();
         }
         assertEquals(expected, got);
+        assertEquals(anyGood, r.json().get("goodMatch").getAsBoolean(), r.body());
     }
 
     @Test

@@ -380,6 +380,7 @@ public final class ExactImageIndex implements ImageIndex {
      * @param id the id
      * @return its vectors, shape {@code (vectors, dimension)}, or empty if absent
      */
+    @Override
     public Optional<Features> vectors(String id) {
         rw.readLock().lock();
         try {

@@ -177,6 +177,32 @@ public abstract class AbstractImageIndexContractTest {
     }
 
     @Test
+    void should_give_back_each_images_current_vectors() {
+        ImageIndex index = open();
+        SplittableRandom random = new SplittableRandom(17);
+        Features a = randomUnitRows(3, 8, random);
+        Features b = randomUnitRows(2, 8, random);
+        index.upsert("a", a, Map.of());
+        index.upsert("b", randomUnitRows(1, 8, random), Map.of());
+        index.upsert("c", randomUnitRows(5, 8, random), Map.of());
+        index.upsert("b", b, Map.of());
+        assertTrue(index.remove("c"));
+        index.commit();
+        assertRows(a, index.vectors("a").orElseThrow(), "a");
+        assertRows(b, index.vectors("b").orElseThrow(), "b, as replaced");
+        assertEquals(Optional.empty(), index.vectors("c"), "removed");
+        assertEquals(Optional.empty(), index.vectors("never"), "absent");
+    }
+
+    private static void assertRows(Features expected, Features actual, String what) {
+        assertEquals(expected.rows(), actual.rows(), what + ": rows");
+        assertEquals(expected.cols(), actual.cols(), what + ": width");
+        for (int i = 0; i < expected.data().length; i++) {
+            assertEquals(expected.data()[i], actual.data()[i], 1e-6, what + ": value " + i);
+        }
+    }
+
+    @Test
     void should_remove_an_image() {
         ImageIndex index = open();
         index.upsert("a", unit(8, 0), Map.of());
