@@ -465,8 +465,9 @@ final class OpenAiApi {
 
     /** The page's bounds and mapping (beams, temperature, top-p, new tokens), plus stop strings and seed. */
     static GenerationConfig config(JsonObject body) {
-        if (body.has("n") && !body.get("n").isJsonNull() && body.get("n").getAsInt() != 1) {
-            throw ApiError.invalid("n", "Only n=1 is supported; send one request per answer.");
+        JsonElement n = body.get("n");
+        if (n != null && !n.isJsonNull() && !isOne(n)) {
+            throw ApiError.invalid("n", "Only n=1 is supported, but n was " + n + "; send one request per answer.");
         }
         Map<String, String> fields = new HashMap<>();
         copy(body, "num_beams", fields, "beams");
@@ -484,10 +485,13 @@ final class OpenAiApi {
         JsonElement stop = body.get("stop");
         if (stop != null && !stop.isJsonNull()) {
             List<String> stops = new ArrayList<>();
-            if (stop.isJsonArray()) {
-                stop.getAsJsonArray().forEach(s -> stops.add(s.getAsString()));
-            } else {
-                stops.add(stop.getAsString());
+            for (JsonElement s : stop.isJsonArray() ? stop.getAsJsonArray() : List.of(stop)) {
+                // a null, an object or a nested array has no string value (Gson throws for it)
+                if (!s.isJsonPrimitive()) {
+                    throw ApiError.invalid("stop", "stop must be a string or an array of up to 4 strings, but it"
+                            + " holds " + s + ".");
+                }
+                stops.add(s.getAsString());
             }
             if (stops.size() > 4 || stops.stream().anyMatch(String::isEmpty)) {
                 throw ApiError.invalid("stop", "stop must be up to 4 non-empty strings.");
@@ -497,12 +501,25 @@ final class OpenAiApi {
         JsonElement seed = body.get("seed");
         if (seed != null && !seed.isJsonNull()) {
             try {
+                // an object or an array has no number value (Gson throws for it)
+                if (!seed.isJsonPrimitive()) {
+                    throw new NumberFormatException(seed.toString());
+                }
                 b.seed(seed.getAsLong());
             } catch (NumberFormatException e) {
                 throw ApiError.invalid("seed", "seed must be a whole number but was " + seed);
             }
         }
         return b.build();
+    }
+
+    /** Whether a value reads as 1: a number, or a string of one; an object or array does not. */
+    private static boolean isOne(JsonElement e) {
+        try {
+            return e.isJsonPrimitive() && e.getAsInt() == 1;
+        } catch (NumberFormatException notANumber) {
+            return false;
+        }
     }
 
     private static void copy(JsonObject body, String name, Map<String, String> fields, String field) {
