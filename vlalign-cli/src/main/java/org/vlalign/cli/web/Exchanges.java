@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Small helpers over {@link HttpExchange}: bounded body reading, query and form parsing, and JSON replies
- * with the demo's safety headers.
+ * Small helpers over {@link HttpExchange}: bounded body reading, query, form and bearer-token parsing, and
+ * JSON replies with the demo's safety headers.
  *
  * <p>Stateless and thread-safe.
  *
@@ -50,19 +50,7 @@ final class Exchanges {
      * client declared the length, and as soon as they arrive otherwise.
      */
     static byte[] readBody(HttpExchange exchange, long limit, String what) throws IOException {
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            long length;
-            try {
-                length = Long.parseLong(declared.trim());
-            } catch (NumberFormatException e) {
-                throw new HttpError(400, "Content-Length '" + declared + "' is not a number");
-            }
-            if (length > limit) {
-                throw new HttpError(413, what + " is " + length + " bytes; the limit is " + limit
-                        + " bytes. Send a smaller file.");
-            }
-        }
+        checkDeclaredLength(exchange.getRequestHeaders().getFirst("Content-Length"), limit, what);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[16 * 1024];
         AtomicBoolean timedOut = new AtomicBoolean();
@@ -88,6 +76,26 @@ final class Exchanges {
             watchdog.cancel(false);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Refuses a {@code Content-Length} header that is not a number (400) or is over {@code limit} (413); a
+     * missing one passes.
+     */
+    static void checkDeclaredLength(String declared, long limit, String what) {
+        if (declared == null) {
+            return;
+        }
+        long length;
+        try {
+            length = Long.parseLong(declared.trim());
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, "Content-Length '" + declared + "' is not a number");
+        }
+        if (length > limit) {
+            throw new HttpError(413, what + " is " + length + " bytes; the limit is " + limit
+                    + " bytes. Send a smaller file.");
+        }
     }
 
     /**
@@ -143,6 +151,15 @@ final class Exchanges {
             }
         }
         return out;
+    }
+
+    /**
+     * The token of an {@code Authorization: Bearer TOKEN} header (the scheme in any case), or null when the
+     * header is missing or names another scheme.
+     */
+    static String bearer(String authorization) {
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).trim() : null;
     }
 
     /** Adds the headers every response carries; a Cache-Control already set is kept. */

@@ -168,8 +168,8 @@ final class OpenAiApi {
             return;
         }
         String auth = ex.getRequestHeaders().getFirst("Authorization");
-        byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        String bearer = Exchanges.bearer(auth);
+        byte[] given = bearer != null ? bearer.getBytes(StandardCharsets.UTF_8) : new byte[0];
         if (!MessageDigest.isEqual(apiKey, given)) {
             ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
             throw new ApiError(401, "authentication_error", null, auth == null
@@ -193,7 +193,11 @@ final class OpenAiApi {
             throw new ApiError(415, "invalid_request_error", null, "Send the request as JSON"
                     + " (Content-Type: application/json), not " + type + ".");
         }
-        byte[] raw = Exchanges.readBody(ex, maxBodyBytes, "The request");
+        return parseBody(Exchanges.readBody(ex, maxBodyBytes, "The request"));
+    }
+
+    /** The JSON object of a request body; anything else is an invalid request. */
+    static JsonObject parseBody(byte[] raw) {
         try {
             JsonElement e = JsonParser.parseString(new String(raw, StandardCharsets.UTF_8));
             if (!e.isJsonObject()) {
@@ -232,7 +236,7 @@ final class OpenAiApi {
     // ---------------------------------------------------------------- chat completions
 
     /** The conversation of a request: its one image and its turns. */
-    private record Conversation(ImageInput image, List<Turn> turns) {}
+    record Conversation(ImageInput image, List<Turn> turns) {}
 
     private void chatCompletions(HttpExchange ex, JsonObject body) throws IOException {
         checkModel(body);
@@ -352,7 +356,8 @@ final class OpenAiApi {
         };
     }
 
-    private Conversation conversation(JsonObject body) {
+    /** The image and turns of a chat-completions request. */
+    static Conversation conversation(JsonObject body) {
         JsonElement raw = body.get("messages");
         if (raw == null || !raw.isJsonArray() || raw.getAsJsonArray().isEmpty()) {
             throw ApiError.invalid("messages", "messages must be a non-empty array of {role, content}.");
@@ -441,7 +446,8 @@ final class OpenAiApi {
                 + " text and image_url.");
     }
 
-    private byte[] dataUrlBytes(String url) {
+    /** The bytes of a {@code data:...;base64,} image URL; a remote or malformed URL is an invalid request. */
+    static byte[] dataUrlBytes(String url) {
         if (!url.regionMatches(true, 0, "data:", 0, 5)) {
             throw ApiError.invalid("messages", "The image URL " + (url.length() > 60 ? url.substring(0, 57) + "..."
                     : url) + " is remote; this server runs offline and does not download images. Send the image"
@@ -459,9 +465,10 @@ final class OpenAiApi {
     }
 
     /** The page's bounds and mapping (beams, temperature, top-p, new tokens), plus stop strings and seed. */
-    private static GenerationConfig config(JsonObject body) {
-        if (body.has("n") && !body.get("n").isJsonNull() && body.get("n").getAsInt() != 1) {
-            throw ApiError.invalid("n", "Only n=1 is supported; send one request per answer.");
+    static GenerationConfig config(JsonObject body) {
+        JsonElement n = body.get("n");
+        if (n != null && !n.isJsonNull() && !isOne(n)) {
+            throw ApiError.invalid("n", "Only n=1 is supported, but n was " + n + "; send one request per answer.");
         }
         Map<String, String> fields = new HashMap<>();
         copy(body, "num_beams", fields, "beams");
@@ -479,10 +486,13 @@ final class OpenAiApi {
         JsonElement stop = body.get("stop");
         if (stop != null && !stop.isJsonNull()) {
             List<String> stops = new ArrayList<>();
-            if (stop.isJsonArray()) {
-                stop.getAsJsonArray().forEach(s -> stops.add(s.getAsString()));
-            } else {
-                stops.add(stop.getAsString());
+            for (JsonElement s : stop.isJsonArray() ? stop.getAsJsonArray() : List.of(stop)) {
+                // a null, an object or a nested array has no string value (Gson throws for it)
+                if (!s.isJsonPrimitive()) {
+                    throw ApiError.invalid("stop", "stop must be a string or an array of up to 4 strings, but it"
+                            + " holds " + s + ".");
+                }
+                stops.add(s.getAsString());
             }
             if (stops.size() > 4 || stops.stream().anyMatch(String::isEmpty)) {
                 throw ApiError.invalid("stop", "stop must be up to 4 non-empty strings.");
@@ -492,12 +502,25 @@ final class OpenAiApi {
         JsonElement seed = body.get("seed");
         if (seed != null && !seed.isJsonNull()) {
             try {
+                // an object or an array has no number value (Gson throws for it)
+                if (!seed.isJsonPrimitive()) {
+                    throw new NumberFormatException(seed.toString());
+                }
                 b.seed(seed.getAsLong());
             } catch (NumberFormatException e) {
                 throw ApiError.invalid("seed", "seed must be a whole number but was " + seed);
             }
         }
         return b.build();
+    }
+
+    /** Whether a value reads as 1: a number, or a string of one; an object or array does not. */
+    private static boolean isOne(JsonElement e) {
+        try {
+            return e.isJsonPrimitive() && e.getAsInt() == 1;
+        } catch (NumberFormatException notANumber) {
+            return false;
+        }
     }
 
     private static void copy(JsonObject body, String name, Map<String, String> fields, String field) {
@@ -515,40 +538,14 @@ final class OpenAiApi {
     private JsonObject embeddings(JsonObject body) {
         checkModel(body);
         checkSearch();
-        JsonElement input = body.get("input");
-        List<String> texts = new ArrayList<>();
-        if (input != null && input.isJsonPrimitive()) {
-            texts.add(input.getAsString());
-        } else if (input != null && input.isJsonArray()) {
-            input.getAsJsonArray().forEach(e -> {
-                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-                    throw ApiError.invalid("input", "input must hold strings (token arrays are not supported).");
-                }
-                texts.add(e.getAsString());
-            });
-        } else {
-            throw ApiError.invalid("input", "input must be a string or an array of strings.");
-        }
-        if (texts.isEmpty() || texts.size() > MAX_EMBEDDING_INPUTS) {
-            throw ApiError.invalid("input", "input must hold 1 to " + MAX_EMBEDDING_INPUTS + " texts but held "
-                    + texts.size() + ".");
-        }
-        String format = body.has("encoding_format") ? string(body, "encoding_format") : "float";
-        if (!"float".equals(format) && !"base64".equals(format)) {
-            throw ApiError.invalid("encoding_format", "encoding_format must be float or base64.");
-        }
+        EmbeddingsRequest request = embeddingsRequest(body);
         JsonArray data = new JsonArray();
-        for (int i = 0; i < texts.size(); i++) {
-            String text = texts.get(i);
-            if (text.isBlank() || text.length() > WebDemo.MAX_SEARCH_CHARS) {
-                throw ApiError.invalid("input", "input[" + i + "] must have 1 to " + WebDemo.MAX_SEARCH_CHARS
-                        + " characters.");
-            }
-            float[] v = searchModel.featureExtractor().embedText(text).row(0);
+        for (int i = 0; i < request.texts().size(); i++) {
+            float[] v = searchModel.featureExtractor().embedText(request.texts().get(i)).row(0);
             JsonObject e = new JsonObject();
             e.addProperty("object", "embedding");
             e.addProperty("index", i);
-            if ("base64".equals(format)) {
+            if ("base64".equals(request.format())) {
                 ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
                 buf.asFloatBuffer().put(v);
                 e.addProperty("embedding", Base64.getEncoder().encodeToString(buf.array()));
@@ -572,23 +569,48 @@ final class OpenAiApi {
         return o;
     }
 
+    /** The texts of an embeddings request and its encoding format, {@code float} or {@code base64}. */
+    record EmbeddingsRequest(List<String> texts, String format) {}
+
+    /** The texts and format of an embeddings request, each text checked. */
+    static EmbeddingsRequest embeddingsRequest(JsonObject body) {
+        JsonElement input = body.get("input");
+        List<String> texts = new ArrayList<>();
+        if (input != null && input.isJsonPrimitive()) {
+            texts.add(input.getAsString());
+        } else if (input != null && input.isJsonArray()) {
+            input.getAsJsonArray().forEach(e -> {
+                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+                    throw ApiError.invalid("input", "input must hold strings (token arrays are not supported).");
+                }
+                texts.add(e.getAsString());
+            });
+        } else {
+            throw ApiError.invalid("input", "input must be a string or an array of strings.");
+        }
+        if (texts.isEmpty() || texts.size() > MAX_EMBEDDING_INPUTS) {
+            throw ApiError.invalid("input", "input must hold 1 to " + MAX_EMBEDDING_INPUTS + " texts but held "
+                    + texts.size() + ".");
+        }
+        String format = body.has("encoding_format") ? string(body, "encoding_format") : "float";
+        if (!"float".equals(format) && !"base64".equals(format)) {
+            throw ApiError.invalid("encoding_format", "encoding_format must be float or base64.");
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            String text = texts.get(i);
+            if (text.isBlank() || text.length() > WebDemo.MAX_SEARCH_CHARS) {
+                throw ApiError.invalid("input", "input[" + i + "] must have 1 to " + WebDemo.MAX_SEARCH_CHARS
+                        + " characters.");
+            }
+        }
+        return new EmbeddingsRequest(texts, format);
+    }
+
     private JsonObject imageSearch(JsonObject body) {
         checkModel(body);
         checkSearch();
-        String query = string(body, "query");
-        if (query == null || query.isBlank() || query.length() > WebDemo.MAX_SEARCH_CHARS) {
-            throw ApiError.invalid("query", "query must be a text of 1 to " + WebDemo.MAX_SEARCH_CHARS
-                    + " characters.");
-        }
-        int k = 10;
-        if (body.has("k")) {
-            JsonElement e = body.get("k");
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber() || e.getAsDouble() != e.getAsInt()
-                    || e.getAsInt() < 1 || e.getAsInt() > WebDemo.MAX_K) {
-                throw ApiError.invalid("k", "k must be a whole number in [1, " + WebDemo.MAX_K + "] but was " + e);
-            }
-            k = e.getAsInt();
-        }
+        String query = searchQuery(body);
+        int k = searchK(body);
         JsonArray data = new JsonArray();
         List<SearchHit> hits = images.search(query, k);
         for (SearchHit hit : hits) {
@@ -614,6 +636,29 @@ final class OpenAiApi {
             throw new ApiError(409, "invalid_request_error", null, images.searchUnavailable()
                     .orElse("This server's model cannot search."));
         }
+    }
+
+    /** The {@code query} of an image-search request. */
+    static String searchQuery(JsonObject body) {
+        String query = string(body, "query");
+        if (query == null || query.isBlank() || query.length() > WebDemo.MAX_SEARCH_CHARS) {
+            throw ApiError.invalid("query", "query must be a text of 1 to " + WebDemo.MAX_SEARCH_CHARS
+                    + " characters.");
+        }
+        return query;
+    }
+
+    /** The {@code k} of an image-search request, 10 when absent. */
+    static int searchK(JsonObject body) {
+        if (!body.has("k")) {
+            return 10;
+        }
+        JsonElement e = body.get("k");
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber() || e.getAsDouble() != e.getAsInt()
+                || e.getAsInt() < 1 || e.getAsInt() > WebDemo.MAX_K) {
+            throw ApiError.invalid("k", "k must be a whole number in [1, " + WebDemo.MAX_K + "] but was " + e);
+        }
+        return e.getAsInt();
     }
 
     // ---------------------------------------------------------------- helpers

@@ -379,17 +379,13 @@ public final class WebDemo implements AutoCloseable {
         if (token == null) {
             return;
         }
-        String presented = null;
-        String auth = ex.getRequestHeaders().getFirst("Authorization");
-        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            presented = auth.substring(7).trim();
-        }
+        String presented = Exchanges.bearer(ex.getRequestHeaders().getFirst("Authorization"));
         String fromQuery = "/".equals(ex.getRequestURI().getPath()) ? Exchanges.query(ex).get("token") : null;
         if (presented == null && fromQuery != null) {
             presented = fromQuery;
         }
         if (presented == null) {
-            presented = cookie(ex, TOKEN_COOKIE);
+            presented = cookie(ex.getRequestHeaders().getOrDefault("Cookie", List.of()), TOKEN_COOKIE);
         }
         if (presented == null
                 || !MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
@@ -403,8 +399,9 @@ public final class WebDemo implements AutoCloseable {
         }
     }
 
-    private static String cookie(HttpExchange ex, String name) {
-        for (String header : ex.getRequestHeaders().getOrDefault("Cookie", List.of())) {
+    /** The value of the cookie {@code name} in the {@code Cookie} headers, or null. */
+    static String cookie(List<String> headers, String name) {
+        for (String header : headers) {
             for (String part : header.split(";")) {
                 int eq = part.indexOf('=');
                 if (eq > 0 && part.substring(0, eq).trim().equals(name)) {
@@ -422,19 +419,24 @@ public final class WebDemo implements AutoCloseable {
             return; // not a browser, or a same-origin request of an old browser
         }
         String host = ex.getRequestHeaders().getFirst("Host");
+        if (host == null || !originHost(origin).equalsIgnoreCase(host)) {
+            throw new HttpError(403, "requests from " + origin + " are not accepted; use the page at " + uri());
+        }
+    }
+
+    /** The {@code host[:port]} of an {@code Origin} header, empty when it has no host; malformed gives 403. */
+    static String originHost(String origin) {
         URI o;
         try {
             o = URI.create(origin);
         } catch (IllegalArgumentException e) {
             throw new HttpError(403, "malformed Origin '" + origin + "'");
         }
-        String originHost = o.getHost() == null ? "" : o.getHost() + (o.getPort() < 0 ? "" : ":" + o.getPort());
-        if (host == null || !originHost.equalsIgnoreCase(host)) {
-            throw new HttpError(403, "requests from " + origin + " are not accepted; use the page at " + uri());
-        }
+        return o.getHost() == null ? "" : o.getHost() + (o.getPort() < 0 ? "" : ":" + o.getPort());
     }
 
-    private static String hostName(String hostHeader) {
+    /** The lower-case host name of a {@code Host} header, without its port. */
+    static String hostName(String hostHeader) {
         String h = hostHeader.trim().toLowerCase(Locale.ROOT);
         if (h.startsWith("[")) {
             int end = h.indexOf(']');
@@ -442,6 +444,50 @@ public final class WebDemo implements AutoCloseable {
         }
         int colon = h.lastIndexOf(':');
         return colon < 0 ? h : h.substring(0, colon);
+    }
+
+    /** The search text {@code q} of a search request, stripped; empty or too long gives 400. */
+    static String searchText(Map<String, String> query) {
+        String text = query.getOrDefault("q", "").strip();
+        if (text.isEmpty()) {
+            throw new HttpError(400, "the search text q is empty; type what to look for");
+        }
+        if (text.length() > MAX_SEARCH_CHARS) {
+            throw new HttpError(400, "the search text is " + text.length() + " characters; the limit is "
+                    + MAX_SEARCH_CHARS);
+        }
+        return text;
+    }
+
+    /** The result count {@code k} of a search request, {@code defaultK} when absent; out of range gives 400. */
+    static int searchK(Map<String, String> query, int defaultK) {
+        String rawK = query.get("k");
+        if (rawK == null || rawK.isBlank()) {
+            return defaultK;
+        }
+        int k;
+        try {
+            k = Integer.parseInt(rawK.trim());
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, "k must be a whole number but was '" + rawK + "'");
+        }
+        if (k < 1 || k > MAX_K) {
+            throw new HttpError(400, "k must be in [1, " + MAX_K + "] but was " + k);
+        }
+        return k;
+    }
+
+    /** The question {@code text} of a chat form, stripped; empty or too long gives 400. */
+    static String question(Map<String, String> form) {
+        String text = form.getOrDefault("text", "").strip();
+        if (text.isEmpty()) {
+            throw new HttpError(400, "the question is empty; type a question about the image");
+        }
+        if (text.length() > MAX_QUESTION_CHARS) {
+            throw new HttpError(400, "the question is " + text.length() + " characters; the limit is "
+                    + MAX_QUESTION_CHARS);
+        }
+        return text;
     }
 
     // ---------------------------------------------------------------- handlers
@@ -471,26 +517,8 @@ public final class WebDemo implements AutoCloseable {
     }
 
     private JsonObject search(Map<String, String> query) {
-        String text = query.getOrDefault("q", "").strip();
-        if (text.isEmpty()) {
-            throw new HttpError(400, "the search text q is empty; type what to look for");
-        }
-        if (text.length() > MAX_SEARCH_CHARS) {
-            throw new HttpError(400, "the search text is " + text.length() + " characters; the limit is "
-                    + MAX_SEARCH_CHARS);
-        }
-        int k = defaultK;
-        String rawK = query.get("k");
-        if (rawK != null && !rawK.isBlank()) {
-            try {
-                k = Integer.parseInt(rawK.trim());
-            } catch (NumberFormatException e) {
-                throw new HttpError(400, "k must be a whole number but was '" + rawK + "'");
-            }
-            if (k < 1 || k > MAX_K) {
-                throw new HttpError(400, "k must be in [1, " + MAX_K + "] but was " + k);
-            }
-        }
+        String text = searchText(query);
+        int k = searchK(query, defaultK);
         long start = System.nanoTime();
         List<SearchHit> hits = images.search(text, k);
         double millis = (System.nanoTime() - start) / 1e6;
@@ -561,7 +589,7 @@ public final class WebDemo implements AutoCloseable {
     }
 
     /** The file name the page sent, without any folder and at most 100 characters, for display only. */
-    private static String uploadName(String sent, String id) {
+    static String uploadName(String sent, String id) {
         if (sent == null || sent.isBlank()) {
             return id;
         }
@@ -625,14 +653,7 @@ public final class WebDemo implements AutoCloseable {
     private void chat(HttpExchange ex) throws IOException {
         Map<String, String> form = Exchanges.form(ex);
         Conversations.Conversation c = conversation(form.get("conversation"));
-        String text = form.getOrDefault("text", "").strip();
-        if (text.isEmpty()) {
-            throw new HttpError(400, "the question is empty; type a question about the image");
-        }
-        if (text.length() > MAX_QUESTION_CHARS) {
-            throw new HttpError(400, "the question is " + text.length() + " characters; the limit is "
-                    + MAX_QUESTION_CHARS);
-        }
+        String text = question(form);
         GenerationConfig config = GenerationParams.from(form);
         if (!c.turn().tryAcquire()) {
             throw new HttpError(409, "an answer is still being generated in this conversation; wait for it");

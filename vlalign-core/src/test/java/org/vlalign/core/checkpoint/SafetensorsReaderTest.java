@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -187,13 +189,26 @@ class SafetensorsReaderTest {
 
     @Test
     void should_refuse_a_hostile_shape_array_without_building_it() throws IOException {
-        // 4 million dimensions of 1: the product is 1, so only a bound on the dimensions stops it
-        StringBuilder h = new StringBuilder("{\"a\":{\"dtype\":\"F32\",\"shape\":[");
-        for (int i = 0; i < 4_000_000; i++) {
-            h.append(i == 0 ? "1" : ",1");
+        // 40 million dimensions of 1, an 80 MB header under the 100 MB cap (the case that once ran the heap
+        // out after 43 s): the product is 1, so only a bound on the dimensions stops it. The file is streamed,
+        // so the test itself never holds the header.
+        int dims = 40_000_000;
+        byte[] head = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1".getBytes(StandardCharsets.US_ASCII);
+        byte[] tail = "],\"data_offsets\":[0,4]}}".getBytes(StandardCharsets.US_ASCII);
+        byte[] moreDims = ",1".repeat(32 * 1024).getBytes(StandardCharsets.US_ASCII);
+        long headerLength = head.length + 2L * (dims - 1) + tail.length;
+        assertTrue(headerLength < SafetensorsReader.MAX_HEADER_BYTES, "header of " + headerLength + " bytes");
+        Path p = tmp.resolve("dims.safetensors");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(p), 1 << 16)) {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength).array());
+            out.write(head);
+            for (long left = 2L * (dims - 1); left > 0; left -= moreDims.length) {
+                out.write(moreDims, 0, (int) Math.min(left, moreDims.length));
+            }
+            out.write(tail);
+            out.write(new byte[4]); // the tensor's data
         }
-        h.append("],\"data_offsets\":[0,4]}}");
-        CheckpointException e = fails(raw("dims.safetensors", h.toString(), 4));
+        CheckpointException e = fails(p);
         assertTrue(e.getMessage().contains("more than " + SafetensorsReader.MAX_DIMS + " elements"), e.getMessage());
     }
 
