@@ -575,6 +575,18 @@ public final class SolrCloudImageIndex implements ImageIndex {
 
     @Override
     public Optional<Map<String, String>> metadata(String id) {
+        return image(id, "meta", "read metadata of").map(this::readMeta);
+    }
+
+    /**
+     * An image's parent document by a real-time get, which reads the update log, so no commit is needed.
+     *
+     * @param id the image id; null or empty finds nothing
+     * @param field the stored field to fetch besides the id
+     * @param what the failure message's verb phrase
+     * @return the document, or empty if absent
+     */
+    private Optional<SolrDocument> image(String id, String field, String what) {
         if (id == null || id.isEmpty()) {
             return Optional.empty();
         }
@@ -583,13 +595,11 @@ public final class SolrCloudImageIndex implements ImageIndex {
             flush();
         }
         try {
-            // Real-time get: reads the update log, so no commit is needed.
             ModifiableSolrParams fl = new ModifiableSolrParams();
-            fl.set("fl", "id,meta");
-            SolrDocument d = client.getById(collection, IMAGE_PREFIX + id, fl);
-            return d == null ? Optional.empty() : Optional.of(readMeta(d));
+            fl.set("fl", "id," + field);
+            return Optional.ofNullable(client.getById(collection, IMAGE_PREFIX + id, fl));
         } catch (SolrServerException | IOException | SolrException e) {
-            throw failure("read metadata of image '" + id + "' from", e);
+            throw failure(what + " image '" + id + "' from", e);
         }
     }
 
@@ -601,25 +611,10 @@ public final class SolrCloudImageIndex implements ImageIndex {
      */
     @Override
     public Optional<Features> vectors(String id) {
-        if (id == null || id.isEmpty()) {
-            return Optional.empty();
-        }
-        synchronized (writeMutex) {
-            ensureOpen();
-            flush();
-        }
-        try {
-            ModifiableSolrParams fl = new ModifiableSolrParams();
-            fl.set("fl", "id,vectors");
-            SolrDocument d = client.getById(collection, IMAGE_PREFIX + id, fl);
-            if (d == null) {
-                return Optional.empty();
-            }
+        return image(id, "vectors", "read the vectors of").map(d -> {
             float[] rows = readVectors(d);
-            return Optional.of(Features.of(rows, rows.length / space.dimension(), space.dimension()));
-        } catch (SolrServerException | IOException | SolrException e) {
-            throw failure("read the vectors of image '" + id + "' from", e);
-        }
+            return Features.of(rows, rows.length / space.dimension(), space.dimension());
+        });
     }
 
     @Override

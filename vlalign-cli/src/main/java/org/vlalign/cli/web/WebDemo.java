@@ -448,15 +448,8 @@ public final class WebDemo implements AutoCloseable {
 
     /** The search text {@code q} of a search request, stripped; empty or too long gives 400. */
     static String searchText(Map<String, String> query) {
-        String text = query.getOrDefault("q", "").strip();
-        if (text.isEmpty()) {
-            throw new HttpError(400, "the search text q is empty; type what to look for");
-        }
-        if (text.length() > MAX_SEARCH_CHARS) {
-            throw new HttpError(400, "the search text is " + text.length() + " characters; the limit is "
-                    + MAX_SEARCH_CHARS);
-        }
-        return text;
+        return text(query, "q", MAX_SEARCH_CHARS, "the search text q is empty; type what to look for",
+                "the search text");
     }
 
     /** The result count {@code k} of a search request, {@code defaultK} when absent; out of range gives 400. */
@@ -479,13 +472,18 @@ public final class WebDemo implements AutoCloseable {
 
     /** The question {@code text} of a chat form, stripped; empty or too long gives 400. */
     static String question(Map<String, String> form) {
-        String text = form.getOrDefault("text", "").strip();
+        return text(form, "text", MAX_QUESTION_CHARS, "the question is empty; type a question about the image",
+                "the question");
+    }
+
+    /** A required text field, stripped: empty gives 400 with {@code ifEmpty}, over {@code limit} chars 400. */
+    private static String text(Map<String, String> fields, String key, int limit, String ifEmpty, String what) {
+        String text = fields.getOrDefault(key, "").strip();
         if (text.isEmpty()) {
-            throw new HttpError(400, "the question is empty; type a question about the image");
+            throw new HttpError(400, ifEmpty);
         }
-        if (text.length() > MAX_QUESTION_CHARS) {
-            throw new HttpError(400, "the question is " + text.length() + " characters; the limit is "
-                    + MAX_QUESTION_CHARS);
+        if (text.length() > limit) {
+            throw new HttpError(400, what + " is " + text.length() + " characters; the limit is " + limit);
         }
         return text;
     }

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -16,14 +18,15 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.Features;
+import org.vlalign.ImageIndex;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.SearchHit;
 
 class SearchRelevanceTest {
 
-    /** Unit vector along axis {@code a} of a 4-wide space. */
+    /** Unit vector along axis {@code a} of a 6-wide space. */
     private static float[] axis(int a) {
-        float[] v = new float[4];
+        float[] v = new float[6];
         v[a] = 1;
         return v;
     }
@@ -47,9 +50,10 @@ class SearchRelevanceTest {
 
     @Test
     void relevanceIsStandardDeviationsAboveTheReferenceMeanOnTheImage() {
-        SearchRelevance judge = SearchRelevance.of(embedder(t -> unit(1, 0, 0, 0)), List.of("r0", "r1", "r2", "r3"));
+        SearchRelevance judge = SearchRelevance.of(embedder(t -> unit(1, 0, 0, 0, 0, 0)),
+                List.of("r0", "r1", "r2", "r3"));
         // an image of two vectors: its max-over-vectors score per axis is (0.8, 0.6, 0.6, 0)
-        Features image = Features.of(new float[] {0.8f, 0.6f, 0, 0, 0, 0.6f, 0.8f, 0}, 2, 4);
+        Features image = Features.of(new float[] {0.8f, 0.6f, 0, 0, 0, 0, 0, 0.6f, 0.8f, 0, 0, 0}, 2, 6);
         double mean = (0.8 + 0.6 + 0.8 + 0) / 4;
         double sd = Math.sqrt((0.64 + 0.36 + 0.64 + 0) / 4 - mean * mean);
         assertEquals((0.95 - mean) / sd, judge.relevance(0.95f, image), 1e-6);
@@ -67,32 +71,38 @@ class SearchRelevanceTest {
 
     @Test
     void hitsFromAnIndexGetTheirRelevanceAndTheBankIsEmbeddedOnce() {
+        List<String> refs = List.of("r0", "r1", "r2", "r3", "r4", "r5");
+        Features text = unit(1, 1, 0, 0, 0, 0);
+        SearchRelevance judge = SearchRelevance.of(embedder(t -> text), refs);
         AtomicInteger embedded = new AtomicInteger();
-        SearchRelevance judge = SearchRelevance.of(embedder(t -> unit(1, 0, 0, 0)), List.of("r0", "r1", "r2", "r3"));
         SearchRelevance counting = SearchRelevance.of(t -> {
             embedded.incrementAndGet();
-            return Features.ofVector(axis(t.charAt(1) - '0'));
-        }, List.of("r0", "r1", "r2", "r3"));
-        try (ExactImageIndex index = ExactImageIndex.inMemory(new EmbeddingSpace("test", "fp", "none", 4))) {
-            index.upsert("diagonal", unit(1, 1, 1, 1), Map.of());
-            index.upsert("first", unit(1, 0.1f, 0, 0), Map.of());
-            List<SearchHit> hits = index.search(unit(1, 0, 0, 0), 2);
+            return embedder(x -> text).apply(t);
+        }, refs);
+        try (ExactImageIndex index = ExactImageIndex.inMemory(new EmbeddingSpace("test", "fp", "none", 6))) {
+            // the text scores 1 on "pair" and 0.32 on "spread"; the references score 0.71, 0.71, 0, 0, 0, 0
+            // on "pair" (relevance 2.29) and 0.45 on every axis but the second on "spread" (relevance -0.34)
+            index.upsert("pair", unit(1, 1, 0, 0, 0, 0), Map.of());
+            index.upsert("spread", unit(1, 0, 1, 1, 1, 1), Map.of());
+            List<SearchHit> hits = index.search(text, 2);
             assertFalse(hits.get(0).hasRelevance(), "a search by vector knows no relevance");
             List<SearchHit> judged = judge.judge(hits, index);
-            assertEquals(List.of("first", "diagonal"), judged.stream().map(SearchHit::id).toList());
-            for (SearchHit h : judged) {
-                Features v = index.vectors(h.id()).orElseThrow();
-                assertEquals(judge.relevance(h.score(), v), h.relevance(), 1e-12);
-                assertEquals(hits.get(judged.indexOf(h)).score(), h.score());
+            assertEquals(List.of("pair", "spread"), judged.stream().map(SearchHit::id).toList());
+            double mean = 2 / Math.sqrt(2) / 6;
+            double sd = Math.sqrt(2 * 0.5 / 6 - mean * mean);
+            assertEquals((1 - mean) / sd, judged.get(0).relevance(), 1e-5);
+            for (int i = 0; i < judged.size(); i++) {
+                SearchHit h = judged.get(i);
+                assertEquals(judge.relevance(h.score(), index.vectors(h.id()).orElseThrow()), h.relevance(), 1e-12);
+                assertEquals(hits.get(i).score(), h.score());
             }
-            // the text along axis 0 stands out on "first" and not on the uniform "diagonal"
             assertTrue(judged.get(0).isGoodMatch(), judged.toString());
             assertFalse(judged.get(1).isGoodMatch(), judged.toString());
 
             for (int i = 0; i < 5; i++) {
                 counting.judge(hits, index);
             }
-            assertEquals(4, embedded.get(), "each reference text is embedded once");
+            assertEquals(6, embedded.get(), "each reference text is embedded once");
         }
     }
 
@@ -122,12 +132,16 @@ class SearchRelevanceTest {
 
     @Test
     void anIndexThatKeepsNoVectorsLeavesTheRelevanceUnknown() {
-        SearchRelevance judge = SearchRelevance.of(embedder(t -> unit(1, 0, 0, 0)), List.of("r0", "r1"));
-        try (ExactImageIndex exact = ExactImageIndex.inMemory(new EmbeddingSpace("test", "fp", "none", 4))) {
-            exact.upsert("a", unit(1, 0, 0, 0), Map.of());
-            List<SearchHit> hits = exact.search(unit(1, 0, 0, 0), 1);
+        SearchRelevance judge = SearchRelevance.of(embedder(t -> unit(1, 0, 0, 0, 0, 0)), List.of("r0", "r1"));
+        try (ExactImageIndex exact = ExactImageIndex.inMemory(new EmbeddingSpace("test", "fp", "none", 6))) {
+            exact.upsert("a", unit(1, 0, 0, 0, 0, 0), Map.of());
+            List<SearchHit> hits = exact.search(unit(1, 0, 0, 0, 0, 0), 1);
             // a view that forwards everything but the vectors, as an index without stored vectors
-            List<SearchHit> judged = judge.judge(hits, new ForwardingIndex(exact));
+            ImageIndex noVectors = (ImageIndex) Proxy.newProxyInstance(ImageIndex.class.getClassLoader(),
+                    new Class<?>[] {ImageIndex.class},
+                    (proxy, method, args) -> method.getName().equals("vectors") ? Optional.empty()
+                            : method.invoke(exact, args));
+            List<SearchHit> judged = judge.judge(hits, noVectors);
             assertFalse(judged.get(0).hasRelevance());
             assertFalse(judged.get(0).isGoodMatch());
         }
@@ -143,52 +157,5 @@ class SearchRelevanceTest {
                 () -> judge.relevance(1f, Features.ofVector(new float[] {1, 0})));
         assertTrue(e.getMessage().contains("2 wide"), e.getMessage());
         assertThrows(InvalidArgumentException.class, () -> SearchRelevance.of(t -> null, List.of("only one")));
-    }
-
-    /** Forwards to an index, except {@link #vectors}, which it leaves at the interface's default. */
-    private static final class ForwardingIndex implements org.vlalign.ImageIndex {
-        private final org.vlalign.ImageIndex d;
-
-        ForwardingIndex(org.vlalign.ImageIndex d) {
-            this.d = d;
-        }
-
-        @Override
-        public EmbeddingSpace space() {
-            return d.space();
-        }
-
-        @Override
-        public void upsert(String id, Features vectors, Map<String, String> metadata) {
-            d.upsert(id, vectors, metadata);
-        }
-
-        @Override
-        public boolean remove(String id) {
-            return d.remove(id);
-        }
-
-        @Override
-        public java.util.Optional<Map<String, String>> metadata(String id) {
-            return d.metadata(id);
-        }
-
-        @Override
-        public int size() {
-            return d.size();
-        }
-
-        @Override
-        public List<SearchHit> search(Features query, int k) {
-            return d.search(query, k);
-        }
-
-        @Override
-        public void commit() {
-            d.commit();
-        }
-
-        @Override
-        public void close() {}
     }
 }
