@@ -176,6 +176,29 @@ class ImagePreprocessorTest {
     }
 
     @Test
+    void should_refuse_sizes_whose_pixel_values_overflow_or_cannot_fit() {
+        // 100000² × 3 channels overflows an int (NegativeArraySizeException when preprocessing); 20000² × 3
+        // floats is 4.8 GB (OutOfMemoryError). Both must fail when the config is read, naming the field.
+        for (int side : new int[] {100_000, 20_000}) {
+            String size = "\"height\": " + side + ", \"width\": " + side;
+            CheckpointException blip = assertThrows(CheckpointException.class, () -> ImagePreprocessor.fromJson(
+                    BLIP_JSON.replace("\"height\": 48, \"width\": 40", size)));
+            assertTrue(blip.getMessage().contains("size.height must be in [1, 8192] but was " + side),
+                    blip.getMessage());
+            CheckpointException edge = assertThrows(CheckpointException.class, () -> ImagePreprocessor.fromJson(
+                    "{\"image_processor_type\": \"CLIPImageProcessor\", \"size\": {\"shortest_edge\": " + side
+                            + "}, \"crop_size\": 224}"));
+            assertTrue(edge.getMessage().contains("size.shortest_edge must be in [1, 8192] but was " + side),
+                    edge.getMessage());
+            CheckpointException crop = assertThrows(CheckpointException.class, () -> ImagePreprocessor.fromJson(
+                    "{\"image_processor_type\": \"CLIPImageProcessor\", \"size\": {\"shortest_edge\": 224},"
+                            + " \"crop_size\": " + side + "}"));
+            assertTrue(crop.getMessage().contains("crop_size.height must be in [1, 8192] but was " + side),
+                    crop.getMessage());
+        }
+    }
+
+    @Test
     void should_throw_checkpoint_exception_when_config_is_invalid(@TempDir Path dir) {
         assertThrows(CheckpointException.class, () -> ImagePreprocessor.fromJson("{not json"));
         assertThrows(CheckpointException.class, () -> ImagePreprocessor.fromJson("[1, 2]"));
