@@ -105,6 +105,29 @@ class WebDemoHostileTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {8, 50})
+    void should_answer_within_a_second_while_connections_stall_mid_request(int stalled) throws Exception {
+        // The JDK 17 server leaves a silent socket in its selector, but one that sent part of a request line
+        // holds a request thread while it reads: eight of them once took every thread of a fixed pool of eight.
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < stalled; i++) {
+                Socket slow = new Socket("127.0.0.1", demo.port());
+                sockets.add(slow);
+                slow.getOutputStream().write("GET /api/sta".getBytes(StandardCharsets.US_ASCII));
+                slow.getOutputStream().flush();
+            }
+            Thread.sleep(200); // the server has read from them all
+            assertEquals(200, statusWithinOneSecond(demo.uri()));
+            assertEquals(200, statusWithinOneSecond(demo.uri()));
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+
     @Test
     void should_send_the_cross_origin_resource_policy_on_every_response() throws Exception {
         for (String path : List.of("/", "/api/status", "/api/nothing-here")) {
