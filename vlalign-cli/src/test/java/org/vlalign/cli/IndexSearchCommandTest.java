@@ -12,11 +12,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.VlModel;
 import org.vlalign.cli.CliRunner.Result;
+import org.vlalign.core.index.ExactImageIndex;
 
 class IndexSearchCommandTest {
 
@@ -131,6 +133,48 @@ class IndexSearchCommandTest {
         assertTrue(third.out().contains("Indexed 2 new or changed images, 2 unchanged, 1 skipped"), third.toString());
         assertTrue(third.out().contains("now holds 4 images"), third.toString());
         assertEquals(3, FakeVlModel.EMBEDDED_IMAGES.get());
+    }
+
+    @Test
+    void should_search_the_last_commit_while_an_indexer_holds_the_folder() {
+        assertEquals(0, index().exitCode());
+        try (VlModel vl = VlModel.load(model);
+                ExactImageIndex writer = ExactImageIndex.open(index, vl.featureExtractor().embeddingSpace())) {
+            // the writer holds the folder's lock, as a running `vlalign index` does
+            Result r = CliRunner.run("search", "-m", model.toString(), "--index", index.toString(), "-k", "1", "a",
+                    "red", "car");
+
+            assertEquals(0, r.exitCode(), r.toString());
+            assertTrue(r.out().contains(photos.resolve("red.png").toString()), r.toString());
+        }
+    }
+
+    @Test
+    void should_leave_an_image_folder_untouched_when_it_is_searched_as_an_index() throws IOException {
+        List<String> before = listing(photos);
+
+        Result r = CliRunner.run("search", "-m", model.toString(), "--index", photos.toString(), "red");
+
+        assertEquals(before, listing(photos), "no lock or index file is left among the images: " + r);
+        assertEquals(1, r.exitCode(), r.toString());
+    }
+
+    private static List<String> listing(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.map(p -> dir.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void should_clamp_a_huge_k_to_the_images_in_the_index() {
+        assertEquals(0, index().exitCode());
+
+        Result r = CliRunner.run("search", "-m", model.toString(), "--index", index.toString(), "-k", "2000000000",
+                "red");
+
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals(3, r.out().lines().filter(line -> !line.isBlank()).count(), r.toString());
+        assertTrue(r.err().contains("3 of 3 images"), r.toString());
     }
 
     @Test
