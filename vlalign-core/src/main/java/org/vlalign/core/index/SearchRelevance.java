@@ -10,9 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.ImageIndex;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.SearchHit;
 
 /**
@@ -37,6 +40,7 @@ public final class SearchRelevance {
     static final double MIN_SD = 0.02;
 
     private static final String BANK = "reference-texts.txt";
+    private static final Logger LOG = LoggerFactory.getLogger(SearchRelevance.class);
 
     private final Function<String, Features> embedText;
     private final List<String> texts;
@@ -117,10 +121,14 @@ public final class SearchRelevance {
      *
      * @param score the text's score on the image
      * @param imageVectors the image's vectors, shape {@code (vectors, dimension)}
-     * @return standard deviations above the reference texts' mean score on the image
+     * @return standard deviations above the reference texts' mean score on the image; {@code NaN} when the
+     *     model refused all but one of the reference texts
      */
     public double relevance(float score, Features imageVectors) {
         float[][] refs = bank();
+        if (refs.length == 0) {
+            return Double.NaN;
+        }
         float[] rows = imageVectors.data();
         Checks.checkArgument(imageVectors.cols() == refs[0].length,
                 "the image vectors are %s wide but the model's text vectors are %s",
@@ -137,19 +145,37 @@ public final class SearchRelevance {
         return (score - mean) / Math.max(sd, MIN_SD);
     }
 
+    /**
+     * The reference texts' vectors, embedded on first use. A text the model refuses (longer than a small
+     * model's context, say) is left out, with a warning; fewer than two left gives an empty bank, and
+     * every relevance is then unknown.
+     */
     private float[][] bank() {
         float[][] b = bank;
         if (b == null) {
             synchronized (this) {
                 b = bank;
                 if (b == null) {
-                    b = new float[texts.size()][];
-                    for (int i = 0; i < b.length; i++) {
-                        Features f = embedText.apply(texts.get(i));
+                    List<float[]> kept = new ArrayList<>(texts.size());
+                    List<String> refused = new ArrayList<>();
+                    for (String text : texts) {
+                        Features f;
+                        try {
+                            f = embedText.apply(text);
+                        } catch (InvalidArgumentException e) {
+                            refused.add(text + " (" + e.getMessage() + ")");
+                            continue;
+                        }
                         Checks.checkArgument(f.rows() == 1, "a text embedding must be one vector but was %s",
                                 f.rows());
-                        b[i] = f.data();
+                        kept.add(f.data());
                     }
+                    if (!refused.isEmpty()) {
+                        LOG.warn("{} of {} reference texts for search relevance were refused by the model and are"
+                                + " left out{}: {}", refused.size(), texts.size(),
+                                kept.size() < 2 ? ", so search hits carry no relevance" : "", refused);
+                    }
+                    b = kept.size() < 2 ? new float[0][] : kept.toArray(new float[0][]);
                     bank = b;
                 }
             }

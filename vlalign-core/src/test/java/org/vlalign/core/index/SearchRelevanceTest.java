@@ -148,6 +148,24 @@ class SearchRelevanceTest {
     }
 
     @Test
+    void referenceTextsTheModelRefusesAreLeftOut() {
+        // a model with a short context refuses r2 and r3, as a small CLIP refuses long texts
+        Function<String, Features> shortContext = t -> {
+            if (t.equals("r2") || t.equals("r3")) {
+                throw new InvalidArgumentException("'" + t + "' is longer than the text encoder accepts");
+            }
+            return Features.ofVector(axis(t.charAt(1) - '0'));
+        };
+        Features image = Features.of(new float[] {0.8f, 0.6f, 0, 0, 0, 0}, 1, 6);
+        double kept = SearchRelevance.of(shortContext, List.of("r0", "r1", "r2", "r3")).relevance(0.9f, image);
+        double twoOnly = SearchRelevance.of(t -> Features.ofVector(axis(t.charAt(1) - '0')), List.of("r0", "r1"))
+                .relevance(0.9f, image);
+        assertEquals(twoOnly, kept, 1e-12, "the relevance over the texts the model accepts");
+        assertTrue(Double.isNaN(SearchRelevance.of(shortContext, List.of("r0", "r2", "r3")).relevance(0.9f, image)),
+                "one reference text left is no baseline");
+    }
+
+    @Test
     void theBundledBankLoadsAndMismatchedWidthsAreNamed() {
         List<String> texts = SearchRelevance.bundledTexts();
         assertEquals(48, texts.size(), texts.toString());
