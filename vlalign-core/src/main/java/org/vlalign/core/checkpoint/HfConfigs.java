@@ -60,7 +60,7 @@ public final class HfConfigs {
     }
 
     /**
-     * Checks the input geometry of a vision tower.
+     * Checks the input geometry of a vision tower: sizes in range, and the image a whole number of patches.
      *
      * @param prefix the sub-config's key with a dot ({@code vision_config.})
      * @param imageSize {@code image_size}
@@ -72,6 +72,24 @@ public final class HfConfigs {
         checkRange(prefix + "image_size", imageSize, 1, MAX_IMAGE_SIDE);
         checkRange(prefix + "patch_size", patchSize, 1, imageSize);
         checkRange(prefix + "num_channels", channels, 1, 4);
+        checkMultiple(prefix + "image_size", imageSize, prefix + "patch_size", patchSize);
+    }
+
+    /**
+     * Checks that a size splits evenly, e.g. a width into attention heads or an image into patches.
+     *
+     * @param field the key's path of the size, e.g. {@code vision_config.hidden_size}
+     * @param value the size, already checked positive
+     * @param divisorField the key's path of the part, e.g. {@code vision_config.num_attention_heads}
+     * @param divisor the part, already checked positive
+     * @throws CheckpointException naming both fields and their values
+     */
+    public static void checkMultiple(String field, int value, String divisorField, int divisor) {
+        if (value % divisor != 0) {
+            throw new CheckpointException("config field " + field + " is " + value + " but must be a multiple of "
+                    + divisorField + " (" + divisor + "); the config.json is corrupt or was edited: fix or"
+                    + " re-download it");
+        }
     }
 
     /**

@@ -50,6 +50,21 @@ class HostileConfigTest {
     }
 
     @Test
+    void should_refuse_a_width_that_the_heads_do_not_split() throws IOException {
+        CheckpointException e = loadWith("heads",
+                c -> c.getAsJsonObject("vision_config").addProperty("num_attention_heads", 7));
+        assertTrue(e.getMessage().contains("must be a multiple of vision_config.num_attention_heads (7)"),
+                e.getMessage());
+    }
+
+    @Test
+    void should_refuse_an_image_that_is_not_a_whole_number_of_patches() throws IOException {
+        CheckpointException e = loadWith("patches",
+                c -> c.getAsJsonObject("vision_config").addProperty("patch_size", 7));
+        assertTrue(e.getMessage().contains("must be a multiple of vision_config.patch_size (7)"), e.getMessage());
+    }
+
+    @Test
     void should_refuse_a_preprocessor_size_of_100000() throws IOException {
         Path dir = TinyBlip.write(tmp.resolve("pre"), Kind.INSTRUCTBLIP, 3, 1);
         Files.writeString(dir.resolve("preprocessor_config.json"), Files.readString(dir.resolve("preprocessor_config.json"))
