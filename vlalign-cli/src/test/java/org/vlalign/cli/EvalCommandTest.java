@@ -26,9 +26,6 @@ import org.vlalign.cli.CliRunner.Result;
 import org.vlalign.core.checkpoint.SafetensorsReader;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
 import org.vlalign.testing.TestImages;
-import org.vlalign.testing.TinyClip;
-import org.vlalign.testing.TinyLlama;
-import org.vlalign.testing.TinyLlava;
 
 /** {@code vlalign eval vqa} and {@code vlalign eval retrieval} on tiny random checkpoints. */
 class EvalCommandTest {
@@ -50,9 +47,10 @@ class EvalCommandTest {
 
     @BeforeAll
     static void writeFixtures() throws IOException {
-        clip = TinyClip.compact().seed(21L).write(shared.resolve("clip"));
-        llama = TinyLlama.chat().seed(22L).write(shared.resolve("llama"));
-        llava = TinyLlava.compact().seed(23L).write(shared.resolve("llava"));
+        TinyCheckpoints checkpoints = TinyCheckpoints.write(shared, 21);
+        clip = checkpoints.clip();
+        llama = checkpoints.llama();
+        llava = checkpoints.llava();
         images = shared.resolve("images");
         JsonArray entries = new JsonArray();
         List<String> vqaLines = new ArrayList<>();
