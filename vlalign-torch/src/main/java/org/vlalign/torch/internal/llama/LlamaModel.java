@@ -91,13 +91,7 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      * @throws CheckpointException if a weight is missing or has another shape than the config implies
      */
     public static LlamaModel load(TorchCheckpoint checkpoint, String prefix, LlamaConfig config) {
-        NDManager root = NDManager.newBaseManager();
-        try {
-            return load(checkpoint, prefix, config, root, true);
-        } catch (RuntimeException e) {
-            root.close();
-            throw e;
-        }
+        return loadOwning(checkpoint, prefix, config, NDManager.newBaseManager());
     }
 
     /**
@@ -110,11 +104,16 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      * @return the model
      */
     public static LlamaModel load(TorchCheckpoint checkpoint, String prefix, LlamaConfig config, NDManager parent) {
-        NDManager child = parent.newSubManager();
+        return loadOwning(checkpoint, prefix, config, parent.newSubManager());
+    }
+
+    /** Loads the weights into a new manager the model then owns; closes the manager if loading fails. */
+    private static LlamaModel loadOwning(TorchCheckpoint checkpoint, String prefix, LlamaConfig config,
+            NDManager owner) {
         try {
-            return load(checkpoint, prefix, config, child, true);
+            return load(checkpoint, prefix, config, owner, true);
         } catch (RuntimeException e) {
-            child.close();
+            owner.close();
             throw e;
         }
     }
