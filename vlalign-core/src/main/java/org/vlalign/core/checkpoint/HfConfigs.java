@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import java.util.Arrays;
+import java.util.function.Predicate;
 import org.vlalign.CheckpointException;
 import org.vlalign.UnsupportedModelException;
 
@@ -122,9 +123,10 @@ public final class HfConfigs {
         return e == null || e.isJsonNull();
     }
 
-    private static JsonPrimitive primitive(JsonObject c, String key, String expected) {
+    /** A present key's value, checked to be a JSON primitive of the expected kind. */
+    private static JsonPrimitive primitive(JsonObject c, String key, String expected, Predicate<JsonPrimitive> kind) {
         JsonElement e = c.get(key);
-        if (!e.isJsonPrimitive()) {
+        if (!e.isJsonPrimitive() || !kind.test(e.getAsJsonPrimitive())) {
             throw new CheckpointException("config key '" + key + "' must be " + expected + " but is " + e);
         }
         return e.getAsJsonPrimitive();
@@ -159,10 +161,7 @@ public final class HfConfigs {
         if (isAbsent(c, key)) {
             return def;
         }
-        JsonPrimitive p = primitive(c, key, "an integer");
-        if (!p.isNumber()) {
-            throw new CheckpointException("config key '" + key + "' must be an integer but is " + p);
-        }
+        JsonPrimitive p = primitive(c, key, "an integer", JsonPrimitive::isNumber);
         double d = p.getAsDouble();
         if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
             throw new CheckpointException("config key '" + key + "' must be an integer but is " + p);
@@ -183,11 +182,7 @@ public final class HfConfigs {
         if (isAbsent(c, key)) {
             return def;
         }
-        JsonPrimitive p = primitive(c, key, "a number");
-        if (!p.isNumber()) {
-            throw new CheckpointException("config key '" + key + "' must be a number but is " + p);
-        }
-        return p.getAsDouble();
+        return primitive(c, key, "a number", JsonPrimitive::isNumber).getAsDouble();
     }
 
     /**
@@ -203,11 +198,7 @@ public final class HfConfigs {
         if (isAbsent(c, key)) {
             return def;
         }
-        JsonPrimitive p = primitive(c, key, "a string");
-        if (!p.isString()) {
-            throw new CheckpointException("config key '" + key + "' must be a string but is " + p);
-        }
-        return p.getAsString();
+        return primitive(c, key, "a string", JsonPrimitive::isString).getAsString();
     }
 
     /**
@@ -223,11 +214,7 @@ public final class HfConfigs {
         if (isAbsent(c, key)) {
             return def;
         }
-        JsonPrimitive p = primitive(c, key, "a boolean");
-        if (!p.isBoolean()) {
-            throw new CheckpointException("config key '" + key + "' must be true or false but is " + p);
-        }
-        return p.getAsBoolean();
+        return primitive(c, key, "true or false", JsonPrimitive::isBoolean).getAsBoolean();
     }
 
     /**
