@@ -1,6 +1,5 @@
 package org.vlalign.core.contract;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -117,13 +116,6 @@ public abstract class AbstractLanguageModelContractTest extends AbstractSharedSu
         return Features.of(data, rows, hidden);
     }
 
-    private static void assertSameGeneration(Answer expected, Answer actual, String what) {
-        assertArrayEquals(expected.tokenIds(), actual.tokenIds(), what + ": token ids");
-        assertEquals(expected.text(), actual.text(), what + ": text");
-        assertEquals(expected.finishReason(), actual.finishReason(), what + ": finish reason");
-        assertEquals(expected.promptTokens(), actual.promptTokens(), what + ": prompt tokens");
-    }
-
     @Test
     void should_report_positive_sizes() {
         assertTrue(model().hiddenSize() > 0, "hiddenSize");
@@ -133,7 +125,7 @@ public abstract class AbstractLanguageModelContractTest extends AbstractSharedSu
     @Test
     void should_generate_the_same_answer_twice_when_greedy() {
         for (Prompt prompt : samplePrompts()) {
-            assertSameGeneration(model().generate(prompt, config()), model().generate(prompt, config()), prompt.toString());
+            ContractSupport.assertSameGeneration(model().generate(prompt, config()), model().generate(prompt, config()), prompt.toString());
         }
     }
 
@@ -166,7 +158,7 @@ public abstract class AbstractLanguageModelContractTest extends AbstractSharedSu
         List<Answer> batch = model().generateBatch(prompts, config());
         assertEquals(prompts.size(), batch.size(), "one answer per prompt");
         for (int i = 0; i < prompts.size(); i++) {
-            assertSameGeneration(model().generate(prompts.get(i), config()), batch.get(i), "batch item " + i);
+            ContractSupport.assertSameGeneration(model().generate(prompts.get(i), config()), batch.get(i), "batch item " + i);
         }
     }
 
@@ -179,7 +171,7 @@ public abstract class AbstractLanguageModelContractTest extends AbstractSharedSu
                 assertFalse(piece.isEmpty(), "empty piece");
             }
             assertEquals(streamed.text(), String.join("", pieces), "pieces " + pieces);
-            assertSameGeneration(model().generate(prompt, config()), streamed, "streamed vs not");
+            ContractSupport.assertSameGeneration(model().generate(prompt, config()), streamed, "streamed vs not");
         }
     }
 
@@ -225,7 +217,7 @@ public abstract class AbstractLanguageModelContractTest extends AbstractSharedSu
         Features after = randomEmbeddings(2, model().hiddenSize(), SEED + 8);
         Prompt segment = Prompt.builder().bos().embeddings(before).eos().embeddings(after).build();
         Prompt pinned = Prompt.builder().bos().embeddings(before).tokens(eos.getAsInt()).embeddings(after).build();
-        assertSameGeneration(model().generate(pinned, config()), model().generate(segment, config()),
+        ContractSupport.assertSameGeneration(model().generate(pinned, config()), model().generate(segment, config()),
                 "Eos segment vs eosTokenId() " + eos.getAsInt());
     }
 
@@ -248,7 +240,7 @@ public abstract class AbstractLanguageModelContractTest extends AbstractSharedSu
         List<Answer> concurrent = ContractSupport.runConcurrently(
                 tasks, i -> model().generate(prompts.get(i % prompts.size()), config()));
         for (int i = 0; i < tasks; i++) {
-            assertSameGeneration(sequential.get(i % prompts.size()), concurrent.get(i), "concurrent call " + i);
+            ContractSupport.assertSameGeneration(sequential.get(i % prompts.size()), concurrent.get(i), "concurrent call " + i);
         }
     }
 }

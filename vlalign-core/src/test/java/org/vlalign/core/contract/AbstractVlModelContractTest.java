@@ -1,6 +1,5 @@
 package org.vlalign.core.contract;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -101,13 +100,6 @@ public abstract class AbstractVlModelContractTest extends AbstractSharedSubjectT
         assumeTrue(model().canAnswer(), "model cannot answer");
     }
 
-    private static void assertSameGeneration(Answer expected, Answer actual, String what) {
-        assertArrayEquals(expected.tokenIds(), actual.tokenIds(), what + ": token ids");
-        assertEquals(expected.text(), actual.text(), what + ": text");
-        assertEquals(expected.finishReason(), actual.finishReason(), what + ": finish reason");
-        assertEquals(expected.promptTokens(), actual.promptTokens(), what + ": prompt tokens");
-    }
-
     @Test
     void should_expose_parts_that_fit_together() {
         assumeAnswers();
@@ -143,7 +135,7 @@ public abstract class AbstractVlModelContractTest extends AbstractSharedSubjectT
         assumeAnswers();
         Answer first = model().ask(sampleImage(), "What is in the image?", config());
         Answer second = model().ask(sampleImage(), "What is in the image?", config());
-        assertSameGeneration(first, second, "repeated ask");
+        ContractSupport.assertSameGeneration(first, second, "repeated ask");
         assertTrue(first.generatedTokens() <= config().maxNewTokens(), "generated " + first.generatedTokens());
         assertTrue(first.promptTokens() > 0, "promptTokens");
     }
@@ -164,7 +156,7 @@ public abstract class AbstractVlModelContractTest extends AbstractSharedSubjectT
             assertFalse(piece.isEmpty(), "empty piece");
         }
         assertEquals(streamed.text(), String.join("", pieces));
-        assertSameGeneration(model().ask(sampleImage(), "Describe it.", config()), streamed, "streamed vs not");
+        ContractSupport.assertSameGeneration(model().ask(sampleImage(), "Describe it.", config()), streamed, "streamed vs not");
     }
 
     @Test
@@ -178,7 +170,7 @@ public abstract class AbstractVlModelContractTest extends AbstractSharedSubjectT
         assertEquals(requests.size(), batch.size(), "one answer per request");
         for (int i = 0; i < requests.size(); i++) {
             AskRequest r = requests.get(i);
-            assertSameGeneration(model().ask(r.image(), r.query(), config()), batch.get(i), "batch item " + i);
+            ContractSupport.assertSameGeneration(model().ask(r.image(), r.query(), config()), batch.get(i), "batch item " + i);
         }
         assertTrue(model().askBatch(List.of(), config()).isEmpty(), "empty batch");
     }
@@ -188,7 +180,7 @@ public abstract class AbstractVlModelContractTest extends AbstractSharedSubjectT
         assumeAnswers();
         Chat chat = model().newChat(sampleImage());
         Answer first = chat.send("What is in the image?", config(), text -> {});
-        assertSameGeneration(model().ask(sampleImage(), "What is in the image?", config()), first, "first chat turn");
+        ContractSupport.assertSameGeneration(model().ask(sampleImage(), "What is in the image?", config()), first, "first chat turn");
         assertEquals(sampleImage(), chat.image());
     }
 
@@ -224,7 +216,7 @@ public abstract class AbstractVlModelContractTest extends AbstractSharedSubjectT
         List<Answer> concurrent = ContractSupport.runConcurrently(
                 tasks, i -> model().ask(images.get(i % 4 % 2), queries.get(i % 4 / 2), config()));
         for (int i = 0; i < tasks; i++) {
-            assertSameGeneration(sequential.get(i % 4), concurrent.get(i), "concurrent ask " + i);
+            ContractSupport.assertSameGeneration(sequential.get(i % 4), concurrent.get(i), "concurrent ask " + i);
         }
     }
 

@@ -277,9 +277,7 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      * @return the normalised hidden states {@code (batch, seq, hidden)}
      */
     public NDArray hiddenStates(NDArray inputsEmbeds, long[][] attentionMask, long[][] positionIds, LlamaKvCache cache) {
-        long[] shape = inputsEmbeds.getShape().getShape();
-        Checks.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
-                "inputsEmbeds must be (batch, seq, %s) but is %s", config.hiddenSize(), Arrays.toString(shape));
+        long[] shape = checkInputsEmbeds(inputsEmbeds);
         int b = (int) shape[0];
         int l = (int) shape[1];
         checkMatrix("attentionMask", attentionMask, b, l);
@@ -334,9 +332,7 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      * @return the normalised hidden states {@code (batch, seq, hidden)}
      */
     public NDArray trainingHiddenStates(NDManager owner, NDArray inputsEmbeds, long[][] attentionMask) {
-        long[] shape = inputsEmbeds.getShape().getShape();
-        Checks.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
-                "inputsEmbeds must be (batch, seq, %s) but is %s", config.hiddenSize(), Arrays.toString(shape));
+        long[] shape = checkInputsEmbeds(inputsEmbeds);
         int b = (int) shape[0];
         int l = (int) shape[1];
         checkMatrix("attentionMask", attentionMask, b, l);
@@ -453,6 +449,14 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
             }
         }
         return m;
+    }
+
+    /** Checks that embeddings are {@code (batch, seq, hidden)} and returns their shape. */
+    private long[] checkInputsEmbeds(NDArray inputsEmbeds) {
+        long[] shape = inputsEmbeds.getShape().getShape();
+        Checks.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
+                "inputsEmbeds must be (batch, seq, %s) but is %s", config.hiddenSize(), Arrays.toString(shape));
+        return shape;
     }
 
     private static void checkMatrix(String name, long[][] m, int rows, int cols) {
