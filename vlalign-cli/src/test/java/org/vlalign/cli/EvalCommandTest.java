@@ -114,6 +114,8 @@ class EvalCommandTest {
                 new String[] {"eval", "vqa", "--vision", clip.toString(), "--lm", llama.toString(), "--data",
                     vqa.toString()}, // no adaptor for separate parts
                 new String[] {"eval", "vqa", "--model", llava.toString(), "--data", vqa.toString(), "--limit", "-1"},
+                new String[] {"eval", "vqa", "--model", llava.toString(), "--data", vqa.toString(), "--template",
+                    "alpaca"},
                 new String[] {"eval", "retrieval", "--model", clip.toString(), "--images", images.toString()},
                 new String[] {"eval", "retrieval", "--model", clip.toString(), "--captions", karpathy.toString()});
         for (String[] args : bad) {
