@@ -14,6 +14,7 @@ import org.vlalign.Features;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.torch.internal.LeakCheck;
 
 class MlpAdaptorTest {
     @TempDir Path tmp;
@@ -94,11 +95,7 @@ class MlpAdaptorTest {
         Path file = writeRandom(tmp.resolve("leak.safetensors"), "", r);
         Features x = Features.of(LinearAdaptorTest.random(r, 3 * 10, 1), 3, 10);
         try (TorchCheckpoint c = TorchCheckpoint.openFile(file); MlpAdaptor adaptor = MlpAdaptor.load(c, "", "gelu")) {
-            int before = adaptor.manager().getManagedArrays().size();
-            for (int i = 0; i < 50; i++) {
-                adaptor.adapt(x);
-                assertEquals(before, adaptor.manager().getManagedArrays().size(), "arrays alive after call " + i);
-            }
+            LeakCheck.assertFlat(adaptor.manager(), 50, i -> adaptor.adapt(x));
         }
     }
 
