@@ -49,32 +49,20 @@ final class ChatCommand implements Callable<Integer> {
 
     @ParentCommand VlalignCli root;
 
-    @Mixin ModelOptions model;
-
-    @Mixin ImageOption image;
-
-    @Mixin GenerationOptions generation;
+    @Mixin AnswerOptions options;
 
     @Option(names = "--system", paramLabel = "TEXT", description = "A system prompt (default: the template's).")
     String system;
 
-    @Option(
-            names = "--stream",
-            negatable = true,
-            defaultValue = "true",
-            fallbackValue = "true",
-            description = "Print answers as they are generated (default: on).")
-    boolean stream;
-
     @Override
     public Integer call() {
-        GenerationConfig config = generation.toConfig(spec);
-        model.checkFolder();
-        ImageInput input = image.input();
+        AnswerOptions.Checked checked = options.check(spec);
+        ImageInput input = checked.input();
+        GenerationConfig config = checked.config();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BufferedReader lines = new BufferedReader(new InputStreamReader(root.in(), StandardCharsets.UTF_8));
-        try (VlModel vl = model.load(err)) {
+        try (VlModel vl = options.model.load(err)) {
             Chat chat = vl.newChat(input, system == null ? "" : system);
             err.println("Chatting about " + input.description() + ". Ask a question per line; " + QUIT
                     + " to leave.");
@@ -94,7 +82,7 @@ final class ChatCommand implements Callable<Integer> {
                 if (line.isBlank()) {
                     continue;
                 }
-                AnswerPrinter printer = new AnswerPrinter(out, err, stream);
+                AnswerPrinter printer = new AnswerPrinter(out, err, options.stream);
                 try {
                     Answer answer = chat.send(line.strip(), config, printer);
                     printer.finish(answer);

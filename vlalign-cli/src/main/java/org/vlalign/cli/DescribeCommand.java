@@ -1,13 +1,9 @@
 package org.vlalign.cli;
 
 import java.util.concurrent.Callable;
-import org.vlalign.GenerationConfig;
-import org.vlalign.ImageInput;
-import org.vlalign.VlModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -33,28 +29,10 @@ final class DescribeCommand implements Callable<Integer> {
 
     @Mixin HelpOption help;
 
-    @Mixin ModelOptions model;
-
-    @Mixin ImageOption image;
-
-    @Mixin GenerationOptions generation;
-
-    @Option(
-            names = "--stream",
-            negatable = true,
-            defaultValue = "true",
-            fallbackValue = "true",
-            description = "Print the description as it is generated (default: on).")
-    boolean stream;
+    @Mixin AnswerOptions options;
 
     @Override
     public Integer call() {
-        GenerationConfig config = generation.toConfig(spec);
-        model.checkFolder();
-        ImageInput input = image.input();
-        try (VlModel vl = model.load(spec.commandLine().getErr())) {
-            AskCommand.ask(spec, vl, input, "", config, stream);
-        }
-        return 0;
+        return options.askOnce(spec, "");
     }
 }

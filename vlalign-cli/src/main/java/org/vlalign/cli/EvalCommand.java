@@ -246,9 +246,7 @@ final class EvalCommand implements Callable<Integer> {
                 + " model's; required with --vision/--lm.")
         Path adaptor;
 
-        @Option(names = "--template", paramLabel = "NAME", description = "Prompt template: " + ModelParts.TEMPLATES + " (default: the model's own;"
-                + " llama-2-chat with --vision/--lm). Use the one the adaptor was trained with.")
-        String template;
+        @Mixin TemplateOption template;
 
         @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
                 description = "Evaluate only the first N items (0: all).")
@@ -265,6 +263,7 @@ final class EvalCommand implements Callable<Integer> {
             parent.checkNoWorldOptions(spec);
             parts.check(spec, true);
             GenerationConfig config = generation.toConfig(spec);
+            template.check();
             if (limit < 0) {
                 throw new ParameterException(spec.commandLine(), "--limit must be >= 0 but was " + limit);
             }
@@ -295,7 +294,7 @@ final class EvalCommand implements Callable<Integer> {
                 FeatureSource features = e -> fe.extract(ImageInput.of(e.image()),
                         fe.acceptsInstruction() ? e.query() : "");
                 Function<TrainingExample, String> predictor = AnswerEvaluator.predictor(features, a,
-                        loaded.wrapper(template), loaded.languageModel(), config);
+                        loaded.wrapper(template.name), loaded.languageModel(), config);
                 ProgressBar bar = new ProgressBar(err, System.console() != null, "questions");
                 int total = items.size();
                 int[] done = {0};

@@ -153,16 +153,27 @@ final class ModelParts implements AutoCloseable {
         if (name == null) {
             return composed != null ? composed.promptWrapper() : withEos(Llama2ChatPromptWrapper.create());
         }
+        String canonical = templateName(name);
+        if (canonical == null) {
+            throw new UnsupportedModelException("Unknown --template '" + name + "'. Known: " + TEMPLATES + ".");
+        }
+        return withEos(PromptWrappers.forName(canonical));
+    }
+
+    /**
+     * The template a {@code --template} value names, with the short aliases {@code vicuna} and {@code llava}.
+     *
+     * @param name the value, in any case
+     * @return the {@link PromptWrappers} name, or null if no template has it
+     */
+    static String templateName(String name) {
         String n = name.strip().toLowerCase(Locale.ROOT);
         String canonical = switch (n) {
             case "vicuna" -> VicunaPromptWrapper.NAME;
             case "llava" -> LlavaPromptWrapper.NAME;
             default -> n;
         };
-        if (!PromptWrappers.names().contains(canonical)) {
-            throw new UnsupportedModelException("Unknown --template '" + name + "'. Known: " + TEMPLATES + ".");
-        }
-        return withEos(PromptWrappers.forName(canonical));
+        return PromptWrappers.names().contains(canonical) ? canonical : null;
     }
 
     /** Pins the language model's end-of-sequence id in templates that close turns with it. */

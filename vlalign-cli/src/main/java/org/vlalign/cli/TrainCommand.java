@@ -113,9 +113,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Mix JSONL examples by their \"type\", e.g. vqa=0.6,relation=0.2,description=0.2.")
     String mix;
 
-    @Option(names = "--template", paramLabel = "NAME", description = "Prompt template: " + ModelParts.TEMPLATES + " (default: the model's own;"
-            + " llama-2-chat with --vision/--lm).")
-    String template;
+    @Mixin TemplateOption template;
 
     @Option(names = "--adaptor-init", paramLabel = "FILE",
             description = "Start from this adaptor (e.g. the stage-1 adaptor.safetensors).")
@@ -212,7 +210,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainingConfig config = config(budget, runDir);
             try (TrainableAdaptor adaptor = newAdaptor(loaded, width, hidden);
                     TrainingLoop<TrainingExample> trainer = TrainingLoop.create(AdaptorObjective.create(
-                            loaded.languageModel(), loaded.wrapper(template), adaptor, cache), config)) {
+                            loaded.languageModel(), loaded.wrapper(template.name), adaptor, cache), config)) {
                 long totalSteps = trainer.epochOrder(examples).plan().totalSteps();
                 err.printf(Locale.ROOT, "%s adaptor %d -> %d; %d optimiser steps of %d examples; stage %s%n",
                         adaptor.kind(), adaptor.inputDim(), adaptor.outputDim(), totalSteps,
@@ -251,12 +249,7 @@ final class TrainCommand implements Callable<Integer> {
         if (mix != null) {
             parseMix(mix);
         }
-        if (template != null) {
-            String t = template.strip().toLowerCase(Locale.ROOT);
-            if (!List.of("llama-2-chat", "vicuna", "vicuna-v1.1", "llava", "llava-1.5", "instructblip").contains(t)) {
-                throw usage("unknown --template '" + template + "'; use one of " + ModelParts.TEMPLATES);
-            }
-        }
+        template.check();
         return timeBudget == null ? null : parseDuration(timeBudget);
     }
 

@@ -26,9 +26,6 @@ import org.vlalign.cli.CliRunner.Result;
 import org.vlalign.core.checkpoint.SafetensorsReader;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
 import org.vlalign.testing.TestImages;
-import org.vlalign.testing.TinyClip;
-import org.vlalign.testing.TinyLlama;
-import org.vlalign.testing.TinyLlava;
 
 /** {@code vlalign eval vqa} and {@code vlalign eval retrieval} on tiny random checkpoints. */
 class EvalCommandTest {
@@ -50,9 +47,10 @@ class EvalCommandTest {
 
     @BeforeAll
     static void writeFixtures() throws IOException {
-        clip = TinyClip.compact().seed(21L).write(shared.resolve("clip"));
-        llama = TinyLlama.chat().seed(22L).write(shared.resolve("llama"));
-        llava = TinyLlava.compact().seed(23L).write(shared.resolve("llava"));
+        TinyCheckpoints checkpoints = TinyCheckpoints.write(shared, 21);
+        clip = checkpoints.clip();
+        llama = checkpoints.llama();
+        llava = checkpoints.llava();
         images = shared.resolve("images");
         JsonArray entries = new JsonArray();
         List<String> vqaLines = new ArrayList<>();
@@ -116,6 +114,8 @@ class EvalCommandTest {
                 new String[] {"eval", "vqa", "--vision", clip.toString(), "--lm", llama.toString(), "--data",
                     vqa.toString()}, // no adaptor for separate parts
                 new String[] {"eval", "vqa", "--model", llava.toString(), "--data", vqa.toString(), "--limit", "-1"},
+                new String[] {"eval", "vqa", "--model", llava.toString(), "--data", vqa.toString(), "--template",
+                    "alpaca"},
                 new String[] {"eval", "retrieval", "--model", clip.toString(), "--images", images.toString()},
                 new String[] {"eval", "retrieval", "--model", clip.toString(), "--captions", karpathy.toString()});
         for (String[] args : bad) {

@@ -19,9 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.cli.CliRunner.Result;
 import org.vlalign.core.checkpoint.SafetensorsReader;
 import org.vlalign.testing.TestImages;
-import org.vlalign.testing.TinyClip;
-import org.vlalign.testing.TinyLlama;
-import org.vlalign.testing.TinyLlava;
 
 /** {@code vlalign train}, and {@code eval vqa} on what it trained, with tiny random checkpoints. */
 class TrainCommandTest {
@@ -40,9 +37,10 @@ class TrainCommandTest {
 
     @BeforeAll
     static void writeModels() throws IOException {
-        clip = TinyClip.compact().seed(11L).write(shared.resolve("clip"));
-        llama = TinyLlama.chat().seed(12L).write(shared.resolve("llama"));
-        llava = TinyLlava.compact().seed(13L).write(shared.resolve("llava"));
+        TinyCheckpoints checkpoints = TinyCheckpoints.write(shared, 11);
+        clip = checkpoints.clip();
+        llama = checkpoints.llama();
+        llava = checkpoints.llava();
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < COLOURS.length; i++) {
             TestImages.writePng(shared.resolve("images/img" + i + ".png"), COLOURS[i], COLOURS[(i + 2) % 4], 24);

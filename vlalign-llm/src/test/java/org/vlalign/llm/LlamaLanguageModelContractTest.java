@@ -1,8 +1,5 @@
 package org.vlalign.llm;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlalign.LanguageModel;
 import org.vlalign.WeightFormat;
@@ -15,14 +12,9 @@ class LlamaLanguageModelContractTest extends AbstractLanguageModelContractTest {
 
     @Override
     protected LanguageModel newLanguageModel() {
-        try {
-            Path dir = Files.createTempDirectory("jvm-llama-contract");
-            TinyLlama.builder().kvHeads(2).maxPos(64).write(dir);
-            WordLevelTokenizer.writeLlamaStyle(dir, "Hello,", "my", "name", "is", "USER:", "What", "shown?",
-                    "ASSISTANT:", "The", "capital", "of", "France", "a", "city", "called", "hello", "world");
-            return Llama.load(dir, new LlmOptions(WeightFormat.Q8, 2));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path dir = folder();
+        TinyLlama.builder().kvHeads(2).maxPos(64).write(dir);
+        WordLevelTokenizer.writeLlamaStyle(dir, PROMPT_WORDS.toArray(String[]::new));
+        return Llama.load(dir, new LlmOptions(WeightFormat.Q8, 2));
     }
 }

@@ -124,10 +124,7 @@ class LuceneHnswImageIndexTest {
             index.upsert("a", IndexTestData.unitRows(2, 16, new SplittableRandom(2)), Map.of());
             index.commit();
         }
-        Path segments;
-        try (Stream<Path> files = Files.list(dir)) {
-            segments = files.filter(p -> p.getFileName().toString().startsWith("segments_")).findFirst().orElseThrow();
-        }
+        Path segments = IndexTestData.files(dir, "segments_.*").get(0);
         try (FileChannel ch = FileChannel.open(segments, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer one = ByteBuffer.allocate(1);
             ch.read(one, ch.size() - 20);
@@ -159,10 +156,7 @@ class LuceneHnswImageIndexTest {
         Path pristine = tmp.resolve("pristine");
         writeTwoSegments(pristine);
         Set<String> kinds = new HashSet<>();
-        List<Path> files;
-        try (Stream<Path> list = Files.list(pristine)) {
-            files = list.filter(p -> p.getFileName().toString().matches(".*\\.(vec|vex|fdt|cfs)")).toList();
-        }
+        List<Path> files = IndexTestData.files(pristine, ".*\\.(vec|vex|fdt|cfs)");
         for (Path file : files) {
             String name = file.getFileName().toString();
             kinds.add(name.substring(name.lastIndexOf('.') + 1));
@@ -211,8 +205,6 @@ class LuceneHnswImageIndexTest {
         Path photos = Files.createDirectories(tmp.resolve("photos"));
         Files.writeString(photos.resolve("cat.jpg"), "not really");
         assertThrows(IndexCorruptedException.class, () -> LuceneHnswImageIndex.openReadOnly(photos, SPACE));
-        try (Stream<Path> list = Files.list(photos)) {
-            assertEquals(List.of("cat.jpg"), list.map(p -> p.getFileName().toString()).toList());
-        }
+        assertEquals(List.of(photos.resolve("cat.jpg")), IndexTestData.files(photos, ".*"));
     }
 }

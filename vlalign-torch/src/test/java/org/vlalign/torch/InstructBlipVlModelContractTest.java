@@ -1,8 +1,5 @@
 package org.vlalign.torch;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlalign.VlModel;
 import org.vlalign.core.contract.AbstractVlModelContractTest;
@@ -13,11 +10,7 @@ import org.vlalign.testing.TinyBlip;
 class InstructBlipVlModelContractTest extends AbstractVlModelContractTest {
     @Override
     protected VlModel newModel() {
-        try {
-            Path dir = Files.createTempDirectory("vlalign-instructblip-contract");
-            return TorchModels.load(TinyBlip.write(dir, Kind.INSTRUCTBLIP, 33, 2));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path dir = folder();
+        return TorchModels.load(TinyBlip.write(dir, Kind.INSTRUCTBLIP, 33, 2));
     }
 }

@@ -1,8 +1,5 @@
 package org.vlalign.torch;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import org.vlalign.VlModel;
 import org.vlalign.core.contract.AbstractVlModelContractTest;
 import org.vlalign.testing.TinyLlava;
@@ -11,10 +8,6 @@ import org.vlalign.testing.TinyLlava;
 class LlavaVlModelContractTest extends AbstractVlModelContractTest {
     @Override
     protected VlModel newModel() {
-        try {
-            return TorchModels.load(TinyLlava.write(Files.createTempDirectory("vlalign-llava-contract"), 34));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TorchModels.load(TinyLlava.write(folder(), 34));
     }
 }

@@ -1,8 +1,5 @@
 package org.vlalign.torch;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.vlalign.VlModel;
@@ -18,22 +15,18 @@ import org.vlalign.testing.TinyBlip;
 class ReferenceSystemContractTest extends AbstractVlModelContractTest {
     @Override
     protected VlModel newModel() {
-        try {
-            Path dir = Files.createTempDirectory("vlalign-reference-contract");
-            Path blip = TinyBlip.write(dir.resolve("blip2"), Kind.BLIP2_RETRIEVAL, 34, 2);
-            Path llama = TinyBlip.writeLlama(dir.resolve("llama"), 35);
-            int in = TinyBlip.QFORMER_HIDDEN;
-            int out = TinyBlip.TEXT_HIDDEN;
-            Random r = new Random(36);
-            float[] w = new float[out * in];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) (r.nextGaussian() / Math.sqrt(in));
-            }
-            Path adaptor = dir.resolve("adaptor.safetensors");
-            SafetensorsWriter.create().addF32("weight", w, out, in).write(adaptor);
-            return TorchModels.builder().featureExtractor(blip).adaptor(adaptor).languageModel(llama).build();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Path dir = folder();
+        Path blip = TinyBlip.write(dir.resolve("blip2"), Kind.BLIP2_RETRIEVAL, 34, 2);
+        Path llama = TinyBlip.writeLlama(dir.resolve("llama"), 35);
+        int in = TinyBlip.QFORMER_HIDDEN;
+        int out = TinyBlip.TEXT_HIDDEN;
+        Random r = new Random(36);
+        float[] w = new float[out * in];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (r.nextGaussian() / Math.sqrt(in));
         }
+        Path adaptor = dir.resolve("adaptor.safetensors");
+        SafetensorsWriter.create().addF32("weight", w, out, in).write(adaptor);
+        return TorchModels.builder().featureExtractor(blip).adaptor(adaptor).languageModel(llama).build();
     }
 }

@@ -1,9 +1,5 @@
 package org.vlalign.torch;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Nested;
 import org.vlalign.VlModel;
 import org.vlalign.core.contract.AbstractVlModelContractTest;
@@ -17,20 +13,12 @@ import org.vlalign.testing.TinyClip;
  */
 class SearchOnlyVlModelContractTest {
 
-    private static Path tempDir(String name) {
-        try {
-            return Files.createTempDirectory(name);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Nested
     class Blip2Retrieval extends AbstractVlModelContractTest {
         @Override
         protected VlModel newModel() {
             return TorchModels.load(
-                    TinyBlip.write(tempDir("vlalign-blip2-contract"), Kind.BLIP2_RETRIEVAL, 35, 2));
+                    TinyBlip.write(folder(), Kind.BLIP2_RETRIEVAL, 35, 2));
         }
     }
 
@@ -38,7 +26,7 @@ class SearchOnlyVlModelContractTest {
     class Clip extends AbstractVlModelContractTest {
         @Override
         protected VlModel newModel() {
-            return TorchModels.load(TinyClip.write(tempDir("vlalign-clip-contract"), 36, 16, 2));
+            return TorchModels.load(TinyClip.write(folder(), 36, 16, 2));
         }
     }
 }

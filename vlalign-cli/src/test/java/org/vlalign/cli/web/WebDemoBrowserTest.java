@@ -35,10 +35,7 @@ import org.vlalign.Chat;
 import org.vlalign.DecodingStrategy;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
-import org.vlalign.VlModel;
 import org.vlalign.testing.TestImages;
-import org.vlalign.testing.TinyClip;
-import org.vlalign.testing.TinyLlava;
 
 /**
  * The demo as a person uses it, in real headless Chromium driven by Selenium: search, pick a result, ask,
@@ -57,9 +54,7 @@ class WebDemoBrowserTest {
 
     @TempDir static Path tmp;
 
-    private static VlModel llava;
-    private static VlModel clip;
-    private static Path images;
+    private static TinyDemo fixture;
     private static WebDemo demo;
     private static ChromeDriverService service;
     private static WebDriver driver;
@@ -74,11 +69,9 @@ class WebDemoBrowserTest {
         }
         screenshots = Files.createDirectories(Path.of(System.getProperty("basedir", "."))
                 .resolve("target/screenshots"));
-        llava = VlModel.load(TinyLlava.compact().seed(21).write(tmp.resolve("llava")));
-        clip = VlModel.load(TinyClip.compact().seed(22).write(tmp.resolve("clip")));
-        images = TestImages.writePngs(tmp.resolve("photos"), IMAGES);
-        demo = WebDemo.builder(llava).searchModel(clip).modelName("tiny-llava").images(images).port(0)
-                .log(new PrintWriter(new StringWriter())).start();
+        fixture = TinyDemo.start(tmp, 21, IMAGES,
+                b -> b.modelName("tiny-llava").log(new PrintWriter(new StringWriter())));
+        demo = fixture.demo();
 
         service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER))
                 .usingAnyFreePort().build();
@@ -100,14 +93,8 @@ class WebDemoBrowserTest {
         if (service != null) {
             service.stop();
         }
-        if (demo != null) {
-            demo.close();
-        }
-        if (llava != null) {
-            llava.close();
-        }
-        if (clip != null) {
-            clip.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
@@ -160,7 +147,7 @@ class WebDemoBrowserTest {
                 + ".filter((t, i, all) => all.indexOf(t) === i);");
         shoot("2-answer");
 
-        Chat direct = llava.newChat(ImageInput.of(images.resolve(imageId)));
+        Chat direct = fixture.llava().newChat(ImageInput.of(fixture.images().resolve(imageId)));
         String expectedFirst = direct.send("what is in this image ?",
                 GenerationConfig.builder().maxNewTokens(GenerationParams.DEFAULT_NEW_TOKENS).build(), t -> {})
                 .text();

@@ -31,9 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.vlalign.testing.TestImages;
-import org.vlalign.testing.TinyClip;
-import org.vlalign.testing.TinyLlava;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.VlModel;
@@ -45,6 +42,7 @@ import org.vlalign.VlModel;
 class WebDemoHostileTest {
     @TempDir static Path tmp;
 
+    private static TinyDemo fixture;
     private static VlModel llava;
     private static VlModel clip;
     private static Path images;
@@ -54,24 +52,18 @@ class WebDemoHostileTest {
 
     @BeforeAll
     static void start() {
-        llava = VlModel.load(TinyLlava.compact().seed(21).write(tmp.resolve("llava")));
-        clip = VlModel.load(TinyClip.compact().seed(22).write(tmp.resolve("clip")));
-        images = TestImages.writePngs(tmp.resolve("photos"), 4);
-        demo = WebDemo.builder(llava).searchModel(clip).images(images).port(0).maxUploadBytes(100_000)
-                .log(new PrintWriter(LOG, true)).start();
+        fixture = TinyDemo.start(tmp, 21, 4, b -> b.maxUploadBytes(100_000).log(new PrintWriter(LOG, true)));
+        llava = fixture.llava();
+        clip = fixture.clip();
+        images = fixture.images();
+        demo = fixture.demo();
         client = new WebClient(demo.uri());
     }
 
     @AfterAll
     static void stop() {
-        if (demo != null) {
-            demo.close();
-        }
-        if (llava != null) {
-            llava.close();
-        }
-        if (clip != null) {
-            clip.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

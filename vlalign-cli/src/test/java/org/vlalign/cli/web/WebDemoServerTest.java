@@ -49,8 +49,6 @@ import org.vlalign.VlModel;
 import org.vlalign.cli.web.WebClient.Event;
 import org.vlalign.cli.web.WebClient.Reply;
 import org.vlalign.testing.TestImages;
-import org.vlalign.testing.TinyClip;
-import org.vlalign.testing.TinyLlava;
 
 /**
  * The demo's HTTP routes on loopback with tiny random checkpoints: a LLaVA model that chats and a CLIP model
@@ -61,6 +59,7 @@ class WebDemoServerTest {
 
     @TempDir static Path tmp;
 
+    private static TinyDemo fixture;
     private static VlModel llava;
     private static VlModel clip;
     private static Path images;
@@ -70,24 +69,19 @@ class WebDemoServerTest {
 
     @BeforeAll
     static void start() {
-        llava = VlModel.load(TinyLlava.compact().seed(11).write(tmp.resolve("llava")));
-        clip = VlModel.load(TinyClip.compact().seed(12).write(tmp.resolve("clip")));
-        images = TestImages.writePngs(tmp.resolve("photos"), IMAGES);
-        demo = WebDemo.builder(llava).searchModel(clip).modelName("tiny-llava").images(images).port(0)
-                .maxUploadBytes(200_000).log(new PrintWriter(LOG, true)).start();
+        fixture = TinyDemo.start(tmp, 11, IMAGES,
+                b -> b.modelName("tiny-llava").maxUploadBytes(200_000).log(new PrintWriter(LOG, true)));
+        llava = fixture.llava();
+        clip = fixture.clip();
+        images = fixture.images();
+        demo = fixture.demo();
         client = new WebClient(demo.uri());
     }
 
     @AfterAll
     static void stop() {
-        if (demo != null) {
-            demo.close();
-        }
-        if (llava != null) {
-            llava.close();
-        }
-        if (clip != null) {
-            clip.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

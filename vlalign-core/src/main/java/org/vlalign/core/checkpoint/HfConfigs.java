@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import java.util.Arrays;
+import java.util.function.Predicate;
 import org.vlalign.CheckpointException;
 import org.vlalign.UnsupportedModelException;
 
@@ -60,7 +61,7 @@ public final class HfConfigs {
     }
 
     /**
-     * Checks the input geometry of a vision tower.
+     * Checks the input geometry of a vision tower: sizes in range, and the image a whole number of patches.
      *
      * @param prefix the sub-config's key with a dot ({@code vision_config.})
      * @param imageSize {@code image_size}
@@ -72,6 +73,24 @@ public final class HfConfigs {
         checkRange(prefix + "image_size", imageSize, 1, MAX_IMAGE_SIDE);
         checkRange(prefix + "patch_size", patchSize, 1, imageSize);
         checkRange(prefix + "num_channels", channels, 1, 4);
+        checkMultiple(prefix + "image_size", imageSize, prefix + "patch_size", patchSize);
+    }
+
+    /**
+     * Checks that a size splits evenly, e.g. a width into attention heads or an image into patches.
+     *
+     * @param field the key's path of the size, e.g. {@code vision_config.hidden_size}
+     * @param value the size, already checked positive
+     * @param divisorField the key's path of the part, e.g. {@code vision_config.num_attention_heads}
+     * @param divisor the part, already checked positive
+     * @throws CheckpointException naming both fields and their values
+     */
+    public static void checkMultiple(String field, int value, String divisorField, int divisor) {
+        if (value % divisor != 0) {
+            throw new CheckpointException("config field " + field + " is " + value + " but must be a multiple of "
+                    + divisorField + " (" + divisor + "); the config.json is corrupt or was edited: fix or"
+                    + " re-download it");
+        }
     }
 
     /**
@@ -104,9 +123,10 @@ public final class HfConfigs {
         return e == null || e.isJsonNull();
     }
 
-    private static JsonPrimitive primitive(JsonObject c, String key, String expected) {
+    /** A present key's value, checked to be a JSON primitive of the expected kind. */
+    private static JsonPrimitive primitive(JsonObject c, String key, String expected, Predicate<JsonPrimitive> kind) {
         JsonElement e = c.get(key);
-        if (!e.isJsonPrimitive()) {
+        if (!e.isJsonPrimitive() || !kind.test(e.getAsJsonPrimitive())) {
             throw new CheckpointException("config key '" + key + "' must be " + expected + " but is " + e);
         }
         return e.getAsJsonPrimitive();
@@ -141,10 +161,7 @@ public final class HfConfigs {
         if (isAbsent(c, key)) {
             return def;
         }
-        JsonPrimitive p = primitive(c, key, "an integer");
-        if (!p.isNumber()) {
-            throw new CheckpointException("config key '" + key + "' must be an integer but is " + p);
-        }
+        JsonPrimitive p = primitive(c, key, "an integer", JsonPrimitive::isNumber);
         double d = p.getAsDouble();
         if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
             throw new CheckpointException("config key '" + key + "' must be an integer but is " + p);
@@ -165,11 +182,7 @@ public final class HfConfigs {
         if (isAbsent(c, key)) {
             return def;
         }
-        JsonPrimitive p = primitive(c, key, "a number");
-        if (!p.isNumber()) {
-            throw new CheckpointException("config key '" + key + "' must be a number but is " + p);
-        }
-        return p.getAsDouble();
+        return primitive(c, key, "a number", JsonPrimitive::isNumber).getAsDouble();
     }
 
     /**
@@ -185,11 +198,7 @@ public final class HfConfigs {
         if (isAbsent(c, key)) {
             return def;
         }
-        JsonPrimitive p = primitive(c, key, "a string");
-        if (!p.isString()) {
-            throw new CheckpointException("config key '" + key + "' must be a string but is " + p);
-        }
-        return p.getAsString();
+        return primitive(c, key, "a string", JsonPrimitive::isString).getAsString();
     }
 
     /**
@@ -205,11 +214,7 @@ public final class HfConfigs {
         if (isAbsent(c, key)) {
             return def;
         }
-        JsonPrimitive p = primitive(c, key, "a boolean");
-        if (!p.isBoolean()) {
-            throw new CheckpointException("config key '" + key + "' must be true or false but is " + p);
-        }
-        return p.getAsBoolean();
+        return primitive(c, key, "true or false", JsonPrimitive::isBoolean).getAsBoolean();
     }
 
     /**

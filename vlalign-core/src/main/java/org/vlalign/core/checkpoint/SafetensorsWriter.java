@@ -110,12 +110,7 @@ public final class SafetensorsWriter {
      * @return this writer
      */
     public SafetensorsWriter addBf16(String name, float[] data, long... shape) {
-        checkCount(name, data.length, shape);
-        ByteBuffer b = ByteBuffer.allocate(data.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-        for (float f : data) {
-            b.putShort(DtypeConversion.floatToBf16(f));
-        }
-        return put(name, SafetensorsDtype.BF16, shape, b.array());
+        return add16(name, SafetensorsDtype.BF16, data, shape);
     }
 
     /**
@@ -127,12 +122,17 @@ public final class SafetensorsWriter {
      * @return this writer
      */
     public SafetensorsWriter addF16(String name, float[] data, long... shape) {
+        return add16(name, SafetensorsDtype.F16, data, shape);
+    }
+
+    /** Adds floats rounded to one of the two 16-bit float dtypes. */
+    private SafetensorsWriter add16(String name, SafetensorsDtype dtype, float[] data, long[] shape) {
         checkCount(name, data.length, shape);
         ByteBuffer b = ByteBuffer.allocate(data.length * 2).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : data) {
-            b.putShort(DtypeConversion.floatToHalf(f));
+            b.putShort(dtype == SafetensorsDtype.BF16 ? DtypeConversion.floatToBf16(f) : DtypeConversion.floatToHalf(f));
         }
-        return put(name, SafetensorsDtype.F16, shape, b.array());
+        return put(name, dtype, shape, b.array());
     }
 
     /**

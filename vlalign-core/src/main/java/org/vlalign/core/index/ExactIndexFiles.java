@@ -96,12 +96,7 @@ final class ExactIndexFiles {
         Path tmp = dir.resolve(name + TMP_SUFFIX);
         CRC32C crc = new CRC32C();
         long length = 0;
-        try (FileChannel ch =
-                FileChannel.open(
-                        tmp,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING,
-                        StandardOpenOption.WRITE)) {
+        try (FileChannel ch = openEmpty(tmp)) {
             ByteBuffer head = ByteBuffer.allocate(SEGMENT_HEADER).order(ByteOrder.LITTLE_ENDIAN);
             head.putInt(SEGMENT_MAGIC).putInt(VERSION).putInt(seg.dim).putInt(seg.count);
             head.putInt(seg.rows).putInt(meta.size).flip();
@@ -272,12 +267,7 @@ final class ExactIndexFiles {
         b.i32((int) crc.getValue());
         b.i32(END_MAGIC);
         Path tmp = dir.resolve(MANIFEST + TMP_SUFFIX);
-        try (FileChannel ch =
-                FileChannel.open(
-                        tmp,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING,
-                        StandardOpenOption.WRITE)) {
+        try (FileChannel ch = openEmpty(tmp)) {
             writeAll(ch, ByteBuffer.wrap(b.buf, 0, b.size), null);
             ch.force(true);
         }
@@ -462,5 +452,11 @@ final class ExactIndexFiles {
             System.arraycopy(bytes, 0, buf, size, bytes.length);
             size += bytes.length;
         }
+    }
+
+    /** Opens a file for writing from its start, creating it or emptying what it held. */
+    private static FileChannel openEmpty(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
     }
 }

@@ -155,26 +155,14 @@ public final class VqaAccuracy {
             throw new InvalidArgumentException("evaluate needs at least one item");
         }
         double total = 0;
-        Map<String, double[]> byQuestion = new LinkedHashMap<>();
-        Map<String, double[]> byAnswer = new LinkedHashMap<>();
+        GroupedMeans byQuestion = new GroupedMeans();
+        GroupedMeans byAnswer = new GroupedMeans();
         for (Item item : items) {
             double acc = score(item.prediction(), item.humanAnswers());
             total += acc;
-            add(byQuestion, item.questionType(), acc);
-            add(byAnswer, item.answerType(), acc);
+            byQuestion.add(item.questionType(), acc);
+            byAnswer.add(item.answerType(), acc);
         }
-        return new Report(total / items.size(), means(byQuestion), means(byAnswer), items.size());
-    }
-
-    private static void add(Map<String, double[]> sums, String key, double value) {
-        double[] s = sums.computeIfAbsent(key, k -> new double[2]);
-        s[0] += value;
-        s[1]++;
-    }
-
-    private static Map<String, Double> means(Map<String, double[]> sums) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        sums.forEach((k, s) -> out.put(k, s[0] / s[1]));
-        return out;
+        return new Report(total / items.size(), byQuestion.means(), byAnswer.means(), items.size());
     }
 }

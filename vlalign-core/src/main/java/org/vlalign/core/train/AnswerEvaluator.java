@@ -12,6 +12,7 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.LanguageModel;
 import org.vlalign.PromptWrapper;
 import org.vlalign.core.metrics.ExactMatch;
+import org.vlalign.core.metrics.GroupedMeans;
 import org.vlalign.core.metrics.VqaAccuracy;
 
 /**
@@ -95,8 +96,8 @@ public final class AnswerEvaluator {
                     + (items == null ? 0 : items.size()) + " items and "
                     + (predictions == null ? 0 : predictions.size()) + " predictions");
         }
-        Map<String, double[]> em = new LinkedHashMap<>();
-        Map<String, double[]> vqa = new LinkedHashMap<>();
+        GroupedMeans em = new GroupedMeans();
+        GroupedMeans vqa = new GroupedMeans();
         double emSum = 0;
         double vqaSum = 0;
         int vqaItems = 0;
@@ -104,16 +105,16 @@ public final class AnswerEvaluator {
             TrainingExample item = items.get(i);
             double e = ExactMatch.score(predictions.get(i), item.references());
             emSum += e;
-            add(em, item.type(), e);
+            em.add(item.type(), e);
             if (item.references().size() >= 2) {
                 double a = VqaAccuracy.official().score(predictions.get(i), item.references());
                 vqaSum += a;
                 vqaItems++;
-                add(vqa, item.type(), a);
+                vqa.add(item.type(), a);
             }
         }
-        return new Report(items.size(), emSum / items.size(), means(em), vqaItems,
-                vqaItems == 0 ? Double.NaN : vqaSum / vqaItems, means(vqa), predictions);
+        return new Report(items.size(), emSum / items.size(), em.means(), vqaItems,
+                vqaItems == 0 ? Double.NaN : vqaSum / vqaItems, vqa.means(), predictions);
     }
 
     /**
@@ -134,17 +135,5 @@ public final class AnswerEvaluator {
         }
         return item -> languageModel.generate(
                 wrapper.wrap(adaptor.adapt(features.features(item)), item.query()), generation).text().strip();
-    }
-
-    private static void add(Map<String, double[]> sums, String key, double value) {
-        double[] s = sums.computeIfAbsent(key, k -> new double[2]);
-        s[0] += value;
-        s[1]++;
-    }
-
-    private static Map<String, Double> means(Map<String, double[]> sums) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        sums.forEach((k, s) -> out.put(k, s[0] / s[1]));
-        return out;
     }
 }

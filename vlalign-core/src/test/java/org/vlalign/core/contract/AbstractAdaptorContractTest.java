@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.vlalign.Adaptor;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
@@ -28,11 +25,8 @@ import org.vlalign.InvalidArgumentException;
  *
  * @since 0.1.0
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class AbstractAdaptorContractTest {
+public abstract class AbstractAdaptorContractTest extends AbstractSharedSubjectTest<Adaptor> {
     private static final long SEED = 20_240_601L;
-
-    private Adaptor adaptor;
 
     /**
      * Creates the adaptor under test.
@@ -40,6 +34,20 @@ public abstract class AbstractAdaptorContractTest {
      * @return a new adaptor, closed by the suite
      */
     protected abstract Adaptor newAdaptor();
+
+    /**
+     * The adaptor under test.
+     *
+     * @return the shared adaptor
+     */
+    protected final Adaptor adaptor() {
+        return subject();
+    }
+
+    @Override
+    final Adaptor createSubject() {
+        return newAdaptor();
+    }
 
     /**
      * The absolute tolerance for comparisons of adaptor outputs.
@@ -57,18 +65,6 @@ public abstract class AbstractAdaptorContractTest {
      */
     protected double relTolerance() {
         return 1e-4;
-    }
-
-    @BeforeAll
-    final void createAdaptor() {
-        adaptor = newAdaptor();
-    }
-
-    @AfterAll
-    final void closeAdaptor() {
-        if (adaptor != null) {
-            adaptor.close();
-        }
     }
 
     /**
@@ -90,15 +86,15 @@ public abstract class AbstractAdaptorContractTest {
 
     @Test
     void should_have_positive_widths() {
-        assertTrue(adaptor.inputDim() > 0, "inputDim " + adaptor.inputDim());
-        assertTrue(adaptor.outputDim() > 0, "outputDim " + adaptor.outputDim());
+        assertTrue(adaptor().inputDim() > 0, "inputDim " + adaptor().inputDim());
+        assertTrue(adaptor().outputDim() > 0, "outputDim " + adaptor().outputDim());
     }
 
     @Test
     void should_map_each_row_to_an_output_row_of_outputDim() {
         for (int rows : new int[] {1, 5, 32}) {
-            Features out = adaptor.adapt(randomFeatures(rows, adaptor.inputDim(), SEED + rows));
-            assertArrayEquals(new int[] {rows, adaptor.outputDim()}, out.shape(), "seed " + (SEED + rows));
+            Features out = adaptor().adapt(randomFeatures(rows, adaptor().inputDim(), SEED + rows));
+            assertArrayEquals(new int[] {rows, adaptor().outputDim()}, out.shape(), "seed " + (SEED + rows));
             for (float v : out.data()) {
                 assertTrue(Float.isFinite(v), "non-finite output " + v + ", seed " + (SEED + rows));
             }
@@ -107,17 +103,17 @@ public abstract class AbstractAdaptorContractTest {
 
     @Test
     void should_be_deterministic() {
-        Features in = randomFeatures(7, adaptor.inputDim(), SEED);
+        Features in = randomFeatures(7, adaptor().inputDim(), SEED);
         ContractSupport.assertClose(
-                adaptor.adapt(in), adaptor.adapt(in), absTolerance(), relTolerance(), "seed " + SEED);
+                adaptor().adapt(in), adaptor().adapt(in), absTolerance(), relTolerance(), "seed " + SEED);
     }
 
     @Test
     void should_project_each_row_independently_of_the_others() {
-        Features in = randomFeatures(4, adaptor.inputDim(), SEED + 1);
-        Features all = adaptor.adapt(in);
+        Features in = randomFeatures(4, adaptor().inputDim(), SEED + 1);
+        Features all = adaptor().adapt(in);
         for (int r = 0; r < in.rows(); r++) {
-            Features one = adaptor.adapt(Features.ofVector(in.row(r)));
+            Features one = adaptor().adapt(Features.ofVector(in.row(r)));
             ContractSupport.assertClose(
                     one, Features.ofVector(all.row(r)), absTolerance(), relTolerance(),
                     "row " + r + " alone vs in a matrix, seed " + (SEED + 1));
@@ -126,8 +122,8 @@ public abstract class AbstractAdaptorContractTest {
 
     @Test
     void should_depend_on_the_input() {
-        Features a = adaptor.adapt(randomFeatures(2, adaptor.inputDim(), SEED + 2));
-        Features b = adaptor.adapt(randomFeatures(2, adaptor.inputDim(), SEED + 3));
+        Features a = adaptor().adapt(randomFeatures(2, adaptor().inputDim(), SEED + 2));
+        Features b = adaptor().adapt(randomFeatures(2, adaptor().inputDim(), SEED + 3));
         assertTrue(!a.equals(b), "different inputs gave the same output");
     }
 
@@ -135,11 +131,11 @@ public abstract class AbstractAdaptorContractTest {
     void should_throw_InvalidArgumentException_when_the_width_is_wrong() {
         assertThrows(
                 InvalidArgumentException.class,
-                () -> adaptor.adapt(randomFeatures(3, adaptor.inputDim() + 1, SEED)));
-        if (adaptor.inputDim() > 1) {
+                () -> adaptor().adapt(randomFeatures(3, adaptor().inputDim() + 1, SEED)));
+        if (adaptor().inputDim() > 1) {
             assertThrows(
                     InvalidArgumentException.class,
-                    () -> adaptor.adapt(randomFeatures(3, adaptor.inputDim() - 1, SEED)));
+                    () -> adaptor().adapt(randomFeatures(3, adaptor().inputDim() - 1, SEED)));
         }
     }
 
@@ -149,11 +145,11 @@ public abstract class AbstractAdaptorContractTest {
         List<Features> inputs = new java.util.ArrayList<>();
         List<Features> expected = new java.util.ArrayList<>();
         for (int i = 0; i < tasks; i++) {
-            Features in = randomFeatures(1 + i % 5, adaptor.inputDim(), SEED + 100 + i);
+            Features in = randomFeatures(1 + i % 5, adaptor().inputDim(), SEED + 100 + i);
             inputs.add(in);
-            expected.add(adaptor.adapt(in));
+            expected.add(adaptor().adapt(in));
         }
-        List<Features> actual = ContractSupport.runConcurrently(tasks, i -> adaptor.adapt(inputs.get(i)));
+        List<Features> actual = ContractSupport.runConcurrently(tasks, i -> adaptor().adapt(inputs.get(i)));
         for (int i = 0; i < tasks; i++) {
             ContractSupport.assertClose(
                     expected.get(i), actual.get(i), absTolerance(), relTolerance(),

@@ -12,10 +12,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.awt.Color;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
@@ -42,10 +39,7 @@ import org.vlalign.UnsupportedModelException;
  *
  * @since 0.1.0
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class AbstractFeatureExtractorContractTest {
-
-    private FeatureExtractor extractor;
+public abstract class AbstractFeatureExtractorContractTest extends AbstractSharedSubjectTest<FeatureExtractor> {
 
     /**
      * Creates the extractor under test; called once per test class.
@@ -53,6 +47,11 @@ public abstract class AbstractFeatureExtractorContractTest {
      * @return a new extractor, closed by the suite
      */
     protected abstract FeatureExtractor newExtractor();
+
+    @Override
+    final FeatureExtractor createSubject() {
+        return newExtractor();
+    }
 
     /**
      * An image the extractor can decode.
@@ -96,29 +95,17 @@ public abstract class AbstractFeatureExtractorContractTest {
      * @return the shared extractor
      */
     protected final FeatureExtractor extractor() {
-        return extractor;
-    }
-
-    @BeforeAll
-    final void createExtractor() {
-        extractor = newExtractor();
-    }
-
-    @AfterAll
-    final void closeExtractor() {
-        if (extractor != null) {
-            extractor.close();
-        }
+        return subject();
     }
 
     private boolean supportsSearch() {
-        return extractor.canEmbed();
+        return extractor().canEmbed();
     }
 
     @Test
     void should_return_a_non_empty_matrix_with_the_same_shape_for_every_image() {
-        Features a = extractor.extract(sampleImage());
-        Features b = extractor.extract(otherImage());
+        Features a = extractor().extract(sampleImage());
+        Features b = extractor().extract(otherImage());
         assertEquals(2, a.shape().length, "features are (tokens, hidden): " + a);
         assertTrue(a.rows() > 0 && a.cols() > 0, "features must not be empty: " + a);
         assertArrayEquals(a.shape(), b.shape(), "shape must not depend on the image size or content");
@@ -127,54 +114,54 @@ public abstract class AbstractFeatureExtractorContractTest {
 
     @Test
     void should_declare_the_width_of_the_features_it_returns() {
-        int width = extractor.featureWidth();
+        int width = extractor().featureWidth();
         assertTrue(width >= 1, "featureWidth must be positive but was " + width);
-        assertEquals(width, extractor.extract(sampleImage()).cols(), "extract width vs featureWidth()");
-        assertEquals(width, extractor.extract(otherImage(), "What is this?").cols(),
+        assertEquals(width, extractor().extract(sampleImage()).cols(), "extract width vs featureWidth()");
+        assertEquals(width, extractor().extract(otherImage(), "What is this?").cols(),
                 "extract width with an instruction vs featureWidth()");
-        for (Features f : extractor.extractBatch(List.of(sampleImage(), otherImage()), List.of("", ""))) {
+        for (Features f : extractor().extractBatch(List.of(sampleImage(), otherImage()), List.of("", ""))) {
             assertEquals(width, f.cols(), "batch width vs featureWidth()");
         }
     }
 
     @Test
     void should_give_a_search_space_exactly_when_it_says_it_can_embed() {
-        if (extractor.canEmbed()) {
-            EmbeddingSpace space = extractor.embeddingSpace();
+        if (extractor().canEmbed()) {
+            EmbeddingSpace space = extractor().embeddingSpace();
             assertTrue(space.dimension() >= 1, "space " + space);
         } else {
-            assertThrows(UnsupportedModelException.class, extractor::embeddingSpace);
+            assertThrows(UnsupportedModelException.class, extractor()::embeddingSpace);
         }
     }
 
     @Test
     void should_return_finite_values() {
-        for (float v : extractor.extract(sampleImage()).data()) {
+        for (float v : extractor().extract(sampleImage()).data()) {
             assertTrue(Float.isFinite(v), "features contain " + v);
         }
     }
 
     @Test
     void should_be_deterministic() {
-        Features first = extractor.extract(sampleImage());
-        Features second = extractor.extract(sampleImage());
+        Features first = extractor().extract(sampleImage());
+        Features second = extractor().extract(sampleImage());
         ContractSupport.assertClose(first, second, absTolerance(), relTolerance(), "repeated extract");
     }
 
     @Test
     void should_ignore_the_instruction_when_not_instruction_aware() {
-        assumeFalse(extractor.acceptsInstruction(), "extractor uses instructions");
+        assumeFalse(extractor().acceptsInstruction(), "extractor uses instructions");
         ContractSupport.assertClose(
-                extractor.extract(sampleImage()),
-                extractor.extract(sampleImage(), "What colour is the patch?"),
+                extractor().extract(sampleImage()),
+                extractor().extract(sampleImage(), "What colour is the patch?"),
                 absTolerance(), relTolerance(), "extract with and without instruction");
     }
 
     @Test
     void should_use_the_instruction_when_instruction_aware() {
-        assumeTrue(extractor.acceptsInstruction(), "extractor ignores instructions");
-        Features a = extractor.extract(sampleImage(), "What colour is the patch?");
-        Features b = extractor.extract(sampleImage(), "Describe the image in detail.");
+        assumeTrue(extractor().acceptsInstruction(), "extractor ignores instructions");
+        Features a = extractor().extract(sampleImage(), "What colour is the patch?");
+        Features b = extractor().extract(sampleImage(), "Describe the image in detail.");
         assertArrayEquals(a.shape(), b.shape(), "instruction must not change the shape");
         assertNotEquals(a, b, "different instructions must give different features");
     }
@@ -183,11 +170,11 @@ public abstract class AbstractFeatureExtractorContractTest {
     void should_return_the_same_features_in_a_batch_as_alone() {
         List<ImageInput> images = List.of(sampleImage(), otherImage(), sampleImage());
         List<String> instructions = List.of("", "", "What is this?");
-        List<Features> batch = extractor.extractBatch(images, instructions);
+        List<Features> batch = extractor().extractBatch(images, instructions);
         assertEquals(images.size(), batch.size(), "one result per image");
         for (int i = 0; i < images.size(); i++) {
             ContractSupport.assertClose(
-                    extractor.extract(images.get(i), instructions.get(i)), batch.get(i),
+                    extractor().extract(images.get(i), instructions.get(i)), batch.get(i),
                     absTolerance(), relTolerance(), "batch item " + i);
         }
     }
@@ -196,17 +183,17 @@ public abstract class AbstractFeatureExtractorContractTest {
     void should_reject_a_batch_when_images_and_instructions_differ_in_size() {
         assertThrows(
                 InvalidArgumentException.class,
-                () -> extractor.extractBatch(List.of(sampleImage(), otherImage()), List.of("")));
+                () -> extractor().extractBatch(List.of(sampleImage(), otherImage()), List.of("")));
     }
 
     @Test
     void should_throw_ImageDecodingException_when_the_image_is_truncated() {
-        assertThrows(ImageDecodingException.class, () -> extractor.extract(ContractSupport.corruptImage()));
+        assertThrows(ImageDecodingException.class, () -> extractor().extract(ContractSupport.corruptImage()));
     }
 
     @Test
     void should_throw_ImageDecodingException_when_the_bytes_are_no_image() {
-        assertThrows(ImageDecodingException.class, () -> extractor.extract(ContractSupport.garbageImage()));
+        assertThrows(ImageDecodingException.class, () -> extractor().extract(ContractSupport.garbageImage()));
     }
 
     @Test
@@ -214,11 +201,11 @@ public abstract class AbstractFeatureExtractorContractTest {
         List<ImageInput> images = List.of(sampleImage(), otherImage());
         List<Features> sequential = new ArrayList<>();
         for (ImageInput image : images) {
-            sequential.add(extractor.extract(image));
+            sequential.add(extractor().extract(image));
         }
         int tasks = ContractSupport.THREADS * 2;
         List<Features> concurrent =
-                ContractSupport.runConcurrently(tasks, i -> extractor.extract(images.get(i % 2)));
+                ContractSupport.runConcurrently(tasks, i -> extractor().extract(images.get(i % 2)));
         for (int i = 0; i < tasks; i++) {
             ContractSupport.assertClose(
                     sequential.get(i % 2), concurrent.get(i), absTolerance(), relTolerance(),
@@ -229,50 +216,50 @@ public abstract class AbstractFeatureExtractorContractTest {
     @Test
     void should_embed_texts_as_one_normalised_row_of_the_space_dimension() {
         assumeTrue(supportsSearch(), "extractor has no search projections");
-        EmbeddingSpace space = extractor.embeddingSpace();
-        Features text = extractor.embedText("a red and blue picture");
+        EmbeddingSpace space = extractor().embeddingSpace();
+        Features text = extractor().embedText("a red and blue picture");
         assertArrayEquals(new int[] {1, space.dimension()}, text.shape(), "text embedding shape");
         ContractSupport.assertRowsNormalised(text, 1e-4, "text embedding");
-        assertNotEquals(text, extractor.embedText("a photo of a dog"), "different texts, same vector");
+        assertNotEquals(text, extractor().embedText("a photo of a dog"), "different texts, same vector");
         ContractSupport.assertClose(
-                text, extractor.embedText("a red and blue picture"), absTolerance(), relTolerance(),
+                text, extractor().embedText("a red and blue picture"), absTolerance(), relTolerance(),
                 "repeated embedText");
     }
 
     @Test
     void should_embed_images_as_normalised_rows_of_the_space_dimension() {
         assumeTrue(supportsSearch(), "extractor has no search projections");
-        EmbeddingSpace space = extractor.embeddingSpace();
-        Features a = extractor.embedImage(sampleImage());
-        Features b = extractor.embedImage(otherImage());
+        EmbeddingSpace space = extractor().embeddingSpace();
+        Features a = extractor().embedImage(sampleImage());
+        Features b = extractor().embedImage(otherImage());
         assertEquals(2, a.shape().length, "image embeddings are (vectors, dimension): " + a);
         assertEquals(space.dimension(), a.cols(), "image embedding width");
         assertArrayEquals(a.shape(), b.shape(), "vector count must not depend on the image");
         ContractSupport.assertRowsNormalised(a, 1e-4, "image embedding");
         ContractSupport.assertClose(
-                a, extractor.embedImage(sampleImage()), absTolerance(), relTolerance(),
+                a, extractor().embedImage(sampleImage()), absTolerance(), relTolerance(),
                 "repeated embedImage");
     }
 
     @Test
     void should_describe_its_space() {
         assumeTrue(supportsSearch(), "extractor has no search projections");
-        EmbeddingSpace space = extractor.embeddingSpace();
+        EmbeddingSpace space = extractor().embeddingSpace();
         assertFalse(space.family().isBlank(), "family");
         assertFalse(space.fingerprint().isBlank(), "fingerprint");
-        assertEquals(space, extractor.embeddingSpace(), "the space is stable");
+        assertEquals(space, extractor().embeddingSpace(), "the space is stable");
     }
 
     @Test
     void should_throw_InvalidArgumentException_when_the_text_is_empty() {
         assumeTrue(supportsSearch(), "extractor has no search projections");
-        assertThrows(InvalidArgumentException.class, () -> extractor.embedText(""));
+        assertThrows(InvalidArgumentException.class, () -> extractor().embedText(""));
     }
 
     @Test
     void should_throw_ImageDecodingException_when_embedding_a_corrupt_image() {
         assumeTrue(supportsSearch(), "extractor has no search projections");
-        assertThrows(ImageDecodingException.class, () -> extractor.embedImage(ContractSupport.corruptImage()));
+        assertThrows(ImageDecodingException.class, () -> extractor().embedImage(ContractSupport.corruptImage()));
     }
 
     @Test
@@ -281,13 +268,13 @@ public abstract class AbstractFeatureExtractorContractTest {
         List<String> texts = List.of("red", "a blue square", "green grass", "a yellow patch");
         List<Features> sequential = new ArrayList<>();
         for (String text : texts) {
-            sequential.add(extractor.embedText(text));
+            sequential.add(extractor().embedText(text));
         }
-        Features image = extractor.embedImage(sampleImage());
+        Features image = extractor().embedImage(sampleImage());
         int tasks = ContractSupport.THREADS * 2;
         List<Features> concurrent = ContractSupport.runConcurrently(
                 tasks,
-                i -> i % 5 == 4 ? extractor.embedImage(sampleImage()) : extractor.embedText(texts.get(i % 4)));
+                i -> i % 5 == 4 ? extractor().embedImage(sampleImage()) : extractor().embedText(texts.get(i % 4)));
         for (int i = 0; i < tasks; i++) {
             Features expected = i % 5 == 4 ? image : sequential.get(i % 4);
             ContractSupport.assertClose(
@@ -298,7 +285,7 @@ public abstract class AbstractFeatureExtractorContractTest {
     @Test
     void should_throw_UnsupportedModelException_for_search_when_it_has_no_search_projections() {
         assumeFalse(supportsSearch(), "extractor supports search");
-        assertThrows(UnsupportedModelException.class, () -> extractor.embedText("a dog"));
-        assertThrows(UnsupportedModelException.class, () -> extractor.embedImage(sampleImage()));
+        assertThrows(UnsupportedModelException.class, () -> extractor().embedText("a dog"));
+        assertThrows(UnsupportedModelException.class, () -> extractor().embedImage(sampleImage()));
     }
 }

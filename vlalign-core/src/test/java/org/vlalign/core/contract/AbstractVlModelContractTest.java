@@ -1,6 +1,5 @@
 package org.vlalign.core.contract;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,10 +12,7 @@ import java.awt.Color;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.vlalign.Answer;
 import org.vlalign.AskRequest;
 import org.vlalign.Chat;
@@ -47,16 +43,18 @@ import org.vlalign.VlModel;
  *
  * @since 0.1.0
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class AbstractVlModelContractTest {
-    private VlModel model;
-
+public abstract class AbstractVlModelContractTest extends AbstractSharedSubjectTest<VlModel> {
     /**
      * Creates the model under test.
      *
      * @return a new model, closed by the suite
      */
     protected abstract VlModel newModel();
+
+    @Override
+    final VlModel createSubject() {
+        return newModel();
+    }
 
     /**
      * An image the model can decode.
@@ -91,72 +89,53 @@ public abstract class AbstractVlModelContractTest {
      * @return the shared model
      */
     protected final VlModel model() {
-        return model;
-    }
-
-    @BeforeAll
-    final void createModel() {
-        model = newModel();
-    }
-
-    @AfterAll
-    final void closeModel() {
-        if (model != null) {
-            model.close();
-        }
+        return subject();
     }
 
     private boolean supportsSearch() {
-        return model.canSearch();
+        return model().canSearch();
     }
 
     private void assumeAnswers() {
-        assumeTrue(model.canAnswer(), "model cannot answer");
-    }
-
-    private static void assertSameGeneration(Answer expected, Answer actual, String what) {
-        assertArrayEquals(expected.tokenIds(), actual.tokenIds(), what + ": token ids");
-        assertEquals(expected.text(), actual.text(), what + ": text");
-        assertEquals(expected.finishReason(), actual.finishReason(), what + ": finish reason");
-        assertEquals(expected.promptTokens(), actual.promptTokens(), what + ": prompt tokens");
+        assumeTrue(model().canAnswer(), "model cannot answer");
     }
 
     @Test
     void should_expose_parts_that_fit_together() {
         assumeAnswers();
-        assertNotNull(model.featureExtractor());
-        assertNotNull(model.promptWrapper());
-        assertEquals(model.featureExtractor().featureWidth(), model.adaptor().inputDim(), "adaptor input width");
-        assertEquals(model.languageModel().hiddenSize(), model.adaptor().outputDim(), "adaptor output width");
+        assertNotNull(model().featureExtractor());
+        assertNotNull(model().promptWrapper());
+        assertEquals(model().featureExtractor().featureWidth(), model().adaptor().inputDim(), "adaptor input width");
+        assertEquals(model().languageModel().hiddenSize(), model().adaptor().outputDim(), "adaptor output width");
     }
 
     @Test
     void should_report_the_capabilities_of_its_parts() {
-        assertEquals(model.featureExtractor().canEmbed(), model.canSearch(), "canSearch vs the extractor");
-        Features features = model.featureExtractor().extract(sampleImage());
-        assertEquals(model.featureExtractor().featureWidth(), features.cols(), "features of any model");
+        assertEquals(model().featureExtractor().canEmbed(), model().canSearch(), "canSearch vs the extractor");
+        Features features = model().featureExtractor().extract(sampleImage());
+        assertEquals(model().featureExtractor().featureWidth(), features.cols(), "features of any model");
     }
 
     @Test
     void should_throw_UnsupportedModelException_naming_the_missing_language_model_when_it_cannot_answer() {
-        assumeFalse(model.canAnswer(), "model answers");
+        assumeFalse(model().canAnswer(), "model answers");
         UnsupportedModelException ask =
-                assertThrows(UnsupportedModelException.class, () -> model.ask(sampleImage(), "What?", config()));
+                assertThrows(UnsupportedModelException.class, () -> model().ask(sampleImage(), "What?", config()));
         assertTrue(ask.getMessage().contains("language model"), ask.getMessage());
         assertThrows(UnsupportedModelException.class,
-                () -> model.askBatch(List.of(new AskRequest(sampleImage(), "What?")), config()));
-        assertThrows(UnsupportedModelException.class, () -> model.newChat(sampleImage()));
-        assertThrows(UnsupportedModelException.class, model::adaptor);
-        assertThrows(UnsupportedModelException.class, model::promptWrapper);
-        assertThrows(UnsupportedModelException.class, model::languageModel);
+                () -> model().askBatch(List.of(new AskRequest(sampleImage(), "What?")), config()));
+        assertThrows(UnsupportedModelException.class, () -> model().newChat(sampleImage()));
+        assertThrows(UnsupportedModelException.class, model()::adaptor);
+        assertThrows(UnsupportedModelException.class, model()::promptWrapper);
+        assertThrows(UnsupportedModelException.class, model()::languageModel);
     }
 
     @Test
     void should_answer_deterministically_when_greedy() {
         assumeAnswers();
-        Answer first = model.ask(sampleImage(), "What is in the image?", config());
-        Answer second = model.ask(sampleImage(), "What is in the image?", config());
-        assertSameGeneration(first, second, "repeated ask");
+        Answer first = model().ask(sampleImage(), "What is in the image?", config());
+        Answer second = model().ask(sampleImage(), "What is in the image?", config());
+        ContractSupport.assertSameGeneration(first, second, "repeated ask");
         assertTrue(first.generatedTokens() <= config().maxNewTokens(), "generated " + first.generatedTokens());
         assertTrue(first.promptTokens() > 0, "promptTokens");
     }
@@ -164,7 +143,7 @@ public abstract class AbstractVlModelContractTest {
     @Test
     void should_accept_an_empty_query() {
         assumeAnswers();
-        Answer answer = model.ask(sampleImage(), "", config());
+        Answer answer = model().ask(sampleImage(), "", config());
         assertTrue(answer.promptTokens() > 0);
     }
 
@@ -172,12 +151,12 @@ public abstract class AbstractVlModelContractTest {
     void should_stream_pieces_that_concatenate_to_the_text() {
         assumeAnswers();
         List<String> pieces = new ArrayList<>();
-        Answer streamed = model.ask(sampleImage(), "Describe it.", config(), pieces::add);
+        Answer streamed = model().ask(sampleImage(), "Describe it.", config(), pieces::add);
         for (String piece : pieces) {
             assertFalse(piece.isEmpty(), "empty piece");
         }
         assertEquals(streamed.text(), String.join("", pieces));
-        assertSameGeneration(model.ask(sampleImage(), "Describe it.", config()), streamed, "streamed vs not");
+        ContractSupport.assertSameGeneration(model().ask(sampleImage(), "Describe it.", config()), streamed, "streamed vs not");
     }
 
     @Test
@@ -187,28 +166,28 @@ public abstract class AbstractVlModelContractTest {
                 new AskRequest(sampleImage(), "What colour is it?"),
                 new AskRequest(otherImage(), "How many objects?"),
                 new AskRequest(otherImage(), ""));
-        List<Answer> batch = model.askBatch(requests, config());
+        List<Answer> batch = model().askBatch(requests, config());
         assertEquals(requests.size(), batch.size(), "one answer per request");
         for (int i = 0; i < requests.size(); i++) {
             AskRequest r = requests.get(i);
-            assertSameGeneration(model.ask(r.image(), r.query(), config()), batch.get(i), "batch item " + i);
+            ContractSupport.assertSameGeneration(model().ask(r.image(), r.query(), config()), batch.get(i), "batch item " + i);
         }
-        assertTrue(model.askBatch(List.of(), config()).isEmpty(), "empty batch");
+        assertTrue(model().askBatch(List.of(), config()).isEmpty(), "empty batch");
     }
 
     @Test
     void should_answer_the_first_chat_turn_like_ask() {
         assumeAnswers();
-        Chat chat = model.newChat(sampleImage());
+        Chat chat = model().newChat(sampleImage());
         Answer first = chat.send("What is in the image?", config(), text -> {});
-        assertSameGeneration(model.ask(sampleImage(), "What is in the image?", config()), first, "first chat turn");
+        ContractSupport.assertSameGeneration(model().ask(sampleImage(), "What is in the image?", config()), first, "first chat turn");
         assertEquals(sampleImage(), chat.image());
     }
 
     @Test
     void should_record_the_turns_of_a_chat_in_order() {
         assumeAnswers();
-        Chat chat = model.newChat(otherImage());
+        Chat chat = model().newChat(otherImage());
         Answer a1 = chat.send("First question?", config(), text -> {});
         Answer a2 = chat.send("Second question?", config(), text -> {});
         List<Turn> turns = chat.turns().stream().filter(t -> t.role() != Role.SYSTEM).toList();
@@ -221,7 +200,7 @@ public abstract class AbstractVlModelContractTest {
     @Test
     void should_throw_ImageDecodingException_when_the_image_is_corrupt() {
         assumeAnswers();
-        assertThrows(ImageDecodingException.class, () -> model.ask(ContractSupport.corruptImage(), "What?", config()));
+        assertThrows(ImageDecodingException.class, () -> model().ask(ContractSupport.corruptImage(), "What?", config()));
     }
 
     @Test
@@ -231,22 +210,22 @@ public abstract class AbstractVlModelContractTest {
         List<String> queries = List.of("What is it?", "Which colour?");
         List<Answer> sequential = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            sequential.add(model.ask(images.get(i % 2), queries.get(i / 2), config()));
+            sequential.add(model().ask(images.get(i % 2), queries.get(i / 2), config()));
         }
         int tasks = ContractSupport.THREADS;
         List<Answer> concurrent = ContractSupport.runConcurrently(
-                tasks, i -> model.ask(images.get(i % 4 % 2), queries.get(i % 4 / 2), config()));
+                tasks, i -> model().ask(images.get(i % 4 % 2), queries.get(i % 4 / 2), config()));
         for (int i = 0; i < tasks; i++) {
-            assertSameGeneration(sequential.get(i % 4), concurrent.get(i), "concurrent ask " + i);
+            ContractSupport.assertSameGeneration(sequential.get(i % 4), concurrent.get(i), "concurrent ask " + i);
         }
     }
 
     @Test
     void should_find_indexed_images() {
         assumeTrue(supportsSearch(), "model cannot embed for search");
-        model.index("contract-a", sampleImage(), Map.of("source", "a.png"));
-        model.index("contract-b", otherImage(), Map.of("source", "b.png"));
-        List<SearchHit> hits = model.search("a colourful picture", 50);
+        model().index("contract-a", sampleImage(), Map.of("source", "a.png"));
+        model().index("contract-b", otherImage(), Map.of("source", "b.png"));
+        List<SearchHit> hits = model().search("a colourful picture", 50);
         List<String> ids = hits.stream().map(SearchHit::id).toList();
         assertTrue(ids.contains("contract-a") && ids.contains("contract-b"), "hits " + ids);
         for (int i = 1; i < hits.size(); i++) {
@@ -254,41 +233,41 @@ public abstract class AbstractVlModelContractTest {
         }
         SearchHit a = hits.stream().filter(h -> h.id().equals("contract-a")).findFirst().orElseThrow();
         assertEquals(Map.of("source", "a.png"), a.metadata());
-        assertEquals(1, model.search("a colourful picture", 1).size(), "k = 1");
+        assertEquals(1, model().search("a colourful picture", 1).size(), "k = 1");
     }
 
     @Test
     void should_throw_ImageDecodingException_when_indexing_a_corrupt_image() {
         assumeTrue(supportsSearch(), "model cannot embed for search");
         assertThrows(ImageDecodingException.class,
-                () -> model.index("contract-corrupt", ContractSupport.corruptImage(), Map.of()));
+                () -> model().index("contract-corrupt", ContractSupport.corruptImage(), Map.of()));
     }
 
     @Test
     void should_throw_InvalidArgumentException_when_the_search_text_is_empty() {
         assumeTrue(supportsSearch(), "model cannot embed for search");
-        assertThrows(InvalidArgumentException.class, () -> model.search("", 5));
+        assertThrows(InvalidArgumentException.class, () -> model().search("", 5));
     }
 
     @Test
     void should_throw_InvalidArgumentException_when_the_search_text_is_huge() {
         assumeTrue(supportsSearch(), "model cannot embed for search");
         InvalidArgumentException e =
-                assertThrows(InvalidArgumentException.class, () -> model.search("word ".repeat(20_000), 5));
+                assertThrows(InvalidArgumentException.class, () -> model().search("word ".repeat(20_000), 5));
         assertTrue(e.getMessage().contains("100000"), "the message names the length: " + e.getMessage());
     }
 
     @Test
     void should_throw_InvalidArgumentException_when_k_is_not_positive() {
         assumeTrue(supportsSearch(), "model cannot embed for search");
-        assertThrows(InvalidArgumentException.class, () -> model.search("a dog", 0));
+        assertThrows(InvalidArgumentException.class, () -> model().search("a dog", 0));
     }
 
     @Test
     void should_throw_UnsupportedModelException_for_search_without_a_search_space() {
         assumeFalse(supportsSearch(), "model supports search");
-        assertThrows(UnsupportedModelException.class, () -> model.search("a dog", 3));
-        assertThrows(UnsupportedModelException.class, () -> model.index("x", sampleImage(), Map.of()));
-        assertThrows(UnsupportedModelException.class, model::imageIndex);
+        assertThrows(UnsupportedModelException.class, () -> model().search("a dog", 3));
+        assertThrows(UnsupportedModelException.class, () -> model().index("x", sampleImage(), Map.of()));
+        assertThrows(UnsupportedModelException.class, model()::imageIndex);
     }
 }

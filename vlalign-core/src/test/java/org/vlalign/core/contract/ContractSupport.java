@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import javax.imageio.ImageIO;
+import org.vlalign.Answer;
 import org.vlalign.Features;
 import org.vlalign.ImageInput;
 
@@ -122,6 +123,21 @@ public final class ContractSupport {
             junk[i] = (byte) (i * 37 + 11);
         }
         return ImageInput.of(junk);
+    }
+
+    /**
+     * Asserts that two generations are the same: token ids, text, finish reason and prompt length (timings
+     * may differ).
+     *
+     * @param expected the reference generation
+     * @param actual the generation under test
+     * @param what what is compared, for the messages
+     */
+    public static void assertSameGeneration(Answer expected, Answer actual, String what) {
+        assertArrayEquals(expected.tokenIds(), actual.tokenIds(), what + ": token ids");
+        assertEquals(expected.text(), actual.text(), what + ": text");
+        assertEquals(expected.finishReason(), actual.finishReason(), what + ": finish reason");
+        assertEquals(expected.promptTokens(), actual.promptTokens(), what + ": prompt tokens");
     }
 
     /**

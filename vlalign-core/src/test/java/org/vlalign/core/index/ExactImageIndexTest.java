@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.EmbeddingSpace;
@@ -128,10 +127,8 @@ class ExactImageIndexTest {
                     expected.put(id, f);
                 }
                 index.commit();
-                try (Stream<Path> files = Files.list(dir)) {
-                    long segments = files.filter(p -> p.toString().endsWith(".vseg")).count();
-                    assertTrue(segments <= 12, "commit " + c + " left " + segments + " segment files");
-                }
+                int segments = IndexTestData.files(dir, ".*\\.vseg").size();
+                assertTrue(segments <= 12, "commit " + c + " left " + segments + " segment files");
             }
         }
         try (ExactImageIndex index = ExactImageIndex.open(dir, SPACE)) {
@@ -276,11 +273,9 @@ class ExactImageIndexTest {
     }
 
     private static Path onlySegment(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            List<Path> segs = files.filter(p -> p.toString().endsWith(".vseg")).toList();
-            assertEquals(1, segs.size(), segs.toString());
-            return segs.get(0);
-        }
+        List<Path> segs = IndexTestData.files(dir, ".*\\.vseg");
+        assertEquals(1, segs.size(), segs.toString());
+        return segs.get(0);
     }
 
     private static void flip(Path file, long offset) throws IOException {
@@ -382,10 +377,7 @@ class ExactImageIndexTest {
                 index.commit();
             }
         }
-        List<Path> segments;
-        try (Stream<Path> files = Files.list(dir)) {
-            segments = files.filter(p -> p.getFileName().toString().endsWith(".vseg")).sorted().toList();
-        }
+        List<Path> segments = IndexTestData.files(dir, ".*\\.vseg");
         assertEquals(2, segments.size());
         assertEquals(Files.size(segments.get(0)), Files.size(segments.get(1)), "same-size segments");
         Files.copy(segments.get(1), segments.get(0), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -401,10 +393,7 @@ class ExactImageIndexTest {
             index.upsert("a", IndexTestData.unitRows(1, 16, new SplittableRandom(1)), Map.of());
             index.commit();
         }
-        Path seg;
-        try (Stream<Path> files = Files.list(dir)) {
-            seg = files.filter(p -> p.getFileName().toString().endsWith(".vseg")).findFirst().orElseThrow();
-        }
+        Path seg = IndexTestData.files(dir, ".*\\.vseg").get(0);
         // a forged header: 2^31-1 images, checksum recomputed so only the bound can catch it
         byte[] bytes = Files.readAllBytes(seg);
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -447,8 +436,6 @@ class ExactImageIndexTest {
         Files.writeString(photos.resolve("cat.jpg"), "not really");
         assertThrows(IndexCorruptedException.class, () -> ExactImageIndex.open(photos, SPACE));
         assertThrows(IndexCorruptedException.class, () -> ExactImageIndex.openReadOnly(photos, SPACE));
-        try (Stream<Path> list = Files.list(photos)) {
-            assertEquals(List.of("cat.jpg"), list.map(p -> p.getFileName().toString()).toList());
-        }
+        assertEquals(List.of(photos.resolve("cat.jpg")), IndexTestData.files(photos, ".*"));
     }
 }

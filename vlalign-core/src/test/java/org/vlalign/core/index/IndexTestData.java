@@ -1,14 +1,19 @@
 package org.vlalign.core.index;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.Features;
 
-/** Seeded random vectors and an independent brute-force ranking for the index tests. */
+/** Seeded random vectors, an independent brute-force ranking and a look at index folders, for the index tests. */
 public final class IndexTestData {
     public static final EmbeddingSpace SPACE = new EmbeddingSpace("test", "fp-1", "none", 16);
 
@@ -58,5 +63,20 @@ public final class IndexTestData {
                         .reversed()
                         .thenComparing(Map.Entry::getKey));
         return all.subList(0, Math.min(k, all.size()));
+    }
+
+    /**
+     * The files directly in an index folder whose names match, e.g. to damage one.
+     *
+     * @param dir the folder
+     * @param nameRegex the whole file name, e.g. {@code .*\\.vseg} or {@code segments_.*}
+     * @return the matching files, sorted by name
+     */
+    public static List<Path> files(Path dir, String nameRegex) {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.filter(p -> p.getFileName().toString().matches(nameRegex)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

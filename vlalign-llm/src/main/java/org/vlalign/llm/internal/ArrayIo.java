@@ -26,32 +26,31 @@ final class ArrayIo {
     }
 
     void write(byte[] a) throws IOException {
-        for (int i = 0; i < a.length; i += BUFFER) {
-            int n = Math.min(BUFFER, a.length - i);
-            buf.clear();
-            buf.put(a, i, n);
-            flush();
-        }
+        writeChunks(a.length, 1, (b, i, n) -> b.put(a, i, n));
     }
 
     void write(short[] a) throws IOException {
-        int per = BUFFER / 2;
-        for (int i = 0; i < a.length; i += per) {
-            int n = Math.min(per, a.length - i);
-            buf.clear();
-            buf.asShortBuffer().put(a, i, n);
-            buf.position(2 * n);
-            flush();
-        }
+        writeChunks(a.length, 2, (b, i, n) -> b.asShortBuffer().put(a, i, n));
     }
 
     void write(float[] a) throws IOException {
-        int per = BUFFER / 4;
-        for (int i = 0; i < a.length; i += per) {
-            int n = Math.min(per, a.length - i);
+        writeChunks(a.length, 4, (b, i, n) -> b.asFloatBuffer().put(a, i, n));
+    }
+
+    /** Copies elements {@code [from, from + n)} of an array between it and the buffer. */
+    @FunctionalInterface
+    private interface Chunk {
+        void copy(ByteBuffer buf, int from, int n);
+    }
+
+    /** Writes an array of {@code length} elements of {@code width} bytes, one buffer-full at a time. */
+    private void writeChunks(int length, int width, Chunk put) throws IOException {
+        int per = BUFFER / width;
+        for (int i = 0; i < length; i += per) {
+            int n = Math.min(per, length - i);
             buf.clear();
-            buf.asFloatBuffer().put(a, i, n);
-            buf.position(4 * n);
+            put.copy(buf, i, n);
+            buf.position(width * n);
             flush();
         }
     }
@@ -65,28 +64,24 @@ final class ArrayIo {
     }
 
     void read(byte[] a) throws IOException {
-        for (int i = 0; i < a.length; i += BUFFER) {
-            int n = Math.min(BUFFER, a.length - i);
-            fill(n);
-            buf.get(a, i, n);
-        }
+        readChunks(a.length, 1, (b, i, n) -> b.get(a, i, n));
     }
 
     void read(short[] a) throws IOException {
-        int per = BUFFER / 2;
-        for (int i = 0; i < a.length; i += per) {
-            int n = Math.min(per, a.length - i);
-            fill(2 * n);
-            buf.asShortBuffer().get(a, i, n);
-        }
+        readChunks(a.length, 2, (b, i, n) -> b.asShortBuffer().get(a, i, n));
     }
 
     void read(float[] a) throws IOException {
-        int per = BUFFER / 4;
-        for (int i = 0; i < a.length; i += per) {
-            int n = Math.min(per, a.length - i);
-            fill(4 * n);
-            buf.asFloatBuffer().get(a, i, n);
+        readChunks(a.length, 4, (b, i, n) -> b.asFloatBuffer().get(a, i, n));
+    }
+
+    /** Reads an array of {@code length} elements of {@code width} bytes, one buffer-full at a time. */
+    private void readChunks(int length, int width, Chunk get) throws IOException {
+        int per = BUFFER / width;
+        for (int i = 0; i < length; i += per) {
+            int n = Math.min(per, length - i);
+            fill(width * n);
+            get.copy(buf, i, n);
         }
     }
 

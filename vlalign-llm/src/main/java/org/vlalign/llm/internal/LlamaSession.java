@@ -4,7 +4,7 @@ import com.google.common.base.Preconditions;
 import java.util.List;
 import org.vlalign.Checks;
 import org.vlalign.Features;
-import org.vlalign.InvalidArgumentException;
+import org.vlalign.core.generate.DecoderChecks;
 import org.vlalign.core.generate.MemoryBudget;
 import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
@@ -112,16 +112,11 @@ public final class LlamaSession implements Decoder {
 
     private float[][] prefill(List<DecoderInput> rows, boolean everyPosition) {
         checkOpen();
-        Checks.checkArgument(!rows.isEmpty(), "prefill needs at least one row");
+        DecoderChecks.checkPrefill(rows, context, vocab, hidden);
         int b = rows.size();
         int total = 0;
-        for (int r = 0; r < b; r++) {
-            int n = rows.get(r).length();
-            if (n > context) {
-                throw new InvalidArgumentException("row " + r + " has " + n + " positions but the context length is "
-                        + context + " (max_position_embeddings); shorten the prompt");
-            }
-            total += n;
+        for (DecoderInput row : rows) {
+            total += row.length();
         }
         cache.reset(b);
         content = null;
@@ -145,18 +140,12 @@ public final class LlamaSession implements Decoder {
             for (DecoderInput.Part part : rows.get(r).parts()) {
                 if (part instanceof DecoderInput.Tokens t) {
                     for (int id : t.ids()) {
-                        checkToken(r, id);
                         engine.embed(id, x, s * hidden);
                         rowOf[s] = r;
                         posOf[s++] = pos++;
                     }
                 } else {
                     Features f = ((DecoderInput.Embeddings) part).features();
-                    if (f.cols() != hidden) {
-                        throw new InvalidArgumentException("row " + r + ": embedding rows have width " + f.cols()
-                                + " but the language model's hidden size is " + hidden
-                                + "; the adaptor must project to " + hidden);
-                    }
                     System.arraycopy(f.data(), 0, x, s * hidden, f.rows() * hidden);
                     for (int k = 0; k < f.rows(); k++) {
                         rowOf[s] = r;
@@ -208,11 +197,8 @@ public final class LlamaSession implements Decoder {
         float[] x = new float[b * hidden];
         for (int r = 0; r < b; r++) {
             int pos = cache.length(r);
-            if (pos >= context) {
-                throw new InvalidArgumentException("row " + r + " is full: " + pos + " positions reached the "
-                        + "context length " + context + "; lower maxNewTokens or shorten the prompt");
-            }
-            checkToken(r, tokens[r]);
+            DecoderChecks.checkRoom(r, pos, context);
+            DecoderChecks.checkToken(r, tokens[r], vocab);
             engine.embed(tokens[r], x, r * hidden);
             rowOf[r] = r;
             posOf[r] = pos;
@@ -236,13 +222,6 @@ public final class LlamaSession implements Decoder {
             content = null; // the row's content is no longer one known sequence
         }
         cache.reorder(sources);
-    }
-
-    private void checkToken(int row, int id) {
-        if (id < 0 || id >= vocab) {
-            throw new InvalidArgumentException("row " + row + ": token id " + id + " is outside the vocabulary [0, "
-                    + vocab + ")");
-        }
     }
 
     private void checkOpen() {

@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import org.vlalign.UnsupportedModelException;
+import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.torch.internal.qformer.QFormerConfig;
 import org.vlalign.torch.internal.vit.BlipVisionConfig;
 
@@ -48,10 +49,6 @@ public record Blip2Config(
     public Blip2Config {
         architectures = List.copyOf(architectures);
         checkRange("num_query_tokens", numQueryTokens, 1, 4096);
-        if (numQueryTokens <= 0) {
-            throw new UnsupportedModelException(
-                    "num_query_tokens must be positive but was " + numQueryTokens);
-        }
     }
 
     /**
@@ -63,7 +60,7 @@ public record Blip2Config(
      *     supported
      */
     public static Blip2Config fromJson(JsonObject json) {
-        String type = json.has("model_type") ? json.get("model_type").getAsString() : "";
+        String type = HfConfigs.getString(json, "model_type", "");
         if (!type.equals(BLIP_2) && !type.equals(INSTRUCTBLIP)) {
             throw new UnsupportedModelException(
                     "model_type '" + type + "' is not a BLIP-2 model; expected '" + BLIP_2 + "' or '"
@@ -76,20 +73,20 @@ public record Blip2Config(
                 architectures.add(e.getAsString());
             }
         }
-        BlipVisionConfig vision = BlipVisionConfig.fromJson(object(json, "vision_config"));
+        BlipVisionConfig vision = BlipVisionConfig.fromJson(HfConfigs.subConfig(json, "vision_config"));
         // InstructBLIP's Q-Former always carries the text feed-forwards; BLIP-2's only with
         // use_qformer_text_input (default false in 4.45).
         QFormerConfig qformer = QFormerConfig.fromJson(
-                object(json, "qformer_config"), vision.hiddenSize(), type.equals(INSTRUCTBLIP));
+                HfConfigs.subConfig(json, "qformer_config"), vision.hiddenSize(), type.equals(INSTRUCTBLIP));
         return new Blip2Config(
                 type,
                 architectures,
                 vision,
                 qformer,
-                integer(json, "num_query_tokens", 32),
-                integer(json, "image_text_hidden_size", 256),
-                object(json, "text_config"),
-                integer(json, "image_token_index", -1));
+                HfConfigs.getInt(json, "num_query_tokens", 32),
+                HfConfigs.getInt(json, "image_text_hidden_size", 256),
+                HfConfigs.subConfig(json, "text_config"),
+                HfConfigs.getInt(json, "image_token_index", -1));
     }
 
     /**
@@ -114,13 +111,4 @@ public record Blip2Config(
         return "opt";
     }
 
-    private static JsonObject object(JsonObject json, String key) {
-        JsonElement e = json.get(key);
-        return e != null && e.isJsonObject() ? e.getAsJsonObject() : new JsonObject();
-    }
-
-    private static int integer(JsonObject json, String key, int fallback) {
-        JsonElement e = json.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsInt();
-    }
 }

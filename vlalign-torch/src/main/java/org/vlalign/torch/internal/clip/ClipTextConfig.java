@@ -2,7 +2,6 @@ package org.vlalign.torch.internal.clip;
 
 
 import com.google.gson.JsonObject;
-import org.vlalign.CheckpointException;
 import org.vlalign.core.checkpoint.HfConfigs;
 
 /**
@@ -40,19 +39,7 @@ public record ClipTextConfig(
         HfConfigs.checkTransformer("text_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
         HfConfigs.checkRange("text_config.vocab_size", vocabSize, 1, HfConfigs.MAX_VOCAB);
         HfConfigs.checkRange("text_config.max_position_embeddings", maxPositionEmbeddings, 1, HfConfigs.MAX_POSITIONS);
-        if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
-            throw new CheckpointException(
-                    "text_config: hidden_size " + hiddenSize + " must be a positive multiple of"
-                            + " num_attention_heads " + numAttentionHeads + ". Fix config.json.");
-        }
-        if (vocabSize <= 0 || maxPositionEmbeddings <= 0 || numHiddenLayers <= 0
-                || intermediateSize <= 0) {
-            throw new CheckpointException(
-                    "text_config: vocab_size " + vocabSize + ", max_position_embeddings "
-                            + maxPositionEmbeddings + ", num_hidden_layers " + numHiddenLayers
-                            + " and intermediate_size " + intermediateSize
-                            + " must be positive. Fix config.json.");
-        }
+        HfConfigs.checkMultiple("text_config.hidden_size", hiddenSize, "text_config.num_attention_heads", numAttentionHeads);
         ClipActivation.of(hiddenAct);
     }
 

@@ -1,7 +1,6 @@
 package org.vlalign.torch.internal.clip;
 
 import com.google.gson.JsonObject;
-import org.vlalign.CheckpointException;
 import org.vlalign.core.checkpoint.HfConfigs;
 
 /**
@@ -38,22 +37,7 @@ public record ClipVisionConfig(
     public ClipVisionConfig {
         HfConfigs.checkTransformer("vision_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
         HfConfigs.checkImage("vision_config.", imageSize, patchSize, numChannels);
-        if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
-            throw new CheckpointException(
-                    "vision_config: hidden_size " + hiddenSize + " must be a positive multiple of"
-                            + " num_attention_heads " + numAttentionHeads + ". Fix config.json.");
-        }
-        if (patchSize <= 0 || imageSize <= 0 || imageSize % patchSize != 0) {
-            throw new CheckpointException(
-                    "vision_config: image_size " + imageSize + " must be a positive multiple of"
-                            + " patch_size " + patchSize + ". Fix config.json.");
-        }
-        if (numHiddenLayers <= 0 || intermediateSize <= 0 || numChannels <= 0) {
-            throw new CheckpointException(
-                    "vision_config: num_hidden_layers " + numHiddenLayers + ", intermediate_size "
-                            + intermediateSize + " and num_channels " + numChannels
-                            + " must be positive. Fix config.json.");
-        }
+        HfConfigs.checkMultiple("vision_config.hidden_size", hiddenSize, "vision_config.num_attention_heads", numAttentionHeads);
         ClipActivation.of(hiddenAct);
     }
 

@@ -6,7 +6,7 @@ import com.google.common.base.Preconditions;
 import java.util.List;
 import org.vlalign.Checks;
 import org.vlalign.Features;
-import org.vlalign.InvalidArgumentException;
+import org.vlalign.core.generate.DecoderChecks;
 import org.vlalign.core.generate.MemoryBudget;
 import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
@@ -84,17 +84,12 @@ public final class LlamaDecoder implements Decoder {
     @Override
     public float[][] prefill(List<DecoderInput> rows) {
         checkOpen();
-        Checks.checkArgument(!rows.isEmpty(), "prefill needs at least one row");
-        int b = rows.size();
         int hidden = model.config().hiddenSize();
+        DecoderChecks.checkPrefill(rows, contextLength(), vocabSize(), hidden);
+        int b = rows.size();
         int len = 0;
-        for (int r = 0; r < b; r++) {
-            int n = rows.get(r).length();
-            if (n > contextLength()) {
-                throw new InvalidArgumentException("row " + r + " has " + n + " positions but the context length is "
-                        + contextLength() + " (max_position_embeddings); shorten the prompt");
-            }
-            len = Math.max(len, n);
+        for (DecoderInput row : rows) {
+            len = Math.max(len, row.length());
         }
         long[][] ids = new long[b][len]; // (batch, seq): pads and embedding slots hold the pad id
         long[][] mask = new long[b][len]; // (batch, seq)
@@ -109,19 +104,10 @@ public final class LlamaDecoder implements Decoder {
             for (DecoderInput.Part part : rows.get(r).parts()) {
                 if (part instanceof DecoderInput.Tokens t) {
                     for (int id : t.ids()) {
-                        if (id < 0 || id >= vocabSize()) {
-                            throw new InvalidArgumentException("row " + r + ": token id " + id
-                                    + " is outside the vocabulary [0, " + vocabSize() + ")");
-                        }
                         ids[r][p++] = id;
                     }
                 } else {
                     Features f = ((DecoderInput.Embeddings) part).features();
-                    if (f.cols() != hidden) {
-                        throw new InvalidArgumentException("row " + r + ": embedding rows have width " + f.cols()
-                                + " but the language model's hidden size is " + hidden
-                                + "; the adaptor must project to " + hidden);
-                    }
                     if (features == null) {
                         features = new float[b * len * hidden];
                         featureMask = new float[b * len];
@@ -163,10 +149,7 @@ public final class LlamaDecoder implements Decoder {
         }
         long[] next = cache.nextPositions();
         for (int r = 0; r < b; r++) {
-            if (next[r] >= contextLength()) {
-                throw new InvalidArgumentException("row " + r + " is full: " + next[r] + " positions reached the "
-                        + "context length " + contextLength() + "; lower maxNewTokens or shorten the prompt");
-            }
+            DecoderChecks.checkRoom(r, next[r], contextLength());
         }
         long[][] ids = new long[b][1];
         long[][] mask = new long[b][1];

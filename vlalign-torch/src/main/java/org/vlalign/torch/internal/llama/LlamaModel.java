@@ -91,13 +91,7 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      * @throws CheckpointException if a weight is missing or has another shape than the config implies
      */
     public static LlamaModel load(TorchCheckpoint checkpoint, String prefix, LlamaConfig config) {
-        NDManager root = NDManager.newBaseManager();
-        try {
-            return load(checkpoint, prefix, config, root, true);
-        } catch (RuntimeException e) {
-            root.close();
-            throw e;
-        }
+        return loadOwning(checkpoint, prefix, config, NDManager.newBaseManager());
     }
 
     /**
@@ -110,11 +104,16 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      * @return the model
      */
     public static LlamaModel load(TorchCheckpoint checkpoint, String prefix, LlamaConfig config, NDManager parent) {
-        NDManager child = parent.newSubManager();
+        return loadOwning(checkpoint, prefix, config, parent.newSubManager());
+    }
+
+    /** Loads the weights into a new manager the model then owns; closes the manager if loading fails. */
+    private static LlamaModel loadOwning(TorchCheckpoint checkpoint, String prefix, LlamaConfig config,
+            NDManager owner) {
         try {
-            return load(checkpoint, prefix, config, child, true);
+            return load(checkpoint, prefix, config, owner, true);
         } catch (RuntimeException e) {
-            child.close();
+            owner.close();
             throw e;
         }
     }
@@ -278,9 +277,7 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      * @return the normalised hidden states {@code (batch, seq, hidden)}
      */
     public NDArray hiddenStates(NDArray inputsEmbeds, long[][] attentionMask, long[][] positionIds, LlamaKvCache cache) {
-        long[] shape = inputsEmbeds.getShape().getShape();
-        Checks.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
-                "inputsEmbeds must be (batch, seq, %s) but is %s", config.hiddenSize(), Arrays.toString(shape));
+        long[] shape = checkInputsEmbeds(inputsEmbeds);
         int b = (int) shape[0];
         int l = (int) shape[1];
         checkMatrix("attentionMask", attentionMask, b, l);
@@ -335,9 +332,7 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
      * @return the normalised hidden states {@code (batch, seq, hidden)}
      */
     public NDArray trainingHiddenStates(NDManager owner, NDArray inputsEmbeds, long[][] attentionMask) {
-        long[] shape = inputsEmbeds.getShape().getShape();
-        Checks.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
-                "inputsEmbeds must be (batch, seq, %s) but is %s", config.hiddenSize(), Arrays.toString(shape));
+        long[] shape = checkInputsEmbeds(inputsEmbeds);
         int b = (int) shape[0];
         int l = (int) shape[1];
         checkMatrix("attentionMask", attentionMask, b, l);
@@ -454,6 +449,14 @@ public final class LlamaModel implements AutoCloseable, Parameterized {
             }
         }
         return m;
+    }
+
+    /** Checks that embeddings are {@code (batch, seq, hidden)} and returns their shape. */
+    private long[] checkInputsEmbeds(NDArray inputsEmbeds) {
+        long[] shape = inputsEmbeds.getShape().getShape();
+        Checks.checkArgument(shape.length == 3 && shape[2] == config.hiddenSize(),
+                "inputsEmbeds must be (batch, seq, %s) but is %s", config.hiddenSize(), Arrays.toString(shape));
+        return shape;
     }
 
     private static void checkMatrix(String name, long[][] m, int rows, int cols) {

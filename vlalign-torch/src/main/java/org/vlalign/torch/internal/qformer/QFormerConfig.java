@@ -2,7 +2,6 @@ package org.vlalign.torch.internal.qformer;
 
 import org.vlalign.core.checkpoint.HfConfigs;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.vlalign.UnsupportedModelException;
 
@@ -44,16 +43,9 @@ public record QFormerConfig(
         HfConfigs.checkRange("qformer_config.vocab_size", vocabSize, 1, HfConfigs.MAX_VOCAB);
         HfConfigs.checkRange("qformer_config.max_position_embeddings", maxPositionEmbeddings, 1, HfConfigs.MAX_POSITIONS);
         HfConfigs.checkRange("qformer_config.encoder_hidden_size", encoderHiddenSize, 1, HfConfigs.MAX_WIDTH);
-        if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
-            throw new UnsupportedModelException(
-                    "qformer_config.hidden_size (" + hiddenSize + ") must be a positive multiple of"
-                            + " qformer_config.num_attention_heads (" + numAttentionHeads + ")");
-        }
-        if (crossAttentionFrequency <= 0) {
-            throw new UnsupportedModelException(
-                    "qformer_config.cross_attention_frequency must be positive but was "
-                            + crossAttentionFrequency);
-        }
+        HfConfigs.checkMultiple("qformer_config.hidden_size", hiddenSize, "qformer_config.num_attention_heads", numAttentionHeads);
+        HfConfigs.checkRange("qformer_config.cross_attention_frequency", crossAttentionFrequency, 1,
+                HfConfigs.MAX_LAYERS);
     }
 
     /**
@@ -69,29 +61,29 @@ public record QFormerConfig(
      */
     public static QFormerConfig fromJson(
             JsonObject json, int encoderHiddenSize, boolean textInputDefault) {
-        String act = string(json, "hidden_act", "gelu");
+        String act = HfConfigs.getString(json, "hidden_act", "gelu");
         if (!act.equals("gelu")) {
             throw new UnsupportedModelException(
                     "qformer_config.hidden_act '" + act + "' is not supported; only 'gelu' (exact erf)");
         }
-        String positions = string(json, "position_embedding_type", "absolute");
+        String positions = HfConfigs.getString(json, "position_embedding_type", "absolute");
         if (!positions.equals("absolute")) {
             throw new UnsupportedModelException(
                     "qformer_config.position_embedding_type '" + positions
                             + "' is not supported; only 'absolute'");
         }
         return new QFormerConfig(
-                integer(json, "vocab_size", 30522),
-                integer(json, "hidden_size", 768),
-                integer(json, "num_hidden_layers", 12),
-                integer(json, "num_attention_heads", 12),
-                integer(json, "intermediate_size", 3072),
-                integer(json, "max_position_embeddings", 512),
-                number(json, "layer_norm_eps", 1e-12),
-                integer(json, "cross_attention_frequency", 2),
+                HfConfigs.getInt(json, "vocab_size", 30522),
+                HfConfigs.getInt(json, "hidden_size", 768),
+                HfConfigs.getInt(json, "num_hidden_layers", 12),
+                HfConfigs.getInt(json, "num_attention_heads", 12),
+                HfConfigs.getInt(json, "intermediate_size", 3072),
+                HfConfigs.getInt(json, "max_position_embeddings", 512),
+                HfConfigs.getDouble(json, "layer_norm_eps", 1e-12),
+                HfConfigs.getInt(json, "cross_attention_frequency", 2),
                 encoderHiddenSize,
-                bool(json, "use_qformer_text_input", textInputDefault),
-                integer(json, "pad_token_id", 0));
+                HfConfigs.getBoolean(json, "use_qformer_text_input", textInputDefault),
+                HfConfigs.getInt(json, "pad_token_id", 0));
     }
 
     /**
@@ -111,30 +103,5 @@ public record QFormerConfig(
      */
     public int headDim() {
         return hiddenSize / numAttentionHeads;
-    }
-
-    private static JsonElement present(JsonObject json, String key) {
-        JsonElement e = json == null ? null : json.get(key);
-        return e == null || e.isJsonNull() ? null : e;
-    }
-
-    private static int integer(JsonObject json, String key, int fallback) {
-        JsonElement e = present(json, key);
-        return e == null ? fallback : e.getAsInt();
-    }
-
-    private static double number(JsonObject json, String key, double fallback) {
-        JsonElement e = present(json, key);
-        return e == null ? fallback : e.getAsDouble();
-    }
-
-    private static boolean bool(JsonObject json, String key, boolean fallback) {
-        JsonElement e = present(json, key);
-        return e == null ? fallback : e.getAsBoolean();
-    }
-
-    private static String string(JsonObject json, String key, String fallback) {
-        JsonElement e = present(json, key);
-        return e == null ? fallback : e.getAsString();
     }
 }

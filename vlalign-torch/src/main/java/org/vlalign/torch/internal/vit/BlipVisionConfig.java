@@ -1,7 +1,6 @@
 package org.vlalign.torch.internal.vit;
 
 import org.vlalign.core.checkpoint.HfConfigs;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.vlalign.UnsupportedModelException;
 
@@ -37,16 +36,7 @@ public record BlipVisionConfig(
     public BlipVisionConfig {
         HfConfigs.checkTransformer("vision_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
         HfConfigs.checkImage("vision_config.", imageSize, patchSize, numChannels);
-        if (hiddenSize <= 0 || numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
-            throw new UnsupportedModelException(
-                    "vision_config.hidden_size (" + hiddenSize + ") must be a positive multiple of"
-                            + " vision_config.num_attention_heads (" + numAttentionHeads + ")");
-        }
-        if (patchSize <= 0 || imageSize <= 0 || imageSize % patchSize != 0) {
-            throw new UnsupportedModelException(
-                    "vision_config.image_size (" + imageSize + ") must be a positive multiple of"
-                            + " vision_config.patch_size (" + patchSize + ")");
-        }
+        HfConfigs.checkMultiple("vision_config.hidden_size", hiddenSize, "vision_config.num_attention_heads", numAttentionHeads);
     }
 
     /**
@@ -57,22 +47,22 @@ public record BlipVisionConfig(
      * @throws UnsupportedModelException for an activation other than exact {@code gelu}
      */
     public static BlipVisionConfig fromJson(JsonObject json) {
-        String act = string(json, "hidden_act", "gelu");
+        String act = HfConfigs.getString(json, "hidden_act", "gelu");
         if (!act.equals("gelu")) {
             throw new UnsupportedModelException(
                     "vision_config.hidden_act '" + act + "' is not supported; the BLIP vision encoder"
                             + " supports only 'gelu' (exact erf)");
         }
         return new BlipVisionConfig(
-                integer(json, "hidden_size", 1408),
-                integer(json, "intermediate_size", 6144),
-                integer(json, "num_hidden_layers", 39),
-                integer(json, "num_attention_heads", 16),
-                integer(json, "image_size", 224),
-                integer(json, "patch_size", 14),
-                integer(json, "num_channels", 3),
-                number(json, "layer_norm_eps", 1e-6),
-                bool(json, "qkv_bias", true));
+                HfConfigs.getInt(json, "hidden_size", 1408),
+                HfConfigs.getInt(json, "intermediate_size", 6144),
+                HfConfigs.getInt(json, "num_hidden_layers", 39),
+                HfConfigs.getInt(json, "num_attention_heads", 16),
+                HfConfigs.getInt(json, "image_size", 224),
+                HfConfigs.getInt(json, "patch_size", 14),
+                HfConfigs.getInt(json, "num_channels", 3),
+                HfConfigs.getDouble(json, "layer_norm_eps", 1e-6),
+                HfConfigs.getBoolean(json, "qkv_bias", true));
     }
 
     /**
@@ -94,28 +84,4 @@ public record BlipVisionConfig(
         return hiddenSize / numAttentionHeads;
     }
 
-    static JsonElement present(JsonObject json, String key) {
-        JsonElement e = json == null ? null : json.get(key);
-        return e == null || e.isJsonNull() ? null : e;
-    }
-
-    static int integer(JsonObject json, String key, int fallback) {
-        JsonElement e = present(json, key);
-        return e == null ? fallback : e.getAsInt();
-    }
-
-    static double number(JsonObject json, String key, double fallback) {
-        JsonElement e = present(json, key);
-        return e == null ? fallback : e.getAsDouble();
-    }
-
-    static boolean bool(JsonObject json, String key, boolean fallback) {
-        JsonElement e = present(json, key);
-        return e == null ? fallback : e.getAsBoolean();
-    }
-
-    static String string(JsonObject json, String key, String fallback) {
-        JsonElement e = present(json, key);
-        return e == null ? fallback : e.getAsString();
-    }
 }

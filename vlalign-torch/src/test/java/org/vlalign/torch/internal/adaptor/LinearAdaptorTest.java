@@ -14,6 +14,7 @@ import org.vlalign.CheckpointException;
 import org.vlalign.Features;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.torch.internal.LeakCheck;
 
 class LinearAdaptorTest {
     static final int IN = 12;
@@ -78,11 +79,7 @@ class LinearAdaptorTest {
                 .write(file);
         Features x = Features.of(random(r, 3 * IN, 1), 3, IN);
         try (LinearAdaptor adaptor = LinearAdaptor.load(file)) {
-            int before = adaptor.manager().getManagedArrays().size();
-            for (int i = 0; i < 50; i++) {
-                adaptor.adapt(x);
-                assertEquals(before, adaptor.manager().getManagedArrays().size(), "arrays alive after call " + i);
-            }
+            LeakCheck.assertFlat(adaptor.manager(), 50, i -> adaptor.adapt(x));
         }
     }
 

@@ -14,6 +14,7 @@ import org.vlalign.Features;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.torch.internal.LeakCheck;
 
 class MlpAdaptorTest {
     @TempDir Path tmp;
@@ -70,23 +71,31 @@ class MlpAdaptorTest {
         }
     }
 
+    /**
+     * Writes a random 10 → 16 → 14 projector.
+     *
+     * @param file the safetensors file
+     * @param prefix the key prefix, e.g. {@link MlpAdaptor#MULTI_MODAL_PROJECTOR}
+     * @param r the weights' source
+     * @return the file
+     */
+    static Path writeRandom(Path file, String prefix, Random r) {
+        SafetensorsWriter.create()
+                .addF32(prefix + "linear_1.weight", LinearAdaptorTest.random(r, 16 * 10, 0.4), 16, 10)
+                .addF32(prefix + "linear_1.bias", LinearAdaptorTest.random(r, 16, 0.1), 16)
+                .addF32(prefix + "linear_2.weight", LinearAdaptorTest.random(r, 14 * 16, 0.3), 14, 16)
+                .addF32(prefix + "linear_2.bias", LinearAdaptorTest.random(r, 14, 0.1), 14)
+                .write(file);
+        return file;
+    }
+
     @Test
     void should_leave_the_weight_manager_flat_when_adapting_many_times() {
         Random r = new Random(4);
-        Path file = tmp.resolve("leak.safetensors");
-        SafetensorsWriter.create()
-                .addF32("linear_1.weight", LinearAdaptorTest.random(r, 16 * 10, 0.8), 16, 10)
-                .addF32("linear_1.bias", LinearAdaptorTest.random(r, 16, 0.5), 16)
-                .addF32("linear_2.weight", LinearAdaptorTest.random(r, 14 * 16, 0.3), 14, 16)
-                .addF32("linear_2.bias", LinearAdaptorTest.random(r, 14, 0.1), 14)
-                .write(file);
+        Path file = writeRandom(tmp.resolve("leak.safetensors"), "", r);
         Features x = Features.of(LinearAdaptorTest.random(r, 3 * 10, 1), 3, 10);
         try (TorchCheckpoint c = TorchCheckpoint.openFile(file); MlpAdaptor adaptor = MlpAdaptor.load(c, "", "gelu")) {
-            int before = adaptor.manager().getManagedArrays().size();
-            for (int i = 0; i < 50; i++) {
-                adaptor.adapt(x);
-                assertEquals(before, adaptor.manager().getManagedArrays().size(), "arrays alive after call " + i);
-            }
+            LeakCheck.assertFlat(adaptor.manager(), 50, i -> adaptor.adapt(x));
         }
     }
 

@@ -1,8 +1,5 @@
 package org.vlalign.torch.internal.blip2;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.core.contract.AbstractFeatureExtractorContractTest;
@@ -13,11 +10,7 @@ import org.vlalign.testing.TinyBlip;
 class BlipRetrievalContractTest extends AbstractFeatureExtractorContractTest {
     @Override
     protected FeatureExtractor newExtractor() {
-        try {
-            Path dir = Files.createTempDirectory("vlalign-blip-retrieval-contract");
-            return BlipFeatureExtractor.load(TinyBlip.write(dir, Kind.BLIP2_RETRIEVAL, 32, 1));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path dir = folder();
+        return BlipFeatureExtractor.load(TinyBlip.write(dir, Kind.BLIP2_RETRIEVAL, 32, 1));
     }
 }

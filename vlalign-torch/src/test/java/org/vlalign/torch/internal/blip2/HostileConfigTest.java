@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.testing.TinyBlip;
 import org.vlalign.CheckpointException;
@@ -28,25 +30,19 @@ class HostileConfigTest {
         return assertThrows(CheckpointException.class, () -> BlipFeatureExtractor.load(dir).close());
     }
 
-    @Test
-    void should_refuse_a_negative_vision_layer_count() throws IOException {
-        CheckpointException e = loadWith("vision",
-                c -> c.getAsJsonObject("vision_config").addProperty("num_hidden_layers", -1));
-        assertTrue(e.getMessage().contains("vision_config.num_hidden_layers is -1"), e.getMessage());
-    }
-
-    @Test
-    void should_refuse_a_qformer_without_layers() throws IOException {
-        CheckpointException e = loadWith("qformer",
-                c -> c.getAsJsonObject("qformer_config").addProperty("num_hidden_layers", 0));
-        assertTrue(e.getMessage().contains("qformer_config.num_hidden_layers is 0"), e.getMessage());
-    }
-
-    @Test
-    void should_refuse_an_image_size_beyond_the_bound() throws IOException {
-        CheckpointException e = loadWith("image",
-                c -> c.getAsJsonObject("vision_config").addProperty("image_size", 100_000));
-        assertTrue(e.getMessage().contains("vision_config.image_size is 100000"), e.getMessage());
+    /** Each row: the sub-config, the key set in it, the value, and what the message must say. */
+    @ParameterizedTest(name = "{0}.{1} = {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            vision_config  | num_hidden_layers   | -1     | vision_config.num_hidden_layers is -1
+            qformer_config | num_hidden_layers   | 0      | qformer_config.num_hidden_layers is 0
+            vision_config  | image_size          | 100000 | vision_config.image_size is 100000
+            vision_config  | num_attention_heads | 7      | must be a multiple of vision_config.num_attention_heads (7)
+            vision_config  | patch_size          | 7      | must be a multiple of vision_config.patch_size (7)
+            """)
+    void should_refuse_an_edited_size_naming_the_field(String section, String key, int value, String expected)
+            throws IOException {
+        CheckpointException e = loadWith(section + "-" + key, c -> c.getAsJsonObject(section).addProperty(key, value));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
     @Test
