@@ -177,7 +177,11 @@ public class SolrCloudBenchmark {
             lucene = null;
             cluster = null;
             if (first != null) {
-                throw first;
+                // Reported, not thrown: JMH would discard the last measured iteration. After 32-vector trials Solr
+                // 9.10.1's node shutdown waits 2 × 60 s for HttpShardHandlerFactory's client, whose close() parks in
+                // Http2SolrClient$AsyncTracker.waitForComplete on an in-flight count that never returns to zero, then
+                // MiniSolrCloudCluster.shutdown throws (see docs/search-at-scale.md).
+                System.err.println("[teardown] " + first);
             }
         }
 
