@@ -1,12 +1,15 @@
 package org.vlalign.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.solr.cloud.MiniSolrCloudCluster;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -36,8 +39,9 @@ import org.vlalign.solr.SolrCloudImageIndex;
  * paired benchmark by benchmark.
  *
  * <p>Both indexes hold {@code images} images of {@code vectorsPerImage} random unit vectors of width 256 (BLIP-2's
- * 32 query tokens, or one pooled vector). {@code @Setup} fills them, prints the fill rate of each, and checks each
- * one's Recall@10 against {@link ExactImageIndex} on the same data, so a fast but wrong configuration shows. The
+ * 32 query tokens, or one pooled vector). {@code @Setup} fills them, prints the fill rate of each, checks each one's
+ * Recall@10 against {@link ExactImageIndex} on the same data, so a fast but wrong configuration shows, and prints the
+ * bytes each image takes in each index's files (vectors, graph, stored fields), for one replica. The
  * cluster runs in the same JVM on the same cores as the client: its numbers include every hop of a real cluster
  * except the network, and are a floor for latency, not a capacity figure.
  *
@@ -77,18 +81,29 @@ public class SolrCloudBenchmark {
         LuceneHnswImageIndex lucene;
         Path luceneDir;
         Features[] queries;
-        Features[][] batches;
+        Features[] batches;
         int next;
         int batch;
 
         @Setup(Level.Trial)
         public void setup() throws Exception {
+            try {
+                fillAndCheck();
+            } catch (Exception | Error e) {
+                // JMH skips @TearDown when @Setup fails: release the nodes and the folders here.
+                tearDown();
+                throw e;
+            }
+        }
+
+        private void fillAndCheck() throws Exception {
             base = Files.createTempDirectory("vlalign-solr-bench");
             cluster = new MiniSolrCloudCluster.Builder(3, base).withTraceIdGenerationDisabled().build();
             String[] sr = layout.split("x");
+            int replicas = Integer.parseInt(sr[1]);
             EmbeddingSpace space = SearchBenchmark.SPACE;
             solr = SolrCloudImageIndex.connect(cluster.getZkServer().getZkAddress(), "bench", space,
-                    SolrCloudImageIndex.Settings.defaults().withLayout(Integer.parseInt(sr[0]), Integer.parseInt(sr[1])));
+                    SolrCloudImageIndex.Settings.defaults().withLayout(Integer.parseInt(sr[0]), replicas));
             luceneDir = Files.createTempDirectory("vlalign-solr-bench-lucene");
             lucene = LuceneHnswImageIndex.open(luceneDir, space);
             try (ExactImageIndex exact = ExactImageIndex.inMemory(space)) {
@@ -107,14 +122,20 @@ public class SolrCloudBenchmark {
                 System.out.printf(Locale.ROOT, "%n[solr %s] images=%d vectors/image=%d: filled at %.0f images/s,"
                                 + " recall@10 %.3f; [lucene] filled at %.0f images/s, recall@10 %.3f%n",
                         layout, images, vectorsPerImage, solrRate, solrRecall, luceneRate, luceneRecall);
+                // What each image costs on disk, by Lucene file kind, for one copy of the data: the basis of the
+                // memory-per-10^6-images table in docs/search-at-scale.md.
+                System.out.printf(Locale.ROOT, "[solr %s] bytes per image per replica: %s%n", layout,
+                        perImage(indexBytes(base, true), (long) replicas * images));
+                System.out.printf(Locale.ROOT, "[lucene] bytes per image: %s%n",
+                        perImage(indexBytes(luceneDir, false), images));
                 if (solrRecall < 0.9) {
                     throw new IllegalStateException("SolrCloud recall@10 " + solrRecall + " is too low to time");
                 }
             }
-            batches = new Features[BATCH][];
+            batches = new Features[BATCH];
             SplittableRandom random = new SplittableRandom(5);
             for (int i = 0; i < BATCH; i++) {
-                batches[i] = new Features[] {SearchBenchmark.unitRows(vectorsPerImage, random)};
+                batches[i] = SearchBenchmark.unitRows(vectorsPerImage, random);
             }
         }
 
@@ -129,11 +150,45 @@ public class SolrCloudBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
-            solr.close();
-            lucene.close();
-            cluster.shutdown();
-            SearchBenchmark.deleteRecursively(base);
-            SearchBenchmark.deleteRecursively(luceneDir);
+            // Each step runs even if an earlier one failed; the first failure is rethrown.
+            Exception first = null;
+            for (Closer c : new Closer[] {
+                () -> close(solr),
+                () -> close(lucene),
+                () -> {
+                    if (cluster != null) {
+                        cluster.shutdown();
+                    }
+                },
+                () -> SearchBenchmark.deleteRecursively(base),
+                () -> SearchBenchmark.deleteRecursively(luceneDir)
+            }) {
+                try {
+                    c.run();
+                } catch (Exception e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
+            }
+            solr = null;
+            lucene = null;
+            cluster = null;
+            if (first != null) {
+                // Reported, not thrown: JMH would discard the last measured iteration. After 32-vector trials Solr
+                // 9.10.1's node shutdown waits 2 × 60 s for HttpShardHandlerFactory's client, whose close() parks in
+                // Http2SolrClient$AsyncTracker.waitForComplete on an in-flight count that never returns to zero, then
+                // MiniSolrCloudCluster.shutdown throws (see docs/search-at-scale.md).
+                System.err.println("[teardown] " + first);
+            }
+        }
+
+        private static void close(AutoCloseable c) throws Exception {
+            if (c != null) {
+                c.close();
+            }
         }
 
         Features query() {
@@ -190,9 +245,56 @@ public class SolrCloudBenchmark {
 
     private static void indexBatch(Indexes s, ImageIndex index) {
         for (int i = 0; i < BATCH; i++) {
-            index.upsert(SearchBenchmark.id((s.batch * BATCH + i) % s.images), s.batches[i][0], Map.of());
+            index.upsert(SearchBenchmark.id((s.batch * BATCH + i) % s.images), s.batches[i], Map.of());
         }
         index.commit();
         s.batch++;
+    }
+
+    /** A tear-down step. */
+    private interface Closer {
+        void run() throws Exception;
+    }
+
+    /**
+     * Bytes of the Lucene index files under {@code root}, by kind: {@code vec} (the float vectors the graph
+     * searches), {@code vex} (the HNSW graph), {@code stored} ({@code fdt}/{@code fdx}/{@code fdm}: stored fields,
+     * which hold the re-scoring vectors in SolrCloud), {@code compound} ({@code cfs}/{@code cfe}, small segments
+     * packed into one file) and {@code other} (terms, postings, norms, metadata).
+     *
+     * @param root a folder
+     * @param solrCores true to count only the {@code data/index*} folders of Solr cores (not update logs)
+     */
+    static Map<String, Long> indexBytes(Path root, boolean solrCores) throws IOException {
+        Map<String, Long> bytes = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                Path dir = p.getParent();
+                if (solrCores && !(dir.getFileName().toString().startsWith("index")
+                        && dir.getParent() != null && dir.getParent().getFileName().toString().equals("data"))) {
+                    continue;
+                }
+                String name = p.getFileName().toString();
+                String ext = name.substring(name.lastIndexOf('.') + 1);
+                String kind = switch (ext) {
+                    case "vec", "vex" -> ext;
+                    case "fdt", "fdx", "fdm" -> "stored";
+                    case "cfs", "cfe" -> "compound";
+                    default -> "other";
+                };
+                bytes.merge(kind, Files.size(p), Long::sum);
+            }
+        }
+        return bytes;
+    }
+
+    private static String perImage(Map<String, Long> bytes, long images) {
+        StringBuilder out = new StringBuilder();
+        long total = 0;
+        for (Map.Entry<String, Long> e : bytes.entrySet()) {
+            out.append(String.format(Locale.ROOT, "%s %.0f, ", e.getKey(), e.getValue() / (double) images));
+            total += e.getValue();
+        }
+        return out.append(String.format(Locale.ROOT, "total %.0f", total / (double) images)).toString();
     }
 }
