@@ -76,6 +76,9 @@ final class DemoCommand implements Callable<Integer> {
     /** The searches over a folder of the user's images, which has no ground truth. */
     static final List<String> GENERIC_QUERIES = List.of("a red circle", "a blue square", "a green triangle");
 
+    /** The search for something the sample scenes do not hold. */
+    static final String UNSEEN_QUERY = "a dog on a beach";
+
     /** The questions about a folder of the user's images; the empty one asks for a description. */
     static final List<String> GENERIC_QUESTIONS =
             List.of("", "how many shapes are there?", "is there a red circle?", "is there a blue square?");
@@ -182,7 +185,10 @@ final class DemoCommand implements Callable<Integer> {
         return indexed;
     }
 
-    /** Three searches: the first captions of three sample images, or generic queries. */
+    /**
+     * Three searches: the first captions of three sample images, or generic queries; with the samples, a
+     * fourth for something they do not hold, to show the "no good match" signal.
+     */
     private static void search(VlModel vl, Samples samples, List<Path> indexed, PrintWriter out) {
         List<String> queries = new ArrayList<>();
         List<Path> owners = new ArrayList<>();
@@ -192,11 +198,14 @@ final class DemoCommand implements Callable<Integer> {
                 queries.add(samples.captions().get(file));
                 owners.add(file);
             }
+            queries.add(UNSEEN_QUERY);
+            owners.add(null);
         } else {
             queries.addAll(GENERIC_QUERIES);
         }
         for (int q = 0; q < queries.size(); q++) {
             Path owner = owners.isEmpty() ? null : owners.get(q);
+            boolean unseen = samples.hasGroundTruth() && owner == null;
             String ownId = owner == null ? null : samples.id(owner);
             // With a known owner, rank every image to say where the owner landed if not shown.
             List<SearchHit> hits = vl.search(queries.get(q), owner == null ? HITS_SHOWN : indexed.size());
@@ -205,11 +214,16 @@ final class DemoCommand implements Callable<Integer> {
             if (owner != null) {
                 out.println("  (the first caption of " + ownId + ")");
             }
+            if (unseen) {
+                out.println("  (nothing like it among these scenes of shapes)");
+            }
             for (int r = 0; r < Math.min(HITS_SHOWN, hits.size()); r++) {
                 SearchHit hit = hits.get(r);
-                out.printf(Locale.ROOT, "  %2d  %.4f  %s%s%n", r + 1, hit.score(), hit.id(),
+                out.printf(Locale.ROOT, "  %2d  %.4f  %s%s%s%n", r + 1, hit.score(), hit.id(),
+                        hit.hasRelevance() ? String.format(Locale.ROOT, "  relevance %.2f", hit.relevance()) : "",
                         hit.id().equals(ownId) ? "  <- its image" : "");
             }
+            SearchCommand.noGoodMatch(hits).ifPresent(m -> out.println("  " + m));
             if (owner != null) {
                 int rank = 0;
                 while (rank < hits.size() && !hits.get(rank).id().equals(ownId)) {

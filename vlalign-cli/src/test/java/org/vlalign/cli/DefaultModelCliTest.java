@@ -41,10 +41,15 @@ class DefaultModelCliTest {
         List<String> lines = r.out().lines().toList();
         int images = DefaultModel.sampleImages().size();
         assertTrue(r.out().contains("Indexed " + images + " images into the model's index"), r.toString());
-        assertEquals(3, lines.stream().filter(l -> l.startsWith("Search \"")).count(), r.toString());
+        assertEquals(4, lines.stream().filter(l -> l.startsWith("Search \"")).count(), r.toString());
         assertEquals(3, lines.stream().filter(l -> l.startsWith("  (the first caption of ")).count(), r.toString());
-        assertEquals(9, lines.stream().filter(l -> l.matches(" {2}[ 1-3][0-9]? {2}-?\\d\\.\\d{4} {2}\\S+.*"))
-                .count(), "three hits per search:\n" + r);
+        assertEquals(12, lines.stream()
+                .filter(l -> l.matches(" {2}[ 1-3][0-9]? {2}-?\\d\\.\\d{4} {2}\\S+ {2}relevance -?\\d+\\.\\d{2}.*"))
+                .count(), "three hits per search, each with its relevance:\n" + r);
+        // the search for something the scenes do not hold says so, and only that one
+        int unseen = lines.indexOf("Search \"" + DemoCommand.UNSEEN_QUERY + "\"");
+        assertTrue(unseen > 0 && lines.get(unseen + 5).startsWith("  No good match"), r.toString());
+        assertEquals(1, lines.stream().filter(l -> l.startsWith("  No good match")).count(), r.toString());
         List<String> answers = lines.stream().filter(l -> l.startsWith("  A: ")).toList();
         assertEquals(8, answers.size(), r.toString());
         for (String a : answers) {
