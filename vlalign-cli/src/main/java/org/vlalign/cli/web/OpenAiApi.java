@@ -10,6 +10,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -501,25 +503,40 @@ final class OpenAiApi {
         }
         JsonElement seed = body.get("seed");
         if (seed != null && !seed.isJsonNull()) {
-            try {
-                // an object or an array has no number value (Gson throws for it)
-                if (!seed.isJsonPrimitive()) {
-                    throw new NumberFormatException(seed.toString());
-                }
-                b.seed(seed.getAsLong());
-            } catch (NumberFormatException e) {
-                throw ApiError.invalid("seed", "seed must be a whole number but was " + seed);
-            }
+            b.seed(wholeNumber(seed, Long.MIN_VALUE, Long.MAX_VALUE).orElseThrow(
+                    () -> ApiError.invalid("seed", "seed must be a whole number but was " + seed)));
         }
         return b.build();
     }
 
     /** Whether a value reads as 1: a number, or a string of one; an object or array does not. */
     private static boolean isOne(JsonElement e) {
+        return wholeNumber(e, 1, 1).isPresent();
+    }
+
+    /**
+     * A whole number in {@code [min, max]}, from a JSON number or a string holding one (as Gson reads them).
+     * Parsed exactly and bounded before any conversion: Gson's own {@code getAsInt} throws on exponents too
+     * large for {@code BigDecimal} and truncates fractions.
+     *
+     * @return the value, or empty for anything else (objects, arrays, booleans, fractions, out of range)
+     */
+    static OptionalLong wholeNumber(JsonElement e, long min, long max) {
+        if (e == null || !e.isJsonPrimitive() || e.getAsJsonPrimitive().isBoolean()) {
+            return OptionalLong.empty();
+        }
+        String text = e.getAsString().strip();
+        if (text.isEmpty() || text.length() > 64) {
+            return OptionalLong.empty();
+        }
         try {
-            return e.isJsonPrimitive() && e.getAsInt() == 1;
-        } catch (NumberFormatException notANumber) {
-            return false;
+            BigDecimal v = new BigDecimal(text);
+            if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(v.longValueExact());
+        } catch (NumberFormatException | ArithmeticException notWhole) {
+            return OptionalLong.empty();
         }
     }
 
@@ -654,11 +671,12 @@ final class OpenAiApi {
             return 10;
         }
         JsonElement e = body.get("k");
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber() || e.getAsDouble() != e.getAsInt()
-                || e.getAsInt() < 1 || e.getAsInt() > WebDemo.MAX_K) {
+        OptionalLong k = e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()
+                ? wholeNumber(e, 1, WebDemo.MAX_K) : OptionalLong.empty();
+        if (k.isEmpty()) {
             throw ApiError.invalid("k", "k must be a whole number in [1, " + WebDemo.MAX_K + "] but was " + e);
         }
-        return e.getAsInt();
+        return (int) k.getAsLong();
     }
 
     // ---------------------------------------------------------------- helpers
