@@ -6,7 +6,7 @@ import com.google.gson.stream.JsonToken;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.math.BigInteger;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -340,21 +340,29 @@ public final class SafetensorsReader implements AutoCloseable {
         return Arrays.copyOf(out, n);
     }
 
+    /** The largest value a shape dimension or data offset may have (2^62). */
+    private static final BigDecimal MAX_LONG_VALUE = BigDecimal.valueOf(1L << 62);
+
     private static long nonNegativeLong(String text, String what) {
         if (text.length() > 40) {
             throw new CheckpointException(what + " has " + text.length() + " digits: the header is corrupt or malicious");
         }
-        BigInteger v;
+        BigDecimal v;
         try {
-            v = new java.math.BigDecimal(text).toBigIntegerExact();
-        } catch (NumberFormatException | ArithmeticException ex) {
+            v = new BigDecimal(text);
+        } catch (NumberFormatException ex) {
             throw new CheckpointException(what + " must be a non-negative integer but is " + text, ex);
         }
-        if (v.signum() < 0 || v.bitLength() > 62) {
-            throw new CheckpointException(what + " is " + v + ", outside 0.." + (1L << 62)
+        // compared before any conversion: 429E49672964 is short, but as an integer it has 50 million digits
+        if (v.signum() < 0 || v.compareTo(MAX_LONG_VALUE) > 0) {
+            throw new CheckpointException(what + " is " + text + ", outside 0.." + MAX_LONG_VALUE
                     + ": the header is corrupt or malicious");
         }
-        return v.longValue();
+        try {
+            return v.longValueExact();
+        } catch (ArithmeticException ex) {
+            throw new CheckpointException(what + " must be a non-negative integer but is " + text, ex);
+        }
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) {

@@ -3,6 +3,7 @@ package org.vlalign.core.checkpoint;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedOutputStream;
@@ -13,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -218,6 +220,18 @@ class SafetensorsReaderTest {
                 + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
         CheckpointException e = fails(p);
         assertTrue(e.getMessage().contains("'a' twice"), e.getMessage());
+    }
+
+    @Test
+    void should_refuse_a_dimension_with_a_huge_exponent_without_expanding_it() throws IOException {
+        // 429E49672964 is 12 characters; as an integer it would have about 50 million digits
+        Path p = raw("exp.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[429E49672964],\"data_offsets\":[0,4]}}",
+                4);
+        CheckpointException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> fails(p));
+        assertTrue(e.getMessage().contains("429E49672964") && e.getMessage().contains("outside"), e.getMessage());
+        Path fraction = raw("frac.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}",
+                4);
+        assertTrue(fails(fraction).getMessage().contains("must be a non-negative integer"));
     }
 
     @Test
