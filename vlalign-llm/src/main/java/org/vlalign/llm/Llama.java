@@ -59,6 +59,28 @@ public final class Llama extends LlamaFamilyModel {
     }
 
     /**
+     * The Java heap a model needs to run its whole context: the weights in the format {@code weights}
+     * resolves to, plus 15% for the garbage collector's rounding of large arrays to whole heap regions, the
+     * keys and values of {@code max_position_embeddings} positions (fp16 unless the weights are fp32), working
+     * room (the larger of 512 MB and a sixteenth of the weights), and the default prefix cache's share (a
+     * sixteenth of the heap). A launcher sizes {@code -Xmx} from it: a heap much larger than the model lets
+     * the collector grow the resident memory with garbage instead of collecting it.
+     *
+     * @param config the text config
+     * @param weights the requested format ({@link WeightFormat#AUTO} resolves by size as {@link #load} does)
+     * @return bytes of heap
+     * @since 0.2.0
+     */
+    public static long heapBytes(LlamaConfig config, WeightFormat weights) {
+        WeightFormat format = LlamaWeights.resolve(weights, config);
+        double w = LlamaWeights.estimateBytes(config, format);
+        double kv = 2.0 * config.numHiddenLayers() * config.maxPositionEmbeddings()
+                * config.numKeyValueHeads() * config.headDim() * (format == WeightFormat.FP32 ? 4 : 2);
+        double room = Math.max(512.0 * (1 << 20), w / 16);
+        return (long) ((w * 1.15 + kv + room) * 16 / 15);
+    }
+
+    /**
      * Loads a Llama checkpoint folder ({@code config.json}, safetensors, optional {@code
      * generation_config.json} and {@code tokenizer.json}).
      *
