@@ -59,6 +59,19 @@ public final class Llama extends LlamaFamilyModel {
     }
 
     /**
+     * The weight format a requested one resolves to for a model: {@link WeightFormat#AUTO} is fp32 up to two
+     * billion parameters and q8 above; any other format is itself.
+     *
+     * @param requested the requested format
+     * @param config the text config
+     * @return a concrete format
+     * @since 0.2.0
+     */
+    public static WeightFormat resolve(WeightFormat requested, LlamaConfig config) {
+        return LlamaWeights.resolve(requested, config);
+    }
+
+    /**
      * The Java heap a model needs to run its whole context: the weights in the format {@code weights}
      * resolves to, plus 15% for the garbage collector's rounding of large arrays to whole heap regions, the
      * keys and values of {@code max_position_embeddings} positions (fp16 unless the weights are fp32), working

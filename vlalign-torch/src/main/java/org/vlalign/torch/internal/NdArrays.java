@@ -30,7 +30,8 @@ public final class NdArrays {
     private NdArrays() {}
 
     /**
-     * {@code x @ weight.T + bias}, as {@code torch.nn.functional.linear}.
+     * {@code x @ weight.T + bias}, as {@code torch.nn.functional.linear}. A float16 weight with a float32 input is
+     * widened to float32 for the product and freed after it, so the product is computed in float32.
      *
      * @param x the input, {@code (..., in)}; its manager owns the result
      * @param weight {@code (out, in)}
@@ -38,6 +39,12 @@ public final class NdArrays {
      * @return {@code (..., out)}
      */
     public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        if (weight.getDataType() == DataType.FLOAT16 && x.getDataType() == DataType.FLOAT32) {
+            // a weight kept in 16 bits (TorchCheckpoint.loadHalf): widened for this product only, then freed
+            try (NDArray wide = weight.toType(DataType.FLOAT32, false)) {
+                return linear(x, wide, bias);
+            }
+        }
         return bias == null ? Linear.linear(x, weight).singletonOrThrow() : Linear.linear(x, weight, bias).singletonOrThrow();
     }
 

@@ -1,7 +1,7 @@
 package org.vlalign.torch.internal.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.core.Linear;
+import org.vlalign.torch.internal.NdArrays;
 
 /**
  * Multi-head self-attention of a CLIP encoder layer: separate q/k/v/out projections with bias,
@@ -40,13 +40,13 @@ public final class ClipAttention {
         this.numHeads = numHeads;
         this.headDim = hidden / numHeads;
         this.scale = (float) Math.pow(headDim, -0.5);
-        this.qProjWeight = weights.load(Q_PROJ + "weight", hidden, hidden);
+        this.qProjWeight = weights.loadMatrix(Q_PROJ + "weight", hidden, hidden);
         this.qProjBias = weights.load(Q_PROJ + "bias", hidden);
-        this.kProjWeight = weights.load(K_PROJ + "weight", hidden, hidden);
+        this.kProjWeight = weights.loadMatrix(K_PROJ + "weight", hidden, hidden);
         this.kProjBias = weights.load(K_PROJ + "bias", hidden);
-        this.vProjWeight = weights.load(V_PROJ + "weight", hidden, hidden);
+        this.vProjWeight = weights.loadMatrix(V_PROJ + "weight", hidden, hidden);
         this.vProjBias = weights.load(V_PROJ + "bias", hidden);
-        this.outProjWeight = weights.load(OUT_PROJ + "weight", hidden, hidden);
+        this.outProjWeight = weights.loadMatrix(OUT_PROJ + "weight", hidden, hidden);
         this.outProjBias = weights.load(OUT_PROJ + "bias", hidden);
     }
 
@@ -62,11 +62,11 @@ public final class ClipAttention {
         long seq = x.getShape().get(1);
         long hidden = x.getShape().get(2);
         // Project and scale the queries as HF does (q_proj(x) * scale), then split heads.
-        NDArray q = heads(Linear.linear(x, qProjWeight, qProjBias).singletonOrThrow().mul(scale),
+        NDArray q = heads(NdArrays.linear(x, qProjWeight, qProjBias).mul(scale),
                 batch, seq); // (batch, heads, seq, head_dim)
-        NDArray k = heads(Linear.linear(x, kProjWeight, kProjBias).singletonOrThrow(),
+        NDArray k = heads(NdArrays.linear(x, kProjWeight, kProjBias),
                 batch, seq); // (batch, heads, seq, head_dim)
-        NDArray v = heads(Linear.linear(x, vProjWeight, vProjBias).singletonOrThrow(),
+        NDArray v = heads(NdArrays.linear(x, vProjWeight, vProjBias),
                 batch, seq); // (batch, heads, seq, head_dim)
         // Scores with the additive mask, softmax over keys.
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // (batch, heads, seq, seq)
@@ -78,7 +78,7 @@ public final class ClipAttention {
         NDArray context = probs.matMul(v) // (batch, heads, seq, head_dim)
                 .transpose(0, 2, 1, 3)
                 .reshape(batch, seq, hidden); // (batch, seq, hidden)
-        return Linear.linear(context, outProjWeight, outProjBias).singletonOrThrow();
+        return NdArrays.linear(context, outProjWeight, outProjBias);
     }
 
     private NDArray heads(NDArray x, long batch, long seq) {

@@ -209,6 +209,32 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
             int featureLayer,
             String strategy,
             ImagePreprocessor preprocessor) {
+        return visionTower(checkpoint, visionConfig, prefix, featureLayer, strategy, preprocessor, false);
+    }
+
+    /**
+     * Loads a LLaVA-style vision tower, optionally with its projection weights kept in float16 (half the
+     * tower's memory: 0.6 GB less for CLIP ViT-L/14-336; products are still computed in float32).
+     *
+     * @param checkpoint the open checkpoint
+     * @param visionConfig the {@code vision_config} object
+     * @param prefix the key prefix of the vision model
+     * @param featureLayer {@code vision_feature_layer}
+     * @param strategy {@code vision_feature_select_strategy}
+     * @param preprocessor the image preprocessor of the folder
+     * @param half whether projection weights stay in 16 bits
+     * @return the extractor, which the caller must close
+     * @throws UnsupportedModelException if the layer or strategy is not supported
+     * @since 0.2.0
+     */
+    public static ClipFeatureExtractor visionTower(
+            TorchCheckpoint checkpoint,
+            JsonObject visionConfig,
+            String prefix,
+            int featureLayer,
+            String strategy,
+            ImagePreprocessor preprocessor,
+            boolean half) {
         ClipVisionConfig config = ClipVisionConfig.fromJson(visionConfig);
         int states = config.numHiddenLayers() + 1;
         int layer = featureLayer < 0 ? states + featureLayer : featureLayer;
@@ -238,7 +264,7 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
             int mark = checkpoint.loadedCount();
             b.manager = manager;
             b.preprocessor = preprocessor;
-            b.vision = new ClipVisionModel(weights(checkpoint, manager, prefix), config, layer);
+            b.vision = new ClipVisionModel(weights(checkpoint, manager, prefix, half), config, layer);
             b.parameters = checkpoint.loadedSince(mark);
             b.featureLayer = layer;
             b.dropClassToken = drop;
@@ -258,7 +284,32 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
      * @return the view
      */
     public static ClipWeights weights(TorchCheckpoint checkpoint, NDManager manager, String prefix) {
-        return (key, shape) -> checkpoint.load(prefix + key, manager, shape);
+        return weights(checkpoint, manager, prefix, false);
+    }
+
+    /**
+     * A weight view of a checkpoint below a prefix, loading into a manager, with the projection weights kept
+     * in float16 if {@code half} ({@link TorchCheckpoint#loadHalf}).
+     *
+     * @param checkpoint the checkpoint
+     * @param manager the manager that owns the loaded weights
+     * @param prefix the key prefix
+     * @param half whether projection weights stay in 16 bits
+     * @return the view
+     * @since 0.2.0
+     */
+    public static ClipWeights weights(TorchCheckpoint checkpoint, NDManager manager, String prefix, boolean half) {
+        return new ClipWeights() {
+            @Override
+            public NDArray load(String key, long... shape) {
+                return checkpoint.load(prefix + key, manager, shape);
+            }
+
+            @Override
+            public NDArray loadMatrix(String key, long... shape) {
+                return half ? checkpoint.loadHalf(prefix + key, manager, shape) : load(key, shape);
+            }
+        };
     }
 
     private static HuggingFaceTokenizer newTokenizer(Path file) {

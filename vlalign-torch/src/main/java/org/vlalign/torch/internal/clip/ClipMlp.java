@@ -1,7 +1,7 @@
 package org.vlalign.torch.internal.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.core.Linear;
+import org.vlalign.torch.internal.NdArrays;
 
 /**
  * The feed-forward block of a CLIP encoder layer: {@code fc2(act(fc1(x)))}.
@@ -30,9 +30,9 @@ public final class ClipMlp {
      */
     public ClipMlp(ClipWeights weights, int hidden, int intermediate, ClipActivation activation) {
         this.activation = activation;
-        this.fc1Weight = weights.load(FC1 + "weight", intermediate, hidden);
+        this.fc1Weight = weights.loadMatrix(FC1 + "weight", intermediate, hidden);
         this.fc1Bias = weights.load(FC1 + "bias", intermediate);
-        this.fc2Weight = weights.load(FC2 + "weight", hidden, intermediate);
+        this.fc2Weight = weights.loadMatrix(FC2 + "weight", hidden, intermediate);
         this.fc2Bias = weights.load(FC2 + "bias", hidden);
     }
 
@@ -44,7 +44,7 @@ public final class ClipMlp {
      */
     public NDArray forward(NDArray x) {
         NDArray inner = activation.apply(
-                Linear.linear(x, fc1Weight, fc1Bias).singletonOrThrow()); // (batch, seq, intermediate)
-        return Linear.linear(inner, fc2Weight, fc2Bias).singletonOrThrow();
+                NdArrays.linear(x, fc1Weight, fc1Bias)); // (batch, seq, intermediate)
+        return NdArrays.linear(inner, fc2Weight, fc2Bias);
     }
 }

@@ -24,6 +24,20 @@ public interface ClipWeights {
     NDArray load(String key, long... expectedShape);
 
     /**
+     * Loads a projection weight: a source built for 16-bit storage keeps it in float16 ({@link
+     * org.vlalign.torch.internal.NdArrays#linear} widens it for each product); by default as {@link #load}.
+     *
+     * @param key the key below this source's prefix
+     * @param expectedShape the shape the configuration implies
+     * @return the tensor, owned by the model's manager
+     * @throws org.vlalign.CheckpointException if the tensor is missing or its shape differs
+     * @since 0.2.0
+     */
+    default NDArray loadMatrix(String key, long... expectedShape) {
+        return load(key, expectedShape);
+    }
+
+    /**
      * A view of this source below a further prefix.
      *
      * @param prefix the prefix to prepend to every key, e.g. {@code "encoder.layers.0."}
@@ -31,6 +45,16 @@ public interface ClipWeights {
      */
     default ClipWeights under(String prefix) {
         ClipWeights outer = this;
-        return (key, shape) -> outer.load(prefix + key, shape);
+        return new ClipWeights() {
+            @Override
+            public NDArray load(String key, long... shape) {
+                return outer.load(prefix + key, shape);
+            }
+
+            @Override
+            public NDArray loadMatrix(String key, long... shape) {
+                return outer.loadMatrix(prefix + key, shape);
+            }
+        };
     }
 }

@@ -7,12 +7,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vlalign.CheckpointException;
 import org.vlalign.UnsupportedModelException;
+import org.vlalign.WeightFormat;
 import org.vlalign.core.image.ImagePreprocessor;
 import org.vlalign.core.prompt.LlavaPromptWrapper;
 import org.vlalign.torch.internal.adaptor.MlpAdaptor;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
+import org.vlalign.llm.Llama;
 import org.vlalign.llm.LlamaConfig;
 import org.vlalign.LanguageModel;
 import org.vlalign.LoadOptions;
@@ -124,8 +126,10 @@ public final class LlavaModels {
         MlpAdaptor projector = null;
         HfTokenizer tokenizer = null;
         try {
+            // a language model in bf16, q8 or q4 was chosen for memory: the tower keeps 16-bit weights too
+            boolean halfTower = Llama.resolve(options.weights(), textConfig) != WeightFormat.FP32;
             tower = ClipFeatureExtractor.visionTower(checkpoint, config.visionConfigJson(), VISION_TOWER,
-                    config.visionFeatureLayer(), config.visionFeatureSelectStrategy(), preprocessor);
+                    config.visionFeatureLayer(), config.visionFeatureSelectStrategy(), preprocessor, halfTower);
             projector = MlpAdaptor.load(checkpoint, MlpAdaptor.MULTI_MODAL_PROJECTOR,
                     config.projectorHiddenAct());
             if (projector.inputDim() != config.vision().hiddenSize()

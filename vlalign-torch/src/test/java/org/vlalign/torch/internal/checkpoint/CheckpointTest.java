@@ -171,4 +171,28 @@ class CheckpointTest {
             assertFalse(x.tensorNames().isEmpty());
         }
     }
+    @Test
+    void loadHalf_keeps_float16_and_records_it_unless_a_value_is_beyond_its_range() throws IOException {
+        Path p = tmp.resolve("half.safetensors");
+        SafetensorsWriter.create()
+                .addF32("small", new float[] {1.5f, -0.25f, 1000f, 3.0e-3f}, 2, 2)
+                .addF32("large", new float[] {1f, 70000f}, 2)
+                .write(p);
+        try (TorchCheckpoint c = TorchCheckpoint.openFile(p); NDManager m = NDManager.newBaseManager()) {
+            int mark = c.loadedCount();
+            NDArray small = c.loadHalf("small", m, 2, 2);
+            NDArray large = c.loadHalf("large", m, 2);
+            assertEquals(2, m.getManagedArrays().size(), "the float32 copy was freed: " + m.getManagedArrays());
+            assertEquals(DataType.FLOAT16, small.getDataType());
+            // 0.003 = 1572.86 steps of 2^-19 (float16's spacing in [2^-9, 2^-8)): 1573 steps = 0.0030002594
+            try (NDArray wide = small.toType(DataType.FLOAT32, false)) {
+                assertArrayEquals(new float[] {1.5f, -0.25f, 1000f, 0.0030002594f}, wide.toFloatArray());
+            }
+            assertEquals(DataType.FLOAT32, large.getDataType(), "70000 does not fit float16");
+            assertArrayEquals(new float[] {1f, 70000f}, large.toFloatArray());
+            Map<String, NDArray> recorded = c.loadedSince(mark).asMap();
+            assertEquals(small, recorded.get("small"), "the named parameters hold the 16-bit array");
+            assertEquals(large, recorded.get("large"));
+        }
+    }
 }

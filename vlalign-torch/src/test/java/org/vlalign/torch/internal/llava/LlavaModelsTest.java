@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.types.DataType;
 import java.awt.Color;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,14 +25,17 @@ import org.vlalign.DecodingStrategy;
 import org.vlalign.Features;
 import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
+import org.vlalign.LoadOptions;
 import org.vlalign.Prompt;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
+import org.vlalign.WeightFormat;
 import org.vlalign.core.ComposedVlModel;
 import org.vlalign.core.contract.ContractSupport;
 import org.vlalign.core.generate.GenerationResult;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.testing.TinyClip;
+import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
 import org.vlalign.testing.TinyLlava;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -143,6 +147,36 @@ class LlavaModelsTest {
             assertArrayEquals(viaWrapper.tokenIds(), result.row(0).toAnswer(input.length(),
                     result.timings()).tokenIds(), copies + " image token(s)");
         }
+    }
+
+    @Test
+    void should_keep_the_towers_projections_in_16_bits_when_the_language_model_is_not_fp32() {
+        ImageInput img = image(Color.ORANGE, Color.CYAN);
+        Features exact = parts.featureExtractor().extract(img);
+        try (LlavaParts half = LlavaModels.load(dir, LoadOptions.builder().weights(WeightFormat.BF16).build())) {
+            ClipFeatureExtractor tower = (ClipFeatureExtractor) half.featureExtractor();
+            int kept16 = 0;
+            for (var e : tower.parameters().asMap().entrySet()) {
+                boolean projection = e.getKey().endsWith("proj.weight") || e.getKey().endsWith("fc1.weight")
+                        || e.getKey().endsWith("fc2.weight");
+                assertEquals(projection ? DataType.FLOAT16 : DataType.FLOAT32, e.getValue().getDataType(), e.getKey());
+                kept16 += projection ? 1 : 0;
+            }
+            assertTrue(kept16 > 0);
+            Features rounded = tower.extract(img);
+            assertArrayEquals(exact.shape(), rounded.shape());
+            double diff = 0;
+            double norm = 0;
+            for (int i = 0; i < exact.data().length; i++) {
+                diff += Math.pow(exact.data()[i] - rounded.data()[i], 2);
+                norm += Math.pow(exact.data()[i], 2);
+            }
+            // fp16 weights round at 2^-11 relative; the features move by about that much, not more
+            assertTrue(Math.sqrt(diff / norm) < 2e-3, "relative error " + Math.sqrt(diff / norm));
+            assertNotEquals(0.0, diff, "the weights were rounded");
+        }
+        ClipFeatureExtractor fp32 = (ClipFeatureExtractor) parts.featureExtractor();
+        fp32.parameters().asMap().values().forEach(v -> assertEquals(DataType.FLOAT32, v.getDataType()));
     }
 
     @Test
