@@ -33,8 +33,7 @@ class BeamSearchTest {
         // vocab, eos ids, max new tokens, smallest and largest numBeams keeping the search exhaustive
         int[][] shapes = {{4, 1, 3, 36, 40}, {5, 2, 3, 45, 53}, {3, 1, 4, 24, 31}};
         double[] lengthPenalties = {1.0, 0.5, 2.0, -0.7, 0.0};
-        Seeds.forEach("exhaustive beam search", 6, seed -> {
-            SplittableRandom random = new SplittableRandom(seed);
+        Seeds.forEach("exhaustive beam search", 6, random -> {
             int[] shape = shapes[random.nextInt(shapes.length)];
             int vocab = shape[0];
             Set<Integer> eos = new HashSet<>();
@@ -79,8 +78,7 @@ class BeamSearchTest {
     /** For any beam width the returned sequences carry their exact HF score, best first. */
     @Test
     void should_score_every_returned_sequence_as_hf_when_beams_prune() {
-        Seeds.forEach("pruned beam search scores", 40, seed -> {
-            SplittableRandom random = new SplittableRandom(seed);
+        Seeds.forEach("pruned beam search scores", 40, random -> {
             int vocab = 5 + random.nextInt(4);
             int eosId = random.nextInt(vocab);
             Set<Integer> eos = Set.of(eosId);
@@ -219,8 +217,7 @@ class BeamSearchTest {
 
     @Test
     void should_return_each_row_as_if_alone_when_batched() {
-        Seeds.forEach("beam batch vs alone", 20, seed -> {
-            SplittableRandom random = new SplittableRandom(seed);
+        Seeds.forEach("beam batch vs alone", 20, random -> {
             int vocab = 5 + random.nextInt(4);
             ToyDecoder decoderTemplate = ToyDecoder.random(vocab, 40, random.nextLong(), 2.0);
             int beams = 1 + random.nextInt(4);

@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.vlalign.DecodingStrategy;
@@ -24,8 +23,7 @@ class SamplingTest {
 
     @Test
     void should_reproduce_the_same_sequences_with_the_same_seed() {
-        Seeds.forEach("sampling reproducible", 20, seed -> {
-            SplittableRandom random = new SplittableRandom(seed);
+        Seeds.forEach("sampling reproducible", 20, random -> {
             int vocab = 5 + random.nextInt(4);
             ToyDecoder.Logits logits = ToyDecoder.randomLogits(vocab, random.nextLong(), 1.0);
             GenerationConfig config = GenerationConfig.builder()
@@ -126,8 +124,7 @@ class SamplingTest {
 
     @Test
     void should_equal_greedy_when_top_k_is_one_or_top_p_tiny_or_temperature_tiny() {
-        Seeds.forEach("degenerate sampling vs greedy", 30, seed -> {
-            SplittableRandom random = new SplittableRandom(seed);
+        Seeds.forEach("degenerate sampling vs greedy", 30, random -> {
             int vocab = 5 + random.nextInt(4);
             ToyDecoder.Logits logits = ToyDecoder.randomLogits(vocab, random.nextLong(), 2.0);
             List<DecoderInput> prompts = List.of(BeamSearchTest.randomPrompt(random, vocab));
@@ -150,8 +147,7 @@ class SamplingTest {
 
     @Test
     void should_return_sequences_best_first_with_their_log_probabilities() {
-        Seeds.forEach("sampling scores", 20, seed -> {
-            SplittableRandom random = new SplittableRandom(seed);
+        Seeds.forEach("sampling scores", 20, random -> {
             int vocab = 5 + random.nextInt(4);
             ToyDecoder decoder = ToyDecoder.random(vocab, 64, random.nextLong(), 1.5);
             double temperature = 0.5 + random.nextDouble();
@@ -187,8 +183,7 @@ class SamplingTest {
 
     @Test
     void should_sample_each_row_as_if_alone_when_batched() {
-        Seeds.forEach("sampling batch vs alone", 20, seed -> {
-            SplittableRandom random = new SplittableRandom(seed);
+        Seeds.forEach("sampling batch vs alone", 20, random -> {
             int vocab = 5 + random.nextInt(4);
             ToyDecoder.Logits logits = ToyDecoder.randomLogits(vocab, random.nextLong(), 1.0);
             GenerationConfig config = GenerationConfig.builder()

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.vlalign.DecodingStrategy;
 import org.vlalign.FinishReason;
@@ -90,8 +89,7 @@ class StreamingTest {
     @Test
     void should_stream_pieces_that_add_up_to_the_text() {
         String[] alphabet = {"a", "b", " ", "€", "é", "ba"};
-        Seeds.forEach("streaming", 200, seed -> {
-            SplittableRandom random = new SplittableRandom(seed);
+        Seeds.forEach("streaming", 200, random -> {
             ToyDecoder.Logits logits = ToyDecoder.randomLogits(8, random.nextLong(), 0.7);
             List<String> stops = new ArrayList<>();
             for (int i = random.nextInt(3); i > 0; i--) {
