@@ -63,10 +63,7 @@ public final class LlavaImageTokens {
                 t++;
                 continue;
             }
-            int end = t;
-            while (end < ids.length && ids[end] == imageTokenIndex) {
-                end++;
-            }
+            int end = endOfRun(ids, t);
             int run = end - t;
             if (next >= images.size()) {
                 throw new InvalidArgumentException(
@@ -134,10 +131,7 @@ public final class LlavaImageTokens {
                 t++;
                 continue;
             }
-            int end = t;
-            while (end < ids.length && ids[end] == imageTokenIndex) {
-                end++;
-            }
+            int end = endOfRun(ids, t);
             int run = end - t;
             images += run == 1 ? 1 : Math.max(1, run / positionsPerImage);
             t = end;
@@ -162,6 +156,15 @@ public final class LlavaImageTokens {
                 .filter(i -> attentionMask[i] != 0)
                 .mapToLong(i -> ids[i])
                 .toArray();
+    }
+
+    /** The position after the run of image tokens that starts at {@code start}. */
+    private int endOfRun(long[] ids, int start) {
+        int end = start;
+        while (end < ids.length && ids[end] == imageTokenIndex) {
+            end++;
+        }
+        return end;
     }
 
     private static int[] toInts(List<Integer> list) {
