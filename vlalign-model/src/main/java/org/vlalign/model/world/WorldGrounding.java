@@ -58,7 +58,7 @@ public final class WorldGrounding {
      * @param perType the rate per type label ({@link QaType#label()}), in {@link QaType} order
      * @param overall the rate over every item
      * @param items how many items (pairs or questions) were scored
-     * @param examples up to 8 items as text, for a look at what went wrong
+     * @param examples up to 8 items as text (every seventh, right or wrong), for a look at the answers
      * @since 0.2.0
      */
     public record Result(Map<String, Double> perType, double overall, int items, List<String> examples) {
@@ -321,7 +321,7 @@ public final class WorldGrounding {
     /** Counts per type. */
     private static final class Rates {
         private final Map<QaType, int[]> counts = new LinkedHashMap<>();
-        private final List<String> failures = new ArrayList<>();
+        private final List<String> examples = new ArrayList<>(); // every seventh item, right or wrong
         private int hits;
         private int total;
 
@@ -331,8 +331,8 @@ public final class WorldGrounding {
             c[1]++;
             hits += hit ? 1 : 0;
             total++;
-            if (failures.size() < 8 && (total % 7 == 1)) {
-                failures.add(text);
+            if (examples.size() < 8 && total % 7 == 1) {
+                examples.add(text);
             }
         }
 
@@ -344,7 +344,7 @@ public final class WorldGrounding {
                     perType.put(t.label(), c[0] / (double) c[1]);
                 }
             }
-            return new Result(perType, total == 0 ? Double.NaN : hits / (double) total, total, failures);
+            return new Result(perType, total == 0 ? Double.NaN : hits / (double) total, total, examples);
         }
     }
 }
