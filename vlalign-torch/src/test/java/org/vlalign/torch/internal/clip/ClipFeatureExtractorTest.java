@@ -139,7 +139,7 @@ class ClipFeatureExtractorTest {
         ImagePreprocessor preprocessor = ImagePreprocessor.fromFile(dir.resolve("preprocessor_config.json"));
         try (TorchCheckpoint checkpoint = TorchCheckpoint.open(dir);
                 ClipFeatureExtractor tower = ClipFeatureExtractor.visionTower(
-                        checkpoint, vision, "vision_model.", -2, "default", preprocessor)) {
+                        checkpoint, vision, "vision_model.", -2, "default", preprocessor, false)) {
             ImageInput img = image(Color.GREEN, Color.BLACK);
             NDManager manager = tower.manager();
             int before = manager.getManagedArrays().size();
@@ -231,10 +231,10 @@ class ClipFeatureExtractorTest {
         try (TorchCheckpoint ckpt = TorchCheckpoint.open(dir);
                 ClipFeatureExtractor tower = ClipFeatureExtractor.visionTower(ckpt,
                         ckpt.config().getAsJsonObject("vision_config"), "vision_model.", -2, "default",
-                        clip.preprocessor());
+                        clip.preprocessor(), false);
                 ClipFeatureExtractor full = ClipFeatureExtractor.visionTower(ckpt,
                         ckpt.config().getAsJsonObject("vision_config"), "vision_model.", 2, "full",
-                        clip.preprocessor())) {
+                        clip.preprocessor(), false)) {
             ImageInput img = image(Color.RED, Color.BLUE);
             Features patches = tower.extract(img);
             assertArrayEquals(new int[] {16, 32}, patches.shape());
@@ -245,10 +245,10 @@ class ClipFeatureExtractorTest {
             assertThrows(UnsupportedModelException.class, tower::embeddingSpace);
             assertThrows(UnsupportedModelException.class, () -> ClipFeatureExtractor.visionTower(ckpt,
                     ckpt.config().getAsJsonObject("vision_config"), "vision_model.", -2, "cls_patch",
-                    clip.preprocessor()));
+                    clip.preprocessor(), false));
             assertThrows(UnsupportedModelException.class, () -> ClipFeatureExtractor.visionTower(ckpt,
                     ckpt.config().getAsJsonObject("vision_config"), "vision_model.", -4, "default",
-                    clip.preprocessor()));
+                    clip.preprocessor(), false));
         }
     }
 

@@ -18,7 +18,7 @@ class LlavaVisionTowerContractTest extends AbstractFeatureExtractorContractTest 
             LlavaConfig config = LlavaConfig.fromJson(ckpt.config());
             return ClipFeatureExtractor.visionTower(ckpt, config.visionConfigJson(), LlavaModels.VISION_TOWER,
                     config.visionFeatureLayer(), config.visionFeatureSelectStrategy(),
-                    ImagePreprocessor.fromFile(dir.resolve("preprocessor_config.json")));
+                    ImagePreprocessor.fromFile(dir.resolve("preprocessor_config.json")), false);
         }
     }
 }
