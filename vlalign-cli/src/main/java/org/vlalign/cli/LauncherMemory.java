@@ -3,10 +3,7 @@ package org.vlalign.cli;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.Reader;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,6 +11,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.vlalign.WeightFormat;
+import org.vlalign.core.checkpoint.BoundedFiles;
+import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.llm.Llama;
 import org.vlalign.llm.LlamaConfig;
 
@@ -101,8 +100,8 @@ final class LauncherMemory {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            JsonElement root = JsonParser.parseReader(r);
+        try {
+            JsonElement root = JsonParser.parseString(BoundedFiles.readString(file, BoundedFiles.MAX_CONFIG_BYTES));
             if (!root.isJsonObject()) {
                 return Optional.empty();
             }
@@ -111,14 +110,13 @@ final class LauncherMemory {
                 c = c.getAsJsonObject("text_config");
             }
             return isLlama(c) ? Optional.of(LlamaConfig.fromJson(c)) : Optional.empty();
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty(); // the tool itself reports an unreadable folder
+        } catch (RuntimeException e) {
+            return Optional.empty(); // the tool itself reports an unreadable or oversized folder
         }
     }
 
     private static boolean isLlama(JsonObject c) {
-        return c.has("model_type") && c.get("model_type").isJsonPrimitive()
-                && "llama".equals(c.get("model_type").getAsString());
+        return "llama".equals(HfConfigs.getString(c, "model_type", ""));
     }
 
     private static long physicalMemory() {

@@ -75,6 +75,9 @@ class LauncherMemoryTest {
         }
         assertEquals(LauncherMemory.DEFAULT,
                 LauncherMemory.options(List.of("generate", "--model", llama.toString()), 0), "RAM unknown");
+        // a config.json beyond the project's bound for configs is not read at all
+        Path huge = folder("huge", "{" + LLAMA_7B + ", \"pad\": \"" + "x".repeat(17 << 20) + "\"}");
+        assertEquals(LauncherMemory.DEFAULT, LauncherMemory.options(List.of("generate", "--model", huge.toString()), RAM));
     }
 
     private Path folder(String name, String config) throws IOException {
