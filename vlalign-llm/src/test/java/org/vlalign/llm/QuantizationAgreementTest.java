@@ -8,6 +8,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.WeightFormat;
+import java.util.List;
+import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.testing.RandomWeights;
 import org.vlalign.testing.TinyLlama;
@@ -25,6 +27,10 @@ import org.vlalign.testing.TinyLlama;
  * gap between its two best tokens is often smaller than any 8-bit rounding noise, so top-1 flips there
  * measure near-ties, not the weights. The printed share of flips whose fp32 margin is under 5% of the
  * logits' standard deviation shows that.
+ *
+ * <p>The same comparison runs over the first 16 positions decoded one token at a time, where the products
+ * take one vector and run in their own kernels; there Q4 rounds the vector to 8-bit codes per block, so its
+ * decoding is also held to 0.999 against its own prefill.
  */
 class QuantizationAgreementTest {
     @TempDir
@@ -37,17 +43,52 @@ class QuantizationAgreementTest {
                 .write(tmp.resolve("m134"));
         Random r = new Random(7);
         DecoderInput[] prompts = new DecoderInput[2];
+        int[][] tokens = new int[prompts.length][128];
         for (int p = 0; p < prompts.length; p++) {
-            int[] ids = new int[128];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = 1 + r.nextInt(31999);
+            for (int i = 0; i < tokens[p].length; i++) {
+                tokens[p][i] = 1 + r.nextInt(31999);
             }
-            prompts[p] = DecoderInput.ofTokens(ids);
+            prompts[p] = DecoderInput.ofTokens(tokens[p]);
         }
         float[][][] reference = logits(dir, WeightFormat.FP32, prompts);
-        check(reference, logits(dir, WeightFormat.BF16, prompts), "BF16", 0.999999);
-        check(reference, logits(dir, WeightFormat.Q8, prompts), "Q8", 0.999);
-        check(reference, logits(dir, WeightFormat.Q4, prompts), "Q4", 0);
+        check(reference, logits(dir, WeightFormat.BF16, prompts), "BF16 vs FP32", 0.999999);
+        check(reference, logits(dir, WeightFormat.Q8, prompts), "Q8 vs FP32", 0.999);
+        check(reference, logits(dir, WeightFormat.Q4, prompts), "Q4 vs FP32", 0);
+        // Decoding multiplies one vector at a time, in kernels of its own (Q4's rounds the vector to 8 bits)
+        float[][][] reference16 = decodedLogits(dir, WeightFormat.FP32, tokens, 16);
+        check(reference16, decodedLogits(dir, WeightFormat.Q8, tokens, 16), "Q8 decoding vs FP32 decoding", 0.999);
+        float[][][] q4 = decodedLogits(dir, WeightFormat.Q4, tokens, 16);
+        check(reference16, q4, "Q4 decoding vs FP32 decoding", 0);
+        check(decodedLogits(dir, WeightFormat.Q4, tokens, 16, true), q4, "Q4 decoding vs Q4 prefill", 0.999);
+    }
+
+    private static float[][][] decodedLogits(Path dir, WeightFormat f, int[][] prompts, int positions) {
+        return decodedLogits(dir, f, prompts, positions, false);
+    }
+
+    /** Logits at the first {@code positions} positions, each a one-token step (or the prefill's, when asked). */
+    private static float[][][] decodedLogits(Path dir, WeightFormat f, int[][] prompts, int positions,
+            boolean prefill) {
+        try (Llama lm = Llama.load(dir, new LlmOptions(f, 2))) {
+            float[][][] out = new float[prompts.length][positions][];
+            for (int p = 0; p < prompts.length; p++) {
+                int[] ids = prompts[p];
+                if (prefill) {
+                    lm.clearPrefixCache();
+                    System.arraycopy(lm.logitsAtEveryPosition(DecoderInput.ofTokens(
+                            java.util.Arrays.copyOf(ids, positions))), 0, out[p], 0, positions);
+                    continue;
+                }
+                lm.clearPrefixCache();
+                try (Decoder decoder = lm.newDecoder()) {
+                    out[p][0] = decoder.prefill(List.of(DecoderInput.ofTokens(ids[0])))[0];
+                    for (int i = 1; i < positions; i++) {
+                        out[p][i] = decoder.step(new int[] {ids[i]})[0];
+                    }
+                }
+            }
+            return out;
+        }
     }
 
     private static float[][][] logits(Path dir, WeightFormat f, DecoderInput[] prompts) {
@@ -76,7 +117,7 @@ class QuantizationAgreementTest {
                 }
             }
         }
-        System.out.printf("%s vs FP32 over %d positions: min cosine %.6f, top-1 agreement %.4f (%d of %d flips at"
+        System.out.printf("%s over %d positions: min cosine %.6f, top-1 agreement %.4f (%d of %d flips at"
                 + " near-ties)%n", what, total, worst, (double) agree / total, nearTies, total - agree);
         assertTrue(worst >= minCosine, what + ": min cosine " + worst + " < " + minCosine);
     }

@@ -151,7 +151,10 @@ public interface Kernels {
     }
 
     /**
-     * Rows {@code r0} to {@code r1} of a Q4 matrix times one vector, as {@link #matvecQ8}.
+     * Rows {@code r0} to {@code r1} of a Q4 matrix times one vector, as {@link #matvecQ8}. An implementation
+     * may round the vector to 8 bits per block first (the 256-bit Vector API one does, as llama.cpp does for
+     * Q4_0): its error then stays within half a step of each block's 8-bit grid times the block's absolute
+     * weights.
      *
      * @param q the codes, {@code 16 · blocksPerRow} a row
      * @param d the fp16 scales, {@code blocksPerRow} a row

@@ -1,11 +1,14 @@
 package org.vlalign.llm.internal;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,21 +16,23 @@ import jdk.incubator.vector.VectorSpecies;
  * Batch-1 products of the block-quantised formats with one vector, the stream that decides decode speed,
  * on 256-bit vectors (AVX2, and AVX-512 at half width; {@link VectorKernels} uses it only there).
  *
- * <p>The usual way to widen a weight byte (sign-extend it to an int lane, then convert) spends a shuffle
- * on every eight weights, and the shuffle port is what limited the old kernel on AVX2. Here a block's
+ * <p>Q8: the usual way to widen a weight byte (sign-extend it to an int lane, then convert) spends a
+ * shuffle on every eight weights, and the shuffle port is what limited the old kernel on AVX2. Here a block's
  * bytes are loaded as eight int lanes, and each weight is isolated in its lane with one {@code and} or
- * shift, leaving it scaled by a power of two: byte {@code k} of lane {@code i} is
- * {@code u · 2^(8k)}. The vector is permuted and scaled to match, once per product: lane {@code i} of
- * part {@code k} holds {@code x[4i + k] · 2^(−8k)}. Products of powers of two are exact, so the only
- * rounding is the float arithmetic's, as in the direct kernel.
+ * shift, leaving it scaled by a power of two: byte {@code k} of lane {@code i} is {@code u · 2^(8k)}. The
+ * vector is permuted and scaled to match, once per product: lane {@code i} of part {@code k} holds
+ * {@code x[4i + k] · 2^(−8k)}. Products of powers of two are exact, so the only rounding is the float
+ * arithmetic's, as in the direct kernel. The bytes are made unsigned by flipping their top bits
+ * ({@code q + 128}); the offset comes back as one term per block, {@code −128 · Σ x}, which each block's
+ * accumulator starts from.
  *
- * <p>The Q8 bytes are made unsigned by flipping their top bits ({@code q + 128}); the Q4 nibbles are
- * unsigned already ({@code n − 8} is the code). The offset comes back as one term per block,
- * {@code −offset · Σ x}, which each block's accumulator starts from.
+ * <p>Q4: converting each nibble to a float (the Q8 way) cost one conversion and one multiply-add per
+ * weight, and on AVX2 that held Q4 to the speed of Q8 although it reads half the bytes. Here the vector is
+ * rounded to 8-bit codes per block once per product (as llama.cpp does for Q4_0), and the nibbles multiply
+ * the codes in 16-bit lanes: one conversion per eight weights instead of one per weight. A load covers two
+ * blocks, so Q4 needs an even number of blocks per row; {@link #fitsQ4} says when.
  *
- * <p>Q4 covers two blocks per vector (lanes 0–3 the first block's 16 bytes, lanes 4–7 the second's), so
- * it needs an even number of blocks per row; {@link #fitsQ4} says when. Stateless apart from a per-thread
- * scratch array for the prepared vector; thread-safe.
+ * <p>Stateless apart from per-thread scratch arrays for the prepared vector; thread-safe.
  *
  * <p>Conversions and reinterpretations are called as {@code convertShape} and {@code reinterpretShape}
  * with an explicit species, never as the generic {@code convert} or {@code reinterpretAsInts}: those are
@@ -39,14 +44,13 @@ final class StreamKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
+    private static final short NIBBLE = 0xf;
     private static final int BLOCK = Kernels.BLOCK;
     /** Exact powers of two that undo the position of Q8 byte {@code k} inside its int lane. */
     private static final float[] Q8_SCALE = {1f, 0x1p-8f, 0x1p-16f, 1f};
     /** Which of a block's weights lane {@code j % 8} of Q8 part {@code j / 8} holds. */
     private static final int[] Q8_ORDER = new int[BLOCK];
-    /** Which of two blocks' weights lane {@code j % 8} of Q4 part {@code j / 8} holds (0–63). */
-    private static final int[] Q4_ORDER = new int[2 * BLOCK];
-    private static final float[] Q4_SCALE = new float[2 * BLOCK];
     /** Indicator vectors of the first and second block's lanes in a Q4 vector. */
     private static final FloatVector FIRST = FloatVector.fromArray(F, new float[] {1, 1, 1, 1, 0, 0, 0, 0}, 0);
     private static final FloatVector SECOND = FloatVector.fromArray(F, new float[] {0, 0, 0, 0, 1, 1, 1, 1}, 0);
@@ -56,13 +60,6 @@ final class StreamKernels {
         for (int k = 0; k < 4; k++) {
             for (int i = 0; i < 8; i++) {
                 Q8_ORDER[k * 8 + i] = 4 * i + k;
-            }
-        }
-        for (int m = 0; m < 8; m++) { // nibble m of an int lane: byte m / 2, low or high half
-            for (int lane = 0; lane < 8; lane++) {
-                int i = lane % 4;
-                Q4_ORDER[m * 8 + lane] = (lane / 4) * BLOCK + 4 * i + m / 2 + (m % 2) * (BLOCK / 2);
-                Q4_SCALE[m * 8 + lane] = m == 7 ? 1f : Math.scalb(1f, -4 * m);
             }
         }
     }
@@ -126,7 +123,10 @@ final class StreamKernels {
     }
 
     /**
-     * Rows {@code r0} to {@code r1} of a Q4 matrix times {@code x}; needs {@link #fitsQ4}.
+     * Rows {@code r0} to {@code r1} of a Q4 matrix times {@code x} rounded to 8 bits; needs {@link #fitsQ4}.
+     * Unlike the other products here, this one does not use {@code x} exactly: each block of 32 values is
+     * rounded to {@code dx · k}, {@code dx = max|x| / 127}, {@code k} an integer in [−127, 127] (llama.cpp's
+     * Q4_0 × Q8_0 product), so the nibbles multiply 16-bit integers; see {@link #q4Error} for the bound.
      *
      * @param q the codes, {@code blocksPerRow · 16} bytes a row
      * @param d the fp16 scales, {@code blocksPerRow} a row
@@ -137,33 +137,127 @@ final class StreamKernels {
      * @param xOff its offset
      * @param y the results, row {@code r0}'s at {@code yOff}
      * @param yOff the offset of row {@code r0}'s result
-     * @return the first row not done: the rows after the last whole group of four are left to the caller
      */
-    static int matvecQ4(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
+    static void matvecQ4(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
             int yOff) {
-        int cols = blocksPerRow * BLOCK;
-        float[] s = scratch(cols + cols / 8);
-        int xcOff = cols; // eight offset terms (one per lane) per pair of blocks after the permuted vector
-        for (int g = 0; g < blocksPerRow / 2; g++) {
-            int o = g * 2 * BLOCK;
-            for (int j = 0; j < 2 * BLOCK; j++) {
-                s[o + j] = x[xOff + o + Q4_ORDER[j]] * Q4_SCALE[j];
-            }
-            for (int h = 0; h < 2; h++) {
-                float sum = 0;
-                for (int j = 0; j < BLOCK; j++) {
-                    sum += x[xOff + o + h * BLOCK + j];
-                }
-                for (int lane = 0; lane < 4; lane++) {
-                    s[xcOff + g * 8 + h * 4 + lane] = -8f * sum / 4;
-                }
-            }
-        }
+        Q4Vector v = Q4Vector.of(x, xOff, blocksPerRow);
         int r = r0;
         for (; r + 4 <= r1; r += 4) {
-            rows4Q4(q, d, blocksPerRow, r, s, y, yOff + r - r0);
+            rows4Q4(q, d, blocksPerRow, r, v, y, yOff + r - r0);
         }
-        return r;
+        for (; r < r1; r++) {
+            y[yOff + r - r0] = rowQ4(q, d, blocksPerRow, r, v);
+        }
+    }
+
+    /**
+     * The most {@link #matvecQ4}'s row {@code r} can differ from the exact product with {@code x} (beyond
+     * float rounding): half a step of each block's 8-bit grid times the block's absolute weights.
+     *
+     * @param q the codes
+     * @param d the fp16 scales
+     * @param blocksPerRow blocks per row
+     * @param r the row
+     * @param x the vector
+     * @param xOff its offset
+     * @return the bound
+     */
+    static double q4Error(byte[] q, short[] d, int blocksPerRow, int r, float[] x, int xOff) {
+        double bound = 0;
+        for (int b = 0; b < blocksPerRow; b++) {
+            float amax = 0;
+            for (int j = 0; j < BLOCK; j++) {
+                amax = Math.max(amax, Math.abs(x[xOff + b * BLOCK + j]));
+            }
+            int block = r * blocksPerRow + b;
+            double weights = 0;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                int packed = q[block * (BLOCK / 2) + j];
+                weights += Math.abs((packed & 0xf) - 8) + Math.abs(((packed >> 4) & 0xf) - 8);
+            }
+            bound += Math.abs(Fp16.TABLE[d[block] & 0xffff]) * weights * (amax / 127f) / 2;
+        }
+        return bound;
+    }
+
+    /**
+     * A vector prepared for {@link #rows4Q4}: rounded to 8 bits per block and laid out to match the 16-bit
+     * lanes of a pair of blocks' 32 code bytes. Lane {@code s} of a pair holds bytes {@code 2s} and
+     * {@code 2s + 1} of block {@code s / 8}, whose four nibbles are that block's weights {@code 2s'},
+     * {@code 2s' + 16}, {@code 2s' + 1} and {@code 2s' + 17} ({@code s' = s mod 8}); part {@code k} of the
+     * prepared vector holds the activations of nibble {@code k} in the same lanes. One per thread, reused.
+     */
+    private static final class Q4Vector {
+        private static final ThreadLocal<Q4Vector> OF_THREAD = ThreadLocal.withInitial(Q4Vector::new);
+        short[] parts = new short[0]; // 64 a pair of blocks: four parts of 16 lanes
+        int[] offsets = new int[0]; // 8 a pair of blocks: −8 · the sum of the activations an int lane covers
+        float[] steps = new float[0]; // 8 a pair of blocks: the block's dx, 4 lanes each
+        byte[] codes = new byte[0]; // the rounded activations in their own order, for leftover rows
+        float[] dx = new float[0]; // a block's step
+
+        static Q4Vector of(float[] x, int xOff, int blocksPerRow) {
+            Q4Vector v = OF_THREAD.get();
+            int cols = blocksPerRow * BLOCK;
+            if (v.codes.length < cols) {
+                v.parts = new short[cols];
+                v.offsets = new int[cols / 8];
+                v.steps = new float[cols / 8];
+                v.codes = new byte[cols];
+                v.dx = new float[blocksPerRow];
+            }
+            v.prepare(x, xOff, blocksPerRow);
+            return v;
+        }
+
+        private void prepare(float[] x, int xOff, int blocksPerRow) {
+            for (int b = 0; b < blocksPerRow; b++) {
+                int o = xOff + b * BLOCK;
+                float amax = 0;
+                for (int j = 0; j < BLOCK; j++) {
+                    amax = Math.max(amax, Math.abs(x[o + j]));
+                }
+                float step = amax / 127f;
+                float inv = step == 0 ? 0 : 1f / step;
+                dx[b] = step;
+                for (int j = 0; j < BLOCK; j++) {
+                    codes[b * BLOCK + j] = (byte) Math.rint(x[o + j] * inv);
+                }
+            }
+            for (int g = 0; g < blocksPerRow / 2; g++) {
+                for (int lane = 0; lane < 16; lane++) {
+                    int c = (2 * g + lane / 8) * BLOCK + 2 * (lane % 8);
+                    int p = g * 64 + lane;
+                    parts[p] = codes[c];
+                    parts[p + 16] = codes[c + BLOCK / 2];
+                    parts[p + 32] = codes[c + 1];
+                    parts[p + 48] = codes[c + BLOCK / 2 + 1];
+                }
+                for (int lane = 0; lane < 8; lane++) { // int lane i covers 16-bit lanes 2i and 2i + 1
+                    int sum = 0;
+                    for (int k = 0; k < 4; k++) {
+                        sum += parts[g * 64 + k * 16 + 2 * lane] + parts[g * 64 + k * 16 + 2 * lane + 1];
+                    }
+                    offsets[g * 8 + lane] = -8 * sum;
+                    steps[g * 8 + lane] = dx[2 * g + lane / 4];
+                }
+            }
+        }
+    }
+
+    /** One row times the prepared vector, for the rows after the last group of four. */
+    private static float rowQ4(byte[] q, short[] d, int blocksPerRow, int r, Q4Vector v) {
+        float sum = 0;
+        for (int b = 0; b < blocksPerRow; b++) {
+            int block = r * blocksPerRow + b;
+            int dot = 0;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                int packed = q[block * (BLOCK / 2) + j];
+                dot += ((packed & 0xf) - 8) * v.codes[b * BLOCK + j]
+                        + (((packed >> 4) & 0xf) - 8) * v.codes[b * BLOCK + j + BLOCK / 2];
+            }
+            sum += dot * v.dx[b] * Fp16.TABLE[d[block] & 0xffff];
+        }
+        return sum;
     }
 
     /** Four rows from {@code r} times the prepared vector {@code s}, into {@code y[yo ..]}. */
@@ -223,77 +317,62 @@ final class StreamKernels {
         y[yo + 3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Four rows from {@code r} times the prepared vector {@code s}, into {@code y[yo ..]}. */
-    private static void rows4Q4(byte[] q, short[] d, int blocksPerRow, int r, float[] s, float[] y, int yo) {
+    /**
+     * Four rows from {@code r} times the prepared vector, into {@code y[yo ..]}. A 32-byte load is a pair of
+     * blocks as sixteen 16-bit lanes of four nibbles each; each nibble, isolated, multiplies its activation
+     * code in 16 bits (at most 15 · 127, four of them summed stay below 2^15), the two halves of each int lane
+     * are added ({@code (w + (w << 16)) >> 16}: their sum fits in 16 bits too), and the block's two scales
+     * apply in floats to four int lanes each. Written out for the four rows, as {@link #rows4Q8}.
+     */
+    private static void rows4Q4(byte[] q, short[] d, int blocksPerRow, int r, Q4Vector v, float[] y, int yo) {
         float[] table = Fp16.TABLE;
-        int cols = blocksPerRow * BLOCK;
-        int xcOff = cols;
         int rowBytes = blocksPerRow * (BLOCK / 2);
-            FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F);
         int first = r * blocksPerRow;
         for (int b = 0; b < blocksPerRow; b += 2) {
             int qo = (first + b) * (BLOCK / 2);
-            int xo = b * BLOCK;
-            FloatVector x0 = FloatVector.fromArray(F, s, xo);
-            FloatVector x1 = FloatVector.fromArray(F, s, xo + 8);
-            FloatVector x2 = FloatVector.fromArray(F, s, xo + 16);
-            FloatVector x3 = FloatVector.fromArray(F, s, xo + 24);
-            FloatVector x4 = FloatVector.fromArray(F, s, xo + 32);
-            FloatVector x5 = FloatVector.fromArray(F, s, xo + 40);
-            FloatVector x6 = FloatVector.fromArray(F, s, xo + 48);
-            FloatVector x7 = FloatVector.fromArray(F, s, xo + 56);
-            FloatVector c = FloatVector.fromArray(F, s, xcOff + b * 4);
+            int g = b >> 1;
+            ShortVector x0 = ShortVector.fromArray(S, v.parts, g * 64);
+            ShortVector x1 = ShortVector.fromArray(S, v.parts, g * 64 + 16);
+            ShortVector x2 = ShortVector.fromArray(S, v.parts, g * 64 + 32);
+            ShortVector x3 = ShortVector.fromArray(S, v.parts, g * 64 + 48);
+            IntVector c = IntVector.fromArray(I, v.offsets, g * 8);
+            FloatVector step = FloatVector.fromArray(F, v.steps, g * 8);
             int db = first + b;
-            IntVector v0 = (IntVector) ByteVector.fromArray(B, q, qo).reinterpretShape(I, 0);
-            FloatVector s0 = ((FloatVector) v0.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
-            FloatVector t0 = ((FloatVector) v0.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
-            s0 = ((FloatVector) v0.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s0);
-            t0 = ((FloatVector) v0.and(0xf000).convertShape(I2F, F, 0)).fma(x3, t0);
-            s0 = ((FloatVector) v0.and(0xf0000).convertShape(I2F, F, 0)).fma(x4, s0);
-            t0 = ((FloatVector) v0.and(0xf00000).convertShape(I2F, F, 0)).fma(x5, t0);
-            s0 = ((FloatVector) v0.and(0xf000000).convertShape(I2F, F, 0)).fma(x6, s0);
-            t0 = ((FloatVector) v0.lanewise(LSHR, 28).convertShape(I2F, F, 0)).fma(x7, t0);
-            acc0 = s0.add(t0).fma(SECOND.fma(FloatVector.broadcast(F, table[d[db + 1] & 0xffff]),
-                    FIRST.mul(table[d[db] & 0xffff])), acc0);
-            IntVector v1 = (IntVector) ByteVector.fromArray(B, q, qo + rowBytes).reinterpretShape(I, 0);
-            FloatVector s1 = ((FloatVector) v1.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
-            FloatVector t1 = ((FloatVector) v1.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
-            s1 = ((FloatVector) v1.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s1);
-            t1 = ((FloatVector) v1.and(0xf000).convertShape(I2F, F, 0)).fma(x3, t1);
-            s1 = ((FloatVector) v1.and(0xf0000).convertShape(I2F, F, 0)).fma(x4, s1);
-            t1 = ((FloatVector) v1.and(0xf00000).convertShape(I2F, F, 0)).fma(x5, t1);
-            s1 = ((FloatVector) v1.and(0xf000000).convertShape(I2F, F, 0)).fma(x6, s1);
-            t1 = ((FloatVector) v1.lanewise(LSHR, 28).convertShape(I2F, F, 0)).fma(x7, t1);
+            ShortVector w0 = (ShortVector) ByteVector.fromArray(B, q, qo).reinterpretShape(S, 0);
+            IntVector p0 = (IntVector) w0.and(NIBBLE).mul(x0).add(w0.lanewise(LSHR, 4).and(NIBBLE).mul(x1))
+                    .add(w0.lanewise(LSHR, 8).and(NIBBLE).mul(x2)).add(w0.lanewise(LSHR, 12).mul(x3))
+                    .reinterpretShape(I, 0);
+            p0 = p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).add(c);
+            acc0 = ((FloatVector) p0.convertShape(I2F, F, 0)).mul(step).fma(SECOND.fma(
+                    FloatVector.broadcast(F, table[d[db + 1] & 0xffff]), FIRST.mul(table[d[db] & 0xffff])), acc0);
+            ShortVector w1 = (ShortVector) ByteVector.fromArray(B, q, qo + rowBytes).reinterpretShape(S, 0);
+            IntVector p1 = (IntVector) w1.and(NIBBLE).mul(x0).add(w1.lanewise(LSHR, 4).and(NIBBLE).mul(x1))
+                    .add(w1.lanewise(LSHR, 8).and(NIBBLE).mul(x2)).add(w1.lanewise(LSHR, 12).mul(x3))
+                    .reinterpretShape(I, 0);
+            p1 = p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).add(c);
             int d1 = db + blocksPerRow;
-            acc1 = s1.add(t1).fma(SECOND.fma(FloatVector.broadcast(F, table[d[d1 + 1] & 0xffff]),
-                    FIRST.mul(table[d[d1] & 0xffff])), acc1);
-            IntVector v2 = (IntVector) ByteVector.fromArray(B, q, qo + 2 * rowBytes).reinterpretShape(I, 0);
-            FloatVector s2 = ((FloatVector) v2.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
-            FloatVector t2 = ((FloatVector) v2.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
-            s2 = ((FloatVector) v2.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s2);
-            t2 = ((FloatVector) v2.and(0xf000).convertShape(I2F, F, 0)).fma(x3, t2);
-            s2 = ((FloatVector) v2.and(0xf0000).convertShape(I2F, F, 0)).fma(x4, s2);
-            t2 = ((FloatVector) v2.and(0xf00000).convertShape(I2F, F, 0)).fma(x5, t2);
-            s2 = ((FloatVector) v2.and(0xf000000).convertShape(I2F, F, 0)).fma(x6, s2);
-            t2 = ((FloatVector) v2.lanewise(LSHR, 28).convertShape(I2F, F, 0)).fma(x7, t2);
+            acc1 = ((FloatVector) p1.convertShape(I2F, F, 0)).mul(step).fma(SECOND.fma(
+                    FloatVector.broadcast(F, table[d[d1 + 1] & 0xffff]), FIRST.mul(table[d[d1] & 0xffff])), acc1);
+            ShortVector w2 = (ShortVector) ByteVector.fromArray(B, q, qo + 2 * rowBytes).reinterpretShape(S, 0);
+            IntVector p2 = (IntVector) w2.and(NIBBLE).mul(x0).add(w2.lanewise(LSHR, 4).and(NIBBLE).mul(x1))
+                    .add(w2.lanewise(LSHR, 8).and(NIBBLE).mul(x2)).add(w2.lanewise(LSHR, 12).mul(x3))
+                    .reinterpretShape(I, 0);
+            p2 = p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).add(c);
             int d2 = db + 2 * blocksPerRow;
-            acc2 = s2.add(t2).fma(SECOND.fma(FloatVector.broadcast(F, table[d[d2 + 1] & 0xffff]),
-                    FIRST.mul(table[d[d2] & 0xffff])), acc2);
-            IntVector v3 = (IntVector) ByteVector.fromArray(B, q, qo + 3 * rowBytes).reinterpretShape(I, 0);
-            FloatVector s3 = ((FloatVector) v3.and(0xf).convertShape(I2F, F, 0)).fma(x0, c);
-            FloatVector t3 = ((FloatVector) v3.and(0xf0).convertShape(I2F, F, 0)).mul(x1);
-            s3 = ((FloatVector) v3.and(0xf00).convertShape(I2F, F, 0)).fma(x2, s3);
-            t3 = ((FloatVector) v3.and(0xf000).convertShape(I2F, F, 0)).fma(x3, t3);
-            s3 = ((FloatVector) v3.and(0xf0000).convertShape(I2F, F, 0)).fma(x4, s3);
-            t3 = ((FloatVector) v3.and(0xf00000).convertShape(I2F, F, 0)).fma(x5, t3);
-            s3 = ((FloatVector) v3.and(0xf000000).convertShape(I2F, F, 0)).fma(x6, s3);
-            t3 = ((FloatVector) v3.lanewise(LSHR, 28).convertShape(I2F, F, 0)).fma(x7, t3);
+            acc2 = ((FloatVector) p2.convertShape(I2F, F, 0)).mul(step).fma(SECOND.fma(
+                    FloatVector.broadcast(F, table[d[d2 + 1] & 0xffff]), FIRST.mul(table[d[d2] & 0xffff])), acc2);
+            ShortVector w3 = (ShortVector) ByteVector.fromArray(B, q, qo + 3 * rowBytes).reinterpretShape(S, 0);
+            IntVector p3 = (IntVector) w3.and(NIBBLE).mul(x0).add(w3.lanewise(LSHR, 4).and(NIBBLE).mul(x1))
+                    .add(w3.lanewise(LSHR, 8).and(NIBBLE).mul(x2)).add(w3.lanewise(LSHR, 12).mul(x3))
+                    .reinterpretShape(I, 0);
+            p3 = p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).add(c);
             int d3 = db + 3 * blocksPerRow;
-            acc3 = s3.add(t3).fma(SECOND.fma(FloatVector.broadcast(F, table[d[d3 + 1] & 0xffff]),
-                    FIRST.mul(table[d[d3] & 0xffff])), acc3);
+            acc3 = ((FloatVector) p3.convertShape(I2F, F, 0)).mul(step).fma(SECOND.fma(
+                    FloatVector.broadcast(F, table[d[d3 + 1] & 0xffff]), FIRST.mul(table[d[d3] & 0xffff])), acc3);
         }
         y[yo] = acc0.reduceLanes(VectorOperators.ADD);
         y[yo + 1] = acc1.reduceLanes(VectorOperators.ADD);
