@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.vlalign.core.checkpoint.DtypeConversion;
 
@@ -258,6 +259,46 @@ class KernelsTest {
                 }
             }
         }
+    }
+
+    @Test
+    void should_prepare_the_vector_again_when_it_changes_in_place_or_the_width_changes() {
+        Assumptions.assumeTrue(VectorKernels.STREAM, "the 256-bit kernels keep a prepared vector");
+        SplittableRandom r = new SplittableRandom(17);
+        int blocks = 4;
+        int rows = 8;
+        byte[] q8 = new byte[rows * blocks * 32];
+        byte[] q4 = new byte[rows * blocks * 16];
+        r.nextBytes(q8);
+        r.nextBytes(q4);
+        short[] d = new short[rows * blocks];
+        java.util.Arrays.fill(d, DtypeConversion.floatToHalf(0.01f));
+        float[] x = random(r, blocks * 32);
+        float[] first8 = new float[rows];
+        float[] first4 = new float[rows];
+        StreamKernels.matvecQ8(q8, d, blocks, 0, rows, x, 0, first8, 0);
+        StreamKernels.matvecQ4(q4, d, blocks, 0, rows, x, 0, first4, 0);
+        x[77] += 1.5f; // the same array, one value changed: the next products must see it
+        float[] again8 = new float[rows];
+        float[] again4 = new float[rows];
+        StreamKernels.matvecQ8(q8, d, blocks, 0, rows, x, 0, again8, 0);
+        StreamKernels.matvecQ4(q4, d, blocks, 0, rows, x, 0, again4, 0);
+        float[] fresh8 = new float[rows];
+        float[] fresh4 = new float[rows];
+        float[] copy = x.clone();
+        StreamKernels.matvecQ8(q8, d, blocks, 0, rows, copy, 0, fresh8, 0);
+        StreamKernels.matvecQ4(q4, d, blocks, 0, rows, copy, 0, fresh4, 0);
+        for (int i = 0; i < rows; i++) {
+            assertEquals(fresh8[i], again8[i], 0f, "q8 row " + i);
+            assertEquals(fresh4[i], again4[i], 0f, "q4 row " + i);
+            assertTrue(first8[i] != again8[i] || first4[i] != again4[i], "row " + i + " saw the change");
+        }
+        // the same array read at another width and offset: a different vector
+        float[] half = new float[rows];
+        StreamKernels.matvecQ8(q8, d, blocks / 2, 0, rows, x, 0, half, 0);
+        float[] want = new float[rows];
+        StreamKernels.matvecQ8(q8, d, blocks / 2, 0, rows, java.util.Arrays.copyOf(x, blocks * 16), 0, want, 0);
+        assertEquals(java.util.Arrays.toString(want), java.util.Arrays.toString(half));
     }
 
     @Test
