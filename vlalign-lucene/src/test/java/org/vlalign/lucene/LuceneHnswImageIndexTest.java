@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -125,12 +122,7 @@ class LuceneHnswImageIndexTest {
             index.commit();
         }
         Path segments = IndexTestData.files(dir, "segments_.*").get(0);
-        try (FileChannel ch = FileChannel.open(segments, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            ch.read(one, ch.size() - 20);
-            one.put(0, (byte) (one.get(0) ^ 0x33)).rewind();
-            ch.write(one, ch.size() - 20);
-        }
+        IndexTestData.flipBits(segments, Files.size(segments) - 20, 0x33);
         IndexCorruptedException e =
                 assertThrows(IndexCorruptedException.class, () -> LuceneHnswImageIndex.open(dir, SPACE));
         assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
@@ -167,13 +159,9 @@ class LuceneHnswImageIndexTest {
                     Files.copy(f, dir.resolve(f.getFileName()));
                 }
             }
-            try (FileChannel ch = FileChannel.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                long at = ch.size() / 2; // inside the data, away from header and footer
-                ByteBuffer one = ByteBuffer.allocate(1);
-                ch.read(one, at);
-                one.put(0, (byte) (one.get(0) ^ 0x01)).rewind();
-                ch.write(one, at);
-            }
+            Path damaged = dir.resolve(name);
+            // inside the data, away from header and footer
+            IndexTestData.flipBits(damaged, Files.size(damaged) / 2, 0x01);
             assertThrows(IndexCorruptedException.class, () -> LuceneHnswImageIndex.open(dir, SPACE).close(),
                     "flipped byte in " + name);
             assertThrows(IndexCorruptedException.class, () -> LuceneHnswImageIndex.openReadOnly(dir, SPACE).close(),

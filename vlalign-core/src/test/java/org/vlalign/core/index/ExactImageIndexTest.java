@@ -182,7 +182,7 @@ class ExactImageIndexTest {
     void should_throw_IndexCorruptedException_when_a_segment_byte_is_flipped() throws IOException {
         Path dir = committedIndex("flip");
         Path seg = onlySegment(dir);
-        flip(seg, Files.size(seg) / 2);
+        IndexTestData.flipBits(seg, Files.size(seg) / 2, 0x5A);
         assertCorrupt(dir, seg, "checksum");
     }
 
@@ -200,7 +200,7 @@ class ExactImageIndexTest {
     void should_throw_IndexCorruptedException_when_the_magic_number_is_wrong() throws IOException {
         Path dir = committedIndex("magic");
         Path seg = onlySegment(dir);
-        flip(seg, 1);
+        IndexTestData.flipBits(seg, 1, 0x5A);
         assertCorrupt(dir, seg, "magic");
     }
 
@@ -218,7 +218,7 @@ class ExactImageIndexTest {
     void should_throw_IndexCorruptedException_when_the_manifest_is_damaged() throws IOException {
         Path dir = committedIndex("manifest");
         Path manifest = dir.resolve("MANIFEST");
-        flip(manifest, Files.size(manifest) - 12);
+        IndexTestData.flipBits(manifest, Files.size(manifest) - 12, 0x5A);
         assertCorrupt(dir, manifest, "checksum");
         Path dir2 = committedIndex("manifest-trunc");
         Path manifest2 = dir2.resolve("MANIFEST");
@@ -276,16 +276,6 @@ class ExactImageIndexTest {
         List<Path> segs = IndexTestData.files(dir, ".*\\.vseg");
         assertEquals(1, segs.size(), segs.toString());
         return segs.get(0);
-    }
-
-    private static void flip(Path file, long offset) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, offset);
-            b.put(0, (byte) (b.get(0) ^ 0x5A));
-            b.rewind();
-            ch.write(b, offset);
-        }
     }
 
     private static void assertCorrupt(Path dir, Path file, String what) {

@@ -2,8 +2,11 @@ package org.vlalign.core.index;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,7 +16,10 @@ import java.util.stream.Stream;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.Features;
 
-/** Seeded random vectors, an independent brute-force ranking and a look at index folders, for the index tests. */
+/**
+ * Seeded random vectors, an independent brute-force ranking, a look at index folders and a way to damage their
+ * files, for the index tests.
+ */
 public final class IndexTestData {
     public static final EmbeddingSpace SPACE = new EmbeddingSpace("test", "fp-1", "none", 16);
 
@@ -77,6 +83,24 @@ public final class IndexTestData {
             return list.filter(p -> p.getFileName().toString().matches(nameRegex)).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Damages a file in place: XORs the byte at an offset with a mask, as a bad sector or a bit flip would.
+     *
+     * @param file the file, e.g. one that {@link #files} found
+     * @param offset where the byte is, from the start of the file
+     * @param mask the bits to flip, non-zero
+     * @throws IOException if the file cannot be read or written
+     */
+    public static void flipBits(Path file, long offset, int mask) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, offset);
+            b.put(0, (byte) (b.get(0) ^ mask));
+            b.rewind();
+            ch.write(b, offset);
         }
     }
 }
