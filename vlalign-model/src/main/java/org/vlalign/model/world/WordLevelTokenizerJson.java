@@ -156,13 +156,13 @@ public final class WordLevelTokenizerJson {
     /** "<s> $A" for single sequences, "<s> $A <s> $B" for pairs, like Llama's tokenizer. */
     private static JsonObject postProcessor(Map<String, Integer> ids) {
         JsonArray single = new JsonArray();
-        single.add(special(BOS, 0));
-        single.add(sequence("A", 0));
+        single.add(templatePiece("SpecialToken", BOS, 0));
+        single.add(templatePiece("Sequence", "A", 0));
         JsonArray pair = new JsonArray();
-        pair.add(special(BOS, 0));
-        pair.add(sequence("A", 0));
-        pair.add(special(BOS, 1));
-        pair.add(sequence("B", 1));
+        pair.add(templatePiece("SpecialToken", BOS, 0));
+        pair.add(templatePiece("Sequence", "A", 0));
+        pair.add(templatePiece("SpecialToken", BOS, 1));
+        pair.add(templatePiece("Sequence", "B", 1));
         JsonObject bos = new JsonObject();
         bos.addProperty("id", BOS);
         JsonArray bosIds = new JsonArray();
@@ -181,21 +181,16 @@ public final class WordLevelTokenizerJson {
         return processor;
     }
 
-    private static JsonObject special(String token, int typeId) {
-        JsonObject inner = new JsonObject();
-        inner.addProperty("id", token);
-        inner.addProperty("type_id", typeId);
-        JsonObject outer = new JsonObject();
-        outer.add("SpecialToken", inner);
-        return outer;
-    }
-
-    private static JsonObject sequence(String id, int typeId) {
+    /**
+     * One piece of a template, {@code {"SpecialToken": {"id": "<s>", "type_id": 0}}} or
+     * {@code {"Sequence": {"id": "A", "type_id": 0}}}.
+     */
+    private static JsonObject templatePiece(String kind, String id, int typeId) {
         JsonObject inner = new JsonObject();
         inner.addProperty("id", id);
         inner.addProperty("type_id", typeId);
         JsonObject outer = new JsonObject();
-        outer.add("Sequence", inner);
+        outer.add(kind, inner);
         return outer;
     }
 
