@@ -286,27 +286,36 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             LuceneHnswImageIndex index = new LuceneHnswImageIndex(space, settings, dir.toString(), directory, !exists);
             index.verifyOnOpen();
             return index;
-        } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException e) {
+        } catch (IOException | RuntimeException e) {
             closeQuietly(directory);
-            throw new IndexCorruptedException(
+            throw openFailure(dir, e);
+        }
+    }
+
+    /**
+     * What a failed {@link #open(Path, EmbeddingSpace, Settings)} throws: damaged files, a folder another
+     * instance holds and other I/O failures each say what to do; runtime exceptions pass as they are.
+     */
+    private static RuntimeException openFailure(Path dir, Exception e) {
+        if (e instanceof CorruptIndexException || e instanceof IndexFormatTooOldException
+                || e instanceof IndexFormatTooNewException) {
+            return new IndexCorruptedException(
                     "The Lucene HNSW index at " + dir + " is damaged or of an unsupported version: "
                             + e.getMessage() + ". Restore the folder from a backup, or delete it"
                             + " and index the images again.", e);
-        } catch (LockObtainFailedException e) {
-            closeQuietly(directory);
-            throw new VlalignException(
+        }
+        if (e instanceof LockObtainFailedException) {
+            return new VlalignException(
                     "The index at " + dir + " is already open in this or another process ("
                             + e.getMessage() + "). Close the other instance first, or share one:"
                             + " it is thread-safe.", e);
-        } catch (IOException e) {
-            closeQuietly(directory);
-            throw new VlalignException(
+        }
+        if (e instanceof IOException) {
+            return new VlalignException(
                     "Could not open the HNSW index at " + dir + ": " + e.getMessage()
                             + ". Check that it is a writable local folder.", e);
-        } catch (RuntimeException e) {
-            closeQuietly(directory);
-            throw e;
         }
+        return (RuntimeException) e;
     }
 
     private static void checkNotNull(EmbeddingSpace space, Settings settings) {
