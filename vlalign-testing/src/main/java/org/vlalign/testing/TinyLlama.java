@@ -216,6 +216,24 @@ public final class TinyLlama {
     }
 
     /**
+     * Llama 3 frequency scaling ({@code "rope_type": "llama3"}) with the Llama 3.1 frequency factors, low 1 and
+     * high 4.
+     *
+     * @param factor {@code factor}
+     * @param originalMaxPositions {@code original_max_position_embeddings}
+     * @return this
+     */
+    public TinyLlama llama3RopeScaling(double factor, int originalMaxPositions) {
+        ropeScaling = new JsonObject();
+        ropeScaling.addProperty("rope_type", "llama3");
+        ropeScaling.addProperty("factor", factor);
+        ropeScaling.addProperty("low_freq_factor", 1.0);
+        ropeScaling.addProperty("high_freq_factor", 4.0);
+        ropeScaling.addProperty("original_max_position_embeddings", originalMaxPositions);
+        return this;
+    }
+
+    /**
      * Returns the {@code config.json} content (Hugging Face style, defaults omitted where HF would).
      *
      * @return a new object

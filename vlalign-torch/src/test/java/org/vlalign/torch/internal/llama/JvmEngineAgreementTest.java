@@ -3,7 +3,6 @@ package org.vlalign.torch.internal.llama;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,15 +47,7 @@ class JvmEngineAgreementTest {
             case "f16" -> t.dtype(RandomWeights.Dtype.F16);
             case "linear" -> t.ropeScaling("linear", 2.0);
             case "dynamic" -> t.ropeScaling("dynamic", 2.0);
-            case "llama3" -> {
-                JsonObject rs = new JsonObject();
-                rs.addProperty("rope_type", "llama3");
-                rs.addProperty("factor", 8.0);
-                rs.addProperty("low_freq_factor", 1.0);
-                rs.addProperty("high_freq_factor", 4.0);
-                rs.addProperty("original_max_position_embeddings", 8);
-                yield t.ropeScaling(rs);
-            }
+            case "llama3" -> t.llama3RopeScaling(8.0, 8);
             default -> throw new IllegalArgumentException(name);
         };
     }

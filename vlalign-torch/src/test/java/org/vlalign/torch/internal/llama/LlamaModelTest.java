@@ -273,13 +273,7 @@ class LlamaModelTest {
     void should_scale_all_frequencies_in_llama3_when_every_wavelength_is_long() throws IOException {
         // with original_max_position_embeddings = 1 every wavelength exceeds the low-frequency
         // wavelength, so llama3 scaling divides every frequency by the factor, like linear scaling
-        JsonObject rs = new JsonObject();
-        rs.addProperty("rope_type", "llama3");
-        rs.addProperty("factor", 4.0);
-        rs.addProperty("low_freq_factor", 1.0);
-        rs.addProperty("high_freq_factor", 4.0);
-        rs.addProperty("original_max_position_embeddings", 1);
-        Path l3 = TinyLlama.builder().ropeScaling(rs).write(tmp.resolve("l3"));
+        Path l3 = TinyLlama.builder().llama3RopeScaling(4.0, 1).write(tmp.resolve("l3"));
         Path linear = TinyLlama.builder().ropeScaling("linear", 4.0).write(tmp.resolve("lin"));
         try (LlamaModel a = load(l3); LlamaModel b = load(linear)) {
             long[][] ids = randomIds(8, 1, 6, 64);
