@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDManager;
 import java.util.function.IntConsumer;
 import java.util.function.IntSupplier;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 
 /**
  * The leak check of the torch tests: the live arrays of a model's manager stay flat over many calls (per-call
@@ -37,6 +38,18 @@ public final class LeakCheck {
         for (int i = 0; i < rounds; i++) {
             round.accept(i);
             assertEquals(before, alive.getAsInt(), "arrays alive in the model manager after round " + i);
+        }
+    }
+
+    /**
+     * The arrays alive in a BLIP extractor's model manager, sub-managers included (closed call managers are gone).
+     *
+     * @param extractor the extractor
+     * @return the count
+     */
+    public static int arraysAlive(BlipFeatureExtractor extractor) {
+        try (NDManager call = extractor.newCallManager()) {
+            return call.getParentManager().getManagedArrays().size();
         }
     }
 }

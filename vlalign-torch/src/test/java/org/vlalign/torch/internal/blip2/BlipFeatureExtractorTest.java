@@ -146,7 +146,7 @@ class BlipFeatureExtractorTest {
         Path dir = TinyBlip.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 20, 2);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
             ImageInput image = TestImages.gradient(7, 20, 18);
-            LeakCheck.assertFlat(() -> arraysAlive(extractor), 50, round -> {
+            LeakCheck.assertFlat(() -> LeakCheck.arraysAlive(extractor), 50, round -> {
                 extractor.extract(image);
                 extractor.embedImage(image);
                 extractor.embedText("a red car on the table");
@@ -166,18 +166,11 @@ class BlipFeatureExtractorTest {
         Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 21, 2);
         try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
             ImageInput image = TestImages.gradient(8, 24, 16);
-            LeakCheck.assertFlat(() -> arraysAlive(extractor), 50, round -> {
+            LeakCheck.assertFlat(() -> LeakCheck.arraysAlive(extractor), 50, round -> {
                 extractor.extract(image, "what color is the cat ?");
                 extractor.extract(image, "");
                 extractor.extractBatch(List.of(image, image), List.of("describe this image", "a"));
             });
-        }
-    }
-
-    /** Arrays alive in the model manager, sub-managers included (closed call managers are gone). */
-    static int arraysAlive(BlipFeatureExtractor extractor) {
-        try (NDManager call = extractor.newCallManager()) {
-            return call.getParentManager().getManagedArrays().size();
         }
     }
 

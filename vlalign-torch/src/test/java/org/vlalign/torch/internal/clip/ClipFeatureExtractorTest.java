@@ -28,6 +28,7 @@ import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.contract.ContractSupport;
 import org.vlalign.core.image.ImagePreprocessor;
 import org.vlalign.testing.TinyClip;
+import org.vlalign.torch.internal.LeakCheck;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -120,15 +121,12 @@ class ClipFeatureExtractorTest {
     @Test
     void should_leave_no_native_arrays_behind_after_calls() {
         ImageInput img = image(Color.RED, Color.BLUE);
-        NDManager manager = clip.manager();
-        int before = manager.getManagedArrays().size();
-        for (int i = 0; i < 50; i++) {
+        LeakCheck.assertFlat(clip.manager(), 50, round -> {
             clip.extract(img);
             clip.extractBatch(List.of(img, img), List.of("", ""));
             clip.embedImage(img);
             clip.embedText("the blue cat");
-            assertEquals(before, manager.getManagedArrays().size(), "arrays held by the model after round " + i);
-        }
+        });
     }
 
     @Test
@@ -141,13 +139,10 @@ class ClipFeatureExtractorTest {
                 ClipFeatureExtractor tower = ClipFeatureExtractor.visionTower(
                         checkpoint, vision, "vision_model.", -2, "default", preprocessor, false)) {
             ImageInput img = image(Color.GREEN, Color.BLACK);
-            NDManager manager = tower.manager();
-            int before = manager.getManagedArrays().size();
-            for (int i = 0; i < 50; i++) {
+            LeakCheck.assertFlat(tower.manager(), 50, round -> {
                 tower.extract(img);
                 tower.extractBatch(List.of(img, img), List.of("", ""));
-                assertEquals(before, manager.getManagedArrays().size(), "arrays held by the tower after round " + i);
-            }
+            });
         }
     }
 

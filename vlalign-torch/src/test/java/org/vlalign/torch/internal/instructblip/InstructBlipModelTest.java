@@ -24,6 +24,7 @@ import org.vlalign.UnsupportedModelException;
 import org.vlalign.testing.TinyBlip.Kind;
 import org.vlalign.testing.TinyBlip;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
+import org.vlalign.torch.internal.LeakCheck;
 import org.vlalign.torch.internal.NdArrays;
 import org.vlalign.llm.LlamaConfig;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
@@ -158,7 +159,7 @@ class InstructBlipModelTest {
         try (TorchCheckpoint c = TorchCheckpoint.open(folder("tokens", IMAGE_TOKEN));
                 InstructBlipModel model = InstructBlipModel.load(c)) {
             NDManager lm = model.languageModel().manager();
-            int extractorBefore = arraysAlive(model.extractor());
+            int extractorBefore = LeakCheck.arraysAlive(model.extractor());
             int lmBefore = lm.getManagedArrays().size();
             for (int i = 0; i < 50; i++) {
                 try (NDManager call = model.extractor().newCallManager()) {
@@ -170,16 +171,10 @@ class InstructBlipModelTest {
                     model.generateGreedy(call, rows, new long[][] {prompt}, new long[][] {ones}, 2, 1,
                             new int[] {-1}, 0);
                 }
-                assertEquals(extractorBefore, arraysAlive(model.extractor()), "extractor arrays after round " + i);
+                assertEquals(extractorBefore, LeakCheck.arraysAlive(model.extractor()),
+                        "extractor arrays after round " + i);
                 assertEquals(lmBefore, lm.getManagedArrays().size(), "language model arrays after round " + i);
             }
-        }
-    }
-
-    /** Arrays alive in the extractor's model manager, sub-managers included. */
-    private static int arraysAlive(org.vlalign.torch.internal.blip2.BlipFeatureExtractor extractor) {
-        try (NDManager call = extractor.newCallManager()) {
-            return call.getParentManager().getManagedArrays().size();
         }
     }
 
