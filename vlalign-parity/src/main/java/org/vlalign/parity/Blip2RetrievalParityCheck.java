@@ -23,7 +23,7 @@ public final class Blip2RetrievalParityCheck implements ParityCheck {
     @Override
     public void run(ParityCase c, ParityReport report) throws Exception {
         long[][] ids = c.matrix("input_ids");
-        long[][] mask = c.hasTensor("attention_mask") ? c.matrix("attention_mask") : ones(ids);
+        long[][] mask = ParityMasks.maskOrOnes(c, "attention_mask", ids);
         try (BlipFeatureExtractor extractor = Blip2QFormerParityCheck.load(c);
                 NDManager call = extractor.newCallManager()) {
             NDArray pixels = Blip2QFormerParityCheck.pixelValues(c, report, extractor, call);
@@ -57,14 +57,5 @@ public final class Blip2RetrievalParityCheck implements ParityCheck {
                         c, report, "itm_scores", logits.softmax(-1).get(":, 1"));
             }
         }
-    }
-
-    private static long[][] ones(long[][] ids) {
-        long[][] m = new long[ids.length][];
-        for (int i = 0; i < ids.length; i++) {
-            m[i] = new long[ids[i].length];
-            java.util.Arrays.fill(m[i], 1L);
-        }
-        return m;
     }
 }

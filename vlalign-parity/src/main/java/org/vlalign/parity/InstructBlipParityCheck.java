@@ -3,7 +3,6 @@ package org.vlalign.parity;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
-import java.util.Arrays;
 import java.util.Locale;
 import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.torch.internal.instructblip.InstructBlipModel;
@@ -47,10 +46,10 @@ public final class InstructBlipParityCheck implements ParityCheck {
 
             if (c.expectedNames().contains("logits")) {
                 long[][] ids = c.matrix("input_ids");
-                long[][] mask = c.hasTensor("attention_mask") ? c.matrix("attention_mask") : ones(ids);
+                long[][] mask = ParityMasks.maskOrOnes(c, "attention_mask", ids);
                 InstructBlipModel.Inputs in = model.inputs(call, imageRows, ids, mask);
                 float[] logits = model.languageModel().forward(in.inputsEmbeds(), in.mask(), null, null);
-                report.compare("logits", logits, flags(in.mask()));
+                report.compare("logits", logits, ParityMasks.flags(in.mask()));
             }
             for (String name : c.expectedNames()) {
                 if (!report.isReported(name) && c.callFor(name).isPresent()) {
@@ -81,7 +80,7 @@ public final class InstructBlipParityCheck implements ParityCheck {
         int pad = HfConfigs.getInt(kw, "pad_token_id", text.padTokenId() >= 0 ? text.padTokenId() : eos[0]);
         String prefix = c.hasTensor("gen_input_ids") ? "gen_" : "";
         long[][] ids = c.matrix(prefix + "input_ids");
-        long[][] mask = c.hasTensor(prefix + "attention_mask") ? c.matrix(prefix + "attention_mask") : ones(ids);
+        long[][] mask = ParityMasks.maskOrOnes(c, prefix + "attention_mask", ids);
         long[][] out = model.generateGreedy(
                 call,
                 imageRows,
@@ -108,24 +107,5 @@ public final class InstructBlipParityCheck implements ParityCheck {
             }
         }
         return f;
-    }
-
-    private static boolean[] flags(long[][] mask) {
-        boolean[] f = new boolean[mask.length * mask[0].length];
-        for (int b = 0; b < mask.length; b++) {
-            for (int t = 0; t < mask[b].length; t++) {
-                f[b * mask[b].length + t] = mask[b][t] != 0;
-            }
-        }
-        return f;
-    }
-
-    private static long[][] ones(long[][] ids) {
-        long[][] m = new long[ids.length][];
-        for (int i = 0; i < ids.length; i++) {
-            m[i] = new long[ids[i].length];
-            Arrays.fill(m[i], 1L);
-        }
-        return m;
     }
 }

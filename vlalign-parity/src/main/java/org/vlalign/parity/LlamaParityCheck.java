@@ -62,7 +62,7 @@ public final class LlamaParityCheck implements ParityCheck {
     /** Logits for input_ids; position ids as the expected tensor's produced_by says. */
     private static void runLogits(ParityCase c, ParityReport report, LlamaModel model, String name) {
         long[][] ids = c.matrix("input_ids");
-        long[][] mask = c.hasTensor("attention_mask") ? c.matrix("attention_mask") : ones(ids);
+        long[][] mask = ParityMasks.maskOrOnes(c, "attention_mask", ids);
         String producedBy = HfConfigs.getString(c.expectedMeta(name), "produced_by", "");
         long[][] positions = null;
         if (producedBy.contains("position_ids=") && c.hasTensor("position_ids")) {
@@ -73,7 +73,7 @@ public final class LlamaParityCheck implements ParityCheck {
         try (NDManager call = model.manager().newSubManager()) {
             NDArray embeds = model.embedTokens(call, ids);
             float[] logits = model.forward(embeds, mask, positions, null);
-            report.compare(name, logits, maskFlags(mask));
+            report.compare(name, logits, ParityMasks.flags(mask));
         }
     }
 
@@ -122,7 +122,7 @@ public final class LlamaParityCheck implements ParityCheck {
             }
             if (c.expectedNames().contains(p + "logits")) {
                 float[] logits = model.forward(embeds, mask, LlamaModel.generationPositions(null, mask), null);
-                report.compare(p + "logits", logits, maskFlags(mask));
+                report.compare(p + "logits", logits, ParityMasks.flags(mask));
             }
         }
         for (String name : c.expectedNames()) {
@@ -143,7 +143,7 @@ public final class LlamaParityCheck implements ParityCheck {
             return;
         }
         long[][] ids = c.matrix(p + "input_ids");
-        long[][] mask = c.hasTensor(maskName) ? c.matrix(maskName) : ones(ids);
+        long[][] mask = ParityMasks.maskOrOnes(c, maskName, ids);
         List<DecoderInput> rows = new ArrayList<>();
         for (int r = 0; r < ids.length; r++) {
             int start = 0;
@@ -189,25 +189,5 @@ public final class LlamaParityCheck implements ParityCheck {
                 report.compareIds(id, ParityGenerate.flat(layout), ParityGenerate.shapeOf(layout));
             }
         }
-    }
-
-    private static long[][] ones(long[][] like) {
-        long[][] m = new long[like.length][];
-        for (int i = 0; i < like.length; i++) {
-            m[i] = new long[like[i].length];
-            java.util.Arrays.fill(m[i], 1);
-        }
-        return m;
-    }
-
-    private static boolean[] maskFlags(long[][] mask) {
-        int cols = mask[0].length;
-        boolean[] f = new boolean[mask.length * cols];
-        for (int i = 0; i < mask.length; i++) {
-            for (int j = 0; j < cols; j++) {
-                f[i * cols + j] = mask[i][j] != 0;
-            }
-        }
-        return f;
     }
 }

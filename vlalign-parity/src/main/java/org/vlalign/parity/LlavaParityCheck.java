@@ -87,7 +87,7 @@ public final class LlavaParityCheck implements ParityCheck {
                     continue;
                 }
                 long[][] ids = c.matrix(idsName);
-                long[][] mask = c.hasTensor(maskName) ? c.matrix(maskName) : ones(ids);
+                long[][] mask = ParityMasks.maskOrOnes(c, maskName, ids);
                 if (producedBy.contains("generate(") || !dtype.startsWith("f")) {
                     generate(c, report, llava, name, ids, mask, images);
                 } else {
@@ -181,7 +181,7 @@ public final class LlavaParityCheck implements ParityCheck {
             NDArray inputsEmbeds = call.create(embeds, new Shape(batch, width, hidden)); // (batch, width, hidden)
             long[][] positions = legacy ? LlamaModel.generationPositions(null, slotMask) : null;
             float[] logits = lm.forward(inputsEmbeds, slotMask, positions, null); // (batch, width, vocab)
-            report.compare(name, logits, flags(slotMask));
+            report.compare(name, logits, ParityMasks.flags(slotMask));
         }
     }
 
@@ -265,25 +265,5 @@ public final class LlavaParityCheck implements ParityCheck {
             n += v == id ? 1 : 0;
         }
         return n;
-    }
-
-    private static long[][] ones(long[][] like) {
-        long[][] out = new long[like.length][];
-        for (int i = 0; i < like.length; i++) {
-            out[i] = new long[like[i].length];
-            java.util.Arrays.fill(out[i], 1);
-        }
-        return out;
-    }
-
-    private static boolean[] flags(long[][] mask) {
-        int cols = mask[0].length;
-        boolean[] out = new boolean[mask.length * cols];
-        for (int r = 0; r < mask.length; r++) {
-            for (int t = 0; t < cols; t++) {
-                out[r * cols + t] = mask[r][t] != 0;
-            }
-        }
-        return out;
     }
 }
