@@ -159,16 +159,10 @@ class ImageDecoderTest {
         trns.appendChild(colour);
         root.appendChild(trns);
         metadata.setFromTree(format, root);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
-            writer.setOutput(ios);
-            writer.write(new IIOImage(grey, null, metadata));
-        } finally {
-            writer.dispose();
-        }
-        BufferedImage viaImageIo = ImageIO.read(new java.io.ByteArrayInputStream(out.toByteArray()));
+        byte[] png = encode(writer, null, new IIOImage(grey, null, metadata), null);
+        BufferedImage viaImageIo = ImageIO.read(new java.io.ByteArrayInputStream(png));
         assertEquals(2, viaImageIo.getRaster().getNumBands(), "premise: ImageIO adds alpha");
-        RgbImage decoded = DECODER.decode(ImageInput.of(out.toByteArray()));
+        RgbImage decoded = DECODER.decode(ImageInput.of(png));
         int[] expected = {0, 200, 255, 255};
         for (int x = 0; x < 4; x++) {
             assertEquals(Arrays.asList(expected[x], expected[x], expected[x]),
@@ -425,14 +419,7 @@ class ImageDecoderTest {
             control.setAttribute("transparentColorIndex", transparentIndex.toString());
         }
         image.setFromTree(imageFormat, imageRoot);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
-            writer.setOutput(ios);
-            writer.write(stream, new IIOImage(frame, null, image), null);
-        } finally {
-            writer.dispose();
-        }
-        return out.toByteArray();
+        return encode(writer, stream, new IIOImage(frame, null, image), null);
     }
 
     /** A PNG with only a valid signature and IHDR (bombs need not carry their data). */
@@ -484,10 +471,24 @@ class ImageDecoderTest {
             metadata.setFromTree(format, root);
             reader.dispose();
         }
+        return encode(writer, null, new IIOImage(raster, null, metadata), param);
+    }
+
+    /**
+     * Writes one image with a writer, which is disposed of afterwards.
+     *
+     * @param writer the writer, e.g. ImageIO's PNG, GIF or JPEG writer
+     * @param streamMetadata the stream metadata, or null for the writer's default
+     * @param image the image and its metadata
+     * @param param the write parameters, or null for the writer's defaults
+     * @return the encoded bytes
+     */
+    private static byte[] encode(ImageWriter writer, IIOMetadata streamMetadata, IIOImage image,
+            ImageWriteParam param) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
             writer.setOutput(ios);
-            writer.write(null, new IIOImage(raster, null, metadata), param);
+            writer.write(streamMetadata, image, param);
         } finally {
             writer.dispose();
         }
