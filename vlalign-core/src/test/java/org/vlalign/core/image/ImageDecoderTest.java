@@ -128,26 +128,14 @@ class ImageDecoderTest {
 
     @Test
     void should_clip_like_pillow_mode_i_when_png_is_16_bit_grey() throws IOException {
-        BufferedImage grey = new BufferedImage(4, 1, BufferedImage.TYPE_USHORT_GRAY);
-        int[] values = {0, 200, 256, 60000};
-        for (int x = 0; x < 4; x++) {
-            grey.getRaster().setSample(x, 0, 0, values[x]);
-        }
-        RgbImage out = DECODER.decode(ImageInput.of(encode(grey, "png")));
-        int[] expected = {0, 200, 255, 255}; // Pillow: I -> RGB clips to 0..255
-        for (int x = 0; x < 4; x++) {
-            assertEquals(Arrays.asList(expected[x], expected[x], expected[x]), rgbAt(out, x, 0));
-        }
+        BufferedImage grey = sixteenBitGreyRow();
+        assertClippedGreyRow(DECODER.decode(ImageInput.of(encode(grey, "png"))));
     }
 
     @Test
     void should_still_clip_when_16_bit_grey_png_has_transparent_colour() throws IOException {
         // ImageIO turns the tRNS colour into an alpha band; Pillow keeps mode I and clips.
-        BufferedImage grey = new BufferedImage(4, 1, BufferedImage.TYPE_USHORT_GRAY);
-        int[] values = {0, 200, 256, 60000};
-        for (int x = 0; x < 4; x++) {
-            grey.getRaster().setSample(x, 0, 0, values[x]);
-        }
+        BufferedImage grey = sixteenBitGreyRow();
         ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
         IIOMetadata metadata = writer.getDefaultImageMetadata(
                 new javax.imageio.ImageTypeSpecifier(grey), null);
@@ -162,11 +150,24 @@ class ImageDecoderTest {
         byte[] png = encode(writer, null, new IIOImage(grey, null, metadata), null);
         BufferedImage viaImageIo = ImageIO.read(new java.io.ByteArrayInputStream(png));
         assertEquals(2, viaImageIo.getRaster().getNumBands(), "premise: ImageIO adds alpha");
-        RgbImage decoded = DECODER.decode(ImageInput.of(png));
+        assertClippedGreyRow(DECODER.decode(ImageInput.of(png)));
+    }
+
+    /** A 4x1 16-bit grey image of 0, 200, 256 and 60000: two values within 8 bits, two beyond. */
+    private static BufferedImage sixteenBitGreyRow() {
+        BufferedImage grey = new BufferedImage(4, 1, BufferedImage.TYPE_USHORT_GRAY);
+        int[] values = {0, 200, 256, 60000};
+        for (int x = 0; x < 4; x++) {
+            grey.getRaster().setSample(x, 0, 0, values[x]);
+        }
+        return grey;
+    }
+
+    /** The decoded {@link #sixteenBitGreyRow()}: Pillow's I -> RGB clips each value to 0..255. */
+    private static void assertClippedGreyRow(RgbImage out) {
         int[] expected = {0, 200, 255, 255};
         for (int x = 0; x < 4; x++) {
-            assertEquals(Arrays.asList(expected[x], expected[x], expected[x]),
-                    rgbAt(decoded, x, 0));
+            assertEquals(Arrays.asList(expected[x], expected[x], expected[x]), rgbAt(out, x, 0));
         }
     }
 
@@ -193,35 +194,19 @@ class ImageDecoderTest {
 
     @Test
     void should_decode_bmp_and_gif() throws IOException {
-        BufferedImage rgb = new BufferedImage(7, 5, BufferedImage.TYPE_INT_RGB);
         Random random = new Random(7);
-        for (int y = 0; y < 5; y++) {
-            for (int x = 0; x < 7; x++) {
-                rgb.setRGB(x, y, random.nextInt(1 << 24));
-            }
-        }
+        BufferedImage rgb = randomColours(new BufferedImage(7, 5, BufferedImage.TYPE_INT_RGB), random);
         RgbImage bmp = DECODER.decode(ImageInput.of(encode(rgb, "bmp")));
         assertPixelsEqual(rgb, bmp);
         // ImageIO's own GIF writer garbles images smaller than 8x8, so use a larger one.
-        BufferedImage few = new BufferedImage(16, 12, BufferedImage.TYPE_BYTE_INDEXED);
-        for (int y = 0; y < 12; y++) {
-            for (int x = 0; x < 16; x++) {
-                few.setRGB(x, y, random.nextInt(1 << 24));
-            }
-        }
+        BufferedImage few = randomColours(new BufferedImage(16, 12, BufferedImage.TYPE_BYTE_INDEXED), random);
         RgbImage gif = DECODER.decode(ImageInput.of(encode(few, "gif")));
         assertPixelsEqual(few, gif);
     }
 
     @Test
     void should_place_first_gif_frame_on_logical_screen_like_pillow() throws IOException {
-        BufferedImage frame = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_INDEXED);
-        Random random = new Random(17);
-        for (int y = 0; y < 8; y++) {
-            for (int x = 0; x < 8; x++) {
-                frame.setRGB(x, y, random.nextInt(1 << 24));
-            }
-        }
+        BufferedImage frame = randomColours(new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_INDEXED), new Random(17));
         IndexColorModel palette = (IndexColorModel) frame.getColorModel();
         for (Integer transparent : new Integer[] {null, 77}) {
             RgbImage out = DECODER.decode(ImageInput.of(gifOnScreen(frame, 20, 12, 5, 3,
@@ -365,10 +350,13 @@ class ImageDecoderTest {
     }
 
     static BufferedImage noise(int w, int h, long seed) {
-        Random random = new Random(seed);
-        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
+        return randomColours(new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB), new Random(seed));
+    }
+
+    /** Sets every pixel, row by row, to the colour {@code random.nextInt(1 << 24)}; returns the image. */
+    private static BufferedImage randomColours(BufferedImage image, Random random) {
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
                 image.setRGB(x, y, random.nextInt(1 << 24));
             }
         }
