@@ -188,13 +188,8 @@ class TorchModelsTest {
         Path blip = TinyBlip.write(tmp.resolve("blip2"), Kind.BLIP2_RETRIEVAL, 24, 2);
         Path llama = TinyBlip.writeLlama(tmp.resolve("llama"), 25);
         Path adaptor = tmp.resolve("adaptor.safetensors");
-        Random r = new Random(26);
-        float[] w = new float[TinyBlip.TEXT_HIDDEN * TinyBlip.QFORMER_HIDDEN];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (r.nextGaussian() / Math.sqrt(TinyBlip.QFORMER_HIDDEN));
-        }
         SafetensorsWriter.create()
-                .addF32("weight", w, TinyBlip.TEXT_HIDDEN, TinyBlip.QFORMER_HIDDEN)
+                .addF32("weight", adaptorWeight(26), TinyBlip.TEXT_HIDDEN, TinyBlip.QFORMER_HIDDEN)
                 .addF32("bias", new float[TinyBlip.TEXT_HIDDEN], TinyBlip.TEXT_HIDDEN)
                 .write(adaptor);
         ImageInput image = TestImages.gradient(3, 18, 25);
@@ -218,18 +213,23 @@ class TorchModelsTest {
         }
     }
 
+    /** A random Q-Former-to-Llama projection, {@code (TEXT_HIDDEN, QFORMER_HIDDEN)}, scaled to keep the variance. */
+    private static float[] adaptorWeight(long seed) {
+        Random r = new Random(seed);
+        float[] w = new float[TinyBlip.TEXT_HIDDEN * TinyBlip.QFORMER_HIDDEN];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (r.nextGaussian() / Math.sqrt(TinyBlip.QFORMER_HIDDEN));
+        }
+        return w;
+    }
+
     /** A composition folder: BLIP-2 retrieval + adaptor + Llama under one config.json naming them. */
     private Path compositionFolder(String template) throws Exception {
         Path root = Files.createDirectories(tmp.resolve("composed"));
         TinyBlip.write(root.resolve("vision"), Kind.BLIP2_RETRIEVAL, 31, 2);
         TinyBlip.writeLlama(root.resolve("lm"), 32);
-        Random r = new Random(33);
-        float[] w = new float[TinyBlip.TEXT_HIDDEN * TinyBlip.QFORMER_HIDDEN];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (r.nextGaussian() / Math.sqrt(TinyBlip.QFORMER_HIDDEN));
-        }
         SafetensorsWriter.create()
-                .addF16("weight", w, TinyBlip.TEXT_HIDDEN, TinyBlip.QFORMER_HIDDEN)
+                .addF16("weight", adaptorWeight(33), TinyBlip.TEXT_HIDDEN, TinyBlip.QFORMER_HIDDEN)
                 .addF16("bias", new float[TinyBlip.TEXT_HIDDEN], TinyBlip.TEXT_HIDDEN)
                 .write(root.resolve("adaptor.safetensors"));
         writeComposition(root, "vision", "adaptor.safetensors", "lm", template);
