@@ -429,21 +429,7 @@ public final class ImagePreprocessor {
 
     private static ImagePreprocessor parseBlip(JsonObject o, String where) {
         // BlipImageProcessor defaults (transformers 4.45): size 384x384, bicubic.
-        int[] hw = {384, 384};
-        JsonElement size = o.get("size");
-        if (size != null && !size.isJsonNull()) {
-            if (size.isJsonPrimitive()) {
-                int s = size.getAsInt();
-                hw = new int[] {s, s};
-            } else {
-                JsonObject so = size.getAsJsonObject();
-                if (!so.has("height") || !so.has("width")) {
-                    throw new CheckpointException("Preprocessor config " + where + ": size " + so
-                            + " of a " + BLIP + " must have \"height\" and \"width\".");
-                }
-                hw = new int[] {so.get("height").getAsInt(), so.get("width").getAsInt()};
-            }
-        }
+        int[] hw = heightWidth(o, "size", 384, where, " of a " + BLIP);
         checkConfigPositive(hw[0], "size.height", where);
         checkConfigPositive(hw[1], "size.width", where);
         return common(o, where, BLIP, hw[0], hw[1], UNSET, false, UNSET, UNSET);
@@ -480,26 +466,37 @@ public final class ImagePreprocessor {
             checkConfigPositive(shortest, "size.shortest_edge", where);
         }
         boolean crop = bool(o, "do_center_crop", true);
-        int[] cropHw = {224, 224};
-        JsonElement cs = o.get("crop_size");
-        if (cs != null && !cs.isJsonNull()) {
-            if (cs.isJsonPrimitive()) {
-                int c = cs.getAsInt();
-                cropHw = new int[] {c, c};
-            } else {
-                JsonObject co = cs.getAsJsonObject();
-                if (!co.has("height") || !co.has("width")) {
-                    throw new CheckpointException("Preprocessor config " + where + ": crop_size "
-                            + co + " must have \"height\" and \"width\".");
-                }
-                cropHw = new int[] {co.get("height").getAsInt(), co.get("width").getAsInt()};
-            }
-        }
+        int[] cropHw = heightWidth(o, "crop_size", 224, where, "");
         if (crop) {
             checkConfigPositive(cropHw[0], "crop_size.height", where);
             checkConfigPositive(cropHw[1], "crop_size.width", where);
         }
         return common(o, where, CLIP, height, width, shortest, crop, cropHw[0], cropHw[1]);
+    }
+
+    /**
+     * Reads a size that a config gives as one side or as {@code {"height": h, "width": w}}.
+     *
+     * @param key the key, e.g. {@code crop_size}
+     * @param defaultSide the side of the square used when the key is absent or null
+     * @param context what the error adds after the key's value, e.g. {@code " of a BlipImageProcessor"}, or empty
+     * @return {@code {height, width}}
+     */
+    private static int[] heightWidth(JsonObject o, String key, int defaultSide, String where, String context) {
+        JsonElement value = o.get(key);
+        if (value == null || value.isJsonNull()) {
+            return new int[] {defaultSide, defaultSide};
+        }
+        if (value.isJsonPrimitive()) {
+            int side = value.getAsInt();
+            return new int[] {side, side};
+        }
+        JsonObject hw = value.getAsJsonObject();
+        if (!hw.has("height") || !hw.has("width")) {
+            throw new CheckpointException("Preprocessor config " + where + ": " + key + " " + hw + context
+                    + " must have \"height\" and \"width\".");
+        }
+        return new int[] {hw.get("height").getAsInt(), hw.get("width").getAsInt()};
     }
 
     private static ImagePreprocessor common(JsonObject o, String where, String type, int height,
