@@ -58,14 +58,7 @@ class ServeCommandTest {
         Thread server = new Thread(() -> exit.set(run.cl().execute("serve", "--model", llava.toString(),
                 "--search-model", clip.toString(), "--images", images.toString(), "--port", "0", "-k", "2")));
         server.start();
-        Matcher m = URL.matcher("");
-        for (int i = 0; i < 600 && server.isAlive(); i++) {
-            m = URL.matcher(run.out().toString());
-            if (m.find()) {
-                break;
-            }
-            Thread.sleep(100);
-        }
+        Matcher m = awaitAddress(run, server, 60);
         assertTrue(m.find(0), "no address printed:\n" + run.out() + "\n" + run.err());
 
         WebClient client = new WebClient(URI.create(m.group()));
@@ -105,7 +98,7 @@ class ServeCommandTest {
         AtomicInteger exit = new AtomicInteger(-1);
         Thread server = new Thread(() -> exit.set(run.cl().execute("serve", "--port", "0")));
         server.start();
-        Matcher m = awaitAddress(run, server);
+        Matcher m = awaitAddress(run, server, 120);
         assertTrue(m.find(0), "no address printed:\n" + run.out() + "\n" + run.err());
 
         WebClient client = new WebClient(URI.create(m.group()));
@@ -137,9 +130,10 @@ class ServeCommandTest {
                 "the sample images' index is temporary, not written into the model folder");
     }
 
-    private static Matcher awaitAddress(Run run, Thread server) throws InterruptedException {
+    /** Polls the output every 100 ms for the printed address, while the server runs, for at most the given time. */
+    private static Matcher awaitAddress(Run run, Thread server, int seconds) throws InterruptedException {
         Matcher m = URL.matcher("");
-        for (int i = 0; i < 1200 && server.isAlive(); i++) {
+        for (int i = 0; i < seconds * 10 && server.isAlive(); i++) {
             m = URL.matcher(run.out().toString());
             if (m.find()) {
                 break;
