@@ -87,12 +87,20 @@ public final class SparkMain implements Callable<Integer> {
         throw new CommandLine.ParameterException(new CommandLine(this), "name a command: embed or load");
     }
 
-    @Command(name = "embed", mixinStandardHelpOptions = true,
-            description = "Embed the images under INPUT folders (or INPUT files) into a Parquet table; resumable.")
-    static final class Embed implements Callable<Integer> {
+    /** What every subcommand is given: its parent, which holds the run's session, and its spec, for its output. */
+    abstract static class Subcommand implements Callable<Integer> {
         @CommandLine.ParentCommand SparkMain parent;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+        /** Where the command prints its one-line report. */
+        final PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+    }
+
+    @Command(name = "embed", mixinStandardHelpOptions = true,
+            description = "Embed the images under INPUT folders (or INPUT files) into a Parquet table; resumable.")
+    static final class Embed extends Subcommand {
         @Option(names = "--output", required = true, paramLabel = "TABLE", description = "The Parquet table (appended to).")
         String output;
 
@@ -112,7 +120,7 @@ public final class SparkMain implements Callable<Integer> {
             SparkEmbedJob.Report r = SparkEmbedJob.builder()
                     .inputs(inputs).output(output).model(model).partitions(partitions).build()
                     .run(parent.spark);
-            spec.commandLine().getOut().printf("Found %d images, skipped %d already embedded, embedded %d, %d failed"
+            out().printf("Found %d images, skipped %d already embedded, embedded %d, %d failed"
                     + " (rows with an error); table %s%n", r.found(), r.skipped(), r.embedded(), r.failed(), output);
             return 0;
         }
@@ -120,10 +128,7 @@ public final class SparkMain implements Callable<Integer> {
 
     @Command(name = "load", mixinStandardHelpOptions = true,
             description = "Load a Parquet table of embeddings into a local index folder or a SolrCloud collection.")
-    static final class Load implements Callable<Integer> {
-        @CommandLine.ParentCommand SparkMain parent;
-        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+    static final class Load extends Subcommand {
         @Option(names = "--table", required = true, paramLabel = "TABLE", description = "The Parquet table.")
         String table;
 
@@ -171,7 +176,7 @@ public final class SparkMain implements Callable<Integer> {
             try (ImageIndex index = open(space)) {
                 r = SparkLoadJob.load(parent.spark, table, index, commitEvery);
             }
-            spec.commandLine().getOut().printf("Loaded %d images (%d rows with an error skipped) from %s%n",
+            out().printf("Loaded %d images (%d rows with an error skipped) from %s%n",
                     r.loaded(), r.failed(), table);
             return 0;
         }
