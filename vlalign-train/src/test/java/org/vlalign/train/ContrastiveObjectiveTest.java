@@ -152,8 +152,8 @@ class ContrastiveObjectiveTest {
         assertThrows(InvalidArgumentException.class, () -> ContrastiveObjective.load(blip, 0));
     }
 
-    /** log softmax of one row. */
-    private static double[] logSoftmax(float[] row, int from, int n) {
+    /** The log-softmax of {@code n} logits from {@code row[from]}, in double precision: the reference of the losses. */
+    static double[] logSoftmax(float[] row, int from, int n) {
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
             max = Math.max(max, row[from + j]);

@@ -49,15 +49,7 @@ class LanguageModelObjectiveTest {
 
     /** {@code −log softmax(logits)[target]}. */
     private static double crossEntropy(float[] logits, int target) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float f : logits) {
-            max = Math.max(max, f);
-        }
-        double z = 0;
-        for (float f : logits) {
-            z += Math.exp(f - max);
-        }
-        return -(logits[target] - max - Math.log(z));
+        return -ContrastiveObjectiveTest.logSoftmax(logits, 0, logits.length)[target];
     }
 
     private static long[] wrapped(LlamaLanguageModel lm, String text) {
