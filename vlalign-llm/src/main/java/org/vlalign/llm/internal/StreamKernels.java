@@ -76,45 +76,47 @@ final class StreamKernels {
     }
 
     /**
-     * The last vector a thread prepared, kept to spot the next call with the same one: a product is split into
-     * pieces (a few per thread), and the projections that share an input (q, k and v; gate and up) each take
-     * it, so without this each piece prepared the vector again (on a 134M model, half the time of a piece).
-     * Comparing with the kept copy reads {@code 4 · cols} bytes; preparing again costs several times that.
+     * A vector prepared for one of the kernels, one per thread, kept with a copy of the vector it was made from
+     * to spot the next call with the same one: a product is split into pieces (a few per thread), and the
+     * projections that share an input (q, k and v; gate and up) each take it, so without this each piece
+     * prepared the vector again (on a 134M model, up to a fifth of a piece). Comparing with the copy reads
+     * {@code 4 · cols} bytes; preparing again costs several times that.
      */
-    private static final class LastVector {
-        private float[] copy = new float[0];
-        private int cols = -1;
+    private abstract static class Prepared {
+        float[] copy = new float[0]; // the vector the prepared one was made from
+        int cols = -1; // its width, or -1 when nothing is prepared
 
-        /** Whether {@code x[xOff ..]} is, bit for bit, the vector last {@link #keep}-ed with this width. */
-        boolean is(float[] x, int xOff, int n) {
-            return cols == n && java.util.Arrays.equals(copy, 0, n, x, xOff, xOff + n);
-        }
+        /** Prepares {@code x[xOff ..]}, {@code blocksPerRow} blocks, growing the arrays as needed. */
+        abstract void prepare(float[] x, int xOff, int blocksPerRow);
 
-        void keep(float[] x, int xOff, int n) {
-            if (copy.length < n) {
-                copy = new float[n];
+        /** The thread's prepared vector for {@code x[xOff ..]}, prepared again only if the vector differs. */
+        static <T extends Prepared> T of(ThreadLocal<T> ofThread, float[] x, int xOff, int blocksPerRow) {
+            T v = ofThread.get();
+            int n = blocksPerRow * BLOCK;
+            if (v.cols != n || !java.util.Arrays.equals(v.copy, 0, n, x, xOff, xOff + n)) {
+                v.cols = -1; // a preparation that fails half-way leaves nothing to reuse
+                v.prepare(x, xOff, blocksPerRow);
+                if (v.copy.length < n) {
+                    v.copy = new float[n];
+                }
+                System.arraycopy(x, xOff, v.copy, 0, n);
+                v.cols = n;
             }
-            System.arraycopy(x, xOff, copy, 0, n);
-            cols = n;
+            return v;
         }
     }
 
     /** A thread's prepared vector for {@link #rows4Q8}: permuted, scaled, and one offset term per block. */
-    private static final class Q8Vector {
+    private static final class Q8Vector extends Prepared {
         private static final ThreadLocal<Q8Vector> OF_THREAD = ThreadLocal.withInitial(Q8Vector::new);
         float[] s = new float[0];
-        final LastVector last = new LastVector();
 
-        static Q8Vector of(float[] x, int xOff, int blocksPerRow) {
-            Q8Vector v = OF_THREAD.get();
+        @Override
+        void prepare(float[] x, int xOff, int blocksPerRow) {
             int cols = blocksPerRow * BLOCK;
-            if (v.last.is(x, xOff, cols)) {
-                return v;
+            if (s.length < cols + blocksPerRow) {
+                s = new float[cols + blocksPerRow];
             }
-            if (v.s.length < cols + blocksPerRow) {
-                v.s = new float[cols + blocksPerRow];
-            }
-            float[] s = v.s;
             int xcOff = cols; // one offset term per block after the permuted vector
             for (int b = 0; b < blocksPerRow; b++) {
                 int o = b * BLOCK;
@@ -126,8 +128,6 @@ final class StreamKernels {
                 }
                 s[xcOff + b] = -128f * sum / 8;
             }
-            v.last.keep(x, xOff, cols);
-            return v;
         }
     }
 
@@ -147,7 +147,7 @@ final class StreamKernels {
      */
     static int matvecQ8(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
             int yOff) {
-        float[] s = Q8Vector.of(x, xOff, blocksPerRow).s;
+        float[] s = Prepared.of(Q8Vector.OF_THREAD, x, xOff, blocksPerRow).s;
         int r = r0;
         for (; r + 4 <= r1; r += 4) {
             rows4Q8(q, d, blocksPerRow, r, s, y, yOff + r - r0);
@@ -173,7 +173,7 @@ final class StreamKernels {
      */
     static void matvecQ4(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
             int yOff) {
-        Q4Vector v = Q4Vector.of(x, xOff, blocksPerRow);
+        Q4Vector v = Prepared.of(Q4Vector.OF_THREAD, x, xOff, blocksPerRow);
         int r = r0;
         for (; r + 4 <= r1; r += 4) {
             rows4Q4(q, d, blocksPerRow, r, v, y, yOff + r - r0);
@@ -220,34 +220,28 @@ final class StreamKernels {
      * {@code 2s' + 16}, {@code 2s' + 1} and {@code 2s' + 17} ({@code s' = s mod 8}); part {@code k} of the
      * prepared vector holds the activations of nibble {@code k} in the same lanes. One per thread, reused.
      */
-    private static final class Q4Vector {
+    private static final class Q4Vector extends Prepared {
         private static final ThreadLocal<Q4Vector> OF_THREAD = ThreadLocal.withInitial(Q4Vector::new);
         short[] parts = new short[0]; // 64 a pair of blocks: four parts of 16 lanes
         int[] offsets = new int[0]; // 8 a pair of blocks: −8 · the sum of the activations an int lane covers
         float[] steps = new float[0]; // 8 a pair of blocks: the block's dx, 4 lanes each
         byte[] codes = new byte[0]; // the rounded activations in their own order, for leftover rows
         float[] dx = new float[0]; // a block's step
-        final LastVector last = new LastVector();
 
-        static Q4Vector of(float[] x, int xOff, int blocksPerRow) {
-            Q4Vector v = OF_THREAD.get();
+        @Override
+        void prepare(float[] x, int xOff, int blocksPerRow) {
             int cols = blocksPerRow * BLOCK;
-            if (v.last.is(x, xOff, cols)) {
-                return v;
+            if (codes.length < cols) {
+                parts = new short[cols];
+                offsets = new int[cols / 8];
+                steps = new float[cols / 8];
+                codes = new byte[cols];
+                dx = new float[blocksPerRow];
             }
-            if (v.codes.length < cols) {
-                v.parts = new short[cols];
-                v.offsets = new int[cols / 8];
-                v.steps = new float[cols / 8];
-                v.codes = new byte[cols];
-                v.dx = new float[blocksPerRow];
-            }
-            v.prepare(x, xOff, blocksPerRow);
-            v.last.keep(x, xOff, cols);
-            return v;
+            round(x, xOff, blocksPerRow);
         }
 
-        private void prepare(float[] x, int xOff, int blocksPerRow) {
+        private void round(float[] x, int xOff, int blocksPerRow) {
             for (int b = 0; b < blocksPerRow; b++) {
                 int o = xOff + b * BLOCK;
                 float amax = 0;
