@@ -113,11 +113,11 @@ final class StreamKernels {
 
         @Override
         void prepare(float[] x, int xOff, int blocksPerRow) {
-            int cols = blocksPerRow * BLOCK;
-            if (s.length < cols + blocksPerRow) {
-                s = new float[cols + blocksPerRow];
+            int width = blocksPerRow * BLOCK;
+            if (s.length < width + blocksPerRow) {
+                s = new float[width + blocksPerRow];
             }
-            int xcOff = cols; // one offset term per block after the permuted vector
+            int xcOff = width; // one offset term per block after the permuted vector
             for (int b = 0; b < blocksPerRow; b++) {
                 int o = b * BLOCK;
                 float sum = 0;
@@ -230,12 +230,12 @@ final class StreamKernels {
 
         @Override
         void prepare(float[] x, int xOff, int blocksPerRow) {
-            int cols = blocksPerRow * BLOCK;
-            if (codes.length < cols) {
-                parts = new short[cols];
-                offsets = new int[cols / 8];
-                steps = new float[cols / 8];
-                codes = new byte[cols];
+            int width = blocksPerRow * BLOCK;
+            if (codes.length < width) {
+                parts = new short[width];
+                offsets = new int[width / 8];
+                steps = new float[width / 8];
+                codes = new byte[width];
                 dx = new float[blocksPerRow];
             }
             round(x, xOff, blocksPerRow);
