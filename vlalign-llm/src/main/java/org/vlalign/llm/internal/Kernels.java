@@ -177,6 +177,17 @@ public interface Kernels {
         }
     }
 
+    /**
+     * Whether {@link #matvecQ4} rounds the vector to 8-bit blocks for rows of this many blocks (its error is then
+     * bounded by {@link StreamKernels#q4Error}); otherwise it uses the vector exactly, as {@link #dotQ4} does.
+     *
+     * @param blocksPerRow blocks per row
+     * @return true when the rounding kernel serves these rows
+     */
+    default boolean roundsQ4(int blocksPerRow) {
+        return false;
+    }
+
     void decodeQ8(byte[] q, short[] d, int block, int nBlocks, float[] dst, int dstOff);
 
     /**

@@ -234,7 +234,7 @@ final class VectorKernels implements Kernels {
     }
 
     /** Whether the 256-bit {@link StreamKernels} serve batch-1 products (AVX2 and wider, not 128-bit NEON). */
-    static final boolean STREAM = L >= 8;
+    private static final boolean STREAM = L >= 8;
 
     @Override
     public void matvecQ8(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
@@ -246,11 +246,16 @@ final class VectorKernels implements Kernels {
     @Override
     public void matvecQ4(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
             int yOff) {
-        if (STREAM && StreamKernels.fitsQ4(blocksPerRow)) {
+        if (roundsQ4(blocksPerRow)) {
             StreamKernels.matvecQ4(q, d, blocksPerRow, r0, r1, x, xOff, y, yOff);
         } else {
             Kernels.super.matvecQ4(q, d, blocksPerRow, r0, r1, x, xOff, y, yOff);
         }
+    }
+
+    @Override
+    public boolean roundsQ4(int blocksPerRow) {
+        return STREAM && StreamKernels.fitsQ4(blocksPerRow);
     }
 
     @Override

@@ -201,8 +201,7 @@ class KernelsTest {
                         String where = k.describe() + " blocks=" + blocks + " rows=" + rows + " row " + i;
                         assertEquals(want8, y8[2 + i], 1e-5 * scale + 1e-6, "q8 " + where);
                         // the 256-bit kernel rounds the vector to 8-bit codes (checked exactly below)
-                        double rounding = k != KernelsProvider.scalar() && VectorKernels.STREAM
-                                && StreamKernels.fitsQ4(blocks) ? StreamKernels.q4Error(q4, d, blocks, i, x, 3) : 0;
+                        double rounding = k.roundsQ4(blocks) ? StreamKernels.q4Error(q4, d, blocks, i, x, 3) : 0;
                         assertEquals(want4, y4[2 + i], 1e-5 * scale + 1e-6 + rounding, "q4 " + where);
                     }
                     float[] part = new float[rows];
@@ -263,7 +262,7 @@ class KernelsTest {
 
     @Test
     void should_prepare_the_vector_again_when_it_changes_in_place_or_the_width_changes() {
-        Assumptions.assumeTrue(VectorKernels.STREAM, "the 256-bit kernels keep a prepared vector");
+        Assumptions.assumeTrue(KernelsProvider.get().roundsQ4(4), "the 256-bit kernels keep a prepared vector");
         SplittableRandom r = new SplittableRandom(17);
         int blocks = 4;
         int rows = 8;
