@@ -60,9 +60,14 @@ public final class ContrastiveObjective extends Objective<ImageText> {
      *
      * @param matching the weight of image–text matching (ITM), 0 for none
      * @param captioning the weight of image-grounded text generation (ITG), 0 for none
+     * @param contrastHardNegatives whether the pairs' {@link ImageText#hardNegative hard negatives} also join the
+     *     contrastive loss as texts each image must score below its own (image→text direction only). With
+     *     in-batch negatives alone, a few attributes (the set of colours) already tell captions apart, so the
+     *     query outputs, which only the contrastive loss reads, need not carry shape, position or which colour
+     *     belongs to which shape; a near-miss caption in the softmax asks for exactly that detail
      * @since 0.2.0
      */
-    public record Losses(double matching, double captioning) {
+    public record Losses(double matching, double captioning, boolean contrastHardNegatives) {
         /** The contrastive loss alone. */
         public static final Losses CONTRASTIVE_ONLY = new Losses(0, 0);
         /** BLIP-2's first stage: all three losses with equal weight. */
@@ -75,6 +80,26 @@ public final class ContrastiveObjective extends Objective<ImageText> {
                 throw new InvalidArgumentException("loss weights must be finite and >= 0 but are matching="
                         + matching + ", captioning=" + captioning);
             }
+        }
+
+        /**
+         * Weights without hard negatives in the contrastive loss.
+         *
+         * @param matching the weight of image–text matching (ITM), 0 for none
+         * @param captioning the weight of image-grounded text generation (ITG), 0 for none
+         */
+        public Losses(double matching, double captioning) {
+            this(matching, captioning, false);
+        }
+
+        /**
+         * These weights with hard negatives in the contrastive loss, or without.
+         *
+         * @param on whether the pairs' hard negatives join the contrastive loss
+         * @return the changed weights
+         */
+        public Losses withContrastHardNegatives(boolean on) {
+            return new Losses(matching, captioning, on);
         }
     }
 
@@ -197,7 +222,7 @@ public final class ContrastiveObjective extends Objective<ImageText> {
         // constants as libtorch-owned scalars: div(Number) leaves autograd a divisor it frees (NdArrays.scalar)
         NDArray logits = sim.div(NdArrays.scalar(scope, (float) temperature)); // (images, texts)
         NDArray eye = scope.eye(b); // (images, texts)
-        NDArray imageToText = logits.logSoftmax(1).mul(eye).sum().neg(); // () summed over the batch
+        NDArray imageToText = contrastNegatives(scope, pairs, image, logits, eye).sum().neg(); // () over the batch
         NDArray textToImage = logits.logSoftmax(0).mul(eye).sum().neg(); // ()
         NDArray loss = imageToText.add(textToImage).div(NdArrays.scalar(scope, 2f)); // () sum of per-pair means
         if (losses.matching() > 0) {
@@ -209,6 +234,31 @@ public final class ContrastiveObjective extends Objective<ImageText> {
             loss = loss.add(itg.mul(NdArrays.scalar(scope, (float) losses.captioning())));
         }
         return loss;
+    }
+
+    /**
+     * Image→text log-probabilities of each image's own text, (images): over the batch's texts and, if asked, the
+     * batch's hard negatives besides.
+     */
+    private NDArray contrastNegatives(NDManager scope, List<ImageText> pairs, NDArray image, NDArray logits,
+            NDArray eye) {
+        List<long[]> negatives = new ArrayList<>();
+        if (losses.contrastHardNegatives()) {
+            for (ImageText pair : pairs) {
+                if (pair.hardNegative() != null) {
+                    negatives.add(ids(pair.hardNegative()));
+                }
+            }
+        }
+        if (negatives.isEmpty()) {
+            return logits.logSoftmax(1).mul(eye).sum(new int[] {1});
+        }
+        long[][][] batch = pad(negatives.toArray(new long[0][]), new long[negatives.size()][]);
+        NDArray negativeText = model.textEmbeds(scope, batch[0], batch[1]); // (negatives, dim)
+        NDArray negativeLogits = image.matMul(negativeText.transpose()).max(new int[] {1})
+                .div(NdArrays.scalar(scope, (float) temperature)); // (images, negatives)
+        NDArray all = logits.concat(negativeLogits, 1).logSoftmax(1); // (images, texts + negatives)
+        return all.get(":, 0:{}", pairs.size()).mul(eye).sum(new int[] {1});
     }
 
     /** ITM: per pair the mean cross-entropy of (true pair, negative text, negative image); summed. */

@@ -92,6 +92,46 @@ class ContrastiveObjectiveTest {
     }
 
     @Test
+    void should_put_the_pairs_hard_negatives_beside_the_batch_texts_when_an_image_picks_its_text() {
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 3L, 1);
+        List<ImageText> plain = pairs().subList(0, 3);
+        List<ImageText> batch = List.of(
+                new ImageText(plain.get(0).image(), plain.get(0).text(), "a blue cat on the table"),
+                plain.get(1),
+                new ImageText(plain.get(2).image(), plain.get(2).text(), "the red sky"));
+        ContrastiveObjective.Losses withNegatives = ContrastiveObjective.Losses.CONTRASTIVE_ONLY
+                .withContrastHardNegatives(true);
+        try (ContrastiveObjective itc = ContrastiveObjective.load(blip, TEMPERATURE, withNegatives);
+                TrainingLoop<ImageText> loop = TrainingLoop.create(itc, TrainingConfig.builder().microBatchSize(3)
+                        .build());
+                ContrastiveObjective without = ContrastiveObjective.load(blip, TEMPERATURE);
+                TrainingLoop<ImageText> plainLoop = TrainingLoop.create(without, TrainingConfig.builder()
+                        .microBatchSize(3).build())) {
+            int b = batch.size();
+            List<ImageText> columns = new ArrayList<>(batch);
+            columns.add(new ImageText(batch.get(0).image(), "a blue cat on the table"));
+            columns.add(new ImageText(batch.get(2).image(), "the red sky"));
+            double[][] sim = similarities(itc, columns); // images beyond b are unused
+            double sum = 0;
+            for (int i = 0; i < b; i++) {
+                double row = 0; // image i against the 3 texts and the 2 hard negatives
+                double col = 0; // text i against the 3 images only
+                for (int j = 0; j < columns.size(); j++) {
+                    row += Math.exp(sim[i][j] / TEMPERATURE);
+                }
+                for (int j = 0; j < b; j++) {
+                    col += Math.exp(sim[j][i] / TEMPERATURE);
+                }
+                double own = sim[i][i] / TEMPERATURE;
+                sum += (-(own - Math.log(row)) - (own - Math.log(col))) / 2;
+            }
+            assertEquals(sum / b, loop.meanLoss(batch), 1e-4);
+            assertTrue(loop.meanLoss(batch) > plainLoop.meanLoss(batch), "the negatives only add to the softmax");
+            assertEquals(plainLoop.meanLoss(plain), loop.meanLoss(plain), 1e-6, "pairs without negatives: plain ITC");
+        }
+    }
+
+    @Test
     void should_train_every_weight_but_the_matching_head_and_save_a_folder_that_reloads_the_same() {
         Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 4L, 1);
         Path saved = dir.resolve("trained");

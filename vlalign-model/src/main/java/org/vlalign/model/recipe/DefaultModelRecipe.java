@@ -94,7 +94,9 @@ import org.vlalign.train.TrainingLoop;
  * {@code --eval-questions N} (700), {@code --stages itc,lm,adaptor} (all; see {@link Settings#stages()}),
  * {@code --itm-weight X} (1), {@code --itg-weight X} (1), {@code --probe-scenes N} (1000), {@code
  * --lm-context-weight X} (0.1), {@code --lm-curriculum-steps N} (1500), {@code --gate-scenes N} (200), {@code
- * --gates enforce|report} (enforce), {@code --lora-rank R} (0 = no LoRA stage). PyTorch runs
+ * --gates enforce|report} (enforce), {@code --lora-rank R} (0 = no LoRA stage), {@code --itc-hard-negatives
+ * true|false} (true: the world's near-miss captions join the contrastive loss, see
+ * {@link ContrastiveObjective.Losses#contrastHardNegatives()}). PyTorch runs
  * one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} is given. Run with
  * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}.
  *
@@ -149,13 +151,15 @@ public final class DefaultModelRecipe {
      * @param gateScenes held-out scenes of the reading gate
      * @param enforceGates whether a failed gate stops the recipe before the adaptor stages
      * @param loraRank rank of the optional LoRA stage on the language model after the instruction stage (0: none)
+     * @param itcHardNegatives whether the world's near-miss captions also join the contrastive loss
      * @since 0.1.0
      */
     public record Settings(Path out, long worldSeed, long seed, boolean tiny, int trainImages, int testImages,
             long itcSteps, int itcBatch, double itcLr, long lmSteps, int lmBatch, double lmLr, int alignEpochs,
             int instructEpochs, int adaptorBatch, double alignLr, double instructLr, int adaptorExamples,
             int evalQuestions, Set<String> stages, double itmWeight, double itgWeight, int probeScenes,
-            double lmContextWeight, long lmCurriculumSteps, int gateScenes, boolean enforceGates, int loraRank) {
+            double lmContextWeight, long lmCurriculumSteps, int gateScenes, boolean enforceGates, int loraRank,
+            boolean itcHardNegatives) {
         /** The stage names {@code --stages} accepts, in the order they run. */
         public static final List<String> STAGES = List.of("itc", "lm", "adaptor");
 
@@ -184,7 +188,7 @@ public final class DefaultModelRecipe {
                     "itc-steps", "itc-batch", "itc-lr", "lm-steps", "lm-batch", "lm-lr", "align-epochs",
                     "instruct-epochs", "adaptor-batch", "align-lr", "instruct-lr", "adaptor-examples",
                     "eval-questions", "stages", "itm-weight", "itg-weight", "probe-scenes", "lm-context-weight",
-                    "lm-curriculum-steps", "gate-scenes", "gates", "lora-rank");
+                    "lm-curriculum-steps", "gate-scenes", "gates", "lora-rank", "itc-hard-negatives");
             for (String k : f.keySet()) {
                 if (!known.contains(k)) {
                     throw new InvalidArgumentException("unknown flag --" + k + "; known flags: " + known);
@@ -203,6 +207,11 @@ public final class DefaultModelRecipe {
             String gates = f.getOrDefault("gates", "enforce");
             if (!gates.equals("enforce") && !gates.equals("report")) {
                 throw new InvalidArgumentException("--gates must be 'enforce' or 'report' but was '" + gates + "'");
+            }
+            String hardNegatives = f.getOrDefault("itc-hard-negatives", "true");
+            if (!hardNegatives.equals("true") && !hardNegatives.equals("false")) {
+                throw new InvalidArgumentException("--itc-hard-negatives must be 'true' or 'false' but was '"
+                        + hardNegatives + "'");
             }
             try {
                 return new Settings(Path.of(f.getOrDefault("out", "default-model")),
@@ -232,7 +241,8 @@ public final class DefaultModelRecipe {
                         Long.parseLong(f.getOrDefault("lm-curriculum-steps", "1500")),
                         Integer.parseInt(f.getOrDefault("gate-scenes", "200")),
                         gates.equals("enforce"),
-                        Integer.parseInt(f.getOrDefault("lora-rank", "0")));
+                        Integer.parseInt(f.getOrDefault("lora-rank", "0")),
+                        Boolean.parseBoolean(hardNegatives));
             } catch (NumberFormatException e) {
                 throw new InvalidArgumentException("a recipe flag has a malformed number: " + e.getMessage(), e);
             }
@@ -453,11 +463,14 @@ public final class DefaultModelRecipe {
         long t = System.nanoTime();
         Map<String, Object> itc = new LinkedHashMap<>();
         TrainOptions itcOptions = TrainOptions.of(s.itcSteps(), s.itcBatch(), s.itcLr(), s.seed());
-        ContrastiveObjective.Losses losses = new ContrastiveObjective.Losses(s.itmWeight(), s.itgWeight());
-        itc.put("losses", losses.matching() > 0 || losses.captioning() > 0
-                ? "itc + " + losses.matching() + " itm (hard negatives) + " + losses.captioning() + " itg" : "itc");
+        ContrastiveObjective.Losses losses = new ContrastiveObjective.Losses(s.itmWeight(), s.itgWeight(),
+                s.itcHardNegatives());
+        String contrastive = losses.contrastHardNegatives() ? "itc (with hard negatives)" : "itc";
+        itc.put("losses", losses.matching() > 0 || losses.captioning() > 0 ? contrastive + " + " + losses.matching()
+                + " itm (hard negatives) + " + losses.captioning() + " itg" : contrastive);
         BiFunction<ImageCaptions, java.util.Random, ImageText> draw =
-                losses.matching() > 0 ? ImageCaptions::drawWithNegative : ImageCaptions::draw;
+                losses.matching() > 0 || losses.contrastHardNegatives() ? ImageCaptions::drawWithNegative
+                        : ImageCaptions::draw;
         try (ContrastiveObjective objective = ContrastiveObjective.load(blipInit, TEMPERATURE, losses);
                 TrainingLoop<ImageText> trainer = TrainingLoop.create(objective, itcOptions.config())) {
             trainer.addListener(p -> logEvery("ITC", p.step(), p.totalSteps(), p.loss(), p.eta()));
@@ -623,6 +636,7 @@ public final class DefaultModelRecipe {
         m.put("stages", String.join(",", Settings.STAGES.stream().filter(s.stages()::contains).toList()));
         m.put("itmWeight", s.itmWeight());
         m.put("itgWeight", s.itgWeight());
+        m.put("itcHardNegatives", s.itcHardNegatives());
         m.put("probeScenes", s.probeScenes());
         m.put("lmContextWeight", s.lmContextWeight());
         m.put("lmCurriculumSteps", s.lmCurriculumSteps());
