@@ -3,6 +3,7 @@ package org.vlalign.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ public final class LanguageModelObjective extends Objective<String> {
     private final LlamaLanguageModel languageModel;
     private final LlamaModel model;
     private final Map<String, long[]> idCache = new HashMap<>();
-    private final Map<ContextAnswer, Integer> answerStart = new HashMap<>(); // index of the first answer token
+    private final Map<ContextAnswer, Encoded> encoded = new HashMap<>();
     private final int bos;
     private final int eos;
     private final int pad;
@@ -107,8 +108,9 @@ public final class LanguageModelObjective extends Objective<String> {
 
     /**
      * A view of this objective that trains on {@link ContextAnswer} texts with the loss weighted toward answers:
-     * {@code <s> context answer </s>}, where each predicted context token weighs {@code contextWeight} and each
-     * answer token (and the closing {@code </s>}) weighs 1. An item weighs the sum of its token weights, so a
+     * {@code <s> context answer </s>} followed by each {@link ContextAnswer#followUps() follow-up}'s {@code
+     * question answer </s>}, where each predicted context or question token weighs {@code contextWeight} and
+     * each answer token (and the {@code </s>} closing it) weighs 1. An item weighs the sum of its token weights, so a
      * loop step's loss is the weighted mean per token. With a small context weight the model still learns the
      * texts' language but spends its capacity on answering from what precedes the answer: a description is
      * most of a world text's tokens, its one-word answer a few percent.
@@ -167,34 +169,59 @@ public final class LanguageModelObjective extends Objective<String> {
         };
     }
 
-    /** {@code <s> context answer </s>}, each part tokenised alone, truncated to the context length. */
-    private long[] ids(ContextAnswer example) {
-        return idCache.computeIfAbsent("\u0000" + example.context() + "\u0000" + example.answer(), k -> {
-            int[] context = example.context().isBlank() ? new int[0] : languageModel.encode(example.context());
-            int[] answer = example.answer().isBlank() ? new int[0] : languageModel.encode(example.answer());
-            int max = model.config().maxPositionEmbeddings() - 2;
-            int n = Math.min(context.length + answer.length, max);
-            long[] out = new long[n + 2];
-            out[0] = bos;
+    /** A weighted text's ids and which of them are answer tokens (weighed 1). */
+    private record Encoded(long[] ids, boolean[] answer) {}
+
+    /**
+     * {@code <s> context answer </s>} then each follow-up's {@code question answer </s>}, each part tokenised
+     * alone; the first turn truncated to the context length, a follow-up kept only if it fits whole.
+     */
+    private Encoded encode(ContextAnswer example) {
+        return encoded.computeIfAbsent(example, e -> {
+            int[] context = e.context().isBlank() ? new int[0] : languageModel.encode(e.context());
+            int[] answer = e.answer().isBlank() ? new int[0] : languageModel.encode(e.answer());
+            int max = model.config().maxPositionEmbeddings();
+            int n = Math.min(context.length + answer.length, max - 2);
+            long[] ids = new long[max];
+            boolean[] isAnswer = new boolean[max];
+            ids[0] = bos;
             for (int i = 0; i < n; i++) {
-                out[i + 1] = i < context.length ? context[i] : answer[i - context.length];
+                ids[i + 1] = i < context.length ? context[i] : answer[i - context.length];
+                isAnswer[i + 1] = i >= context.length;
             }
-            out[n + 1] = eos >= 0 ? eos : pad;
-            answerStart.put(example, 1 + Math.min(context.length, n));
-            return out;
+            int k = n + 1;
+            ids[k] = eos >= 0 ? eos : pad;
+            isAnswer[k++] = !e.answer().isBlank(); // a context-only text's </s> is context too
+            for (ContextAnswer turn : e.followUps()) {
+                int[] question = languageModel.encode(turn.context());
+                int[] reply = languageModel.encode(turn.answer());
+                if (k + question.length + reply.length + 1 > max) {
+                    break;
+                }
+                for (int q : question) {
+                    ids[k++] = q;
+                }
+                for (int r : reply) {
+                    isAnswer[k] = true;
+                    ids[k++] = r;
+                }
+                isAnswer[k] = true;
+                ids[k++] = eos >= 0 ? eos : pad;
+            }
+            return new Encoded(Arrays.copyOf(ids, k), Arrays.copyOf(isAnswer, k));
         });
     }
 
-    /** Per position of {@link #ids(ContextAnswer)}: 0 for {@code <s>}, the context weight, then 1. */
+    private long[] ids(ContextAnswer example) {
+        return encode(example).ids();
+    }
+
+    /** Per position of {@link #ids(ContextAnswer)}: 0 for {@code <s>}, 1 for answer tokens, else the context weight. */
     private float[] tokenWeights(ContextAnswer example, double contextWeight) {
-        long[] ids = ids(example);
-        int start = answerStart.get(example);
-        float[] w = new float[ids.length];
-        for (int t = 1; t < ids.length; t++) {
-            w[t] = t < start ? (float) contextWeight : 1f;
-        }
-        if (example.answer().isBlank()) {
-            w[ids.length - 1] = (float) contextWeight; // a context-only text's </s> is context too
+        boolean[] answer = encode(example).answer();
+        float[] w = new float[answer.length];
+        for (int t = 1; t < answer.length; t++) {
+            w[t] = answer[t] ? 1f : (float) contextWeight;
         }
         return w;
     }
@@ -205,10 +232,10 @@ public final class LanguageModelObjective extends Objective<String> {
         long[][] mask = new long[b][length];
         int[][] labels = new int[b][length];
         for (int i = 0; i < b; i++) {
-            java.util.Arrays.fill(input[i], pad);
+            Arrays.fill(input[i], pad);
             System.arraycopy(rows[i], 0, input[i], 0, rows[i].length);
-            java.util.Arrays.fill(mask[i], 0, rows[i].length, 1);
-            java.util.Arrays.fill(labels[i], NextTokenLoss.IGNORE);
+            Arrays.fill(mask[i], 0, rows[i].length, 1);
+            Arrays.fill(labels[i], NextTokenLoss.IGNORE);
             for (int t = 1; t < rows[i].length; t++) {
                 labels[i][t] = (int) rows[i][t]; // every real token but the first is predicted
             }

@@ -178,6 +178,53 @@ class LanguageModelObjectiveTest {
     }
 
     @Test
+    void should_close_every_turns_answer_with_eos_and_weigh_questions_as_context() throws Exception {
+        Path llama = TrainingFixtures.writeLlama(dir.resolve("llama"), 8L);
+        ContextAnswer item = new ContextAnswer("a red cat sits on the mat what color is the cat", "red",
+                List.of(new ContextAnswer("what is on the mat", "a cat"), new ContextAnswer("where is it", "mat")));
+        double contextWeight = 0.25;
+        try (LanguageModelObjective objective = LanguageModelObjective.load(llama)) {
+            Objective<ContextAnswer> weighted = objective.answerWeighted(contextWeight);
+            LlamaLanguageModel lm = objective.model();
+            // <s> context answer </s> question answer </s> question answer </s>, built by hand
+            List<Long> ids = new java.util.ArrayList<>(List.of((long) TrainingFixtures.BOS));
+            List<Boolean> answer = new java.util.ArrayList<>(List.of(false));
+            String[][] parts = {{item.context(), item.answer()}, {"what is on the mat", "a cat"},
+                {"where is it", "mat"}};
+            for (String[] part : parts) {
+                for (int id : lm.encode(part[0])) {
+                    ids.add((long) id);
+                    answer.add(false);
+                }
+                for (int id : lm.encode(part[1])) {
+                    ids.add((long) id);
+                    answer.add(true);
+                }
+                ids.add((long) TrainingFixtures.EOS);
+                answer.add(true);
+            }
+            long[] row = ids.stream().mapToLong(Long::longValue).toArray();
+            float[][] logits = logits(lm, row);
+            double sum = 0;
+            double total = 0;
+            for (int t = 0; t + 1 < row.length; t++) {
+                double w = answer.get(t + 1) ? 1 : contextWeight;
+                sum += w * crossEntropy(logits[t], (int) row[t + 1]);
+                total += w;
+            }
+            assertEquals(total, weighted.weight(item), 1e-6);
+            try (TrainingLoop<ContextAnswer> loop = TrainingLoop.create(weighted,
+                    TrainingConfig.builder().microBatchSize(1).build())) {
+                assertEquals(sum / total, loop.meanLoss(List.of(item)), 1e-4);
+            }
+        }
+        assertThrows(InvalidArgumentException.class, () -> new ContextAnswer("q", "", List.of(
+                new ContextAnswer("q2", "a2"))), "follow-ups come after an answer");
+        assertThrows(InvalidArgumentException.class, () -> new ContextAnswer("q", "a", List.of(
+                new ContextAnswer("q2", ""))), "a follow-up needs an answer");
+    }
+
+    @Test
     void should_refuse_a_folder_without_a_tokenizer() throws Exception {
         Path llama = TrainingFixtures.writeLlama(dir.resolve("llama"), 6L);
         Files.delete(llama.resolve("tokenizer.json"));

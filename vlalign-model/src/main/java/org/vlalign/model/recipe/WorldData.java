@@ -1,9 +1,12 @@
 package org.vlalign.model.recipe;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Random;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.vlalign.ImageInput;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.model.world.QaPair;
 import org.vlalign.model.world.Scene;
 import org.vlalign.model.world.Split;
@@ -91,14 +94,46 @@ public final class WorldData {
      * @since 0.2.0
      */
     public static List<ContextAnswer> weightedCorpus(World world, Split split, long first, int n) {
+        return weightedCorpus(world, split, first, n, 1);
+    }
+
+    /**
+     * The corpus of {@link #weightedCorpus(World, Split, long, int)} with a scene's questions asked in turns
+     * after one description: each text is {@code "description question"} and its answer followed by up to
+     * {@code turns - 1} more questions and answers about the same scene (in an order drawn from the scene's
+     * index), so every question is still asked once and each pass over a description trains several answers.
+     *
+     * @param world the world
+     * @param split the split
+     * @param first the first scene index
+     * @param n the number of scenes
+     * @param turns questions per text, at least 1 (1 gives one text per question)
+     * @return the texts, scene by scene
+     * @throws InvalidArgumentException if {@code turns < 1}
+     * @since 0.2.0
+     */
+    public static List<ContextAnswer> weightedCorpus(World world, Split split, long first, int n, int turns) {
+        if (turns < 1) {
+            throw new InvalidArgumentException("turns must be at least 1 but was " + turns);
+        }
         List<ContextAnswer> texts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Scene scene = world.sample(split, first + i);
             world.captions(scene).forEach(c -> texts.add(ContextAnswer.contextOnly(c)));
             String description = world.description(scene);
             texts.add(ContextAnswer.contextOnly(description));
-            for (QaPair qa : world.questions(scene)) {
-                texts.add(new ContextAnswer(description + " " + qa.question(), qa.answer()));
+            List<QaPair> questions = new ArrayList<>(world.questions(scene));
+            if (turns > 1) {
+                Collections.shuffle(questions, new Random(first + i)); // Random and shuffle are specified: stable
+            }
+            for (int from = 0; from < questions.size(); from += turns) {
+                List<QaPair> group = questions.subList(from, Math.min(questions.size(), from + turns));
+                List<ContextAnswer> followUps = new ArrayList<>();
+                for (QaPair qa : group.subList(1, group.size())) {
+                    followUps.add(new ContextAnswer(qa.question(), qa.answer()));
+                }
+                QaPair head = group.get(0);
+                texts.add(new ContextAnswer(description + " " + head.question(), head.answer(), followUps));
             }
         }
         return texts;
