@@ -96,7 +96,8 @@ import org.vlalign.train.TrainingLoop;
  * --lm-context-weight X} (0.1), {@code --lm-curriculum-steps N} (1500), {@code --gate-scenes N} (200), {@code
  * --gates enforce|report} (enforce), {@code --lora-rank R} (0 = no LoRA stage), {@code --itc-hard-negatives
  * true|false} (true: the world's near-miss captions join the contrastive loss, see
- * {@link ContrastiveObjective.Losses#contrastHardNegatives()}). PyTorch runs
+ * {@link ContrastiveObjective.Losses#contrastHardNegatives()}), {@code --lm-turns N} (4: a scene's questions
+ * asked N to a text after its description, see {@link WorldData#weightedCorpus(World, Split, long, int, int)}). PyTorch runs
  * one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} is given. Run with
  * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}.
  *
@@ -152,6 +153,7 @@ public final class DefaultModelRecipe {
      * @param enforceGates whether a failed gate stops the recipe before the adaptor stages
      * @param loraRank rank of the optional LoRA stage on the language model after the instruction stage (0: none)
      * @param itcHardNegatives whether the world's near-miss captions also join the contrastive loss
+     * @param lmTurns questions per language-model text after the scene's description (1: one per text)
      * @since 0.1.0
      */
     public record Settings(Path out, long worldSeed, long seed, boolean tiny, int trainImages, int testImages,
@@ -159,13 +161,16 @@ public final class DefaultModelRecipe {
             int instructEpochs, int adaptorBatch, double alignLr, double instructLr, int adaptorExamples,
             int evalQuestions, Set<String> stages, double itmWeight, double itgWeight, int probeScenes,
             double lmContextWeight, long lmCurriculumSteps, int gateScenes, boolean enforceGates, int loraRank,
-            boolean itcHardNegatives) {
+            boolean itcHardNegatives, int lmTurns) {
         /** The stage names {@code --stages} accepts, in the order they run. */
         public static final List<String> STAGES = List.of("itc", "lm", "adaptor");
 
-        /** Copies the stage set. */
+        /** Copies the stage set and checks the turns. */
         public Settings {
             stages = Set.copyOf(stages);
+            if (lmTurns < 1) {
+                throw new InvalidArgumentException("--lm-turns must be at least 1 but was " + lmTurns);
+            }
         }
 
         /**
@@ -188,7 +193,8 @@ public final class DefaultModelRecipe {
                     "itc-steps", "itc-batch", "itc-lr", "lm-steps", "lm-batch", "lm-lr", "align-epochs",
                     "instruct-epochs", "adaptor-batch", "align-lr", "instruct-lr", "adaptor-examples",
                     "eval-questions", "stages", "itm-weight", "itg-weight", "probe-scenes", "lm-context-weight",
-                    "lm-curriculum-steps", "gate-scenes", "gates", "lora-rank", "itc-hard-negatives");
+                    "lm-curriculum-steps", "gate-scenes", "gates", "lora-rank", "itc-hard-negatives",
+                    "lm-turns");
             for (String k : f.keySet()) {
                 if (!known.contains(k)) {
                     throw new InvalidArgumentException("unknown flag --" + k + "; known flags: " + known);
@@ -242,7 +248,8 @@ public final class DefaultModelRecipe {
                         Integer.parseInt(f.getOrDefault("gate-scenes", "200")),
                         gates.equals("enforce"),
                         Integer.parseInt(f.getOrDefault("lora-rank", "0")),
-                        Boolean.parseBoolean(hardNegatives));
+                        Boolean.parseBoolean(hardNegatives),
+                        Integer.parseInt(f.getOrDefault("lm-turns", "4")));
             } catch (NumberFormatException e) {
                 throw new InvalidArgumentException("a recipe flag has a malformed number: " + e.getMessage(), e);
             }
@@ -505,9 +512,11 @@ public final class DefaultModelRecipe {
         Path llamaInit = RandomCheckpoints.writeLlama(work.resolve("llama-init"), llamaSpec, s.seed() + 1);
         long t = System.nanoTime();
         Map<String, Object> lm = new LinkedHashMap<>();
-        List<ContextAnswer> corpus = WorldData.weightedCorpus(world, Split.TRAIN, 0, s.trainImages());
+        List<ContextAnswer> corpus = WorldData.weightedCorpus(world, Split.TRAIN, 0, s.trainImages(), s.lmTurns());
         List<ContextAnswer> testCorpus = WorldData.weightedCorpus(world, Split.TEST, 0, Math.min(200, s.testImages()));
+        List<ContextAnswer> testAnswers = testCorpus.stream().filter(text -> !text.answer().isEmpty()).toList();
         lm.put("trainTexts", corpus.size());
+        lm.put("turns", s.lmTurns());
         lm.put("contextWeight", s.lmContextWeight());
         try (LanguageModelObjective objective = LanguageModelObjective.load(llamaInit)) {
             Objective<ContextAnswer> weighted = objective.answerWeighted(s.lmContextWeight());
@@ -515,7 +524,8 @@ public final class DefaultModelRecipe {
                 // one shape first: the model learns to copy an attribute from the description's only object
                 // before it has to find the object a question names among several
                 World oneShape = World.builder().seed(s.worldSeed()).minShapes(1).maxShapes(1).build();
-                List<ContextAnswer> first = WorldData.weightedCorpus(oneShape, Split.TRAIN, 0, s.trainImages());
+                List<ContextAnswer> first =
+                        WorldData.weightedCorpus(oneShape, Split.TRAIN, 0, s.trainImages(), s.lmTurns());
                 TrainOptions curriculum = TrainOptions.of(s.lmCurriculumSteps(), s.lmBatch(), s.lmLr(), s.seed() + 2);
                 try (TrainingLoop<ContextAnswer> trainer = TrainingLoop.create(weighted, curriculum.config())) {
                     trainer.addListener(p -> logEvery("LM one-shape", p.step(), p.totalSteps(), p.loss(), p.eta()));
@@ -530,6 +540,11 @@ public final class DefaultModelRecipe {
                 List<Double> losses = trainer.train(lmOptions.order(corpus, (text, random) -> text)).losses();
                 lm.put("lastStepsLoss", tailMean(losses));
                 lm.put("testLossAfter", trainer.meanLoss(testCorpus));
+            }
+            // the weighted loss is mostly the descriptions' unpredictable words; the answers' alone shows reading
+            try (TrainingLoop<ContextAnswer> answers = TrainingLoop.create(objective.answerWeighted(0),
+                    lmOptions.config())) {
+                lm.put("testAnswerLossAfter", answers.meanLoss(testAnswers));
             }
             objective.save(llamaDir);
         }
@@ -640,6 +655,7 @@ public final class DefaultModelRecipe {
         m.put("probeScenes", s.probeScenes());
         m.put("lmContextWeight", s.lmContextWeight());
         m.put("lmCurriculumSteps", s.lmCurriculumSteps());
+        m.put("lmTurns", s.lmTurns());
         m.put("gateScenes", s.gateScenes());
         m.put("gates", s.enforceGates() ? "enforce" : "report");
         m.put("loraRank", s.loraRank());

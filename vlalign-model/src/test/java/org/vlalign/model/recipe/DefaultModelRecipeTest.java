@@ -96,6 +96,12 @@ class DefaultModelRecipeTest {
         assertFalse(d.tiny());
         assertEquals(Set.copyOf(DefaultModelRecipe.Settings.STAGES), d.stages());
         assertEquals(Set.of("lm"), DefaultModelRecipe.Settings.parse("--stages", "lm").stages());
+        assertTrue(d.itcHardNegatives());
+        assertEquals(4, d.lmTurns());
+        assertFalse(DefaultModelRecipe.Settings.parse("--itc-hard-negatives", "false").itcHardNegatives());
+        assertThrows(InvalidArgumentException.class,
+                () -> DefaultModelRecipe.Settings.parse("--itc-hard-negatives", "yes"));
+        assertThrows(InvalidArgumentException.class, () -> DefaultModelRecipe.Settings.parse("--lm-turns", "0"));
     }
 
     @Test
