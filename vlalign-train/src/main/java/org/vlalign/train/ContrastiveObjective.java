@@ -408,6 +408,44 @@ public final class ContrastiveObjective extends Objective<ImageText> {
     }
 
     /**
+     * How often an image scores its own text above the pair's {@link ImageText#hardNegative hard negative},
+     * each scored as the contrastive loss scores it (the max over the image's query embeddings of their dot
+     * product with the text embedding). A model that reads the detail a near-miss changes reaches 1; one that
+     * does not, about 0.5. Pairs without a hard negative are skipped.
+     *
+     * @param pairs the pairs
+     * @return the share of pairs with a hard negative whose own text wins (ties lose), or NaN if none has one
+     * @since 0.2.0
+     */
+    public double hardNegativeAccuracy(List<ImageText> pairs) {
+        int wins = 0;
+        int total = 0;
+        for (ImageText pair : pairs) {
+            if (pair.hardNegative() == null) {
+                continue;
+            }
+            Features image = model.embedImage(pair.image());
+            double own = maxOverQueries(image, model.embedText(pair.text()).data());
+            double negative = maxOverQueries(image, model.embedText(pair.hardNegative()).data());
+            wins += own > negative ? 1 : 0;
+            total++;
+        }
+        return total == 0 ? Double.NaN : wins / (double) total;
+    }
+
+    private static double maxOverQueries(Features image, float[] text) {
+        double best = Double.NEGATIVE_INFINITY;
+        for (int q = 0; q < image.rows(); q++) {
+            double dot = 0;
+            for (int d = 0; d < image.cols(); d++) {
+                dot += image.data()[q * image.cols() + d] * text[d];
+            }
+            best = Math.max(best, dot);
+        }
+        return best;
+    }
+
+    /**
      * Writes the current weights as a Hugging Face folder that {@link BlipFeatureExtractor#load} reads
      * (the ITM head unchanged, the source folder's other files copied).
      *

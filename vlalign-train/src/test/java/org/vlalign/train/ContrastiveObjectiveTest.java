@@ -128,6 +128,12 @@ class ContrastiveObjectiveTest {
             assertEquals(sum / b, loop.meanLoss(batch), 1e-4);
             assertTrue(loop.meanLoss(batch) > plainLoop.meanLoss(batch), "the negatives only add to the softmax");
             assertEquals(plainLoop.meanLoss(plain), loop.meanLoss(plain), 1e-6, "pairs without negatives: plain ITC");
+            int wins = 0;
+            for (int i : new int[] {0, 2}) {
+                wins += sim[i][i] > sim[i][i == 0 ? 3 : 4] ? 1 : 0;
+            }
+            assertEquals(wins / 2.0, itc.hardNegativeAccuracy(batch), 1e-12);
+            assertTrue(Double.isNaN(itc.hardNegativeAccuracy(plain)), "no pair has a hard negative");
         }
     }
 

@@ -483,13 +483,26 @@ public final class DefaultModelRecipe {
             trainer.addListener(p -> logEvery("ITC", p.step(), p.totalSteps(), p.loss(), p.eta()));
             List<ImageText> probe = testImages.subList(0, Math.min(testImages.size(), s.itcBatch())).stream()
                     .map(ImageCaptions::canonical).toList();
+            // held-out near misses, one of each image's: does the contrastive score read the changed detail?
+            List<ImageText> nearMisses = new ArrayList<>();
+            for (ImageCaptions ic : testImages.subList(0, Math.min(testImages.size(), PROGRESS_SCENES))) {
+                ic.nearMiss(nearMisses.size()).ifPresent(nearMisses::add);
+            }
+            trainer.addListener(p -> {
+                if (p.step() % progressEvery(p.totalSteps()) == 0) {
+                    LOG.info("ITC step {}: own caption above its near miss on {} of held-out images", p.step(),
+                            String.format("%.3f", objective.hardNegativeAccuracy(nearMisses)));
+                }
+            });
             itc.put("testLossBefore", trainer.meanLoss(probe));
             itc.put("testRecallBefore", recall(evaluate(objective, testImages)));
+            itc.put("testNearMissAccuracyBefore", objective.hardNegativeAccuracy(nearMisses));
             List<Double> stepLosses = trainer.train(itcOptions.order(trainImages, draw)).losses();
             itc.put("firstStepLoss", stepLosses.get(0));
             itc.put("lastStepsLoss", tailMean(stepLosses));
             itc.put("testLossAfter", trainer.meanLoss(probe));
             itc.put("testRecallAfter", recall(evaluate(objective, testImages)));
+            itc.put("testNearMissAccuracyAfter", objective.hardNegativeAccuracy(nearMisses));
             objective.save(blipDir);
         }
         try (BlipFeatureExtractor trained = BlipFeatureExtractor.load(blipDir)) {
@@ -536,6 +549,12 @@ public final class DefaultModelRecipe {
             TrainOptions lmOptions = TrainOptions.of(s.lmSteps(), s.lmBatch(), s.lmLr(), s.seed());
             try (TrainingLoop<ContextAnswer> trainer = TrainingLoop.create(weighted, lmOptions.config())) {
                 trainer.addListener(p -> logEvery("LM", p.step(), p.totalSteps(), p.loss(), p.eta()));
+                trainer.addListener(p -> {
+                    if (p.step() % progressEvery(p.totalSteps()) == 0) {
+                        LOG.info("LM step {}: reading gate on {} held-out scenes {}", p.step(), PROGRESS_SCENES / 5,
+                                ReadingGate.measure(objective.model(), world, PROGRESS_SCENES / 5));
+                    }
+                });
                 lm.put("testLossBefore", trainer.meanLoss(testCorpus));
                 List<Double> losses = trainer.train(lmOptions.order(corpus, (text, random) -> text)).losses();
                 lm.put("lastStepsLoss", tailMean(losses));
@@ -587,6 +606,14 @@ public final class DefaultModelRecipe {
             LOG.error("{} step {}: loss {} gradient norm {} is not finite; the adaptor is lost from here on"
                     + " (recorded in metrics.json)", stage, p.step(), p.loss(), p.gradientNorm());
         }
+    }
+
+    /** Held-out scenes of the progress lines logged ten times per stage (the reading gate uses a fifth). */
+    private static final int PROGRESS_SCENES = 200;
+
+    /** Steps between progress lines: a tenth of the stage. */
+    private static long progressEvery(long totalSteps) {
+        return Math.max(1, totalSteps / 10);
     }
 
     private static void logEvery(String stage, long step, long total, double loss, Duration eta) {

@@ -1,6 +1,7 @@
 package org.vlalign.model.recipe;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.vlalign.Checks;
 import org.vlalign.ImageInput;
@@ -59,6 +60,21 @@ public record ImageCaptions(ImageInput image, List<String> captions, List<String
             return draw(random);
         }
         return new ImageText(image, captions.get(matchIndex), hardNegatives.get(random.nextInt(hardNegatives.size())));
+    }
+
+    /**
+     * The located caption with one of the hard negatives, chosen by {@code index} (cycling), for held-out
+     * checks of whether a model scores the true caption above its near miss.
+     *
+     * @param index which hard negative, modulo their number
+     * @return the pair, or empty if this image has no hard negative
+     */
+    public Optional<ImageText> nearMiss(int index) {
+        if (hardNegatives.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ImageText(image, captions.get(matchIndex),
+                hardNegatives.get(Math.floorMod(index, hardNegatives.size()))));
     }
 
     /**

@@ -77,6 +77,11 @@ class ContrastivePretrainingTest {
         Random random = new Random(1);
         List<ImageText> probe = data.subList(0, 32).stream().map(c -> c.drawWithNegative(random)).toList();
         assertTrue(probe.stream().anyMatch(p -> p.hardNegative() != null), "some items carry a hard negative");
+        ImageCaptions first = data.get(0);
+        ImageText nearMiss = first.nearMiss(first.hardNegatives().size() + 1).orElseThrow();
+        assertEquals(first.captions().get(first.matchIndex()), nearMiss.text());
+        assertEquals(first.hardNegatives().get(1), nearMiss.hardNegative(), "the index cycles");
+        assertTrue(new ImageCaptions(first.image(), first.captions()).nearMiss(0).isEmpty());
         TrainOptions options = TrainOptions.of(40, 16, 1.5e-3, 5);
         try (ContrastiveObjective objective = ContrastiveObjective.load(init, DefaultModelRecipe.TEMPERATURE,
                         ContrastiveObjective.Losses.BLIP2);
