@@ -2,8 +2,8 @@ package org.vlalign.model.recipe;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Random;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.IntStream;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
