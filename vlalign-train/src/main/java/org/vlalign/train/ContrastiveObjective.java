@@ -15,6 +15,7 @@ import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.core.index.MaxSim;
 import org.vlalign.core.metrics.RetrievalEvaluator;
 import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.NdArrays;
@@ -424,26 +425,15 @@ public final class ContrastiveObjective extends Objective<ImageText> {
             if (pair.hardNegative() == null) {
                 continue;
             }
-            Features image = model.embedImage(pair.image());
-            double own = maxOverQueries(image, model.embedText(pair.text()).data());
-            double negative = maxOverQueries(image, model.embedText(pair.hardNegative()).data());
+            float[] image = model.embedImage(pair.image()).data();
+            float own = MaxSim.score(model.embedText(pair.text()).data(), image);
+            float negative = MaxSim.score(model.embedText(pair.hardNegative()).data(), image);
             wins += own > negative ? 1 : 0;
             total++;
         }
         return total == 0 ? Double.NaN : wins / (double) total;
     }
 
-    private static double maxOverQueries(Features image, float[] text) {
-        double best = Double.NEGATIVE_INFINITY;
-        for (int q = 0; q < image.rows(); q++) {
-            double dot = 0;
-            for (int d = 0; d < image.cols(); d++) {
-                dot += image.data()[q * image.cols() + d] * text[d];
-            }
-            best = Math.max(best, dot);
-        }
-        return best;
-    }
 
     /**
      * Writes the current weights as a Hugging Face folder that {@link BlipFeatureExtractor#load} reads
