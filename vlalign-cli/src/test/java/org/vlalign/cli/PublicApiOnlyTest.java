@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.primitives.Bytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -45,20 +46,7 @@ class PublicApiOnlyTest {
     }
 
     private static boolean references(byte[] classBytes) {
-        return FENCED.stream().anyMatch(fenced -> contains(classBytes, fenced));
-    }
-
-    private static boolean contains(byte[] classBytes, byte[] name) {
-        outer:
-        for (int i = 0; i + name.length <= classBytes.length; i++) {
-            for (int j = 0; j < name.length; j++) {
-                if (classBytes[i + j] != name[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
+        return FENCED.stream().anyMatch(fenced -> Bytes.indexOf(classBytes, fenced) >= 0);
     }
 
     @Test

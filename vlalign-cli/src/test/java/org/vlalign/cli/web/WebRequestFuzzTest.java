@@ -1,6 +1,7 @@
 package org.vlalign.cli.web;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.google.common.primitives.Bytes;
 import com.google.gson.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -107,7 +108,7 @@ class WebRequestFuzzTest {
     private record Request(URI target, Map<String, List<String>> headerMap, byte[] body) {
         /** Splits a request like the JDK server; null where that server refuses it with 400. */
         static Request parse(byte[] data) {
-            int headEnd = indexOf(data, new byte[] {'\r', '\n', '\r', '\n'});
+            int headEnd = Bytes.indexOf(data, new byte[] {'\r', '\n', '\r', '\n'});
             int bodyStart = headEnd < 0 ? data.length : headEnd + 4;
             String head = new String(data, 0, headEnd < 0 ? data.length : headEnd, StandardCharsets.ISO_8859_1);
             String[] lines = head.split("\r\n", -1);
@@ -142,19 +143,6 @@ class WebRequestFuzzTest {
 
         List<String> headers(String name) {
             return headerMap.getOrDefault(name, List.of());
-        }
-
-        private static int indexOf(byte[] data, byte[] needle) {
-            outer:
-            for (int i = 0; i + needle.length <= data.length; i++) {
-                for (int j = 0; j < needle.length; j++) {
-                    if (data[i + j] != needle[j]) {
-                        continue outer;
-                    }
-                }
-                return i;
-            }
-            return -1;
         }
     }
 }
