@@ -36,10 +36,10 @@ final class GenerationParams {
      * @throws HttpError (400) if a value is not a number, out of range, or beams and sampling are combined
      */
     static GenerationConfig from(Map<String, String> fields) {
-        int beams = intField(fields, "beams", 1, 1, MAX_BEAMS);
-        double temperature = doubleField(fields, "temperature", 0.0, 0.0, MAX_TEMPERATURE);
-        double topP = doubleField(fields, "topP", 1.0, 0.0, 1.0);
-        int maxNewTokens = intField(fields, "maxNewTokens", DEFAULT_NEW_TOKENS, 1, MAX_NEW_TOKENS);
+        int beams = FormFields.intField(fields, "beams", 1, 1, MAX_BEAMS);
+        double temperature = FormFields.doubleField(fields, "temperature", 0.0, 0.0, MAX_TEMPERATURE);
+        double topP = FormFields.doubleField(fields, "topP", 1.0, 0.0, 1.0);
+        int maxNewTokens = FormFields.intField(fields, "maxNewTokens", DEFAULT_NEW_TOKENS, 1, MAX_NEW_TOKENS);
         if (topP <= 0) {
             throw new HttpError(400, "topP must be in (0, 1] but was " + topP);
         }
@@ -57,40 +57,5 @@ final class GenerationParams {
             strategy = new DecodingStrategy.Greedy();
         }
         return GenerationConfig.builder().strategy(strategy).maxNewTokens(maxNewTokens).build();
-    }
-
-    private static int intField(Map<String, String> fields, String name, int def, int min, int max) {
-        String raw = fields.get(name);
-        if (raw == null || raw.isBlank()) {
-            return def;
-        }
-        int v;
-        try {
-            v = Integer.parseInt(raw.trim());
-        } catch (NumberFormatException e) {
-            throw new HttpError(400, name + " must be a whole number but was '" + raw + "'");
-        }
-        if (v < min || v > max) {
-            throw new HttpError(400, name + " must be in [" + min + ", " + max + "] but was " + v);
-        }
-        return v;
-    }
-
-    private static double doubleField(Map<String, String> fields, String name, double def, double min,
-            double max) {
-        String raw = fields.get(name);
-        if (raw == null || raw.isBlank()) {
-            return def;
-        }
-        double v;
-        try {
-            v = Double.parseDouble(raw.trim());
-        } catch (NumberFormatException e) {
-            throw new HttpError(400, name + " must be a number but was '" + raw + "'");
-        }
-        if (!Double.isFinite(v) || v < min || v > max) {
-            throw new HttpError(400, name + " must be in [" + min + ", " + max + "] but was " + raw);
-        }
-        return v;
     }
 }

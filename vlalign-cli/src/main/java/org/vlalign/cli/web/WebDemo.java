@@ -454,20 +454,7 @@ public final class WebDemo implements AutoCloseable {
 
     /** The result count {@code k} of a search request, {@code defaultK} when absent; out of range gives 400. */
     static int searchK(Map<String, String> query, int defaultK) {
-        String rawK = query.get("k");
-        if (rawK == null || rawK.isBlank()) {
-            return defaultK;
-        }
-        int k;
-        try {
-            k = Integer.parseInt(rawK.trim());
-        } catch (NumberFormatException e) {
-            throw new HttpError(400, "k must be a whole number but was '" + rawK + "'");
-        }
-        if (k < 1 || k > MAX_K) {
-            throw new HttpError(400, "k must be in [1, " + MAX_K + "] but was " + k);
-        }
-        return k;
+        return FormFields.intField(query, "k", defaultK, 1, MAX_K);
     }
 
     /** The question {@code text} of a chat form, stripped; empty or too long gives 400. */
