@@ -931,9 +931,7 @@ public final class WebDemo implements AutoCloseable {
          * @return this builder
          */
         public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new InvalidArgumentException("port must be in [0, 65535] but was " + port);
-            }
+            Checks.checkArgument(port >= 0 && port <= 65535, "port must be in [0, 65535] but was %s", port);
             this.port = port;
             return this;
         }
@@ -945,9 +943,7 @@ public final class WebDemo implements AutoCloseable {
          * @return this builder
          */
         public Builder topK(int topK) {
-            if (topK < 1 || topK > MAX_K) {
-                throw new InvalidArgumentException("topK must be in [1, " + MAX_K + "] but was " + topK);
-            }
+            Checks.checkArgument(topK >= 1 && topK <= MAX_K, "topK must be in [1, %s] but was %s", MAX_K, topK);
             this.topK = topK;
             return this;
         }
@@ -959,9 +955,7 @@ public final class WebDemo implements AutoCloseable {
          * @return this builder
          */
         public Builder maxUploadBytes(long maxUploadBytes) {
-            if (maxUploadBytes < 1) {
-                throw new InvalidArgumentException("maxUploadBytes must be positive but was " + maxUploadBytes);
-            }
+            Checks.checkArgument(maxUploadBytes >= 1, "maxUploadBytes must be positive but was %s", maxUploadBytes);
             this.maxUploadBytes = maxUploadBytes;
             return this;
         }
@@ -975,10 +969,8 @@ public final class WebDemo implements AutoCloseable {
          * @return this builder
          */
         public Builder threads(int httpThreads, int generationThreads) {
-            if (httpThreads < 1 || generationThreads < 1) {
-                throw new InvalidArgumentException("thread counts must be >= 1 but were " + httpThreads + " and "
-                        + generationThreads);
-            }
+            Checks.checkArgument(httpThreads >= 1 && generationThreads >= 1,
+                    "thread counts must be >= 1 but were %s and %s", httpThreads, generationThreads);
             this.httpThreads = httpThreads;
             this.generationThreads = generationThreads;
             return this;
@@ -991,9 +983,7 @@ public final class WebDemo implements AutoCloseable {
          * @return this builder
          */
         public Builder maxQueuedAnswers(int maxQueuedAnswers) {
-            if (maxQueuedAnswers < 1) {
-                throw new InvalidArgumentException("maxQueuedAnswers must be >= 1 but was " + maxQueuedAnswers);
-            }
+            Checks.checkArgument(maxQueuedAnswers >= 1, "maxQueuedAnswers must be >= 1 but was %s", maxQueuedAnswers);
             this.maxQueuedAnswers = maxQueuedAnswers;
             return this;
         }
@@ -1005,9 +995,7 @@ public final class WebDemo implements AutoCloseable {
          * @return this builder
          */
         public Builder maxConversations(int maxConversations) {
-            if (maxConversations < 1) {
-                throw new InvalidArgumentException("maxConversations must be >= 1 but was " + maxConversations);
-            }
+            Checks.checkArgument(maxConversations >= 1, "maxConversations must be >= 1 but was %s", maxConversations);
             this.maxConversations = maxConversations;
             return this;
         }
