@@ -25,6 +25,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
+import org.vlalign.Checks;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
@@ -108,9 +109,7 @@ public final class SparkEmbedJob {
      * @throws VlalignException if the model cannot embed for search, or writing fails
      */
     public Report run(SparkSession spark) {
-        if (spark == null) {
-            throw new InvalidArgumentException("spark must not be null");
-        }
+        Checks.checkNotNull(spark, "spark");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         List<String> roots = new ArrayList<>();
         for (String input : inputs) {
@@ -309,9 +308,8 @@ public final class SparkEmbedJob {
          * @return this builder
          */
         public Builder inputs(List<String> paths) {
-            if (paths == null || paths.isEmpty() || paths.stream().anyMatch(p -> p == null || p.isBlank())) {
-                throw new InvalidArgumentException("inputs must be a non-empty list of paths but was " + paths);
-            }
+            boolean valid = paths != null && !paths.isEmpty() && paths.stream().allMatch(p -> p != null && !p.isBlank());
+            Checks.checkArgument(valid, "inputs must be a non-empty list of paths but was %s", paths);
             inputs.clear();
             inputs.addAll(paths);
             return this;
@@ -324,9 +322,7 @@ public final class SparkEmbedJob {
          * @return this builder
          */
         public Builder output(String path) {
-            if (path == null || path.isBlank()) {
-                throw new InvalidArgumentException("output must be a path but was '" + path + "'");
-            }
+            Checks.checkArgument(path != null && !path.isBlank(), "output must be a path but was '%s'", path);
             this.output = path;
             return this;
         }
@@ -349,9 +345,7 @@ public final class SparkEmbedJob {
          * @return this builder
          */
         public Builder partitions(int n) {
-            if (n < 0) {
-                throw new InvalidArgumentException("partitions must be at least 0 but was " + n);
-            }
+            Checks.checkArgument(n >= 0, "partitions must be at least 0 but was %s", n);
             this.partitions = n;
             return this;
         }
@@ -363,10 +357,8 @@ public final class SparkEmbedJob {
          * @return this builder
          */
         public Builder maxFileBytes(long bytes) {
-            if (bytes < 1 || bytes > Integer.MAX_VALUE - 2) {
-                throw new InvalidArgumentException("maxFileBytes must be in [1, " + (Integer.MAX_VALUE - 2)
-                        + "] but was " + bytes);
-            }
+            Checks.checkArgument(bytes >= 1 && bytes <= Integer.MAX_VALUE - 2,
+                    "maxFileBytes must be in [1, %s] but was %s", Integer.MAX_VALUE - 2, bytes);
             this.maxFileBytes = bytes;
             return this;
         }
@@ -378,9 +370,8 @@ public final class SparkEmbedJob {
          * @throws InvalidArgumentException if inputs or output are missing
          */
         public SparkEmbedJob build() {
-            if (inputs.isEmpty() || output == null) {
-                throw new InvalidArgumentException("a SparkEmbedJob needs inputs and an output; set both");
-            }
+            Checks.checkArgument(!inputs.isEmpty() && output != null,
+                    "a SparkEmbedJob needs inputs and an output; set both");
             return new SparkEmbedJob(this);
         }
     }
