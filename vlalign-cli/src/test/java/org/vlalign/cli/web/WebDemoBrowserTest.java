@@ -100,10 +100,7 @@ class WebDemoBrowserTest {
 
     @Test
     void should_search_chat_stream_change_beams_and_upload_in_the_browser() throws IOException {
-        WebDriverWait wait = new WebDriverWait(driver, WAIT);
-        driver.get(demo.uri().toString());
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"),
-                IMAGES + " images indexed"));
+        WebDriverWait wait = openPage(IMAGES + " images indexed");
 
         // the page opens with the example search's results, and the boxes show examples that fit the model
         wait.until(d -> d.findElements(By.cssSelector("#gallery .hit")).size() == 15);
@@ -200,9 +197,7 @@ class WebDemoBrowserTest {
 
     @Test
     void should_show_the_server_message_when_the_question_is_refused() {
-        WebDriverWait wait = new WebDriverWait(driver, WAIT);
-        driver.get(demo.uri().toString());
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "images indexed"));
+        WebDriverWait wait = openPage("images indexed");
         type(By.id("search-input"), "blue");
         driver.findElement(By.id("search-button")).click();
         wait.until(d -> !d.findElements(By.cssSelector("#gallery .hit")).isEmpty());
@@ -220,9 +215,7 @@ class WebDemoBrowserTest {
 
     @Test
     void should_label_every_control_and_describe_every_image() {
-        WebDriverWait wait = new WebDriverWait(driver, WAIT);
-        driver.get(demo.uri().toString());
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "images indexed"));
+        WebDriverWait wait = openPage("images indexed");
         type(By.id("search-input"), "green grass");
         driver.findElement(By.id("search-button")).sendKeys(org.openqa.selenium.Keys.ENTER);
         wait.until(d -> !d.findElements(By.cssSelector("#gallery .hit")).isEmpty());
@@ -235,6 +228,14 @@ class WebDemoBrowserTest {
         assertEquals(List.of(), unlabelled, "every control needs a label");
         assertEquals(List.of(), noAlt, "every image needs an alt attribute");
         assertEquals("en", driver.findElement(By.tagName("html")).getAttribute("lang"));
+    }
+
+    /** Opens the demo's page, waits until its status line shows {@code indexed}, and returns the wait. */
+    private static WebDriverWait openPage(String indexed) {
+        WebDriverWait wait = new WebDriverWait(driver, WAIT);
+        driver.get(demo.uri().toString());
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), indexed));
+        return wait;
     }
 
     private static void type(By by, String text) {
