@@ -25,10 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.vlalign.FeatureExtractor;
@@ -39,36 +36,15 @@ import org.vlalign.VlModel;
  * The demo under hostile load: idle connections, failing handlers, uploads past the memory budget, and the
  * token and host checks beyond loopback.
  */
-class WebDemoHostileTest {
-    @TempDir static Path tmp;
+class WebDemoHostileTest extends AbstractTinyDemoTest {
 
-    private static TinyDemo fixture;
-    private static VlModel llava;
-    private static VlModel clip;
-    private static Path images;
-    private static WebDemo demo;
-    private static WebClient client;
-    private static final StringWriter LOG = new StringWriter();
-
-    @BeforeAll
-    static void start() {
-        fixture = TinyDemo.start(tmp, 21, 4, b -> b.maxUploadBytes(100_000).log(new PrintWriter(LOG, true)));
-        llava = fixture.llava();
-        clip = fixture.clip();
-        images = fixture.images();
-        demo = fixture.demo();
-        client = new WebClient(demo.uri());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
+    @Override
+    TinyDemo startDemo(Path dir, PrintWriter log) {
+        return TinyDemo.start(dir, 21, 4, b -> b.maxUploadBytes(100_000).log(log));
     }
 
     /** A request that must be answered within a second: no idle connection may delay it more. */
-    private static int statusWithinOneSecond(URI base) throws Exception {
+    private int statusWithinOneSecond(URI base) throws Exception {
         HttpResponse<String> r = client.http().send(HttpRequest.newBuilder(base.resolve("/api/status"))
                 .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.ofString());
         return r.statusCode();

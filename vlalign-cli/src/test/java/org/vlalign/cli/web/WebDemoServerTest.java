@@ -31,10 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.Answer;
 import org.vlalign.Chat;
 import org.vlalign.DecodingStrategy;
@@ -45,7 +42,6 @@ import org.vlalign.core.index.SearchRelevance;
 import org.vlalign.SearchHit;
 import org.vlalign.Role;
 import org.vlalign.Turn;
-import org.vlalign.VlModel;
 import org.vlalign.cli.web.WebClient.Event;
 import org.vlalign.cli.web.WebClient.Reply;
 import org.vlalign.testing.TestImages;
@@ -54,41 +50,18 @@ import org.vlalign.testing.TestImages;
  * The demo's HTTP routes on loopback with tiny random checkpoints: a LLaVA model that chats and a CLIP model
  * that searches, over a folder of generated images. Expected values come from the public API directly.
  */
-class WebDemoServerTest {
+class WebDemoServerTest extends AbstractTinyDemoTest {
     private static final int IMAGES = 20;
 
-    @TempDir static Path tmp;
-
-    private static TinyDemo fixture;
-    private static VlModel llava;
-    private static VlModel clip;
-    private static Path images;
-    private static WebDemo demo;
-    private static WebClient client;
-    private static final StringWriter LOG = new StringWriter();
-
-    @BeforeAll
-    static void start() {
-        fixture = TinyDemo.start(tmp, 11, IMAGES,
-                b -> b.modelName("tiny-llava").maxUploadBytes(200_000).log(new PrintWriter(LOG, true)));
-        llava = fixture.llava();
-        clip = fixture.clip();
-        images = fixture.images();
-        demo = fixture.demo();
-        client = new WebClient(demo.uri());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
+    @Override
+    TinyDemo startDemo(Path dir, PrintWriter log) {
+        return TinyDemo.start(dir, 11, IMAGES, b -> b.modelName("tiny-llava").maxUploadBytes(200_000).log(log));
     }
 
     @Test
     void should_index_the_folder_on_start_with_progress() {
         assertEquals(IMAGES, demo.indexedImages());
-        String log = LOG.toString();
+        String log = serverLog.toString();
         assertTrue(log.contains("Indexed " + IMAGES + " new or changed images"), log);
         assertTrue(log.contains("100%"), log);
     }
