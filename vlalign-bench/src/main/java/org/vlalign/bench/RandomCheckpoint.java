@@ -3,7 +3,6 @@ package org.vlalign.bench;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -17,6 +16,7 @@ import java.util.Locale;
 import java.util.stream.IntStream;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.checkpoint.DtypeConversion;
+import org.vlalign.testing.WordLevelTokenizer;
 
 /**
  * Writes a random Hugging Face checkpoint of a real model's shape, for benchmarks: {@code llama-2-7b}
@@ -354,48 +354,19 @@ public final class RandomCheckpoint {
 
     /** A word-level tokenizer over {@code vocab} ids: "t&lt;id&gt;" words, the Llama special tokens, {@code <image>}. */
     private static void writeTokenizer(Path dir, int vocab, int imageToken) {
-        JsonObject words = new JsonObject();
+        List<String> words = new ArrayList<>(vocab);
         for (int i = 0; i < vocab; i++) {
-            String w = switch (i) {
+            words.add(switch (i) {
                 case 0 -> "<unk>";
                 case 1 -> "<s>";
                 case 2 -> "</s>";
                 default -> i == imageToken ? "<image>" : "t" + i;
-            };
-            words.addProperty(w, i);
+            });
         }
-        JsonObject model = new JsonObject();
-        model.addProperty("type", "WordLevel");
-        model.add("vocab", words);
-        model.addProperty("unk_token", "<unk>");
-        JsonArray added = new JsonArray();
-        for (int id : imageToken >= 0 ? new int[] {0, 1, 2, imageToken} : new int[] {0, 1, 2}) {
-            JsonObject a = new JsonObject();
-            a.addProperty("id", id);
-            a.addProperty("content", id == 0 ? "<unk>" : id == 1 ? "<s>" : id == 2 ? "</s>" : "<image>");
-            a.addProperty("single_word", false);
-            a.addProperty("lstrip", false);
-            a.addProperty("rstrip", false);
-            a.addProperty("normalized", false);
-            a.addProperty("special", true);
-            added.add(a);
+        WordLevelTokenizer tokenizer = WordLevelTokenizer.of(words).specials(0, 1, 2).keepCase();
+        if (imageToken >= 0) {
+            tokenizer.specials(imageToken);
         }
-        JsonObject pre = new JsonObject();
-        pre.addProperty("type", "Whitespace");
-        JsonObject decoder = new JsonObject();
-        decoder.addProperty("type", "WordPiece");
-        decoder.addProperty("prefix", "##");
-        decoder.addProperty("cleanup", true);
-        JsonObject root = new JsonObject();
-        root.addProperty("version", "1.0");
-        root.add("added_tokens", added);
-        root.add("pre_tokenizer", pre);
-        root.add("model", model);
-        root.add("decoder", decoder);
-        try {
-            Files.writeString(dir.resolve("tokenizer.json"), root.toString(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        tokenizer.write(dir);
     }
 }

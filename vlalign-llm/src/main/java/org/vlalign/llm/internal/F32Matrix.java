@@ -34,16 +34,11 @@ final class F32Matrix extends Matrix {
         return K.dot(w, r * cols, x, xOff, cols);
     }
 
+    /** Multiplies the stored rows directly: they need no decoding into the scratch. */
     @Override
-    public void matmul(float[] x, int ldx, int n, float[] y, int ldy, int yOff, int r0, int r1, float[] scratch) {
-        if (n == 1) {
-            matvec(x, 0, y, yOff, r0, r1);
-            return;
-        }
-        for (int t0 = 0; t0 < n; t0 += VECTOR_CHUNK) {
-            int nt = Math.min(VECTOR_CHUNK, n - t0);
-            K.gemm(w, r0 * cols, cols, r1 - r0, x, t0 * ldx, ldx, nt, cols, y, t0 * ldy + yOff, ldy);
-        }
+    void multiplyChunk(float[] x, int xOff, int ldx, int nt, float[] y, int ldy, int yOff, int r0, int r1,
+            float[] scratch) {
+        K.gemm(w, r0 * cols, cols, r1 - r0, x, xOff, ldx, nt, cols, y, yOff, ldy);
     }
 
     @Override

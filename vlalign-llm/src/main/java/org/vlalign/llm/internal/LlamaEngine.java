@@ -155,7 +155,7 @@ public final class LlamaEngine {
             LlamaWeights.Layer layer = w.layers[l];
             // attention block: x += o(attention(rope(q(norm(x))), rope(k(norm(x))), v(norm(x))))
             rmsNorm(x, xb, n, layer.inputNorm);
-            linear3(xb, n, layer.q, q, layer.k, k, layer.v, v, scratch);
+            linear(xb, n, new Matrix[] {layer.q, layer.k, layer.v}, new float[][] {q, k, v}, scratch);
             addBias(q, n, layer.qBias);
             addBias(k, n, layer.kBias);
             addBias(v, n, layer.vBias);
@@ -170,7 +170,7 @@ public final class LlamaEngine {
             add(x, proj, n * hidden);
             // MLP block: x += down(silu(gate(norm(x))) * up(norm(x)))
             rmsNorm(x, xb, n, layer.postNorm);
-            linear2(xb, n, layer.gate, gate, layer.up, up, scratch);
+            linear(xb, n, new Matrix[] {layer.gate, layer.up}, new float[][] {gate, up}, scratch);
             addBias(gate, n, layer.gateBias);
             addBias(up, n, layer.upBias);
             swiglu(gate, up, n * inter);
@@ -257,52 +257,33 @@ public final class LlamaEngine {
         }
     }
 
-    /** Two projections of the same input in one parallel step (gate and up). */
-    private void linear2(float[] x, int n, Matrix a, float[] outA, Matrix b, float[] outB, float[][] scratch) {
+    /**
+     * Several projections of the same input in one parallel step, {@code outs[i] = x ms[i]^T} (q, k and v; gate
+     * and up): the team splits the matrices' rows taken one after another, or the backend multiplies each
+     * matrix for many vectors.
+     */
+    private void linear(float[] x, int n, Matrix[] ms, float[][] outs, float[][] scratch) {
         if (backend != null && n >= backend.minVectors()) {
-            throughBackend(x, n, a, outA, a.rows(), 0);
-            throughBackend(x, n, b, outB, b.rows(), 0);
+            for (int i = 0; i < ms.length; i++) {
+                throughBackend(x, n, ms[i], outs[i], ms[i].rows(), 0);
+            }
             return;
         }
-        int ra = a.rows();
-        int rb = b.rows();
-        int width = a.cols();
-        team.forRange(ra + rb, Matrix.ROW_GROUP, (lo, hi, member) -> {
-            if (lo < ra) {
-                a.matmul(x, width, n, outA, ra, lo, lo, Math.min(hi, ra), scratch[member]);
-            }
-            if (hi > ra) {
-                int l2 = Math.max(lo, ra) - ra;
-                b.matmul(x, width, n, outB, rb, l2, l2, hi - ra, scratch[member]);
-            }
-        });
-    }
-
-    /** Three projections of the same input in one parallel step (q, k and v). */
-    private void linear3(float[] x, int n, Matrix a, float[] outA, Matrix b, float[] outB, Matrix cm, float[] outC,
-            float[][] scratch) {
-        if (backend != null && n >= backend.minVectors()) {
-            throughBackend(x, n, a, outA, a.rows(), 0);
-            throughBackend(x, n, b, outB, b.rows(), 0);
-            throughBackend(x, n, cm, outC, cm.rows(), 0);
-            return;
+        int width = ms[0].cols();
+        int total = 0;
+        for (Matrix m : ms) {
+            total += m.rows();
         }
-        int ra = a.rows();
-        int rb = b.rows();
-        int rc = cm.rows();
-        int width = a.cols();
-        team.forRange(ra + rb + rc, Matrix.ROW_GROUP, (lo, hi, member) -> {
-            if (lo < ra) {
-                a.matmul(x, width, n, outA, ra, lo, lo, Math.min(hi, ra), scratch[member]);
-            }
-            if (hi > ra && lo < ra + rb) {
-                int l2 = Math.max(lo, ra) - ra;
-                int h2 = Math.min(hi, ra + rb) - ra;
-                b.matmul(x, width, n, outB, rb, l2, l2, h2, scratch[member]);
-            }
-            if (hi > ra + rb) {
-                int l3 = Math.max(lo, ra + rb) - ra - rb;
-                cm.matmul(x, width, n, outC, rc, l3, l3, hi - ra - rb, scratch[member]);
+        team.forRange(total, Matrix.ROW_GROUP, (lo, hi, member) -> {
+            int first = 0; // where matrix i's rows start in the joined range
+            for (int i = 0; i < ms.length; i++) {
+                int rows = ms[i].rows();
+                int from = Math.max(lo, first) - first;
+                int to = Math.min(hi, first + rows) - first;
+                if (from < to) {
+                    ms[i].matmul(x, width, n, outs[i], rows, from, from, to, scratch[member]);
+                }
+                first += rows;
             }
         });
     }

@@ -225,13 +225,34 @@ public abstract class Matrix {
         }
         for (int t0 = 0; t0 < n; t0 += VECTOR_CHUNK) {
             int nt = Math.min(VECTOR_CHUNK, n - t0);
-            for (int r = r0; r < r1; r += ROW_GROUP) {
-                int nr = Math.min(ROW_GROUP, r1 - r);
-                for (int i = 0; i < nr; i++) {
-                    row(r + i, scratch, i * cols);
-                }
-                K.gemm(scratch, 0, cols, nr, x, t0 * ldx, ldx, nt, cols, y, t0 * ldy + yOff + r - r0, ldy);
+            multiplyChunk(x, t0 * ldx, ldx, nt, y, ldy, t0 * ldy + yOff, r0, r1, scratch);
+        }
+    }
+
+    /**
+     * One chunk of {@link #matmul}: rows {@code r0} to {@code r1} times {@code nt} vectors, decoding
+     * {@value #ROW_GROUP} rows into {@code scratch} at a time. A format whose rows are float32 already
+     * multiplies them in place.
+     *
+     * @param x the vectors, {@code ldx} apart from {@code xOff}
+     * @param xOff the first vector's offset
+     * @param ldx the distance between vectors in {@code x}
+     * @param nt the number of vectors, at most {@value #VECTOR_CHUNK}
+     * @param y the results
+     * @param ldy the distance between result rows in {@code y}
+     * @param yOff where row {@code r0}'s result of the first vector goes
+     * @param r0 the first row
+     * @param r1 the row after the last
+     * @param scratch as for {@link #matmul}
+     */
+    void multiplyChunk(float[] x, int xOff, int ldx, int nt, float[] y, int ldy, int yOff, int r0, int r1,
+            float[] scratch) {
+        for (int r = r0; r < r1; r += ROW_GROUP) {
+            int nr = Math.min(ROW_GROUP, r1 - r);
+            for (int i = 0; i < nr; i++) {
+                row(r + i, scratch, i * cols);
             }
+            K.gemm(scratch, 0, cols, nr, x, xOff, ldx, nt, cols, y, yOff + r - r0, ldy);
         }
     }
 

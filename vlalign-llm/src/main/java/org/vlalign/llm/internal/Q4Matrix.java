@@ -19,27 +19,22 @@ final class Q4Matrix extends BlockQuantizedMatrix {
     }
 
     @Override
-    public void setRows(int r0, float[] src, int srcOff, int n) {
-        int blocks = n * blocksPerRow;
-        int firstBlock = r0 * blocksPerRow;
-        for (int b = 0; b < blocks; b++) {
-            int so = srcOff + b * Kernels.BLOCK;
-            float max = 0; // the value of largest magnitude, with its sign
-            for (int j = 0; j < Kernels.BLOCK; j++) {
-                if (Math.abs(src[so + j]) > Math.abs(max)) {
-                    max = src[so + j];
-                }
+    float scale(float[] src, int so) {
+        float max = 0; // the value of largest magnitude, with its sign
+        for (int j = 0; j < Kernels.BLOCK; j++) {
+            if (Math.abs(src[so + j]) > Math.abs(max)) {
+                max = src[so + j];
             }
-            short dh = Fp16.fromFloat(max / -8f);
-            float scale = Fp16.toFloat(dh);
-            float inv = scale == 0 ? 0 : 1f / scale;
-            int qo = (firstBlock + b) * HALF;
-            for (int j = 0; j < HALF; j++) {
-                int lo = nibble(src[so + j] * inv);
-                int hi = nibble(src[so + j + HALF] * inv);
-                q[qo + j] = (byte) (lo | (hi << 4));
-            }
-            d[firstBlock + b] = dh;
+        }
+        return max / -8f;
+    }
+
+    @Override
+    void encode(float[] src, int so, float inv, int qo) {
+        for (int j = 0; j < HALF; j++) {
+            int lo = nibble(src[so + j] * inv);
+            int hi = nibble(src[so + j + HALF] * inv);
+            q[qo + j] = (byte) (lo | (hi << 4));
         }
     }
 

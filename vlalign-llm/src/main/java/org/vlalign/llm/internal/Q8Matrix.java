@@ -17,24 +17,19 @@ final class Q8Matrix extends BlockQuantizedMatrix {
     }
 
     @Override
-    public void setRows(int r0, float[] src, int srcOff, int n) {
-        int blocks = n * blocksPerRow;
-        int firstBlock = r0 * blocksPerRow;
-        for (int b = 0; b < blocks; b++) {
-            int so = srcOff + b * Kernels.BLOCK;
-            float amax = 0;
-            for (int j = 0; j < Kernels.BLOCK; j++) {
-                amax = Math.max(amax, Math.abs(src[so + j]));
-            }
-            short dh = Fp16.fromFloat(amax / 127f);
-            float scale = Fp16.toFloat(dh);
-            float inv = scale == 0 ? 0 : 1f / scale;
-            int qo = (firstBlock + b) * Kernels.BLOCK;
-            for (int j = 0; j < Kernels.BLOCK; j++) {
-                int v = (int) Math.rint(src[so + j] * inv);
-                q[qo + j] = (byte) Math.max(-127, Math.min(127, v));
-            }
-            d[firstBlock + b] = dh;
+    float scale(float[] src, int so) {
+        float amax = 0;
+        for (int j = 0; j < Kernels.BLOCK; j++) {
+            amax = Math.max(amax, Math.abs(src[so + j]));
+        }
+        return amax / 127f;
+    }
+
+    @Override
+    void encode(float[] src, int so, float inv, int qo) {
+        for (int j = 0; j < Kernels.BLOCK; j++) {
+            int v = (int) Math.rint(src[so + j] * inv);
+            q[qo + j] = (byte) Math.max(-127, Math.min(127, v));
         }
     }
 

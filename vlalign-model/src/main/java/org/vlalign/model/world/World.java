@@ -471,10 +471,7 @@ public final class World {
          * @return this builder
          */
         public Builder imageSize(int imageSize) {
-            if (imageSize < 32 || imageSize > 1024) {
-                throw new InvalidArgumentException(
-                        "imageSize " + imageSize + " is out of range; use 32 to 1024 pixels");
-            }
+            checkRange("imageSize", imageSize, 32, 1024, " pixels");
             this.imageSize = imageSize;
             return this;
         }
@@ -486,10 +483,7 @@ public final class World {
          * @return this builder
          */
         public Builder minShapes(int minShapes) {
-            if (minShapes < 1 || minShapes > MAX_SHAPES) {
-                throw new InvalidArgumentException(
-                        "minShapes " + minShapes + " is out of range; use 1 to " + MAX_SHAPES);
-            }
+            checkRange("minShapes", minShapes, 1, MAX_SHAPES, "");
             this.minShapes = minShapes;
             return this;
         }
@@ -501,10 +495,7 @@ public final class World {
          * @return this builder
          */
         public Builder maxShapes(int maxShapes) {
-            if (maxShapes < 1 || maxShapes > MAX_SHAPES) {
-                throw new InvalidArgumentException(
-                        "maxShapes " + maxShapes + " is out of range; use 1 to " + MAX_SHAPES);
-            }
+            checkRange("maxShapes", maxShapes, 1, MAX_SHAPES, "");
             this.maxShapes = maxShapes;
             return this;
         }
@@ -516,10 +507,7 @@ public final class World {
          * @return this builder
          */
         public Builder noiseAmplitude(int noiseAmplitude) {
-            if (noiseAmplitude < 0 || noiseAmplitude > 32) {
-                throw new InvalidArgumentException(
-                        "noiseAmplitude " + noiseAmplitude + " is out of range; use 0 to 32");
-            }
+            checkRange("noiseAmplitude", noiseAmplitude, 0, 32, "");
             this.noiseAmplitude = noiseAmplitude;
             return this;
         }
@@ -573,6 +561,14 @@ public final class World {
                                 * ShapeKind.values().length);
             }
             return new World(this);
+        }
+
+        /** Throws unless {@code min <= value <= max}, naming the parameter, its value and the range. */
+        private static void checkRange(String name, int value, int min, int max, String unit) {
+            if (value < min || value > max) {
+                throw new InvalidArgumentException(
+                        name + " " + value + " is out of range; use " + min + " to " + max + unit);
+            }
         }
     }
 }
