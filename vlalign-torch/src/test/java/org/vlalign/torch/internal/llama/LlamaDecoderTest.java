@@ -3,6 +3,7 @@ package org.vlalign.torch.internal.llama;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vlalign.torch.internal.llama.LlamaModelTest.argmax;
 import static org.vlalign.torch.internal.llama.LlamaModelTest.assertClose;
 
 import ai.djl.ndarray.NDManager;
@@ -24,16 +25,6 @@ class LlamaDecoderTest {
 
     @TempDir
     static Path tmp;
-
-    private static int argmax(float[] row) {
-        int best = 0;
-        for (int i = 1; i < row.length; i++) {
-            if (row[i] > row[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 
     @Test
     void should_give_each_row_the_logits_it_gets_alone() {

@@ -41,14 +41,8 @@ class LlamaLanguageModelTest {
         try (LlamaDecoder d = new LlamaDecoder(LM.get().model())) {
             float[] logits = d.prefill(List.of(DecoderInput.ofTokens(prompt)))[0];
             for (int i = 0; i < n; i++) {
-                int best = 0;
-                for (int v = 1; v < logits.length; v++) {
-                    if (logits[v] > logits[best]) {
-                        best = v;
-                    }
-                }
-                out[i] = best;
-                logits = d.step(new int[] {best})[0];
+                out[i] = LlamaModelTest.argmax(logits);
+                logits = d.step(new int[] {out[i]})[0];
             }
         }
         return out;
