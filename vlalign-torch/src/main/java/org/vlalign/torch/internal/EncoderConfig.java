@@ -1,5 +1,7 @@
 package org.vlalign.torch.internal;
 
+import ai.djl.ndarray.types.Shape;
+
 /**
  * The sizes every transformer encoder config of the families shares (CLIP text and vision towers, the
  * BLIP vision encoder, the Q-Former), with the widths derived from them; the config records implement it
@@ -84,6 +86,19 @@ public interface EncoderConfig {
         default int numPatches() {
             int side = imageSize() / patchSize();
             return side * side;
+        }
+
+        /**
+         * Whether preprocessed pixel values of a shape are this encoder's input.
+         *
+         * @param pixels the shape of the pixel values
+         * @return true for {@code (batch, numChannels, imageSize, imageSize)}
+         */
+        default boolean fitsPixels(Shape pixels) {
+            return pixels.dimension() == 4
+                    && pixels.get(1) == numChannels()
+                    && pixels.get(2) == imageSize()
+                    && pixels.get(3) == imageSize();
         }
     }
 }
