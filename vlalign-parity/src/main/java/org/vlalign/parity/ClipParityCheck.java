@@ -41,7 +41,8 @@ public final class ClipParityCheck implements ParityCheck {
             report.compare("vision_pooler_output", vision.pooledOutput().toFloatArray());
 
             ClipTextModel.Output text = clip.textModel().forward(m, ids, mask);
-            report.compare("text_last_hidden_state", text.lastHiddenState().toFloatArray(), realPositions(ids, mask));
+            boolean[] realPositions = ParityMasks.flags(mask == null ? ParityMasks.ones(ids) : mask); // [Bt * T]
+            report.compare("text_last_hidden_state", text.lastHiddenState().toFloatArray(), realPositions);
             report.compare("text_pooler_output", text.pooledOutput().toFloatArray());
 
             NDArray imageEmbeds = clip.imageEmbeds(pixels); // (Bi, projection)
@@ -55,17 +56,5 @@ public final class ClipParityCheck implements ParityCheck {
             report.compare("logits_per_text", perText.toFloatArray());
             report.compare("logits_per_image", perText.transpose().toFloatArray());
         }
-    }
-
-    static boolean[] realPositions(long[][] ids, long[][] mask) {
-        int rows = ids.length;
-        int cols = ids[0].length;
-        boolean[] keep = new boolean[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int t = 0; t < cols; t++) {
-                keep[r * cols + t] = mask == null || mask[r][t] != 0;
-            }
-        }
-        return keep;
     }
 }

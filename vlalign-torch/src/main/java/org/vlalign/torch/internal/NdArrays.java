@@ -58,9 +58,7 @@ public final class NdArrays {
      * @return the array
      */
     public static NDArray floats(NDManager manager, float[] data, long... shape) {
-        Checks.checkArgument(new Shape(shape).size() == data.length, "shape %s needs %s values but got %s",
-                Arrays.toString(shape), new Shape(shape).size(), data.length);
-        ByteBuffer b = ByteBuffer.allocateDirect(data.length * 4).order(ByteOrder.nativeOrder());
+        ByteBuffer b = directBuffer(data.length, Float.BYTES, shape);
         b.asFloatBuffer().put(data);
         return ownStorage(manager.create(b, new Shape(shape), DataType.FLOAT32));
     }
@@ -93,11 +91,16 @@ public final class NdArrays {
      * @return the array
      */
     public static NDArray longs(NDManager manager, long[] data, long... shape) {
-        Checks.checkArgument(new Shape(shape).size() == data.length, "shape %s needs %s values but got %s",
-                Arrays.toString(shape), new Shape(shape).size(), data.length);
-        ByteBuffer b = ByteBuffer.allocateDirect(data.length * 8).order(ByteOrder.nativeOrder());
+        ByteBuffer b = directBuffer(data.length, Long.BYTES, shape);
         b.asLongBuffer().put(data);
         return ownStorage(manager.create(b, new Shape(shape), DataType.INT64));
+    }
+
+    /** A native-order direct buffer for {@code length} values of {@code bytes} each, which {@code shape} must hold. */
+    private static ByteBuffer directBuffer(int length, int bytes, long[] shape) {
+        Checks.checkArgument(new Shape(shape).size() == length, "shape %s needs %s values but got %s",
+                Arrays.toString(shape), new Shape(shape).size(), length);
+        return ByteBuffer.allocateDirect(length * bytes).order(ByteOrder.nativeOrder());
     }
 
     /**

@@ -107,27 +107,25 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
         this.queryTokens = checkpoint.load(QUERY_TOKENS, manager, 1, config.numQueryTokens(), q);
         int d = config.imageTextHiddenSize();
         boolean retrieval = checkpoint.has(String.format(VISION_PROJECTION, "weight"));
-        this.visionProjectionWeight = retrieval
-                ? checkpoint.load(String.format(VISION_PROJECTION, "weight"), manager, d, q)
-                : null;
-        this.visionProjectionBias = retrieval
-                ? checkpoint.load(String.format(VISION_PROJECTION, "bias"), manager, d)
-                : null;
-        this.textProjectionWeight = retrieval
-                ? checkpoint.load(String.format(TEXT_PROJECTION, "weight"), manager, d, q)
-                : null;
-        this.textProjectionBias = retrieval
-                ? checkpoint.load(String.format(TEXT_PROJECTION, "bias"), manager, d)
-                : null;
+        this.visionProjectionWeight = loadIf(retrieval, checkpoint, VISION_PROJECTION, "weight", manager, d, q);
+        this.visionProjectionBias = loadIf(retrieval, checkpoint, VISION_PROJECTION, "bias", manager, d);
+        this.textProjectionWeight = loadIf(retrieval, checkpoint, TEXT_PROJECTION, "weight", manager, d, q);
+        this.textProjectionBias = loadIf(retrieval, checkpoint, TEXT_PROJECTION, "bias", manager, d);
         boolean itm = checkpoint.has(String.format(ITM_HEAD, "weight"));
-        this.itmHeadWeight = itm ? checkpoint.load(String.format(ITM_HEAD, "weight"), manager, 2, q) : null;
-        this.itmHeadBias = itm ? checkpoint.load(String.format(ITM_HEAD, "bias"), manager, 2) : null;
+        this.itmHeadWeight = loadIf(itm, checkpoint, ITM_HEAD, "weight", manager, 2, q);
+        this.itmHeadBias = loadIf(itm, checkpoint, ITM_HEAD, "bias", manager, 2);
         this.parameters = checkpoint.loadedSince(mark);
         if (retrieval && !qformer.acceptsText()) {
             throw new CheckpointException(
                     "TorchCheckpoint " + checkpoint.directory() + " has retrieval projections but no Q-Former"
                             + " text embeddings ('embeddings.word_embeddings.weight'); it is incomplete");
         }
+    }
+
+    /** The weight or bias of an optional head ({@code pattern} formatted with {@code part}), or null when absent. */
+    private static NDArray loadIf(
+            boolean present, TorchCheckpoint checkpoint, String pattern, String part, NDManager manager, long... shape) {
+        return present ? checkpoint.load(String.format(pattern, part), manager, shape) : null;
     }
 
     /**

@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.vlalign.CheckpointException;
+import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.checkpoint.Checkpoint;
+import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.core.checkpoint.LoadProgress;
 import org.vlalign.core.checkpoint.SafetensorsReader;
 import org.vlalign.core.checkpoint.TensorInfo;
@@ -290,6 +292,21 @@ public final class TorchCheckpoint implements AutoCloseable {
      */
     public JsonObject config() {
         return checkpoint.config();
+    }
+
+    /**
+     * Checks that {@code config.json} names the model type a loader reads.
+     *
+     * @param modelType the {@code model_type} the loader reads
+     * @param loader what reads it, ending the message, e.g. {@code "LlavaModels loads model_type 'llava'"}
+     * @throws UnsupportedModelException if {@code config.json} names another type, or none
+     */
+    public void requireModelType(String modelType, String loader) {
+        String actual = HfConfigs.getString(config(), "model_type", "");
+        if (!modelType.equals(actual)) {
+            throw new UnsupportedModelException(
+                    "config.json in " + directory() + " has model_type '" + actual + "' but " + loader + ".");
+        }
     }
 
     /**

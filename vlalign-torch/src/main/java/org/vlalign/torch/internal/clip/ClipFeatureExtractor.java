@@ -139,15 +139,9 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
      * @return the extractor, which the caller must close
      */
     public static ClipFeatureExtractor load(TorchCheckpoint checkpoint) {
+        checkpoint.requireModelType(CLIP_MODEL_TYPE, "ClipFeatureExtractor.load reads CLIPModel checkpoints (model_type 'clip')");
         Path dir = checkpoint.directory();
         JsonObject json = checkpoint.config();
-        String modelType = HfConfigs.getString(json, "model_type", "");
-        if (!CLIP_MODEL_TYPE.equals(modelType)) {
-            throw new UnsupportedModelException(
-                    "config.json in " + dir + " has model_type '" + modelType
-                            + "' but ClipFeatureExtractor.load reads CLIPModel checkpoints"
-                            + " (model_type 'clip').");
-        }
         ClipConfig config = ClipConfig.fromJson(json);
         ImagePreprocessor preprocessor = ImagePreprocessor.fromFile(dir.resolve(PREPROCESSOR_CONFIG));
         NDManager manager = NDManager.newBaseManager(Device.cpu(), ENGINE);

@@ -3,6 +3,7 @@ package org.vlalign.torch.internal.clip;
 
 import com.google.gson.JsonObject;
 import org.vlalign.core.checkpoint.HfConfigs;
+import org.vlalign.torch.internal.EncoderConfig;
 
 /**
  * The configuration of a CLIP text encoder ({@code CLIPTextConfig}), with the Hugging Face 4.45
@@ -32,7 +33,7 @@ public record ClipTextConfig(
         String hiddenAct,
         double layerNormEps,
         int eosTokenId,
-        int projectionDim) {
+        int projectionDim) implements EncoderConfig {
 
     /** Validates. */
     public ClipTextConfig {
@@ -61,14 +62,5 @@ public record ClipTextConfig(
                 HfConfigs.getDouble(json, "layer_norm_eps", 1e-5),
                 HfConfigs.getIntOrList(json, "eos_token_id", 49407)[0],
                 HfConfigs.getInt(json, "projection_dim", 512));
-    }
-
-    /**
-     * The per-head width.
-     *
-     * @return {@code hiddenSize / numAttentionHeads}
-     */
-    public int headDim() {
-        return hiddenSize / numAttentionHeads;
     }
 }

@@ -2,6 +2,7 @@ package org.vlalign.torch.internal.clip;
 
 import com.google.gson.JsonObject;
 import org.vlalign.core.checkpoint.HfConfigs;
+import org.vlalign.torch.internal.EncoderConfig;
 
 /**
  * The configuration of a CLIP vision tower ({@code CLIPVisionConfig}), with the Hugging Face 4.45
@@ -31,7 +32,7 @@ public record ClipVisionConfig(
         int patchSize,
         String hiddenAct,
         double layerNormEps,
-        int projectionDim) {
+        int projectionDim) implements EncoderConfig.Vision {
 
     /** Validates. */
     public ClipVisionConfig {
@@ -59,24 +60,5 @@ public record ClipVisionConfig(
                 HfConfigs.getString(json, "hidden_act", "quick_gelu"),
                 HfConfigs.getDouble(json, "layer_norm_eps", 1e-5),
                 HfConfigs.getInt(json, "projection_dim", 512));
-    }
-
-    /**
-     * The number of patches per image.
-     *
-     * @return {@code (imageSize / patchSize)^2}
-     */
-    public int numPatches() {
-        int side = imageSize / patchSize;
-        return side * side;
-    }
-
-    /**
-     * The per-head width.
-     *
-     * @return {@code hiddenSize / numAttentionHeads}
-     */
-    public int headDim() {
-        return hiddenSize / numAttentionHeads;
     }
 }

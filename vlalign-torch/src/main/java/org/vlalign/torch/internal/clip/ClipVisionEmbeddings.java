@@ -52,10 +52,7 @@ public final class ClipVisionEmbeddings {
      */
     public NDArray forward(NDArray pixelValues) {
         Shape shape = pixelValues.getShape();
-        if (shape.dimension() != 4
-                || shape.get(1) != config.numChannels()
-                || shape.get(2) != config.imageSize()
-                || shape.get(3) != config.imageSize()) {
+        if (!config.fitsPixels(shape)) {
             throw new InvalidArgumentException(
                     "pixel values have shape " + shape + " but this CLIP vision tower expects (batch, "
                             + config.numChannels() + ", " + config.imageSize() + ", "

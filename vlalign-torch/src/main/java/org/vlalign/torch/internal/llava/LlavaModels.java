@@ -12,7 +12,6 @@ import org.vlalign.core.image.ImagePreprocessor;
 import org.vlalign.core.prompt.LlavaPromptWrapper;
 import org.vlalign.torch.internal.adaptor.MlpAdaptor;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
-import org.vlalign.core.checkpoint.HfConfigs;
 import org.vlalign.torch.internal.clip.ClipFeatureExtractor;
 import org.vlalign.llm.Llama;
 import org.vlalign.llm.LlamaConfig;
@@ -103,14 +102,9 @@ public final class LlavaModels {
      * @return the parts, which the caller must close
      */
     public static LlavaParts load(TorchCheckpoint checkpoint, LoadOptions options) {
+        checkpoint.requireModelType(LlavaConfig.MODEL_TYPE, "LlavaModels loads model_type 'llava' (LlavaForConditionalGeneration)");
         Path dir = checkpoint.directory();
         JsonObject json = checkpoint.config();
-        String modelType = HfConfigs.getString(json, "model_type", "");
-        if (!LlavaConfig.MODEL_TYPE.equals(modelType)) {
-            throw new UnsupportedModelException(
-                    "config.json in " + dir + " has model_type '" + modelType
-                            + "' but LlavaModels loads model_type 'llava' (LlavaForConditionalGeneration).");
-        }
         LlavaConfig config = LlavaConfig.fromJson(json);
         Path preprocessorFile = dir.resolve(PREPROCESSOR_CONFIG);
         if (!Files.isRegularFile(preprocessorFile)) {

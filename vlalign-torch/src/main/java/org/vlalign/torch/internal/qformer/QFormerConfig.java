@@ -4,6 +4,7 @@ import org.vlalign.core.checkpoint.HfConfigs;
 
 import com.google.gson.JsonObject;
 import org.vlalign.UnsupportedModelException;
+import org.vlalign.torch.internal.EncoderConfig;
 
 /**
  * Configuration of the Q-Former with Hugging Face 4.45 names and defaults ({@code Blip2QFormerConfig},
@@ -35,7 +36,7 @@ public record QFormerConfig(
         int crossAttentionFrequency,
         int encoderHiddenSize,
         boolean useQformerTextInput,
-        int padTokenId) {
+        int padTokenId) implements EncoderConfig {
 
     /** Validates. */
     public QFormerConfig {
@@ -94,14 +95,5 @@ public record QFormerConfig(
      */
     public boolean hasCrossAttention(int index) {
         return index % crossAttentionFrequency == 0;
-    }
-
-    /**
-     * The width of one head.
-     *
-     * @return {@code hiddenSize / numAttentionHeads}
-     */
-    public int headDim() {
-        return hiddenSize / numAttentionHeads;
     }
 }

@@ -3,6 +3,7 @@ package org.vlalign.torch.internal.vit;
 import org.vlalign.core.checkpoint.HfConfigs;
 import com.google.gson.JsonObject;
 import org.vlalign.UnsupportedModelException;
+import org.vlalign.torch.internal.EncoderConfig;
 
 /**
  * Configuration of the BLIP-2 / InstructBLIP vision encoder, with Hugging Face 4.45 names and defaults
@@ -30,7 +31,7 @@ public record BlipVisionConfig(
         int patchSize,
         int numChannels,
         double layerNormEps,
-        boolean qkvBias) {
+        boolean qkvBias) implements EncoderConfig.Vision {
 
     /** Validates. */
     public BlipVisionConfig {
@@ -64,24 +65,4 @@ public record BlipVisionConfig(
                 HfConfigs.getDouble(json, "layer_norm_eps", 1e-6),
                 HfConfigs.getBoolean(json, "qkv_bias", true));
     }
-
-    /**
-     * The number of patches per image.
-     *
-     * @return {@code (imageSize / patchSize)^2}
-     */
-    public int numPatches() {
-        int side = imageSize / patchSize;
-        return side * side;
-    }
-
-    /**
-     * The width of one attention head.
-     *
-     * @return {@code hiddenSize / numAttentionHeads}
-     */
-    public int headDim() {
-        return hiddenSize / numAttentionHeads;
-    }
-
 }

@@ -72,10 +72,7 @@ public final class VitEmbeddings {
      */
     public NDArray forward(NDArray pixelValues) {
         Shape s = pixelValues.getShape();
-        if (s.dimension() != 4
-                || s.get(1) != config.numChannels()
-                || s.get(2) != config.imageSize()
-                || s.get(3) != config.imageSize()) {
+        if (!config.fitsPixels(s)) {
             throw new InvalidArgumentException(
                     "pixel values of shape " + s + " do not match the vision config (channels "
                             + config.numChannels() + ", image_size " + config.imageSize()

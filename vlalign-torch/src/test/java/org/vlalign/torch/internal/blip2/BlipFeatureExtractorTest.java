@@ -33,6 +33,11 @@ import org.vlalign.torch.internal.LeakCheck;
 class BlipFeatureExtractorTest {
     @TempDir Path tmp;
 
+    /** Writes a tiny checkpoint of {@code kind} and loads it; the caller closes the extractor. */
+    private BlipFeatureExtractor loadTiny(Kind kind, long seed, int crossAttentionFrequency) {
+        return BlipFeatureExtractor.load(TinyBlip.write(tmp.resolve(kind.name()), kind, seed, crossAttentionFrequency));
+    }
+
     private static void assertClose(float[] expected, float[] actual, double tol, String what) {
         assertEquals(expected.length, actual.length, what + " length");
         for (int i = 0; i < expected.length; i++) {
@@ -43,14 +48,13 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_return_the_same_features_when_extracting_in_a_batch_or_alone() {
-        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 11, 2);
         List<ImageInput> images = List.of(
                 TestImages.gradient(1, 20, 24),
                 TestImages.gradient(2, 40, 30),
                 TestImages.gradient(3, 16, 16));
         // instructions of different lengths, so the batch pads the shorter ones
         List<String> instructions = List.of("what color is the cat ?", "", "describe this image");
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.INSTRUCTBLIP, 11, 2)) {
             assertTrue(extractor.acceptsInstruction());
             List<Features> batch = extractor.extractBatch(images, instructions);
             assertEquals(3, batch.size());
@@ -69,8 +73,7 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_give_sequential_results_when_eight_threads_extract_concurrently() throws Exception {
-        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 12, 1);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.INSTRUCTBLIP, 12, 1)) {
             List<ImageInput> images = new ArrayList<>();
             List<String> instructions = new ArrayList<>();
             List<Features> sequential = new ArrayList<>();
@@ -101,8 +104,7 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_embed_normalised_rows_when_the_checkpoint_has_retrieval_heads() {
-        Path dir = TinyBlip.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 13, 2);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.BLIP2_RETRIEVAL, 13, 2)) {
             assertFalse(extractor.acceptsInstruction());
             assertEquals(TinyBlip.ITC, extractor.embeddingSpace().dimension());
             assertEquals("blip-2", extractor.embeddingSpace().family());
@@ -125,8 +127,7 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_score_each_text_as_if_alone_when_ranking_with_the_itm_head() {
-        Path dir = TinyBlip.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 14, 1);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.BLIP2_RETRIEVAL, 14, 1)) {
             ImageInput image = TestImages.gradient(6, 24, 24);
             List<String> texts = List.of("a cat", "two dogs sitting on a large sofa", "the sky");
             float[] together = extractor.itmScores(image, texts);
@@ -143,8 +144,7 @@ class BlipFeatureExtractorTest {
     void should_leave_the_model_manager_flat_when_embedding_and_ranking_many_times() {
         // A result belongs to its first operand's manager: an op on a weight (learned queries, CLS token,
         // Q-Former word table) parks the whole forward pass in the model manager until close().
-        Path dir = TinyBlip.write(tmp.resolve("ret"), Kind.BLIP2_RETRIEVAL, 20, 2);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.BLIP2_RETRIEVAL, 20, 2)) {
             ImageInput image = TestImages.gradient(7, 20, 18);
             LeakCheck.assertFlat(() -> LeakCheck.arraysAlive(extractor), 50, round -> {
                 extractor.extract(image);
@@ -163,8 +163,7 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_leave_the_model_manager_flat_when_extracting_with_instructions_many_times() {
-        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 21, 2);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.INSTRUCTBLIP, 21, 2)) {
             ImageInput image = TestImages.gradient(8, 24, 16);
             LeakCheck.assertFlat(() -> LeakCheck.arraysAlive(extractor), 50, round -> {
                 extractor.extract(image, "what color is the cat ?");
@@ -176,8 +175,7 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_refuse_search_when_the_checkpoint_has_no_projections() {
-        Path dir = TinyBlip.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 15, 2);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.BLIP2_MODEL, 15, 2)) {
             Features f = extractor.extract(TestImages.gradient(1, 16, 16));
             assertArrayEquals(new int[] {TinyBlip.QUERIES, TinyBlip.QFORMER_HIDDEN}, f.shape());
             UnsupportedModelException e = assertThrows(
@@ -218,8 +216,7 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_throw_image_decoding_exception_when_the_bytes_are_not_an_image() {
-        Path dir = TinyBlip.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 18, 2);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir)) {
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.BLIP2_MODEL, 18, 2)) {
             ImageInput corrupt = ImageInput.of(new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
             assertThrows(ImageDecodingException.class, () -> extractor.extract(corrupt));
         }
@@ -245,8 +242,7 @@ class BlipFeatureExtractorTest {
 
     @Test
     void should_put_every_activation_in_the_call_manager_when_inputs_live_longer() {
-        Path dir = TinyBlip.write(tmp.resolve("owner"), Kind.BLIP2_MODEL, 17, 1);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.BLIP2_MODEL, 17, 1);
                 NDManager longLived = extractor.newCallManager()) {
             int side = TinyBlip.IMAGE;
             NDArray pixels = longLived.create(new float[3 * side * side], new ai.djl.ndarray.types.Shape(1, 3, side, side));

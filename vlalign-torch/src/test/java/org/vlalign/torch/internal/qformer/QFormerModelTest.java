@@ -22,6 +22,11 @@ import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 class QFormerModelTest {
     @TempDir Path tmp;
 
+    /** Writes a tiny checkpoint of {@code kind} and loads it; the caller closes the extractor. */
+    private BlipFeatureExtractor loadTiny(Kind kind, long seed, int crossAttentionFrequency) {
+        return BlipFeatureExtractor.load(TinyBlip.write(tmp.resolve(kind.name()), kind, seed, crossAttentionFrequency));
+    }
+
     private static NDArray vision(NDManager m, int batch) {
         // (batch, 1 + patches, visionHidden)
         int patches = (TinyBlip.IMAGE / TinyBlip.PATCH)
@@ -31,8 +36,7 @@ class QFormerModelTest {
 
     @Test
     void should_give_the_same_query_rows_when_the_instruction_is_padded() {
-        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 51, 1);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.INSTRUCTBLIP, 51, 1);
                 NDManager call = extractor.newCallManager()) {
             NDArray states = vision(call, 1);
             long[][] ids = {{2, 10, 11, 12, 3}};
@@ -53,8 +57,7 @@ class QFormerModelTest {
 
     @Test
     void should_refuse_text_when_the_checkpoint_has_no_text_input() {
-        Path dir = TinyBlip.write(tmp.resolve("b2"), Kind.BLIP2_MODEL, 52, 2);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.BLIP2_MODEL, 52, 2);
                 NDManager call = extractor.newCallManager()) {
             assertFalse(extractor.qformer().acceptsText());
             InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
@@ -65,8 +68,7 @@ class QFormerModelTest {
 
     @Test
     void should_reject_ids_outside_the_vocabulary_and_texts_longer_than_the_positions() {
-        Path dir = TinyBlip.write(tmp.resolve("ib"), Kind.INSTRUCTBLIP, 53, 2);
-        try (BlipFeatureExtractor extractor = BlipFeatureExtractor.load(dir);
+        try (BlipFeatureExtractor extractor = loadTiny(Kind.INSTRUCTBLIP, 53, 2);
                 NDManager call = extractor.newCallManager()) {
             NDArray states = vision(call, 1);
             int vocab = TinyBlip.qformerVocab();
