@@ -354,12 +354,9 @@ public final class LuceneHnswImageIndex implements ImageIndex {
     @Override
     public void upsert(String id, Features vectors, Map<String, String> metadata) {
         Map<String, String> meta = IndexChecks.checkUpsert(space, id, vectors, metadata);
-        float[] data = vectors.data(); // (rows, dim)
-        int dim = space.dimension();
         List<List<IndexableField>> block = new ArrayList<>(vectors.rows() + 1);
         for (int r = 0; r < vectors.rows(); r++) {
-            float[] row = new float[dim]; // (dim)
-            System.arraycopy(data, r * dim, row, 0, dim);
+            float[] row = vectors.row(r); // (dim)
             Document child = new Document();
             child.add(new KnnFloatVectorField(VECTOR, row, VectorSimilarityFunction.DOT_PRODUCT));
             child.add(new StringField(ID, id, Field.Store.NO));
