@@ -162,37 +162,11 @@ class PillowResizeTest {
             }
         }
         if (outW != w) {
-            double[][] wt = weights(w, outW, f);
-            int[][][] next = new int[h][outW][3];
-            for (int y = 0; y < h; y++) {
-                for (int xo = 0; xo < outW; xo++) {
-                    for (int c = 0; c < 3; c++) {
-                        double s = 0;
-                        for (int x = 0; x < w; x++) {
-                            s += wt[xo][x] * img[y][x][c];
-                        }
-                        next[y][xo][c] = round8(s);
-                    }
-                }
-            }
-            img = next;
-            w = outW;
+            img = resampleRows(img, outW, f);
         }
         if (outH != h) {
-            double[][] wt = weights(h, outH, f);
-            int[][][] next = new int[outH][w][3];
-            for (int yo = 0; yo < outH; yo++) {
-                for (int x = 0; x < w; x++) {
-                    for (int c = 0; c < 3; c++) {
-                        double s = 0;
-                        for (int y = 0; y < h; y++) {
-                            s += wt[yo][y] * img[y][x][c];
-                        }
-                        next[yo][x][c] = round8(s);
-                    }
-                }
-            }
-            img = next;
+            // the vertical pass is the horizontal one on the transposed image
+            img = transpose(resampleRows(transpose(img), outH, f));
         }
         byte[] out = new byte[outW * outH * 3];
         for (int y = 0; y < outH; y++) {
@@ -203,6 +177,36 @@ class PillowResizeTest {
             }
         }
         return new RgbImage(outW, outH, out);
+    }
+
+    /** Resamples every row of {@code img} (rows, width, 3) to {@code outLen} values, each rounded to uint8. */
+    private static int[][][] resampleRows(int[][][] img, int outLen, PillowResize.Filter f) {
+        int len = img[0].length;
+        double[][] wt = weights(len, outLen, f);
+        int[][][] next = new int[img.length][outLen][3];
+        for (int y = 0; y < img.length; y++) {
+            for (int xo = 0; xo < outLen; xo++) {
+                for (int c = 0; c < 3; c++) {
+                    double s = 0;
+                    for (int x = 0; x < len; x++) {
+                        s += wt[xo][x] * img[y][x][c];
+                    }
+                    next[y][xo][c] = round8(s);
+                }
+            }
+        }
+        return next;
+    }
+
+    /** Swaps rows and columns of (rows, width, 3); the pixels are shared, not copied. */
+    private static int[][][] transpose(int[][][] img) {
+        int[][][] t = new int[img[0].length][img.length][];
+        for (int y = 0; y < img.length; y++) {
+            for (int x = 0; x < img[0].length; x++) {
+                t[x][y] = img[y][x];
+            }
+        }
+        return t;
     }
 
     private static double[][] weights(int in, int out, PillowResize.Filter f) {
