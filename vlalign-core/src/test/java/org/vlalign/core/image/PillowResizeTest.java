@@ -21,57 +21,60 @@ class PillowResizeTest {
 
     @Test
     void should_match_double_reference_within_one_level_when_one_axis_is_resampled() {
-        long seed = 1234567L;
-        Random random = new Random(seed);
         int[][] sizes = {
             // {inW, inH, outW, outH}: one pass each, up and down, odd sizes
             {40, 30, 224, 30}, {300, 200, 224, 200}, {64, 96, 64, 336}, {250, 180, 250, 77},
             {17, 5, 3, 5}, {1, 4, 9, 4}, {7, 7, 7, 19}, {33, 12, 5, 12}, {1000, 3, 13, 3},
             {5, 224, 5, 111},
         };
-        for (int[] s : sizes) {
-            RgbImage image = random(s[0], s[1], random);
-            for (PillowResize.Filter f : PillowResize.Filter.values()) {
-                RgbImage actual = PillowResize.resize(image, s[2], s[3], f);
-                RgbImage reference = referenceResize(image, s[2], s[3], f);
-                assertEquals(s[2], actual.width());
-                assertEquals(s[3], actual.height());
-                int maxDiff = maxAbsDiff(actual, reference);
-                assertTrue(maxDiff <= 1, "max diff " + maxDiff + " for " + s[0] + "x" + s[1]
-                        + " -> " + s[2] + "x" + s[3] + " " + f.label() + " (seed " + seed + ")");
-            }
-        }
+        forEachResizeAndReference(1234567L, sizes, (actual, reference, where) -> {
+            assertEquals(reference.width(), actual.width(), where);
+            assertEquals(reference.height(), actual.height(), where);
+            int maxDiff = maxAbsDiff(actual, reference);
+            assertTrue(maxDiff <= 1, "max diff " + maxDiff + " for " + where);
+        });
     }
 
     @Test
     void should_match_double_reference_when_both_axes_are_resampled() {
-        long seed = 7654321L;
-        Random random = new Random(seed);
         int[][] sizes = {
             {40, 30, 224, 224}, {300, 200, 224, 224}, {64, 96, 224, 336}, {250, 180, 311, 224},
             {17, 5, 3, 2}, {1, 1, 9, 4}, {224, 224, 111, 333},
         };
+        forEachResizeAndReference(7654321L, sizes, (actual, reference, where) -> {
+            // A half-way intermediate value may round the other way in the first pass and
+            // carry one more level through the second: 2 levels at worst, and rarely.
+            byte[] a = actual.rgb();
+            byte[] b = reference.rgb();
+            int max = 0;
+            int beyondOne = 0;
+            for (int i = 0; i < a.length; i++) {
+                int d = Math.abs((a[i] & 0xFF) - (b[i] & 0xFF));
+                max = Math.max(max, d);
+                beyondOne += d > 1 ? 1 : 0;
+            }
+            assertTrue(max <= 2, "max diff " + max + " for " + where);
+            assertTrue(beyondOne <= a.length / 1000, beyondOne + " values off by 2 for " + where);
+        });
+    }
+
+    /** Compares a resize with {@link #referenceResize}, told where: sizes, filter and seed. */
+    private interface ReferenceCheck {
+        void check(RgbImage actual, RgbImage reference, String where);
+    }
+
+    /**
+     * Resizes a seeded random image of each size {@code {inW, inH, outW, outH}} with every filter, and
+     * checks the result against the reference resize of the same image.
+     */
+    private static void forEachResizeAndReference(long seed, int[][] sizes, ReferenceCheck check) {
+        Random random = new Random(seed);
         for (int[] s : sizes) {
             RgbImage image = random(s[0], s[1], random);
             for (PillowResize.Filter f : PillowResize.Filter.values()) {
-                RgbImage actual = PillowResize.resize(image, s[2], s[3], f);
-                RgbImage reference = referenceResize(image, s[2], s[3], f);
-                // A half-way intermediate value may round the other way in the first pass and
-                // carry one more level through the second: 2 levels at worst, and rarely.
-                byte[] a = actual.rgb();
-                byte[] b = reference.rgb();
-                int max = 0;
-                int beyondOne = 0;
-                for (int i = 0; i < a.length; i++) {
-                    int d = Math.abs((a[i] & 0xFF) - (b[i] & 0xFF));
-                    max = Math.max(max, d);
-                    beyondOne += d > 1 ? 1 : 0;
-                }
                 String where = s[0] + "x" + s[1] + " -> " + s[2] + "x" + s[3] + " " + f.label()
                         + " (seed " + seed + ")";
-                assertTrue(max <= 2, "max diff " + max + " for " + where);
-                assertTrue(beyondOne <= a.length / 1000, beyondOne + " values off by 2 for "
-                        + where);
+                check.check(PillowResize.resize(image, s[2], s[3], f), referenceResize(image, s[2], s[3], f), where);
             }
         }
     }
