@@ -166,8 +166,12 @@ public final class LuceneHnswImageIndex implements ImageIndex {
     private final AtomicBoolean stale = new AtomicBoolean();
     private volatile boolean closed;
 
-    /** A read-only index over the last commit of a folder: no writer, no lock. */
-    private LuceneHnswImageIndex(EmbeddingSpace space, Settings settings, String where, Directory directory)
+    /**
+     * An index over a directory: writing through {@code writer}, or, when it is null, read-only over the last
+     * commit (no writer, no lock).
+     */
+    private LuceneHnswImageIndex(
+            EmbeddingSpace space, Settings settings, String where, Directory directory, IndexWriter writer)
             throws IOException {
         this.space = space;
         this.settings = settings;
@@ -175,19 +179,16 @@ public final class LuceneHnswImageIndex implements ImageIndex {
         this.directory = directory;
         this.parentQuery = new TermQuery(new Term(TYPE, PARENT));
         this.parents = new QueryBitSetProducer(parentQuery);
-        this.writer = null;
-        this.searchers = new SearcherManager(directory, null);
+        this.writer = writer;
+        this.searchers = writer == null
+                ? new SearcherManager(directory, null)
+                : new SearcherManager(writer, true, false, null);
     }
 
-    private LuceneHnswImageIndex(
+    /** A writable index, creating an empty one first if {@code create}; the writer is rolled back if this fails. */
+    private static LuceneHnswImageIndex writable(
             EmbeddingSpace space, Settings settings, String where, Directory directory, boolean create)
             throws IOException {
-        this.space = space;
-        this.settings = settings;
-        this.where = where;
-        this.directory = directory;
-        this.parentQuery = new TermQuery(new Term(TYPE, PARENT));
-        this.parents = new QueryBitSetProducer(parentQuery);
         IndexWriterConfig config = new IndexWriterConfig();
         KnnVectorsFormat vectors =
                 new Lucene99HnswVectorsFormat(settings.maxConn(), settings.beamWidth());
@@ -204,15 +205,14 @@ public final class LuceneHnswImageIndex implements ImageIndex {
         IndexWriter w = new IndexWriter(directory, config);
         try {
             if (create) {
-                w.setLiveCommitData(commitData().entrySet());
+                w.setLiveCommitData(commitData(space).entrySet());
                 w.commit();
             }
-            this.searchers = new SearcherManager(w, true, false, null);
+            return new LuceneHnswImageIndex(space, settings, where, directory, w);
         } catch (IOException | RuntimeException e) {
             w.rollback();
             throw e;
         }
-        this.writer = w;
     }
 
     /**
@@ -236,7 +236,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
     public static LuceneHnswImageIndex inMemory(EmbeddingSpace space, Settings settings) {
         checkNotNull(space, settings);
         try {
-            return new LuceneHnswImageIndex(space, settings, "(in memory)", new ByteBuffersDirectory(), true);
+            return writable(space, settings, "(in memory)", new ByteBuffersDirectory(), true);
         } catch (IOException e) {
             throw new VlalignException("Could not create an in-memory HNSW index: " + e.getMessage(), e);
         }
@@ -283,7 +283,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             if (exists) {
                 checkStoredSpace(directory, dir, space);
             }
-            LuceneHnswImageIndex index = new LuceneHnswImageIndex(space, settings, dir.toString(), directory, !exists);
+            LuceneHnswImageIndex index = writable(space, settings, dir.toString(), directory, !exists);
             index.verifyOnOpen();
             return index;
         } catch (IOException | RuntimeException e) {
@@ -331,7 +331,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
         }
     }
 
-    private Map<String, String> commitData() {
+    private static Map<String, String> commitData(EmbeddingSpace space) {
         Map<String, String> m = new LinkedHashMap<>(IndexChecks.toMap(space));
         m.put(FORMAT_KEY, FORMAT);
         return m;
@@ -354,12 +354,9 @@ public final class LuceneHnswImageIndex implements ImageIndex {
     @Override
     public void upsert(String id, Features vectors, Map<String, String> metadata) {
         Map<String, String> meta = IndexChecks.checkUpsert(space, id, vectors, metadata);
-        float[] data = vectors.data(); // (rows, dim)
-        int dim = space.dimension();
         List<List<IndexableField>> block = new ArrayList<>(vectors.rows() + 1);
         for (int r = 0; r < vectors.rows(); r++) {
-            float[] row = new float[dim]; // (dim)
-            System.arraycopy(data, r * dim, row, 0, dim);
+            float[] row = vectors.row(r); // (dim)
             Document child = new Document();
             child.add(new KnnFloatVectorField(VECTOR, row, VectorSimilarityFunction.DOT_PRODUCT));
             child.add(new StringField(ID, id, Field.Store.NO));
@@ -565,7 +562,8 @@ public final class LuceneHnswImageIndex implements ImageIndex {
                         + ": the folder holds no Lucene commit. Build one first, or check the path.");
             }
             checkStoredSpace(directory, dir, space);
-            LuceneHnswImageIndex index = new LuceneHnswImageIndex(space, Settings.defaults(), dir.toString(), directory);
+            LuceneHnswImageIndex index =
+                    new LuceneHnswImageIndex(space, Settings.defaults(), dir.toString(), directory, null);
             index.verifyOnOpen();
             return index;
         } catch (IOException | RuntimeException e) {
@@ -690,7 +688,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
         synchronized (writeMutex) {
             ensureOpen();
             try {
-                writer.setLiveCommitData(commitData().entrySet());
+                writer.setLiveCommitData(commitData(space).entrySet());
                 writer.commit();
             } catch (IOException e) {
                 throw new VlalignException(

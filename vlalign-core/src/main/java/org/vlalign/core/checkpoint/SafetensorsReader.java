@@ -10,7 +10,6 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -24,6 +23,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntToLongFunction;
 import org.vlalign.CheckpointException;
 
 /**
@@ -534,44 +534,21 @@ public final class SafetensorsReader implements AutoCloseable {
         }
         int n = (int) info.numel();
         ByteBuffer b = map(info);
-        long[] out = new long[n];
-        switch (info.type()) {
-            case I64, U64 -> {
-                LongBuffer lb = b.asLongBuffer();
-                lb.get(out);
-            }
-            case I32 -> {
-                for (int i = 0; i < n; i++) {
-                    out[i] = b.getInt(i * 4);
-                }
-            }
-            case U32 -> {
-                for (int i = 0; i < n; i++) {
-                    out[i] = Integer.toUnsignedLong(b.getInt(i * 4));
-                }
-            }
-            case I16 -> {
-                for (int i = 0; i < n; i++) {
-                    out[i] = b.getShort(i * 2);
-                }
-            }
-            case U16 -> {
-                for (int i = 0; i < n; i++) {
-                    out[i] = Short.toUnsignedInt(b.getShort(i * 2));
-                }
-            }
-            case I8 -> {
-                for (int i = 0; i < n; i++) {
-                    out[i] = b.get(i);
-                }
-            }
-            case U8, BOOL -> {
-                for (int i = 0; i < n; i++) {
-                    out[i] = Byte.toUnsignedInt(b.get(i));
-                }
-            }
+        // one reader per integer dtype: element i, sign- or zero-extended as the dtype says
+        IntToLongFunction element = switch (info.type()) {
+            case I64, U64 -> i -> b.getLong(i * 8);
+            case I32 -> i -> b.getInt(i * 4);
+            case U32 -> i -> Integer.toUnsignedLong(b.getInt(i * 4));
+            case I16 -> i -> b.getShort(i * 2);
+            case U16 -> i -> Short.toUnsignedInt(b.getShort(i * 2));
+            case I8 -> i -> b.get(i);
+            case U8, BOOL -> i -> Byte.toUnsignedInt(b.get(i));
             default -> throw new CheckpointException("tensor '" + name + "' in " + file + " has dtype " + info.dtype()
                     + ", not an integer type; read it with readFloats");
+        };
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = element.applyAsLong(i);
         }
         return out;
     }

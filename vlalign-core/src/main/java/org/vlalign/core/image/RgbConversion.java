@@ -7,6 +7,8 @@ import java.awt.image.ComponentColorModel;
 import java.awt.image.DirectColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.util.function.IntUnaryOperator;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Converts decoded images to 8-bit RGB with the pixel arithmetic of Pillow's {@code
@@ -65,24 +67,11 @@ final class RgbConversion {
             }
         }
         // Anything else (premultiplied alpha, exotic colour spaces): Java's own sRGB conversion.
-        byte[] out = new byte[width * height * 3];
-        int[] row = new int[width];
-        for (int y = 0; y < height; y++) {
-            image.getRGB(0, y, width, 1, row, 0, width);
-            for (int x = 0; x < width; x++) {
-                int argb = row[x];
-                int o = (y * width + x) * 3;
-                out[o] = (byte) (argb >> 16);
-                out[o + 1] = (byte) (argb >> 8);
-                out[o + 2] = (byte) argb;
-            }
-        }
-        return new RgbImage(width, height, out);
+        return fromPackedRows(width, height, (row, y) -> image.getRGB(0, y, width, 1, row, 0, width),
+                IntUnaryOperator.identity());
     }
 
     private static RgbImage fromPalette(Raster raster, IndexColorModel icm) {
-        int width = raster.getWidth();
-        int height = raster.getHeight();
         int size = icm.getMapSize();
         byte[] r = new byte[size];
         byte[] g = new byte[size];
@@ -90,45 +79,52 @@ final class RgbConversion {
         icm.getReds(r);
         icm.getGreens(g);
         icm.getBlues(b);
-        byte[] out = new byte[width * height * 3];
-        int[] row = new int[width];
-        for (int y = 0; y < height; y++) {
-            raster.getSamples(0, y, width, 1, 0, row);
-            for (int x = 0; x < width; x++) {
-                int i = row[x];
-                int o = (y * width + x) * 3;
-                if (i < size) {
-                    out[o] = r[i];
-                    out[o + 1] = g[i];
-                    out[o + 2] = b[i];
-                }
-                // An index beyond the palette stays black, as in Pillow's zero-filled palette.
-            }
+        int[] palette = new int[size]; // (size) packed 0xRRGGBB
+        for (int i = 0; i < size; i++) {
+            palette[i] = (r[i] & 0xff) << 16 | (g[i] & 0xff) << 8 | (b[i] & 0xff);
         }
-        return new RgbImage(width, height, out);
+        // An index beyond the palette stays black, as in Pillow's zero-filled palette.
+        return fromOneBand(raster, i -> i < size ? palette[i] : 0);
     }
 
     private static RgbImage fromGrey(Raster raster, ColorModel cm, boolean greyIsModeI) {
-        int width = raster.getWidth();
-        int height = raster.getHeight();
         int bits = cm.getComponentSize(0);
         boolean alpha = cm.hasAlpha();
+        return fromOneBand(raster, v -> {
+            if (bits > 8 && (!alpha || greyIsModeI)) {
+                // Pillow: 16-bit grey PNG is mode I, and I -> RGB clips instead of scaling.
+                v = Math.min(v, 255);
+            } else {
+                v = to8Bits(v, bits);
+            }
+            return v * 0x010101; // the grey level in R, G and B
+        });
+    }
+
+    /** The first band of a raster (palette indices or grey levels) to RGB, each sample mapped by {@code toRgb}. */
+    private static RgbImage fromOneBand(Raster raster, IntUnaryOperator toRgb) {
+        int width = raster.getWidth();
+        return fromPackedRows(
+                width, raster.getHeight(), (row, y) -> raster.getSamples(0, y, width, 1, 0, row), toRgb);
+    }
+
+    /**
+     * An image read one row of ints at a time to RGB.
+     *
+     * @param readRow fills the row (width ints) with line y's values
+     * @param toRgb maps a value to its colour, packed as {@code 0xRRGGBB} (higher bits are ignored)
+     */
+    private static RgbImage fromPackedRows(int width, int height, ObjIntConsumer<int[]> readRow, IntUnaryOperator toRgb) {
         byte[] out = new byte[width * height * 3];
         int[] row = new int[width];
         for (int y = 0; y < height; y++) {
-            raster.getSamples(0, y, width, 1, 0, row);
+            readRow.accept(row, y);
             for (int x = 0; x < width; x++) {
-                int v = row[x];
-                if (bits > 8 && (!alpha || greyIsModeI)) {
-                    // Pillow: 16-bit grey PNG is mode I, and I -> RGB clips instead of scaling.
-                    v = Math.min(v, 255);
-                } else {
-                    v = to8Bits(v, bits);
-                }
+                int rgb = toRgb.applyAsInt(row[x]);
                 int o = (y * width + x) * 3;
-                out[o] = (byte) v;
-                out[o + 1] = (byte) v;
-                out[o + 2] = (byte) v;
+                out[o] = (byte) (rgb >> 16);
+                out[o + 1] = (byte) (rgb >> 8);
+                out[o + 2] = (byte) rgb;
             }
         }
         return new RgbImage(width, height, out);

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.ImageIndex;
 import org.vlalign.ImageInput;
@@ -131,10 +132,8 @@ public final class FolderIndexer {
      * @throws VlalignException if the index cannot be written
      */
     public Report index(Path folder) {
-        if (folder == null || !Files.isDirectory(folder)) {
-            throw new InvalidArgumentException(
-                    "folder " + folder + " is not a directory; pass the folder that holds the images");
-        }
+        Checks.checkArgument(folder != null && Files.isDirectory(folder),
+                "folder %s is not a directory; pass the folder that holds the images", folder);
         Path root = folder.toAbsolutePath().normalize();
         List<Failure> failures = new ArrayList<>();
         List<Path> files = find(root, failures);
@@ -249,9 +248,7 @@ public final class FolderIndexer {
         private ProgressListener progress = (done, total, current) -> {};
 
         private Builder(ImageIndex index, Function<ImageInput, Features> embedder) {
-            if (index == null || embedder == null) {
-                throw new InvalidArgumentException("index and embedder must not be null");
-            }
+            Checks.checkArgument(index != null && embedder != null, "index and embedder must not be null");
             this.index = index;
             this.embedder = embedder;
         }
@@ -263,9 +260,7 @@ public final class FolderIndexer {
          * @return this builder
          */
         public Builder commitEvery(int n) {
-            if (n < 1) {
-                throw new InvalidArgumentException("commitEvery must be at least 1 but was " + n);
-            }
+            Checks.checkArgument(n >= 1, "commitEvery must be at least 1 but was %s", n);
             this.commitEvery = n;
             return this;
         }
@@ -277,10 +272,7 @@ public final class FolderIndexer {
          * @return this builder
          */
         public Builder progress(ProgressListener listener) {
-            if (listener == null) {
-                throw new InvalidArgumentException("listener must not be null");
-            }
-            this.progress = listener;
+            this.progress = Checks.checkNotNull(listener, "listener");
             return this;
         }
 

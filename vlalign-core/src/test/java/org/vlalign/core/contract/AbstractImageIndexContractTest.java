@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -18,8 +19,10 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.Features;
 import org.vlalign.ImageIndex;
@@ -50,6 +53,11 @@ public abstract class AbstractImageIndexContractTest {
 
     private final List<ImageIndex> opened = new ArrayList<>();
 
+    /** The test's temporary folder, holding the folders of {@link #newFolder(String)}. */
+    @TempDir Path folders;
+
+    private final AtomicInteger folderCount = new AtomicInteger();
+
     /**
      * Creates an empty index in the given space.
      *
@@ -57,6 +65,18 @@ public abstract class AbstractImageIndexContractTest {
      * @return a new, empty index; the suite closes it
      */
     protected abstract ImageIndex newIndex(EmbeddingSpace space);
+
+    /**
+     * A new folder for a persistent index, in a temporary folder deleted after the test: what a
+     * folder-based {@link #newIndex(EmbeddingSpace)} opens its index in.
+     *
+     * @param prefix the start of the folder's name, e.g. the index kind
+     * @return a folder path no other index of this test uses
+     * @since 0.3.0
+     */
+    protected final Path newFolder(String prefix) {
+        return folders.resolve(prefix + "-" + folderCount.incrementAndGet());
+    }
 
     /**
      * Whether {@link ImageIndex#search} returns the exact top k.

@@ -21,57 +21,60 @@ class PillowResizeTest {
 
     @Test
     void should_match_double_reference_within_one_level_when_one_axis_is_resampled() {
-        long seed = 1234567L;
-        Random random = new Random(seed);
         int[][] sizes = {
             // {inW, inH, outW, outH}: one pass each, up and down, odd sizes
             {40, 30, 224, 30}, {300, 200, 224, 200}, {64, 96, 64, 336}, {250, 180, 250, 77},
             {17, 5, 3, 5}, {1, 4, 9, 4}, {7, 7, 7, 19}, {33, 12, 5, 12}, {1000, 3, 13, 3},
             {5, 224, 5, 111},
         };
-        for (int[] s : sizes) {
-            RgbImage image = random(s[0], s[1], random);
-            for (PillowResize.Filter f : PillowResize.Filter.values()) {
-                RgbImage actual = PillowResize.resize(image, s[2], s[3], f);
-                RgbImage reference = referenceResize(image, s[2], s[3], f);
-                assertEquals(s[2], actual.width());
-                assertEquals(s[3], actual.height());
-                int maxDiff = maxAbsDiff(actual, reference);
-                assertTrue(maxDiff <= 1, "max diff " + maxDiff + " for " + s[0] + "x" + s[1]
-                        + " -> " + s[2] + "x" + s[3] + " " + f.label() + " (seed " + seed + ")");
-            }
-        }
+        forEachResizeAndReference(1234567L, sizes, (actual, reference, where) -> {
+            assertEquals(reference.width(), actual.width(), where);
+            assertEquals(reference.height(), actual.height(), where);
+            int maxDiff = maxAbsDiff(actual, reference);
+            assertTrue(maxDiff <= 1, "max diff " + maxDiff + " for " + where);
+        });
     }
 
     @Test
     void should_match_double_reference_when_both_axes_are_resampled() {
-        long seed = 7654321L;
-        Random random = new Random(seed);
         int[][] sizes = {
             {40, 30, 224, 224}, {300, 200, 224, 224}, {64, 96, 224, 336}, {250, 180, 311, 224},
             {17, 5, 3, 2}, {1, 1, 9, 4}, {224, 224, 111, 333},
         };
+        forEachResizeAndReference(7654321L, sizes, (actual, reference, where) -> {
+            // A half-way intermediate value may round the other way in the first pass and
+            // carry one more level through the second: 2 levels at worst, and rarely.
+            byte[] a = actual.rgb();
+            byte[] b = reference.rgb();
+            int max = 0;
+            int beyondOne = 0;
+            for (int i = 0; i < a.length; i++) {
+                int d = Math.abs((a[i] & 0xFF) - (b[i] & 0xFF));
+                max = Math.max(max, d);
+                beyondOne += d > 1 ? 1 : 0;
+            }
+            assertTrue(max <= 2, "max diff " + max + " for " + where);
+            assertTrue(beyondOne <= a.length / 1000, beyondOne + " values off by 2 for " + where);
+        });
+    }
+
+    /** Compares a resize with {@link #referenceResize}, told where: sizes, filter and seed. */
+    private interface ReferenceCheck {
+        void check(RgbImage actual, RgbImage reference, String where);
+    }
+
+    /**
+     * Resizes a seeded random image of each size {@code {inW, inH, outW, outH}} with every filter, and
+     * checks the result against the reference resize of the same image.
+     */
+    private static void forEachResizeAndReference(long seed, int[][] sizes, ReferenceCheck check) {
+        Random random = new Random(seed);
         for (int[] s : sizes) {
             RgbImage image = random(s[0], s[1], random);
             for (PillowResize.Filter f : PillowResize.Filter.values()) {
-                RgbImage actual = PillowResize.resize(image, s[2], s[3], f);
-                RgbImage reference = referenceResize(image, s[2], s[3], f);
-                // A half-way intermediate value may round the other way in the first pass and
-                // carry one more level through the second: 2 levels at worst, and rarely.
-                byte[] a = actual.rgb();
-                byte[] b = reference.rgb();
-                int max = 0;
-                int beyondOne = 0;
-                for (int i = 0; i < a.length; i++) {
-                    int d = Math.abs((a[i] & 0xFF) - (b[i] & 0xFF));
-                    max = Math.max(max, d);
-                    beyondOne += d > 1 ? 1 : 0;
-                }
                 String where = s[0] + "x" + s[1] + " -> " + s[2] + "x" + s[3] + " " + f.label()
                         + " (seed " + seed + ")";
-                assertTrue(max <= 2, "max diff " + max + " for " + where);
-                assertTrue(beyondOne <= a.length / 1000, beyondOne + " values off by 2 for "
-                        + where);
+                check.check(PillowResize.resize(image, s[2], s[3], f), referenceResize(image, s[2], s[3], f), where);
             }
         }
     }
@@ -162,37 +165,11 @@ class PillowResizeTest {
             }
         }
         if (outW != w) {
-            double[][] wt = weights(w, outW, f);
-            int[][][] next = new int[h][outW][3];
-            for (int y = 0; y < h; y++) {
-                for (int xo = 0; xo < outW; xo++) {
-                    for (int c = 0; c < 3; c++) {
-                        double s = 0;
-                        for (int x = 0; x < w; x++) {
-                            s += wt[xo][x] * img[y][x][c];
-                        }
-                        next[y][xo][c] = round8(s);
-                    }
-                }
-            }
-            img = next;
-            w = outW;
+            img = resampleRows(img, outW, f);
         }
         if (outH != h) {
-            double[][] wt = weights(h, outH, f);
-            int[][][] next = new int[outH][w][3];
-            for (int yo = 0; yo < outH; yo++) {
-                for (int x = 0; x < w; x++) {
-                    for (int c = 0; c < 3; c++) {
-                        double s = 0;
-                        for (int y = 0; y < h; y++) {
-                            s += wt[yo][y] * img[y][x][c];
-                        }
-                        next[yo][x][c] = round8(s);
-                    }
-                }
-            }
-            img = next;
+            // the vertical pass is the horizontal one on the transposed image
+            img = transpose(resampleRows(transpose(img), outH, f));
         }
         byte[] out = new byte[outW * outH * 3];
         for (int y = 0; y < outH; y++) {
@@ -203,6 +180,36 @@ class PillowResizeTest {
             }
         }
         return new RgbImage(outW, outH, out);
+    }
+
+    /** Resamples every row of {@code img} (rows, width, 3) to {@code outLen} values, each rounded to uint8. */
+    private static int[][][] resampleRows(int[][][] img, int outLen, PillowResize.Filter f) {
+        int len = img[0].length;
+        double[][] wt = weights(len, outLen, f);
+        int[][][] next = new int[img.length][outLen][3];
+        for (int y = 0; y < img.length; y++) {
+            for (int xo = 0; xo < outLen; xo++) {
+                for (int c = 0; c < 3; c++) {
+                    double s = 0;
+                    for (int x = 0; x < len; x++) {
+                        s += wt[xo][x] * img[y][x][c];
+                    }
+                    next[y][xo][c] = round8(s);
+                }
+            }
+        }
+        return next;
+    }
+
+    /** Swaps rows and columns of (rows, width, 3); the pixels are shared, not copied. */
+    private static int[][][] transpose(int[][][] img) {
+        int[][][] t = new int[img[0].length][img.length][];
+        for (int y = 0; y < img.length; y++) {
+            for (int x = 0; x < img[0].length; x++) {
+                t[x][y] = img[y][x];
+            }
+        }
+        return t;
     }
 
     private static double[][] weights(int in, int out, PillowResize.Filter f) {
