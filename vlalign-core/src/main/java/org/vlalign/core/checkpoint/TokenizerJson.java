@@ -23,7 +23,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; every call returns a new tree.
  *
- * @since 0.1.0
+ * @since 0.3.0
  */
 public final class TokenizerJson {
 
