@@ -1,6 +1,5 @@
 package org.vlalign.cli;
 
-import com.google.common.io.MoreFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -9,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
+import org.vlalign.core.TemporaryFolders;
 import org.vlalign.defaultmodel.DefaultModel;
 import org.vlalign.cli.web.WebDemo;
 import picocli.CommandLine.Command;
@@ -148,7 +148,7 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             serve(search, imagesDir, indexDir, temporaryIndex, out, err);
         } finally {
-            deleteQuietly(temporaryIndex);
+            TemporaryFolders.deleteQuietly(temporaryIndex);
         }
         err.println("Stopped.");
         err.flush();
@@ -182,7 +182,7 @@ public final class ServeCommand implements Callable<Integer> {
             // The JVM may halt before this thread's cleanup runs: the hook deletes a temporary index too.
             Thread hook = new Thread(() -> {
                 demo.close();
-                deleteQuietly(temporaryIndex);
+                TemporaryFolders.deleteQuietly(temporaryIndex);
             }, "vlalign-serve-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("vlalign web demo: " + demo.uri() + (remote ? "?token=" + token() : "") + "  (Ctrl-C to stop)");
@@ -216,17 +216,6 @@ public final class ServeCommand implements Callable<Integer> {
             throw new VlalignException("Could not create a temporary index folder in "
                     + System.getProperty("java.io.tmpdir") + ": " + e.getMessage() + ". Pass --index DIR with"
                     + " a writable folder.", e);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try {
-            MoreFiles.deleteRecursively(dir);
-        } catch (IOException ignored) {
-            // best effort: a temporary index
         }
     }
 

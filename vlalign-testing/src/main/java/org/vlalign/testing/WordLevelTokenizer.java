@@ -5,7 +5,10 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.vlalign.core.checkpoint.TokenizerJson;
 
 /**
  * Writes a Hugging Face {@code tokenizer.json} with a word-level model over a closed vocabulary whose token
@@ -152,36 +155,19 @@ public final class WordLevelTokenizer {
      * @return the file
      */
     public Path write(Path dir) {
-        JsonObject ids = new JsonObject();
+        Map<String, Integer> ids = new LinkedHashMap<>();
         for (int i = 0; i < vocabulary.size(); i++) {
-            ids.addProperty(vocabulary.get(i), i);
+            ids.put(vocabulary.get(i), i);
         }
-        JsonObject model = new JsonObject();
-        model.addProperty("type", "WordLevel");
-        model.add("vocab", ids);
-        model.addProperty("unk_token", vocabulary.get(unknown));
         JsonArray added = new JsonArray();
         for (int id : specials) {
-            JsonObject t = new JsonObject();
-            t.addProperty("id", id);
-            t.addProperty("content", vocabulary.get(id));
-            t.addProperty("single_word", false);
-            t.addProperty("lstrip", false);
-            t.addProperty("rstrip", false);
-            t.addProperty("normalized", false);
-            t.addProperty("special", true);
-            added.add(t);
+            added.add(TokenizerJson.addedSpecialToken(id, vocabulary.get(id)));
         }
-        JsonObject tok = new JsonObject();
-        tok.addProperty("version", "1.0");
-        tok.add("truncation", JsonNull.INSTANCE);
-        tok.add("padding", JsonNull.INSTANCE);
-        tok.add("added_tokens", added);
-        tok.add("normalizer", keepCase ? JsonNull.INSTANCE : typed("Lowercase"));
-        tok.add("pre_tokenizer", typed(whitespaceOnly ? "WhitespaceSplit" : "Whitespace"));
-        tok.add("post_processor", start < 0 ? JsonNull.INSTANCE : template());
-        tok.add("decoder", JsonNull.INSTANCE);
-        tok.add("model", model);
+        JsonObject tok = TokenizerJson.tokenizer(added,
+                keepCase ? JsonNull.INSTANCE : TokenizerJson.typed("Lowercase"),
+                TokenizerJson.typed(whitespaceOnly ? "WhitespaceSplit" : "Whitespace"),
+                start < 0 ? JsonNull.INSTANCE : template(), JsonNull.INSTANCE,
+                TokenizerJson.wordLevelModel(ids, vocabulary.get(unknown)));
         return TextFiles.write(dir.resolve("tokenizer.json"), tok.toString());
     }
 
@@ -200,47 +186,15 @@ public final class WordLevelTokenizer {
         String s = vocabulary.get(start);
         String e = vocabulary.get(end);
         JsonArray single = new JsonArray();
-        single.add(piece("SpecialToken", s, 0));
-        single.add(piece("Sequence", "A", 0));
-        single.add(piece("SpecialToken", e, 0));
+        single.add(TokenizerJson.specialTokenPiece(s, 0));
+        single.add(TokenizerJson.sequencePiece("A", 0));
+        single.add(TokenizerJson.specialTokenPiece(e, 0));
         JsonArray pair = single.deepCopy();
-        pair.add(piece("Sequence", "B", pairTypeId));
-        pair.add(piece("SpecialToken", e, pairTypeId));
-        JsonObject specialTokens = new JsonObject();
-        specialTokens.add(s, specialEntry(s, start));
-        specialTokens.add(e, specialEntry(e, end));
-        JsonObject post = new JsonObject();
-        post.addProperty("type", "TemplateProcessing");
-        post.add("single", single);
-        post.add("pair", pair);
-        post.add("special_tokens", specialTokens);
-        return post;
-    }
-
-    private static JsonObject typed(String type) {
-        JsonObject o = new JsonObject();
-        o.addProperty("type", type);
-        return o;
-    }
-
-    private static JsonObject piece(String kind, String id, int typeId) {
-        JsonObject inner = new JsonObject();
-        inner.addProperty("id", id);
-        inner.addProperty("type_id", typeId);
-        JsonObject o = new JsonObject();
-        o.add(kind, inner);
-        return o;
-    }
-
-    private static JsonObject specialEntry(String token, int id) {
-        JsonObject e = new JsonObject();
-        e.addProperty("id", token);
-        JsonArray idList = new JsonArray();
-        idList.add(id);
-        e.add("ids", idList);
-        JsonArray tokens = new JsonArray();
-        tokens.add(token);
-        e.add("tokens", tokens);
-        return e;
+        pair.add(TokenizerJson.sequencePiece("B", pairTypeId));
+        pair.add(TokenizerJson.specialTokenPiece(e, pairTypeId));
+        Map<String, Integer> specialTokens = new LinkedHashMap<>();
+        specialTokens.put(s, start);
+        specialTokens.put(e, end);
+        return TokenizerJson.templateProcessing(single, pair, specialTokens);
     }
 }

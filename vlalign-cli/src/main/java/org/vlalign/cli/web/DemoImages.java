@@ -1,6 +1,5 @@
 package org.vlalign.cli.web;
 
-import com.google.common.io.MoreFiles;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,6 +27,7 @@ import org.vlalign.ImageInput;
 import org.vlalign.SearchHit;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
+import org.vlalign.core.TemporaryFolders;
 import org.vlalign.core.image.ImageDecoder;
 import org.vlalign.core.image.RgbImage;
 import org.vlalign.core.index.ExactImageIndex;
@@ -401,14 +401,9 @@ final class DemoImages implements AutoCloseable {
                 }
                 indexedUploads.clear();
             }
-            if (uploadsFolder != null) {
-                try {
-                    MoreFiles.deleteRecursively(uploadsFolder);
-                } catch (IOException e) {
-                    // a temporary folder: the system cleans it eventually
-                }
-                uploadsFolder = null;
-            }
+            // a temporary folder: if it cannot be deleted, the system cleans it eventually
+            TemporaryFolders.deleteQuietly(uploadsFolder);
+            uploadsFolder = null;
         }
         if (index != null) {
             index.close();

@@ -2,7 +2,6 @@ package org.vlalign.model.world;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +14,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.vlalign.Checks;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.core.checkpoint.TokenizerJson;
 
 /**
  * Writes a Hugging Face {@code tokenizer.json} with a word-level model for a closed vocabulary such
@@ -101,54 +101,24 @@ public final class WordLevelTokenizerJson {
     }
 
     private static JsonObject tokenizer(Map<String, Integer> ids) {
-        JsonObject root = new JsonObject();
-        root.addProperty("version", "1.0");
-        root.add("truncation", JsonNull.INSTANCE);
-        root.add("padding", JsonNull.INSTANCE);
         JsonArray added = new JsonArray();
         for (String special : SPECIAL_TOKENS) {
-            JsonObject token = new JsonObject();
-            token.addProperty("id", ids.get(special));
-            token.addProperty("content", special);
-            token.addProperty("single_word", false);
-            token.addProperty("lstrip", false);
-            token.addProperty("rstrip", false);
-            token.addProperty("normalized", false);
-            token.addProperty("special", true);
-            added.add(token);
+            added.add(TokenizerJson.addedSpecialToken(ids.get(special), special));
         }
-        root.add("added_tokens", added);
-        JsonObject normalizer = new JsonObject();
-        normalizer.addProperty("type", "Lowercase");
-        root.add("normalizer", normalizer);
-        root.add("pre_tokenizer", preTokenizer());
-        root.add("post_processor", postProcessor(ids));
-        JsonObject decoder = new JsonObject();
-        decoder.addProperty("type", "WordPiece");
+        JsonObject decoder = TokenizerJson.typed("WordPiece");
         decoder.addProperty("prefix", "##");
         decoder.addProperty("cleanup", true);
-        root.add("decoder", decoder);
-        JsonObject model = new JsonObject();
-        model.addProperty("type", "WordLevel");
-        JsonObject vocab = new JsonObject();
-        ids.forEach(vocab::addProperty);
-        model.add("vocab", vocab);
-        model.addProperty("unk_token", UNK);
-        root.add("model", model);
-        return root;
+        return TokenizerJson.tokenizer(added, TokenizerJson.typed("Lowercase"), preTokenizer(), postProcessor(ids),
+                decoder, TokenizerJson.wordLevelModel(ids, UNK));
     }
 
     private static JsonObject preTokenizer() {
-        JsonObject whitespace = new JsonObject();
-        whitespace.addProperty("type", "WhitespaceSplit");
-        JsonObject punctuation = new JsonObject();
-        punctuation.addProperty("type", "Punctuation");
+        JsonObject punctuation = TokenizerJson.typed("Punctuation");
         punctuation.addProperty("behavior", "Isolated");
         JsonArray steps = new JsonArray();
-        steps.add(whitespace);
+        steps.add(TokenizerJson.typed("WhitespaceSplit"));
         steps.add(punctuation);
-        JsonObject sequence = new JsonObject();
-        sequence.addProperty("type", "Sequence");
+        JsonObject sequence = TokenizerJson.typed("Sequence");
         sequence.add("pretokenizers", steps);
         return sequence;
     }
@@ -156,42 +126,12 @@ public final class WordLevelTokenizerJson {
     /** "<s> $A" for single sequences, "<s> $A <s> $B" for pairs, like Llama's tokenizer. */
     private static JsonObject postProcessor(Map<String, Integer> ids) {
         JsonArray single = new JsonArray();
-        single.add(templatePiece("SpecialToken", BOS, 0));
-        single.add(templatePiece("Sequence", "A", 0));
-        JsonArray pair = new JsonArray();
-        pair.add(templatePiece("SpecialToken", BOS, 0));
-        pair.add(templatePiece("Sequence", "A", 0));
-        pair.add(templatePiece("SpecialToken", BOS, 1));
-        pair.add(templatePiece("Sequence", "B", 1));
-        JsonObject bos = new JsonObject();
-        bos.addProperty("id", BOS);
-        JsonArray bosIds = new JsonArray();
-        bosIds.add(ids.get(BOS));
-        bos.add("ids", bosIds);
-        JsonArray bosTokens = new JsonArray();
-        bosTokens.add(BOS);
-        bos.add("tokens", bosTokens);
-        JsonObject specials = new JsonObject();
-        specials.add(BOS, bos);
-        JsonObject processor = new JsonObject();
-        processor.addProperty("type", "TemplateProcessing");
-        processor.add("single", single);
-        processor.add("pair", pair);
-        processor.add("special_tokens", specials);
-        return processor;
-    }
-
-    /**
-     * One piece of a template, {@code {"SpecialToken": {"id": "<s>", "type_id": 0}}} or
-     * {@code {"Sequence": {"id": "A", "type_id": 0}}}.
-     */
-    private static JsonObject templatePiece(String kind, String id, int typeId) {
-        JsonObject inner = new JsonObject();
-        inner.addProperty("id", id);
-        inner.addProperty("type_id", typeId);
-        JsonObject outer = new JsonObject();
-        outer.add(kind, inner);
-        return outer;
+        single.add(TokenizerJson.specialTokenPiece(BOS, 0));
+        single.add(TokenizerJson.sequencePiece("A", 0));
+        JsonArray pair = single.deepCopy();
+        pair.add(TokenizerJson.specialTokenPiece(BOS, 1));
+        pair.add(TokenizerJson.sequencePiece("B", 1));
+        return TokenizerJson.templateProcessing(single, pair, Map.of(BOS, ids.get(BOS)));
     }
 
     private static JsonObject config() {

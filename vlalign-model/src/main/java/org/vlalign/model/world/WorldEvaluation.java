@@ -1,6 +1,5 @@
 package org.vlalign.model.world;
 
-import com.google.common.io.MoreFiles;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -23,6 +22,7 @@ import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.SearchHit;
 import org.vlalign.VlModel;
+import org.vlalign.core.TemporaryFolders;
 import org.vlalign.core.train.AnswerEvaluator;
 import org.vlalign.core.train.TextNormalization;
 import org.vlalign.core.train.TrainingData;
@@ -170,7 +170,7 @@ public final class WorldEvaluation {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the evaluation scenes to a temporary folder", e);
         } finally {
-            deleteQuietly(dir);
+            TemporaryFolders.deleteQuietly(dir);
         }
     }
 
@@ -210,16 +210,5 @@ public final class WorldEvaluation {
         }
         int n = firstCaption.size();
         return new double[] {hits[0] / (double) n, hits[1] / (double) n, hits[2] / (double) n};
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try {
-            MoreFiles.deleteRecursively(dir);
-        } catch (IOException ignored) {
-            // best effort: a temporary folder
-        }
     }
 }
