@@ -1,5 +1,6 @@
 package org.vlalign.lucene;
 
+import org.vlalign.core.Closeables;
 import org.vlalign.core.index.ExactImageIndex;
 import org.vlalign.core.index.IndexChecks;
 import org.vlalign.core.index.TopHits;
@@ -287,7 +288,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             index.verifyOnOpen();
             return index;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(directory);
+            Closeables.closeQuietly(directory);
             throw openFailure(dir, e);
         }
     }
@@ -567,7 +568,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             index.verifyOnOpen();
             return index;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(directory);
+            Closeables.closeQuietly(directory);
             if (e instanceof VlalignException v) {
                 throw v;
             }
@@ -718,7 +719,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             } catch (IOException e) {
                 // nothing uncommitted can be kept anyway
             }
-            closeQuietly(directory);
+            Closeables.closeQuietly(directory);
         }
     }
 
@@ -759,16 +760,6 @@ public final class LuceneHnswImageIndex implements ImageIndex {
         }
         return new VlalignException(
                 "Could not " + what + " the HNSW index at " + where + ": " + e.getMessage(), e);
-    }
-
-    private static void closeQuietly(Directory d) {
-        if (d != null) {
-            try {
-                d.close();
-            } catch (IOException e) {
-                // nothing to release beyond the directory itself
-            }
-        }
     }
 
     @Override

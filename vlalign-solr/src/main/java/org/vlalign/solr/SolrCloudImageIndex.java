@@ -47,6 +47,7 @@ import org.vlalign.IndexCorruptedException;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.SearchHit;
 import org.vlalign.VlalignException;
+import org.vlalign.core.Closeables;
 import org.vlalign.core.index.ExactImageIndex;
 import org.vlalign.core.index.IndexChecks;
 import org.vlalign.core.index.MaxSim;
@@ -235,7 +236,7 @@ public final class SolrCloudImageIndex implements ImageIndex {
         try {
             return open(client, true, collection, space, settings);
         } catch (RuntimeException e) {
-            closeQuietly(client);
+            Closeables.closeQuietly(client);
             throw e;
         }
     }
@@ -759,7 +760,7 @@ public final class SolrCloudImageIndex implements ImageIndex {
             closed = true;
             pending.clear();
             if (ownsClient) {
-                closeQuietly(client);
+                Closeables.closeQuietly(client);
             }
         }
     }
@@ -778,14 +779,6 @@ public final class SolrCloudImageIndex implements ImageIndex {
         return new VlalignException(
                 "Could not " + what + " the SolrCloud collection '" + collection + "': " + e.getMessage()
                         + ". Check that the cluster is up (ZooKeeper and a live replica of every shard).", e);
-    }
-
-    private static void closeQuietly(CloudSolrClient c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            // nothing left to release
-        }
     }
 
     @Override
