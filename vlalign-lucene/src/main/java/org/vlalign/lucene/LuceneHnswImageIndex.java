@@ -115,16 +115,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
     public record Settings(int maxConn, int beamWidth, int numCandidates, double ramBufferMb) {
         /** Validates. */
         public Settings {
-            if (maxConn < 2 || maxConn > Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN) {
-                throw new InvalidArgumentException(
-                        "maxConn must be in [2, " + Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN
-                                + "] but was " + maxConn);
-            }
-            if (beamWidth < 1 || beamWidth > Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH) {
-                throw new InvalidArgumentException(
-                        "beamWidth must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH
-                                + "] but was " + beamWidth);
-            }
+            IndexChecks.checkHnswGraph(maxConn, beamWidth);
             IndexChecks.checkNumCandidates(numCandidates);
             if (!(ramBufferMb > 0)) {
                 throw new InvalidArgumentException("ramBufferMb must be positive but was " + ramBufferMb);

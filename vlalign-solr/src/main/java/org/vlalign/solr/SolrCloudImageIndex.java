@@ -123,12 +123,7 @@ public final class SolrCloudImageIndex implements ImageIndex {
         public Settings {
             positive("shards", shards);
             positive("replicas", replicas);
-            if (maxConn < 2 || maxConn > 512) {
-                throw new InvalidArgumentException("maxConn must be in [2, 512] but was " + maxConn);
-            }
-            if (beamWidth < 1 || beamWidth > 3200) {
-                throw new InvalidArgumentException("beamWidth must be in [1, 3200] but was " + beamWidth);
-            }
+            IndexChecks.checkHnswGraph(maxConn, beamWidth);
             positive("numCandidates", numCandidates);
             positive("batchSize", batchSize);
         }
