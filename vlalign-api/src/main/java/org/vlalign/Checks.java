@@ -1,5 +1,7 @@
 package org.vlalign;
 
+import java.util.List;
+
 /**
  * Argument checks that throw {@link InvalidArgumentException}, vlalign's one exception for caller
  * mistakes. Every module uses these instead of {@link IllegalArgumentException}, Guava's {@code
@@ -48,6 +50,24 @@ public final class Checks {
     public static void checkArgument(boolean condition, String template, Object... args) {
         if (!condition) {
             throw new InvalidArgumentException(format(template, args));
+        }
+    }
+
+    /**
+     * Checks that two lists that go together element by element, such as images and their instructions,
+     * are as long as each other.
+     *
+     * @param name the first parameter's name, for the message
+     * @param list the first list
+     * @param otherName the second parameter's name, for the message
+     * @param other the second list
+     * @throws InvalidArgumentException if the sizes differ; the message names both lists and their sizes
+     * @since 0.3.0
+     */
+    public static void checkSameSize(String name, List<?> list, String otherName, List<?> other) {
+        if (list.size() != other.size()) {
+            throw new InvalidArgumentException(name + " (" + list.size() + ") and " + otherName + " ("
+                    + other.size() + ") must have the same size");
         }
     }
 

@@ -47,11 +47,7 @@ public interface FeatureExtractor extends AutoCloseable {
      * @return the features, in order
      */
     default List<Features> extractBatch(List<ImageInput> images, List<String> instructions) {
-        if (images.size() != instructions.size()) {
-            throw new InvalidArgumentException(
-                    "images (" + images.size() + ") and instructions (" + instructions.size()
-                            + ") must have the same size");
-        }
+        Checks.checkSameSize("images", images, "instructions", instructions);
         List<Features> out = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             out.add(extract(images.get(i), instructions.get(i)));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The shared argument checks: one exception type and messages that never hide the failure. */
@@ -25,6 +26,14 @@ class ChecksTest {
                 () -> Checks.checkArgument(false, "k must be at least %s but was %s", 1, -3));
         assertEquals("k must be at least 1 but was -3", e.getMessage());
         assertDoesNotThrow(() -> Checks.checkArgument(true, "never %s", "formatted"));
+    }
+
+    @Test
+    void should_name_both_lists_and_their_sizes_when_they_differ() {
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+                () -> Checks.checkSameSize("images", List.of(1, 2), "instructions", List.of("a")));
+        assertEquals("images (2) and instructions (1) must have the same size", e.getMessage());
+        assertDoesNotThrow(() -> Checks.checkSameSize("images", List.of(1), "instructions", List.of("a")));
     }
 
     @Test

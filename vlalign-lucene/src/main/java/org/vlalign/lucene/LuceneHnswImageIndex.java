@@ -1,5 +1,6 @@
 package org.vlalign.lucene;
 
+import org.vlalign.core.Closeables;
 import org.vlalign.core.index.ExactImageIndex;
 import org.vlalign.core.index.IndexChecks;
 import org.vlalign.core.index.TopHits;
@@ -114,16 +115,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
     public record Settings(int maxConn, int beamWidth, int numCandidates, double ramBufferMb) {
         /** Validates. */
         public Settings {
-            if (maxConn < 2 || maxConn > Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN) {
-                throw new InvalidArgumentException(
-                        "maxConn must be in [2, " + Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN
-                                + "] but was " + maxConn);
-            }
-            if (beamWidth < 1 || beamWidth > Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH) {
-                throw new InvalidArgumentException(
-                        "beamWidth must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH
-                                + "] but was " + beamWidth);
-            }
+            IndexChecks.checkHnswGraph(maxConn, beamWidth);
             IndexChecks.checkNumCandidates(numCandidates);
             if (!(ramBufferMb > 0)) {
                 throw new InvalidArgumentException("ramBufferMb must be positive but was " + ramBufferMb);
@@ -287,7 +279,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             index.verifyOnOpen();
             return index;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(directory);
+            Closeables.closeQuietly(directory);
             throw openFailure(dir, e);
         }
     }
@@ -567,7 +559,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             index.verifyOnOpen();
             return index;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(directory);
+            Closeables.closeQuietly(directory);
             if (e instanceof VlalignException v) {
                 throw v;
             }
@@ -718,7 +710,7 @@ public final class LuceneHnswImageIndex implements ImageIndex {
             } catch (IOException e) {
                 // nothing uncommitted can be kept anyway
             }
-            closeQuietly(directory);
+            Closeables.closeQuietly(directory);
         }
     }
 
@@ -759,16 +751,6 @@ public final class LuceneHnswImageIndex implements ImageIndex {
         }
         return new VlalignException(
                 "Could not " + what + " the HNSW index at " + where + ": " + e.getMessage(), e);
-    }
-
-    private static void closeQuietly(Directory d) {
-        if (d != null) {
-            try {
-                d.close();
-            } catch (IOException e) {
-                // nothing to release beyond the directory itself
-            }
-        }
     }
 
     @Override

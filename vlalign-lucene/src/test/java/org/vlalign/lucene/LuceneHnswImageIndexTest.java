@@ -3,6 +3,7 @@ package org.vlalign.lucene;
 import org.vlalign.core.index.ImageIndexes;
 import org.vlalign.core.index.IndexTestData;
 import org.vlalign.core.index.ExactImageIndex;
+import org.vlalign.core.index.IndexChecks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.EmbeddingSpace;
@@ -194,5 +196,17 @@ class LuceneHnswImageIndexTest {
         Files.writeString(photos.resolve("cat.jpg"), "not really");
         assertThrows(IndexCorruptedException.class, () -> LuceneHnswImageIndex.openReadOnly(photos, SPACE));
         assertEquals(List.of(photos.resolve("cat.jpg")), IndexTestData.files(photos, ".*"));
+    }
+
+    @Test
+    void should_check_graph_settings_against_lucenes_own_limits() {
+        // core keeps the limits for backends that cannot see Lucene (Solr); they must stay Lucene's
+        assertEquals(Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN, IndexChecks.HNSW_MAX_CONN);
+        assertEquals(Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH, IndexChecks.HNSW_MAX_BEAM_WIDTH);
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+                () -> new LuceneHnswImageIndex.Settings(513, 100, 100, 64));
+        assertEquals("maxConn must be in [2, 512] but was 513", e.getMessage());
+        e = assertThrows(InvalidArgumentException.class, () -> new LuceneHnswImageIndex.Settings(16, 3201, 100, 64));
+        assertEquals("beamWidth must be in [1, 3200] but was 3201", e.getMessage());
     }
 }

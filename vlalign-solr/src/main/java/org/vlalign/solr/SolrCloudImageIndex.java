@@ -47,6 +47,7 @@ import org.vlalign.IndexCorruptedException;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.SearchHit;
 import org.vlalign.VlalignException;
+import org.vlalign.core.Closeables;
 import org.vlalign.core.index.ExactImageIndex;
 import org.vlalign.core.index.IndexChecks;
 import org.vlalign.core.index.MaxSim;
@@ -122,12 +123,7 @@ public final class SolrCloudImageIndex implements ImageIndex {
         public Settings {
             positive("shards", shards);
             positive("replicas", replicas);
-            if (maxConn < 2 || maxConn > 512) {
-                throw new InvalidArgumentException("maxConn must be in [2, 512] but was " + maxConn);
-            }
-            if (beamWidth < 1 || beamWidth > 3200) {
-                throw new InvalidArgumentException("beamWidth must be in [1, 3200] but was " + beamWidth);
-            }
+            IndexChecks.checkHnswGraph(maxConn, beamWidth);
             positive("numCandidates", numCandidates);
             positive("batchSize", batchSize);
         }
@@ -235,7 +231,7 @@ public final class SolrCloudImageIndex implements ImageIndex {
         try {
             return open(client, true, collection, space, settings);
         } catch (RuntimeException e) {
-            closeQuietly(client);
+            Closeables.closeQuietly(client);
             throw e;
         }
     }
@@ -759,7 +755,7 @@ public final class SolrCloudImageIndex implements ImageIndex {
             closed = true;
             pending.clear();
             if (ownsClient) {
-                closeQuietly(client);
+                Closeables.closeQuietly(client);
             }
         }
     }
@@ -778,14 +774,6 @@ public final class SolrCloudImageIndex implements ImageIndex {
         return new VlalignException(
                 "Could not " + what + " the SolrCloud collection '" + collection + "': " + e.getMessage()
                         + ". Check that the cluster is up (ZooKeeper and a live replica of every shard).", e);
-    }
-
-    private static void closeQuietly(CloudSolrClient c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            // nothing left to release
-        }
     }
 
     @Override

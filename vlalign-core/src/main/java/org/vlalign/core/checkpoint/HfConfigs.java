@@ -61,6 +61,20 @@ public final class HfConfigs {
     }
 
     /**
+     * Checks that a transformer's hidden size splits evenly into its attention heads, for the families
+     * whose head width is {@code hidden_size / num_attention_heads} (no {@code head_dim} key).
+     *
+     * @param prefix the sub-config's key with a dot ({@code vision_config.}), or empty
+     * @param hidden {@code hidden_size}, already checked positive
+     * @param heads {@code num_attention_heads}, already checked positive
+     * @throws CheckpointException naming both fields and their values
+     * @since 0.3.0
+     */
+    public static void checkHeadSplit(String prefix, int hidden, int heads) {
+        checkMultiple(prefix + "hidden_size", hidden, prefix + "num_attention_heads", heads);
+    }
+
+    /**
      * Checks the input geometry of a vision tower: sizes in range, and the image a whole number of patches.
      *
      * @param prefix the sub-config's key with a dot ({@code vision_config.})

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntToLongFunction;
 import org.vlalign.CheckpointException;
+import org.vlalign.core.Closeables;
 
 /**
  * Validates and memory-maps one safetensors file.
@@ -98,7 +99,7 @@ public final class SafetensorsReader implements AutoCloseable {
             SafetensorsReader r = parse(file, ch);
             return r;
         } catch (RuntimeException e) {
-            closeQuietly(ch);
+            Closeables.closeQuietly(ch);
             throw e;
         }
     }
@@ -380,14 +381,6 @@ public final class SafetensorsReader implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // nothing to do: the open already failed
-        }
-    }
-
     /**
      * The file this reader reads.
      *
@@ -556,7 +549,7 @@ public final class SafetensorsReader implements AutoCloseable {
     /** Closes the file; mapped buffers already handed out stay valid until collected. */
     @Override
     public void close() {
-        closeQuietly(channel);
+        Closeables.closeQuietly(channel);
     }
 
     @Override

@@ -135,6 +135,25 @@ public final class Generator {
         return row.toAnswer(promptTokens, timings);
     }
 
+    /**
+     * The greedy choice on one row of logits, for an engine's own reference decoding loop or a test: the
+     * index of the largest logit, the lowest index on ties (what greedy decoding here and {@code
+     * torch.argmax} pick).
+     *
+     * @param logits one row, {@code (vocab)}, not empty
+     * @return the chosen token id
+     * @since 0.3.0
+     */
+    public static int argmax(float[] logits) {
+        int best = 0;
+        for (int v = 1; v < logits.length; v++) {
+            if (logits[v] > logits[best]) {
+                best = v;
+            }
+        }
+        return best;
+    }
+
     /** The shared state of one call; the searches add their timings. Not thread-safe. */
     static final class Job {
         final Decoder decoder;

@@ -26,6 +26,7 @@ import org.vlalign.IndexCorruptedException;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.SearchHit;
 import org.vlalign.VlalignException;
+import org.vlalign.core.Closeables;
 
 /**
  * The embedded exact image index: every search scans every stored vector, so results are exact.
@@ -163,13 +164,13 @@ public final class ExactImageIndex implements ImageIndex {
             }
             return index;
         } catch (IOException e) {
-            closeQuietly(ch);
+            Closeables.closeQuietly(ch);
             throw new VlalignException(
                     "Could not open the index folder " + dir + ": " + e.getMessage()
                             + ". Check that it is a writable local folder.", e);
         } catch (RuntimeException e) {
             if (ch != null && ch.isOpen()) {
-                closeQuietly(ch);
+                Closeables.closeQuietly(ch);
             }
             throw e;
         }
@@ -683,17 +684,7 @@ public final class ExactImageIndex implements ImageIndex {
         } catch (IOException e) {
             // the lock goes with the channel
         }
-        closeQuietly(lockChannel);
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException e) {
-                // nothing to do: closing only releases the lock
-            }
-        }
+        Closeables.closeQuietly(lockChannel);
     }
 
     @Override

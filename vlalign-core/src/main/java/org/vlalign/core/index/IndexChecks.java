@@ -27,6 +27,18 @@ public final class IndexChecks {
     /** Metadata key of the stored space's dimension. */
     public static final String SPACE_DIMENSION = "vlalign.space.dimension";
 
+    /**
+     * The most neighbours per node an HNSW graph may have: Lucene's {@code
+     * Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN}, which a SolrCloud collection's dense vector field
+     * enforces too.
+     */
+    public static final int HNSW_MAX_CONN = 512;
+    /**
+     * The widest beam an HNSW graph may be built with: Lucene's {@code
+     * Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH}, which a SolrCloud collection enforces too.
+     */
+    public static final int HNSW_MAX_BEAM_WIDTH = 3200;
+
     private IndexChecks() {}
 
     /** Validates an upsert and returns an immutable copy of the metadata. */
@@ -67,6 +79,24 @@ public final class IndexChecks {
     public static void checkNumCandidates(int numCandidates) {
         if (numCandidates < 1) {
             throw new InvalidArgumentException("numCandidates must be positive but was " + numCandidates);
+        }
+    }
+
+    /**
+     * Validates the graph settings of an HNSW index (Lucene's, or a SolrCloud collection's).
+     *
+     * @param maxConn neighbours per graph node (Lucene's {@code M})
+     * @param beamWidth candidates considered while building the graph
+     * @throws InvalidArgumentException naming the first setting outside Lucene's limits
+     * @since 0.3.0
+     */
+    public static void checkHnswGraph(int maxConn, int beamWidth) {
+        if (maxConn < 2 || maxConn > HNSW_MAX_CONN) {
+            throw new InvalidArgumentException("maxConn must be in [2, " + HNSW_MAX_CONN + "] but was " + maxConn);
+        }
+        if (beamWidth < 1 || beamWidth > HNSW_MAX_BEAM_WIDTH) {
+            throw new InvalidArgumentException(
+                    "beamWidth must be in [1, " + HNSW_MAX_BEAM_WIDTH + "] but was " + beamWidth);
         }
     }
 

@@ -51,4 +51,13 @@ class HfConfigsTest {
         assertTrue(e.getMessage().contains("hidden_act") && e.getMessage().contains("gelu")
                 && e.getMessage().contains("silu"), e.getMessage());
     }
+
+    @Test
+    void should_name_both_prefixed_keys_when_the_heads_do_not_split_the_hidden_size() {
+        CheckpointException e = assertThrows(CheckpointException.class,
+                () -> HfConfigs.checkHeadSplit("qformer_config.", 30, 4));
+        assertTrue(e.getMessage().startsWith("config field qformer_config.hidden_size is 30 but must be a multiple"
+                + " of qformer_config.num_attention_heads (4)"), e.getMessage());
+        HfConfigs.checkHeadSplit("", 32, 4);
+    }
 }

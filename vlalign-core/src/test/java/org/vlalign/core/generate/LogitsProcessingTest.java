@@ -65,5 +65,6 @@ class LogitsProcessingTest {
     @Test
     void should_break_argmax_ties_towards_the_lowest_id() {
         assertEquals(1, LogitsProcessing.argmax(new double[] {0, 2, 1, 2}));
+        assertEquals(1, Generator.argmax(new float[] {0, 2, 1, 2}));
     }
 }

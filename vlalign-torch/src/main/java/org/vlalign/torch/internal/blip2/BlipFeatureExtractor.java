@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vlalign.CheckpointException;
+import org.vlalign.Checks;
 import org.vlalign.EmbeddingSpace;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
@@ -466,11 +467,7 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
 
     @Override
     public List<Features> extractBatch(List<ImageInput> images, List<String> instructions) {
-        if (images.size() != instructions.size()) {
-            throw new InvalidArgumentException(
-                    "images (" + images.size() + ") and instructions (" + instructions.size()
-                            + ") must have the same size");
-        }
+        Checks.checkSameSize("images", images, "instructions", instructions);
         if (images.isEmpty()) {
             return List.of();
         }

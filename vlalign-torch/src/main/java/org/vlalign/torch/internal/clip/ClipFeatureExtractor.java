@@ -426,11 +426,7 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
     public List<Features> extractBatch(List<ImageInput> images, List<String> instructions) {
         Checks.checkNotNull(images, "images");
         Checks.checkNotNull(instructions, "instructions");
-        if (images.size() != instructions.size()) {
-            throw new InvalidArgumentException(
-                    "images (" + images.size() + ") and instructions (" + instructions.size()
-                            + ") must have the same size");
-        }
+        Checks.checkSameSize("images", images, "instructions", instructions);
         if (images.isEmpty()) {
             return List.of();
         }

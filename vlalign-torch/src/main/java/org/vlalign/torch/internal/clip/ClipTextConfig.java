@@ -40,7 +40,7 @@ public record ClipTextConfig(
         HfConfigs.checkTransformer("text_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
         HfConfigs.checkRange("text_config.vocab_size", vocabSize, 1, HfConfigs.MAX_VOCAB);
         HfConfigs.checkRange("text_config.max_position_embeddings", maxPositionEmbeddings, 1, HfConfigs.MAX_POSITIONS);
-        HfConfigs.checkMultiple("text_config.hidden_size", hiddenSize, "text_config.num_attention_heads", numAttentionHeads);
+        HfConfigs.checkHeadSplit("text_config.", hiddenSize, numAttentionHeads);
         ClipActivation.of(hiddenAct);
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
+import org.vlalign.core.generate.Generator;
 import org.vlalign.torch.internal.adaptor.LinearAdaptor;
 import org.vlalign.torch.internal.blip2.Blip2Config;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
@@ -311,7 +312,7 @@ public final class InstructBlipModel implements AutoCloseable, Parameterized {
                 float[][] last = languageModel.lastLogits(embeds, fullMask, positions, null);
                 long[] next = new long[batch];
                 for (int b = 0; b < batch; b++) {
-                    next[b] = finished[b] ? padId : argmax(last[b]);
+                    next[b] = finished[b] ? padId : Generator.argmax(last[b]);
                     if (!finished[b] && contains(eosIds, next[b])) {
                         finished[b] = true;
                     }
@@ -360,16 +361,6 @@ public final class InstructBlipModel implements AutoCloseable, Parameterized {
             out[b][mask[b].length] = 1;
         }
         return out;
-    }
-
-    private static long argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static boolean contains(int[] ids, long id) {

@@ -44,7 +44,7 @@ public record QFormerConfig(
         HfConfigs.checkRange("qformer_config.vocab_size", vocabSize, 1, HfConfigs.MAX_VOCAB);
         HfConfigs.checkRange("qformer_config.max_position_embeddings", maxPositionEmbeddings, 1, HfConfigs.MAX_POSITIONS);
         HfConfigs.checkRange("qformer_config.encoder_hidden_size", encoderHiddenSize, 1, HfConfigs.MAX_WIDTH);
-        HfConfigs.checkMultiple("qformer_config.hidden_size", hiddenSize, "qformer_config.num_attention_heads", numAttentionHeads);
+        HfConfigs.checkHeadSplit("qformer_config.", hiddenSize, numAttentionHeads);
         HfConfigs.checkRange("qformer_config.cross_attention_frequency", crossAttentionFrequency, 1,
                 HfConfigs.MAX_LAYERS);
     }

@@ -37,7 +37,7 @@ public record BlipVisionConfig(
     public BlipVisionConfig {
         HfConfigs.checkTransformer("vision_config.", numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads);
         HfConfigs.checkImage("vision_config.", imageSize, patchSize, numChannels);
-        HfConfigs.checkMultiple("vision_config.hidden_size", hiddenSize, "vision_config.num_attention_heads", numAttentionHeads);
+        HfConfigs.checkHeadSplit("vision_config.", hiddenSize, numAttentionHeads);
     }
 
     /**

@@ -3,7 +3,7 @@ package org.vlalign.torch.internal.llama;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.vlalign.torch.internal.llama.LlamaModelTest.argmax;
+import static org.vlalign.core.generate.Generator.argmax;
 import static org.vlalign.torch.internal.llama.LlamaModelTest.assertClose;
 
 import ai.djl.ndarray.NDManager;

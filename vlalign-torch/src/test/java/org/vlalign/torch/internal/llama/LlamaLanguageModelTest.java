@@ -23,6 +23,7 @@ import org.vlalign.FinishReason;
 import org.vlalign.GenerationConfig;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
+import org.vlalign.core.generate.Generator;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.testing.TinyLlama;
 import org.vlalign.testing.WordLevelTokenizer;
@@ -41,7 +42,7 @@ class LlamaLanguageModelTest {
         try (LlamaDecoder d = new LlamaDecoder(LM.get().model())) {
             float[] logits = d.prefill(List.of(DecoderInput.ofTokens(prompt)))[0];
             for (int i = 0; i < n; i++) {
-                out[i] = LlamaModelTest.argmax(logits);
+                out[i] = Generator.argmax(logits);
                 logits = d.step(new int[] {out[i]})[0];
             }
         }

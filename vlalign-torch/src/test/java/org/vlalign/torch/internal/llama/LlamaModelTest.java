@@ -71,17 +71,6 @@ class LlamaModelTest {
         return Arrays.copyOfRange(a, from, from + len);
     }
 
-    /** The greedy choice: the index of the largest logit, the first on ties. */
-    static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
     @Test
     void should_give_same_logits_with_kv_cache_as_without() throws IOException {
         try (LlamaModel model = load(TinyLlama.builder().kvHeads(2).write(tmp.resolve("m")))) {
