@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.WeightFormat;
-import java.util.List;
+import org.vlalign.core.generate.Generator;
 import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.testing.RandomWeights;
@@ -109,7 +110,7 @@ class QuantizationAgreementTest {
             for (int i = 0; i < ref[p].length; i++) {
                 worst = Math.min(worst, cosine(ref[p][i], got[p][i]));
                 total++;
-                if (argmax(ref[p][i]) == argmax(got[p][i])) {
+                if (Generator.argmax(ref[p][i]) == Generator.argmax(got[p][i])) {
                     agree++;
                 } else if (margin(ref[p][i]) < 0.05 * std(ref[p][i])) {
                     nearTies++;
@@ -157,15 +158,5 @@ class QuantizationAgreementTest {
             bb += (double) b[i] * b[i];
         }
         return ab / Math.sqrt(aa * bb);
-    }
-
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }
