@@ -1,6 +1,7 @@
 package org.vlalign.torch.internal.clip;
 
 import ai.djl.ndarray.NDArray;
+import org.vlalign.torch.internal.NdArrays;
 
 /**
  * One pre-LN CLIP encoder layer: {@code x + attn(ln1(x))}, then {@code x + mlp(ln2(x))}.
@@ -44,12 +45,15 @@ public final class ClipEncoderLayer {
     /**
      * Applies the layer.
      *
-     * @param x {@code (batch, seq, hidden)}
+     * @param x {@code (batch, seq, hidden)}; stays owned by its manager, which also owns the result (the
+     *     layer's intermediates are freed when it returns)
      * @param mask an additive attention mask, or null
      * @return {@code (batch, seq, hidden)}
      */
     public NDArray forward(NDArray x, NDArray mask) {
-        NDArray h = x.add(selfAttn.forward(layerNorm1.forward(x), mask)); // (batch, seq, hidden)
-        return h.add(mlp.forward(layerNorm2.forward(h))); // (batch, seq, hidden)
+        return NdArrays.inLayerScope(x, in -> {
+            NDArray h = in.add(selfAttn.forward(layerNorm1.forward(in), mask)); // (batch, seq, hidden)
+            return h.add(mlp.forward(layerNorm2.forward(h))); // (batch, seq, hidden)
+        });
     }
 }

@@ -1,7 +1,7 @@
 package org.vlalign.torch.internal.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import org.vlalign.torch.internal.NdArrays;
 
 /**
  * One pre-norm transformer block: {@code h = x + attn(norm(x)); out = h + mlp(norm(h))}.
@@ -46,13 +46,9 @@ public final class LlamaDecoderLayer {
      * @return {@code (batch, seq, hidden)}
      */
     public NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, LlamaKvCache cache) {
-        NDManager parent = x.getManager();
-        try (NDManager scratch = parent.newSubManager()) {
-            x.tempAttach(scratch); // everything derived from x lands in scratch; x returns to parent on close
-            NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cos, sin, mask, cache, index));
-            NDArray out = h.add(mlp.forward(postAttentionLayernorm.forward(h))); // (batch, seq, hidden)
-            out.attach(parent);
-            return out;
-        }
+        return NdArrays.inLayerScope(x, in -> {
+            NDArray h = in.add(selfAttn.forward(inputLayernorm.forward(in), cos, sin, mask, cache, index));
+            return h.add(mlp.forward(postAttentionLayernorm.forward(h))); // (batch, seq, hidden)
+        });
     }
 }

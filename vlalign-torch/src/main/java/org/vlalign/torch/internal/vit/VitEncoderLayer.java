@@ -98,10 +98,15 @@ public final class VitEncoderLayer {
     /**
      * Runs the layer.
      *
-     * @param hidden {@code (batch, seq, hidden)}
+     * @param hidden {@code (batch, seq, hidden)}; stays owned by its manager, which also owns the result (the
+     *     layer's intermediates are freed when it returns)
      * @return {@code (batch, seq, hidden)}
      */
     public NDArray forward(NDArray hidden) {
+        return NdArrays.inLayerScope(hidden, this::layer);
+    }
+
+    private NDArray layer(NDArray hidden) {
         Shape hs = hidden.getShape();
         long batch = hs.get(0);
         long seq = hs.get(1);
