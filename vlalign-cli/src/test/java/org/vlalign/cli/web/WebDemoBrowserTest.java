@@ -200,6 +200,9 @@ class WebDemoBrowserTest {
         WebDriverWait wait = openPage("images indexed");
         type(By.id("search-input"), "blue");
         driver.findElement(By.id("search-button")).click();
+        // the page opens with its example search's hits: wait for this search's own, or the hit clicked below
+        // can be replaced under the click (a stale element)
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("search-message"), "\u201cblue\u201d"));
         wait.until(d -> !d.findElements(By.cssSelector("#gallery .hit")).isEmpty());
         driver.findElements(By.cssSelector("#gallery .hit")).get(0).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("question")));
