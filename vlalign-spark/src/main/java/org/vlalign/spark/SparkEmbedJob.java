@@ -308,7 +308,8 @@ public final class SparkEmbedJob {
          * @return this builder
          */
         public Builder inputs(List<String> paths) {
-            boolean valid = paths != null && !paths.isEmpty() && paths.stream().allMatch(p -> p != null && !p.isBlank());
+            boolean valid = paths != null && !paths.isEmpty()
+                    && paths.stream().allMatch(p -> p != null && !p.isBlank());
             Checks.checkArgument(valid, "inputs must be a non-empty list of paths but was %s", paths);
             inputs.clear();
             inputs.addAll(paths);

@@ -114,7 +114,8 @@ final class RgbConversion {
      * @param readRow fills the row (width ints) with line y's values
      * @param toRgb maps a value to its colour, packed as {@code 0xRRGGBB} (higher bits are ignored)
      */
-    private static RgbImage fromPackedRows(int width, int height, ObjIntConsumer<int[]> readRow, IntUnaryOperator toRgb) {
+    private static RgbImage fromPackedRows(
+            int width, int height, ObjIntConsumer<int[]> readRow, IntUnaryOperator toRgb) {
         byte[] out = new byte[width * height * 3];
         int[] row = new int[width];
         for (int y = 0; y < height; y++) {

@@ -125,7 +125,8 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
 
     /** The weight or bias of an optional head ({@code pattern} formatted with {@code part}), or null when absent. */
     private static NDArray loadIf(
-            boolean present, TorchCheckpoint checkpoint, String pattern, String part, NDManager manager, long... shape) {
+            boolean present, TorchCheckpoint checkpoint, String pattern, String part, NDManager manager,
+            long... shape) {
         return present ? checkpoint.load(String.format(pattern, part), manager, shape) : null;
     }
 

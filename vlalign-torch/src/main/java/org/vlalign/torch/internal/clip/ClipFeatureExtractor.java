@@ -139,7 +139,8 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
      * @return the extractor, which the caller must close
      */
     public static ClipFeatureExtractor load(TorchCheckpoint checkpoint) {
-        checkpoint.requireModelType(CLIP_MODEL_TYPE, "ClipFeatureExtractor.load reads CLIPModel checkpoints (model_type 'clip')");
+        checkpoint.requireModelType(
+                CLIP_MODEL_TYPE, "ClipFeatureExtractor.load reads CLIPModel checkpoints (model_type 'clip')");
         Path dir = checkpoint.directory();
         JsonObject json = checkpoint.config();
         ClipConfig config = ClipConfig.fromJson(json);

@@ -102,7 +102,8 @@ public final class LlavaModels {
      * @return the parts, which the caller must close
      */
     public static LlavaParts load(TorchCheckpoint checkpoint, LoadOptions options) {
-        checkpoint.requireModelType(LlavaConfig.MODEL_TYPE, "LlavaModels loads model_type 'llava' (LlavaForConditionalGeneration)");
+        checkpoint.requireModelType(
+                LlavaConfig.MODEL_TYPE, "LlavaModels loads model_type 'llava' (LlavaForConditionalGeneration)");
         Path dir = checkpoint.directory();
         JsonObject json = checkpoint.config();
         LlavaConfig config = LlavaConfig.fromJson(json);
