@@ -32,6 +32,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the codes in 16-bit lanes: one conversion per eight weights instead of one per weight. A load covers two
  * blocks, so Q4 needs an even number of blocks per row; {@link #fitsQ4} says when.
  *
+ * <p>Both take one row at a time, so each thread reads its rows as one sequential stream (see {@link #rowQ8}).
+ *
  * <p>Stateless apart from each thread's prepared vector (reused while the same vector comes back); thread-safe.
  *
  * <p>Conversions and reinterpretations are called as {@code convertShape} and {@code reinterpretShape}
@@ -106,7 +108,7 @@ final class StreamKernels {
         }
     }
 
-    /** A thread's prepared vector for {@link #rows4Q8}: permuted, scaled, and one offset term per block. */
+    /** A thread's prepared vector for {@link #rowQ8}: permuted, scaled, and one offset term per block. */
     private static final class Q8Vector extends Prepared {
         private static final ThreadLocal<Q8Vector> OF_THREAD = ThreadLocal.withInitial(Q8Vector::new);
         float[] s = new float[0];
@@ -143,16 +145,13 @@ final class StreamKernels {
      * @param xOff its offset
      * @param y the results, row {@code r0}'s at {@code yOff}
      * @param yOff the offset of row {@code r0}'s result
-     * @return the first row not done: the rows after the last whole group of four are left to the caller
      */
-    static int matvecQ8(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
+    static void matvecQ8(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
             int yOff) {
         float[] s = Prepared.of(Q8Vector.OF_THREAD, x, xOff, blocksPerRow).s;
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
-            rows4Q8(q, d, blocksPerRow, r, s, y, yOff + r - r0);
+        for (int r = r0; r < r1; r++) {
+            y[yOff + r - r0] = rowQ8(q, d, blocksPerRow, r, s);
         }
-        return r;
     }
 
     /**
@@ -174,11 +173,7 @@ final class StreamKernels {
     static void matvecQ4(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
             int yOff) {
         Q4Vector v = Prepared.of(Q4Vector.OF_THREAD, x, xOff, blocksPerRow);
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
-            rows4Q4(q, d, blocksPerRow, r, v, y, yOff + r - r0);
-        }
-        for (; r < r1; r++) {
+        for (int r = r0; r < r1; r++) {
             y[yOff + r - r0] = rowQ4(q, d, blocksPerRow, r, v);
         }
     }
@@ -214,7 +209,7 @@ final class StreamKernels {
     }
 
     /**
-     * A vector prepared for {@link #rows4Q4}: rounded to 8 bits per block and laid out to match the 16-bit
+     * A vector prepared for {@link #rowQ4}: rounded to 8 bits per block and laid out to match the 16-bit
      * lanes of a pair of blocks' 32 code bytes. Lane {@code s} of a pair holds bytes {@code 2s} and
      * {@code 2s + 1} of block {@code s / 8}, whose four nibbles are that block's weights {@code 2s'},
      * {@code 2s' + 16}, {@code 2s' + 1} and {@code 2s' + 17} ({@code s' = s mod 8}); part {@code k} of the
@@ -225,7 +220,7 @@ final class StreamKernels {
         short[] parts = new short[0]; // 64 a pair of blocks: four parts of 16 lanes
         int[] offsets = new int[0]; // 8 a pair of blocks: −8 · the sum of the activations an int lane covers
         float[] steps = new float[0]; // 8 a pair of blocks: the block's dx, 4 lanes each
-        byte[] codes = new byte[0]; // the rounded activations in their own order, for leftover rows
+        byte[] codes = new byte[0]; // the rounded activations in their own order
         float[] dx = new float[0]; // a block's step
 
         @Override
@@ -276,139 +271,61 @@ final class StreamKernels {
         }
     }
 
-    /** One row times the prepared vector, for the rows after the last group of four. */
-    private static float rowQ4(byte[] q, short[] d, int blocksPerRow, int r, Q4Vector v) {
-        float sum = 0;
-        for (int b = 0; b < blocksPerRow; b++) {
-            int block = r * blocksPerRow + b;
-            int dot = 0;
-            for (int j = 0; j < BLOCK / 2; j++) {
-                int packed = q[block * (BLOCK / 2) + j];
-                dot += ((packed & 0xf) - 8) * v.codes[b * BLOCK + j]
-                        + (((packed >> 4) & 0xf) - 8) * v.codes[b * BLOCK + j + BLOCK / 2];
-            }
-            sum += dot * v.dx[b] * Fp16.TABLE[d[block] & 0xffff];
-        }
-        return sum;
-    }
-
-    /** Four rows from {@code r} times the prepared vector {@code s}, into {@code y[yo ..]}. */
-    private static void rows4Q8(byte[] q, short[] d, int blocksPerRow, int r, float[] s, float[] y, int yo) {
+    /**
+     * One row times the prepared vector {@code s}. A row at a time, not four: the weights of consecutive rows are
+     * consecutive in memory, so each thread reads one sequential stream, which the hardware prefetchers follow
+     * across rows. Four rows at once (one register tile, the vector's loads shared) read four streams that each
+     * end after one row (4 KB on a 4096-wide matrix, one page) and streamed 10–13 GB/s from memory on two AVX2
+     * cores where this reads 15–17 (eight 11008 × 4096 matrices, a scratch harness); the vector's loads come from
+     * the L1 cache and cost less than the stream gains.
+     */
+    private static float rowQ8(byte[] q, short[] d, int blocksPerRow, int r, float[] s) {
         float[] table = Fp16.TABLE;
-        int cols = blocksPerRow * BLOCK;
-        int xcOff = cols;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
+        int xcOff = blocksPerRow * BLOCK;
         int first = r * blocksPerRow;
-        int rowBytes = cols;
+        FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocksPerRow; b++) {
-            int qo = (first + b) * BLOCK;
             int xo = b * BLOCK;
-            FloatVector x0 = FloatVector.fromArray(F, s, xo);
-            FloatVector x1 = FloatVector.fromArray(F, s, xo + 8);
-            FloatVector x2 = FloatVector.fromArray(F, s, xo + 16);
-            FloatVector x3 = FloatVector.fromArray(F, s, xo + 24);
-            FloatVector c = FloatVector.broadcast(F, s[xcOff + b]);
-            // Four rows written out, each loaded just before its use: a vector returned from a helper that is
-            // not inlined is boxed, and four loaded rows held at once spill registers on AVX2.
-            int db = first + b;
-            IntVector v0 = (IntVector) ByteVector.fromArray(B, q, qo).reinterpretShape(I, 0)
+            IntVector v = (IntVector) ByteVector.fromArray(B, q, (first + b) * BLOCK).reinterpretShape(I, 0)
                     .lanewise(VectorOperators.XOR, 0x80808080);
-            FloatVector s0 = ((FloatVector) v0.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
-            FloatVector t0 = ((FloatVector) v0.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
-            s0 = ((FloatVector) v0.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s0);
-            t0 = ((FloatVector) v0.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t0);
-            acc0 = s0.add(t0).fma(FloatVector.broadcast(F, table[d[db] & 0xffff]), acc0);
-            IntVector v1 = (IntVector) ByteVector.fromArray(B, q, qo + rowBytes).reinterpretShape(I, 0)
-                    .lanewise(VectorOperators.XOR, 0x80808080);
-            FloatVector s1 = ((FloatVector) v1.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
-            FloatVector t1 = ((FloatVector) v1.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
-            s1 = ((FloatVector) v1.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s1);
-            t1 = ((FloatVector) v1.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t1);
-            acc1 = s1.add(t1).fma(FloatVector.broadcast(F, table[d[db + blocksPerRow] & 0xffff]), acc1);
-            IntVector v2 = (IntVector) ByteVector.fromArray(B, q, qo + 2 * rowBytes).reinterpretShape(I, 0)
-                    .lanewise(VectorOperators.XOR, 0x80808080);
-            FloatVector s2 = ((FloatVector) v2.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
-            FloatVector t2 = ((FloatVector) v2.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
-            s2 = ((FloatVector) v2.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s2);
-            t2 = ((FloatVector) v2.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t2);
-            acc2 = s2.add(t2).fma(FloatVector.broadcast(F, table[d[db + 2 * blocksPerRow] & 0xffff]), acc2);
-            IntVector v3 = (IntVector) ByteVector.fromArray(B, q, qo + 3 * rowBytes).reinterpretShape(I, 0)
-                    .lanewise(VectorOperators.XOR, 0x80808080);
-            FloatVector s3 = ((FloatVector) v3.and(0xff).convertShape(I2F, F, 0)).fma(x0, c);
-            FloatVector t3 = ((FloatVector) v3.and(0xff00).convertShape(I2F, F, 0)).mul(x1);
-            s3 = ((FloatVector) v3.and(0xff0000).convertShape(I2F, F, 0)).fma(x2, s3);
-            t3 = ((FloatVector) v3.lanewise(LSHR, 24).convertShape(I2F, F, 0)).fma(x3, t3);
-            acc3 = s3.add(t3).fma(FloatVector.broadcast(F, table[d[db + 3 * blocksPerRow] & 0xffff]), acc3);
+            FloatVector lo = ((FloatVector) v.and(0xff).convertShape(I2F, F, 0))
+                    .fma(FloatVector.fromArray(F, s, xo), FloatVector.broadcast(F, s[xcOff + b]));
+            FloatVector hi = ((FloatVector) v.and(0xff00).convertShape(I2F, F, 0))
+                    .mul(FloatVector.fromArray(F, s, xo + 8));
+            lo = ((FloatVector) v.and(0xff0000).convertShape(I2F, F, 0)).fma(FloatVector.fromArray(F, s, xo + 16), lo);
+            hi = ((FloatVector) v.lanewise(LSHR, 24).convertShape(I2F, F, 0))
+                    .fma(FloatVector.fromArray(F, s, xo + 24), hi);
+            acc = lo.add(hi).fma(FloatVector.broadcast(F, table[d[first + b] & 0xffff]), acc);
         }
-        y[yo] = acc0.reduceLanes(VectorOperators.ADD);
-        y[yo + 1] = acc1.reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = acc2.reduceLanes(VectorOperators.ADD);
-        y[yo + 3] = acc3.reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * Four rows from {@code r} times the prepared vector, into {@code y[yo ..]}. A 32-byte load is a pair of
-     * blocks as sixteen 16-bit lanes of four nibbles each; each nibble, isolated, multiplies its activation
-     * code in 16 bits (at most 15 · 127, four of them summed stay below 2^15), the two halves of each int lane
-     * are added ({@code (w + (w << 16)) >> 16}: their sum fits in 16 bits too), and the block's two scales
-     * apply in floats to four int lanes each. Written out for the four rows, as {@link #rows4Q8}.
+     * One row times the prepared vector, a row at a time for the reason {@link #rowQ8} gives. A 32-byte load is
+     * a pair of blocks as sixteen 16-bit lanes of four nibbles each; each nibble, isolated, multiplies its
+     * activation code in 16 bits (at most 15 · 127, four of them summed stay below 2^15), the two halves of each
+     * int lane are added ({@code (w + (w << 16)) >> 16}: their sum fits in 16 bits too), and the block's two
+     * scales apply in floats to four int lanes each.
      */
-    private static void rows4Q4(byte[] q, short[] d, int blocksPerRow, int r, Q4Vector v, float[] y, int yo) {
+    private static float rowQ4(byte[] q, short[] d, int blocksPerRow, int r, Q4Vector v) {
         float[] table = Fp16.TABLE;
-        int rowBytes = blocksPerRow * (BLOCK / 2);
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
         int first = r * blocksPerRow;
+        FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocksPerRow; b += 2) {
-            int qo = (first + b) * (BLOCK / 2);
             int g = b >> 1;
-            ShortVector x0 = ShortVector.fromArray(S, v.parts, g * 64);
-            ShortVector x1 = ShortVector.fromArray(S, v.parts, g * 64 + 16);
-            ShortVector x2 = ShortVector.fromArray(S, v.parts, g * 64 + 32);
-            ShortVector x3 = ShortVector.fromArray(S, v.parts, g * 64 + 48);
-            IntVector c = IntVector.fromArray(I, v.offsets, g * 8);
-            FloatVector step = FloatVector.fromArray(F, v.steps, g * 8);
             int db = first + b;
-            ShortVector w0 = (ShortVector) ByteVector.fromArray(B, q, qo).reinterpretShape(S, 0);
-            IntVector p0 = (IntVector) w0.and(NIBBLE).mul(x0).add(w0.lanewise(LSHR, 4).and(NIBBLE).mul(x1))
-                    .add(w0.lanewise(LSHR, 8).and(NIBBLE).mul(x2)).add(w0.lanewise(LSHR, 12).mul(x3))
+            ShortVector w = (ShortVector) ByteVector.fromArray(B, q, db * (BLOCK / 2)).reinterpretShape(S, 0);
+            IntVector p = (IntVector) w.and(NIBBLE).mul(ShortVector.fromArray(S, v.parts, g * 64))
+                    .add(w.lanewise(LSHR, 4).and(NIBBLE).mul(ShortVector.fromArray(S, v.parts, g * 64 + 16)))
+                    .add(w.lanewise(LSHR, 8).and(NIBBLE).mul(ShortVector.fromArray(S, v.parts, g * 64 + 32)))
+                    .add(w.lanewise(LSHR, 12).mul(ShortVector.fromArray(S, v.parts, g * 64 + 48)))
                     .reinterpretShape(I, 0);
-            p0 = p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).add(c);
-            acc0 = ((FloatVector) p0.convertShape(I2F, F, 0)).mul(step).fma(SECOND.fma(
-                    FloatVector.broadcast(F, table[d[db + 1] & 0xffff]), FIRST.mul(table[d[db] & 0xffff])), acc0);
-            ShortVector w1 = (ShortVector) ByteVector.fromArray(B, q, qo + rowBytes).reinterpretShape(S, 0);
-            IntVector p1 = (IntVector) w1.and(NIBBLE).mul(x0).add(w1.lanewise(LSHR, 4).and(NIBBLE).mul(x1))
-                    .add(w1.lanewise(LSHR, 8).and(NIBBLE).mul(x2)).add(w1.lanewise(LSHR, 12).mul(x3))
-                    .reinterpretShape(I, 0);
-            p1 = p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).add(c);
-            int d1 = db + blocksPerRow;
-            acc1 = ((FloatVector) p1.convertShape(I2F, F, 0)).mul(step).fma(SECOND.fma(
-                    FloatVector.broadcast(F, table[d[d1 + 1] & 0xffff]), FIRST.mul(table[d[d1] & 0xffff])), acc1);
-            ShortVector w2 = (ShortVector) ByteVector.fromArray(B, q, qo + 2 * rowBytes).reinterpretShape(S, 0);
-            IntVector p2 = (IntVector) w2.and(NIBBLE).mul(x0).add(w2.lanewise(LSHR, 4).and(NIBBLE).mul(x1))
-                    .add(w2.lanewise(LSHR, 8).and(NIBBLE).mul(x2)).add(w2.lanewise(LSHR, 12).mul(x3))
-                    .reinterpretShape(I, 0);
-            p2 = p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).add(c);
-            int d2 = db + 2 * blocksPerRow;
-            acc2 = ((FloatVector) p2.convertShape(I2F, F, 0)).mul(step).fma(SECOND.fma(
-                    FloatVector.broadcast(F, table[d[d2 + 1] & 0xffff]), FIRST.mul(table[d[d2] & 0xffff])), acc2);
-            ShortVector w3 = (ShortVector) ByteVector.fromArray(B, q, qo + 3 * rowBytes).reinterpretShape(S, 0);
-            IntVector p3 = (IntVector) w3.and(NIBBLE).mul(x0).add(w3.lanewise(LSHR, 4).and(NIBBLE).mul(x1))
-                    .add(w3.lanewise(LSHR, 8).and(NIBBLE).mul(x2)).add(w3.lanewise(LSHR, 12).mul(x3))
-                    .reinterpretShape(I, 0);
-            p3 = p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).add(c);
-            int d3 = db + 3 * blocksPerRow;
-            acc3 = ((FloatVector) p3.convertShape(I2F, F, 0)).mul(step).fma(SECOND.fma(
-                    FloatVector.broadcast(F, table[d[d3 + 1] & 0xffff]), FIRST.mul(table[d[d3] & 0xffff])), acc3);
+            p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).add(IntVector.fromArray(I, v.offsets, g * 8));
+            FloatVector scales = SECOND.fma(FloatVector.broadcast(F, table[d[db + 1] & 0xffff]),
+                    FIRST.mul(table[d[db] & 0xffff]));
+            acc = ((FloatVector) p.convertShape(I2F, F, 0)).mul(FloatVector.fromArray(F, v.steps, g * 8))
+                    .fma(scales, acc);
         }
-        y[yo] = acc0.reduceLanes(VectorOperators.ADD);
-        y[yo + 1] = acc1.reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = acc2.reduceLanes(VectorOperators.ADD);
-        y[yo + 3] = acc3.reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }

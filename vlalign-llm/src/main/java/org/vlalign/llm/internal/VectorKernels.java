@@ -239,8 +239,11 @@ final class VectorKernels implements Kernels {
     @Override
     public void matvecQ8(byte[] q, short[] d, int blocksPerRow, int r0, int r1, float[] x, int xOff, float[] y,
             int yOff) {
-        int r = STREAM ? StreamKernels.matvecQ8(q, d, blocksPerRow, r0, r1, x, xOff, y, yOff) : r0;
-        Kernels.super.matvecQ8(q, d, blocksPerRow, r, r1, x, xOff, y, yOff + r - r0);
+        if (STREAM) {
+            StreamKernels.matvecQ8(q, d, blocksPerRow, r0, r1, x, xOff, y, yOff);
+        } else {
+            Kernels.super.matvecQ8(q, d, blocksPerRow, r0, r1, x, xOff, y, yOff);
+        }
     }
 
     @Override
