@@ -259,4 +259,14 @@ public interface Kernels {
      * @param n the length
      */
     void axpy16(float a, short[] x, int xOff, boolean f16, float[] y, int yOff, int n);
+
+    /**
+     * The softmax's numerators in place: {@code x[i] = exp(x[i] − max)} for {@code i < n}; returns their sum.
+     *
+     * @param x the values, overwritten
+     * @param n how many
+     * @param max the value subtracted before exponentiating (the largest, so no term overflows)
+     * @return the sum of the results
+     */
+    float expShifted(float[] x, int n, float max);
 }

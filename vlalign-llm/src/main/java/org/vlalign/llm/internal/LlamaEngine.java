@@ -303,29 +303,28 @@ public final class LlamaEngine {
                 int row = rowOf[s];
                 int last = posOf[s];
                 float max = Float.NEGATIVE_INFINITY;
-                for (int p = 0; p <= last; p++) {
-                    KvCache.Block b = cache.block(row, layer, p / KvCache.BLOCK);
-                    int o = (p % KvCache.BLOCK) * kvDim + kvOff;
-                    float score = (b.k != null ? K.dot(q, qOff, b.k, o, headDim) : K.dot16(b.hk, o, true, q, qOff,
-                            headDim)) / scale;
-                    sc[p] = score;
-                    max = Math.max(max, score);
+                for (int p0 = 0; p0 <= last; p0 += KvCache.BLOCK) { // one block of positions at a time
+                    KvCache.Block b = cache.block(row, layer, p0 / KvCache.BLOCK);
+                    int end = Math.min(last + 1, p0 + KvCache.BLOCK);
+                    for (int p = p0, o = kvOff; p < end; p++, o += kvDim) {
+                        float score = (b.k != null ? K.dot(q, qOff, b.k, o, headDim)
+                                : K.dot16(b.hk, o, true, q, qOff, headDim)) / scale;
+                        sc[p] = score;
+                        max = Math.max(max, score);
+                    }
                 }
-                float sum = 0;
-                for (int p = 0; p <= last; p++) {
-                    float e = (float) Math.exp(sc[p] - max);
-                    sc[p] = e;
-                    sum += e;
-                }
+                float sum = K.expShifted(sc, last + 1, max);
                 int oOff = s * qDim + h * headDim;
                 java.util.Arrays.fill(out, oOff, oOff + headDim, 0f);
-                for (int p = 0; p <= last; p++) {
-                    KvCache.Block b = cache.block(row, layer, p / KvCache.BLOCK);
-                    int o = (p % KvCache.BLOCK) * kvDim + kvOff;
-                    if (b.v != null) {
-                        K.axpy(sc[p] / sum, b.v, o, out, oOff, headDim);
-                    } else {
-                        K.axpy16(sc[p] / sum, b.hv, o, true, out, oOff, headDim);
+                for (int p0 = 0; p0 <= last; p0 += KvCache.BLOCK) {
+                    KvCache.Block b = cache.block(row, layer, p0 / KvCache.BLOCK);
+                    int end = Math.min(last + 1, p0 + KvCache.BLOCK);
+                    for (int p = p0, o = kvOff; p < end; p++, o += kvDim) {
+                        if (b.v != null) {
+                            K.axpy(sc[p] / sum, b.v, o, out, oOff, headDim);
+                        } else {
+                            K.axpy16(sc[p] / sum, b.hv, o, true, out, oOff, headDim);
+                        }
                     }
                 }
             }

@@ -145,4 +145,15 @@ final class ScalarKernels implements Kernels {
             y[yOff + i] += a * (f16 ? Fp16.toFloat(x[xOff + i]) : Fp16.bf16ToFloat(x[xOff + i]));
         }
     }
+
+    @Override
+    public float expShifted(float[] x, int n, float max) {
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[i] - max);
+            x[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
 }

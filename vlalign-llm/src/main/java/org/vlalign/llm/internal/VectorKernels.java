@@ -416,4 +416,23 @@ final class VectorKernels implements Kernels {
             y[yOff + i] += a * (f16 ? Fp16.toFloat(x[xOff + i]) : Fp16.bf16ToFloat(x[xOff + i]));
         }
     }
+
+    @Override
+    public float expShifted(float[] x, int n, float max) {
+        FloatVector m = FloatVector.broadcast(F, max);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector e = FloatVector.fromArray(F, x, i).sub(m).lanewise(VectorOperators.EXP);
+            e.intoArray(x, i);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[i] - max);
+            x[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
 }
