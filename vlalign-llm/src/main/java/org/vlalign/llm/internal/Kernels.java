@@ -269,4 +269,13 @@ public interface Kernels {
      * @return the sum of the results
      */
     float expShifted(float[] x, int n, float max);
+
+    /**
+     * The SiLU-gated product in place: {@code gate[i] = gate[i] / (1 + exp(−gate[i])) · up[i]} for {@code i < n}.
+     *
+     * @param gate the gate projection, overwritten with the product
+     * @param up the up projection
+     * @param n how many
+     */
+    void siluMul(float[] gate, float[] up, int n);
 }

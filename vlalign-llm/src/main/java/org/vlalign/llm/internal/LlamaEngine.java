@@ -173,7 +173,7 @@ public final class LlamaEngine {
             linear(xb, n, new Matrix[] {layer.gate, layer.up}, new float[][] {gate, up}, scratch);
             addBias(gate, n, layer.gateBias);
             addBias(up, n, layer.upBias);
-            swiglu(gate, up, n * inter);
+            K.siluMul(gate, up, n * inter);
             linear(gate, n, inter, layer.down, proj, scratch);
             addBias(proj, n, layer.downBias);
             add(x, proj, n * hidden);
@@ -397,11 +397,4 @@ public final class LlamaEngine {
         }
     }
 
-    /** {@code gate = silu(gate) · up}. */
-    private static void swiglu(float[] gate, float[] up, int len) {
-        for (int i = 0; i < len; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-        }
-    }
 }

@@ -156,4 +156,12 @@ final class ScalarKernels implements Kernels {
         }
         return sum;
     }
+
+    @Override
+    public void siluMul(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
 }

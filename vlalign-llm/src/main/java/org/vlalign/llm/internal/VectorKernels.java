@@ -435,4 +435,18 @@ final class VectorKernels implements Kernels {
         }
         return sum;
     }
+
+    @Override
+    public void siluMul(float[] gate, float[] up, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            FloatVector e = g.neg().lanewise(VectorOperators.EXP).add(1f);
+            g.div(e).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
 }

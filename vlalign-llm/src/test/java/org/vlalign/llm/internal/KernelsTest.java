@@ -325,6 +325,49 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void should_exponentiate_shifted_scores_and_sum_them_within_float_rounding() {
+        SplittableRandom r = new SplittableRandom(21);
+        for (int n : new int[] {1, 7, 8, 17, 64, 301}) {
+            float[] x0 = random(r, n);
+            x0[n / 2] = -120f; // underflows to 0
+            float max = Float.NEGATIVE_INFINITY;
+            for (float v : x0) {
+                max = Math.max(max, v);
+            }
+            for (Kernels k : ALL) {
+                float[] x = x0.clone();
+                float sum = k.expShifted(x, n, max);
+                double want = 0;
+                for (int i = 0; i < n; i++) {
+                    double e = Math.exp(x0[i] - max); // the difference in float, as the kernel takes it
+                    assertEquals(e, x[i], 3e-7 * e + 1e-30, k.describe() + " n=" + n + " i=" + i);
+                    want += e;
+                }
+                assertEquals(want, sum, 1e-6 * want, k.describe() + " sum, n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void should_gate_with_silu_within_float_rounding_including_saturated_inputs() {
+        SplittableRandom r = new SplittableRandom(22);
+        for (int n : new int[] {1, 9, 16, 33, 2048}) {
+            float[] g0 = random(r, n);
+            float[] up = random(r, n);
+            g0[0] = 100f; // silu(x) = x
+            g0[n - 1] = -100f; // exp(100) overflows to infinity: silu(x) = -0
+            for (Kernels k : ALL) {
+                float[] g = g0.clone();
+                k.siluMul(g, up, n);
+                for (int i = 0; i < n; i++) {
+                    double want = g0[i] / (1 + Math.exp(-(double) g0[i])) * up[i];
+                    assertEquals(want, g[i], 1e-6 * Math.abs(want) + 1e-30, k.describe() + " n=" + n + " i=" + i);
+                }
+            }
+        }
+    }
+
     static float[] random(SplittableRandom r, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
