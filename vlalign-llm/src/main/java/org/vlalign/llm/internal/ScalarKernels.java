@@ -148,8 +148,13 @@ final class ScalarKernels implements Kernels {
 
     @Override
     public float expShifted(float[] x, int n, float max) {
+        return expShifted(x, 0, n, max);
+    }
+
+    /** {@link #expShifted} from {@code from} on (the vector kernels' tail); returns the sum of those results. */
+    static float expShifted(float[] x, int from, int n, float max) {
         float sum = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < n; i++) {
             float e = (float) Math.exp(x[i] - max);
             x[i] = e;
             sum += e;
@@ -159,7 +164,12 @@ final class ScalarKernels implements Kernels {
 
     @Override
     public void siluMul(float[] gate, float[] up, int n) {
-        for (int i = 0; i < n; i++) {
+        siluMul(gate, up, 0, n);
+    }
+
+    /** {@link #siluMul} from {@code from} on (the vector kernels' tail). */
+    static void siluMul(float[] gate, float[] up, int from, int n) {
+        for (int i = from; i < n; i++) {
             float g = gate[i];
             gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
         }

@@ -427,13 +427,7 @@ final class VectorKernels implements Kernels {
             e.intoArray(x, i);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[i] - max);
-            x[i] = e;
-            sum += e;
-        }
-        return sum;
+        return acc.reduceLanes(VectorOperators.ADD) + ScalarKernels.expShifted(x, i, n, max);
     }
 
     @Override
@@ -444,9 +438,6 @@ final class VectorKernels implements Kernels {
             FloatVector e = g.neg().lanewise(VectorOperators.EXP).add(1f);
             g.div(e).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
-        for (; i < n; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-        }
+        ScalarKernels.siluMul(gate, up, i, n);
     }
 }
