@@ -1,8 +1,8 @@
 package org.vlalign.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,14 +55,13 @@ public final class PairedDecode {
      */
     public static void main(String[] args) throws IOException, InterruptedException {
         if (args.length < 5) {
-            throw new InvalidArgumentException("usage: PairedDecode LLAMA_DIR fp32|bf16|q8|q4 TOKENS PAIRS PEER_COMMAND...");
+            throw new InvalidArgumentException(
+                    "usage: PairedDecode LLAMA_DIR fp32|bf16|q8|q4 TOKENS PAIRS PEER_COMMAND...");
         }
         Path dir = Path.of(args[0]);
         WeightFormat format = format(args[1]);
-        int tokens = Integer.parseInt(args[2]);
-        int pairs = Integer.parseInt(args[3]);
-        Checks.checkArgument(tokens >= 2, "tokens must be at least 2 but is %s", tokens);
-        Checks.checkArgument(pairs >= 1, "pairs must be at least 1 but is %s", pairs);
+        int tokens = count("TOKENS", args[2], 2);
+        int pairs = count("PAIRS", args[3], 1);
         List<String> peer = List.of(Arrays.copyOfRange(args, 4, args.length));
         double[] ratios = new double[pairs];
         try (Llama lm = Llama.load(dir, new LlmOptions(format, 2, null, true))) {
@@ -75,8 +74,8 @@ public final class PairedDecode {
                 double ours = decodeRate(lm, prompt, config);
                 double theirs = peerRate(peer);
                 ratios[i] = ours / theirs;
-                System.out.printf(Locale.ROOT, "pair %d: vlalign %.2f tok/s, peer %.2f tok/s, ratio %.3f%n", i + 1, ours,
-                        theirs, ratios[i]);
+                System.out.printf(Locale.ROOT, "pair %d: vlalign %.2f tok/s, peer %.2f tok/s, ratio %.3f%n", i + 1,
+                        ours, theirs, ratios[i]);
             }
         }
         double[] sorted = ratios.clone();
@@ -85,11 +84,24 @@ public final class PairedDecode {
                 format.name().toLowerCase(Locale.ROOT), median(sorted), pairs, sorted[0], sorted[pairs - 1]);
     }
 
+    /** A whole number of at least {@code min}, or an {@link InvalidArgumentException} naming the argument. */
+    static int count(String what, String value, int min) {
+        int n;
+        try {
+            n = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new InvalidArgumentException(what + " must be a whole number, not '" + value + "'", e);
+        }
+        Checks.checkArgument(n >= min, "%s must be at least %s but is %s", what, min, n);
+        return n;
+    }
+
     private static WeightFormat format(String name) {
         try {
             return WeightFormat.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new InvalidArgumentException("'" + name + "' is not a weight format; use fp32, bf16, q8, q4 or auto");
+            throw new InvalidArgumentException(
+                    "'" + name + "' is not a weight format; use fp32, bf16, q8, q4 or auto", e);
         }
     }
 
@@ -98,21 +110,26 @@ public final class PairedDecode {
         return (answer.generatedTokens() - 1) / (answer.timings().decode().toNanos() / 1e9);
     }
 
-    /** Runs the peer once and reads its tokens per second. */
+    /**
+     * Runs the peer once and reads its tokens per second. Its output goes to a file, so a peer that hangs
+     * is stopped by the timeout instead of blocking a read.
+     */
     private static double peerRate(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        Path out = Files.createTempFile("vlalign-peer", ".csv");
+        try {
+            Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IOException("the peer command did not finish in 10 minutes: " + command);
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException("the peer command exited with " + p.exitValue() + ": " + command);
+            }
+            return avgTs(Files.readString(out, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
         }
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IOException("the peer command did not finish in 10 minutes: " + command);
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException("the peer command exited with " + p.exitValue() + ": " + command);
-        }
-        return avgTs(out);
     }
 
     /**

@@ -30,4 +30,15 @@ class PairedDecodeTest {
                 () -> PairedDecode.avgTs("model,avg_ts\n"));
         assertTrue(noRow.getMessage().contains("no CSV row"), noRow.getMessage());
     }
+
+    @Test
+    void should_refuse_counts_that_are_not_whole_numbers_or_too_small() {
+        assertEquals(64, PairedDecode.count("TOKENS", " 64", 2));
+        InvalidArgumentException word = assertThrows(InvalidArgumentException.class,
+                () -> PairedDecode.count("TOKENS", "q8", 2));
+        assertTrue(word.getMessage().contains("TOKENS") && word.getMessage().contains("'q8'"), word.getMessage());
+        InvalidArgumentException small = assertThrows(InvalidArgumentException.class,
+                () -> PairedDecode.count("PAIRS", "0", 1));
+        assertTrue(small.getMessage().contains("PAIRS must be at least 1"), small.getMessage());
+    }
 }
