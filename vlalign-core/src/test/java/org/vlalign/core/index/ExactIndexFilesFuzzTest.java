@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterAll;
 import org.vlalign.VlalignException;
+import org.vlalign.core.TemporaryFolders;
 
 /**
  * Fuzzes the exact index's manifest and segment readers: any file content either reads as a valid
@@ -28,6 +30,12 @@ import org.vlalign.VlalignException;
 class ExactIndexFilesFuzzTest {
     private static final int END_MAGIC = 0x444E4556; // "VEND"
     private static final Path DIR = tempDir();
+
+    /** The folder holds the last inputs written: {@code deleteOnExit} cannot remove a folder that is not empty. */
+    @AfterAll
+    static void deleteFolder() {
+        TemporaryFolders.deleteQuietly(DIR);
+    }
 
     @FuzzTest(maxDuration = "60s")
     void fuzz_manifest(byte[] body) throws IOException {
@@ -76,9 +84,7 @@ class ExactIndexFilesFuzzTest {
 
     private static Path tempDir() {
         try {
-            Path p = Files.createTempDirectory("fuzz-index");
-            p.toFile().deleteOnExit();
-            return p;
+            return Files.createTempDirectory("fuzz-index");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
