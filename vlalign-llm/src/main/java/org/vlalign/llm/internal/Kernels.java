@@ -79,8 +79,8 @@ public interface Kernels {
     /**
      * Four consecutive Q8 rows' dot products with the same floats: {@code y[yOff + i] = row(r + i) · x} for
      * {@code i < 4}, where row {@code r} starts at block {@code block} and rows are {@code nBlocks} blocks
-     * long. One pass loads each activation once for four rows, which is what lets batch-1 decoding keep up
-     * with the memory.
+     * long. One pass loads each activation once for four rows. The default {@link #matvecQ8} uses it; the
+     * 256-bit kernels stream one row at a time instead, which measured faster there ({@code StreamKernels}).
      *
      * @param q the quantised values
      * @param d the fp16 scales
@@ -115,16 +115,6 @@ public interface Kernels {
         }
     }
 
-    /**
-     * Decodes {@code nBlocks} Q8 blocks starting at block {@code block} into floats.
-     *
-     * @param q the quantised values
-     * @param d the fp16 scales
-     * @param block the first block
-     * @param nBlocks the number of blocks
-     * @param dst receives {@code 32 · nBlocks} floats
-     * @param dstOff the offset
-     */
     /**
      * Rows {@code r0} to {@code r1} of a Q8 matrix times one vector, the batch-1 decode stream:
      * {@code y[yOff + r − r0] = row(r) · x}.
@@ -188,6 +178,16 @@ public interface Kernels {
         return false;
     }
 
+    /**
+     * Decodes {@code nBlocks} Q8 blocks starting at block {@code block} into floats.
+     *
+     * @param q the quantised values
+     * @param d the fp16 scales
+     * @param block the first block
+     * @param nBlocks the number of blocks
+     * @param dst receives {@code 32 · nBlocks} floats
+     * @param dstOff the offset
+     */
     void decodeQ8(byte[] q, short[] d, int block, int nBlocks, float[] dst, int dstOff);
 
     /**
