@@ -396,5 +396,4 @@ public final class LlamaEngine {
             x[i] += y[i];
         }
     }
-
 }
