@@ -34,8 +34,8 @@ class DefaultModelRecipeTest {
         DefaultModelRecipe.Settings s = DefaultModelRecipe.Settings.parse("--out", out.toString(), "--size", "tiny",
                 "--train-images", "96", "--test-images", "48", "--itc-steps", "12", "--itc-batch", "16",
                 "--lm-steps", "30", "--lm-batch", "16", "--eval-questions", "16", "--adaptor-batch", "32",
-                "--probe-scenes", "24", "--gate-scenes", "6", "--lm-curriculum-steps", "6", "--gates", "report",
-                "--lora-rank", "2");
+                "--probe-scenes", "24", "--gate-scenes", "6", "--lm-drill-steps", "6", "--lm-language-steps", "6",
+                "--gates", "report", "--lora-rank", "2");
         DefaultModelRecipe.run(s, "test");
 
         JsonObject metrics = JsonParser.parseString(Files.readString(out.resolve("metrics.json"))).getAsJsonObject();
@@ -52,7 +52,7 @@ class DefaultModelRecipeTest {
         }
         JsonObject lm = metrics.getAsJsonObject("stage2Lm");
         assertTrue(lm.get("testLossAfter").getAsDouble() < lm.get("testLossBefore").getAsDouble());
-        assertTrue(lm.has("curriculumLastStepsLoss"), lm.toString());
+        assertTrue(lm.has("drillLastStepsLoss") && lm.has("languageLastStepsLoss"), lm.toString());
         JsonObject reading = lm.getAsJsonObject("readingGate");
         for (String type : new String[] {"colour", "shape", "count", "position", "existence"}) {
             assertTrue(reading.has(type), reading.toString());
@@ -97,7 +97,7 @@ class DefaultModelRecipeTest {
         assertEquals(Set.copyOf(DefaultModelRecipe.Settings.STAGES), d.stages());
         assertEquals(Set.of("lm"), DefaultModelRecipe.Settings.parse("--stages", "lm").stages());
         assertTrue(d.itcHardNegatives());
-        assertEquals(4, d.lmTurns());
+        assertEquals(8, d.lmTurns());
         assertFalse(DefaultModelRecipe.Settings.parse("--itc-hard-negatives", "false").itcHardNegatives());
         assertThrows(InvalidArgumentException.class,
                 () -> DefaultModelRecipe.Settings.parse("--itc-hard-negatives", "yes"));

@@ -55,21 +55,19 @@ class LanguageModelPretrainingTest {
     }
 
     @Test
-    void should_lower_the_answer_weighted_loss_through_the_one_shape_curriculum_and_the_full_world() {
+    void should_lower_the_answer_weighted_loss_through_the_reading_drills_and_the_question_turns() {
         World world = World.builder().seed(5).maxShapes(3).build();
-        World oneShape = World.builder().seed(5).minShapes(1).maxShapes(1).build();
-        List<ContextAnswer> first = WorldData.weightedCorpus(oneShape, Split.TRAIN, 0, 40);
-        List<ContextAnswer> corpus = WorldData.weightedCorpus(world, Split.TRAIN, 0, 60);
+        List<ContextAnswer> drills = WorldData.readingDrills(world, Split.TRAIN, 0, 60, 12, false, false);
+        List<ContextAnswer> corpus = DefaultModelRecipe.languageModelCorpus(world, 60, 8);
         List<ContextAnswer> probe = WorldData.weightedCorpus(world, Split.TEST, 0, 8);
-        assertTrue(first.stream().noneMatch(t -> t.context().contains("there are ")), "one shape per scene");
         Path init = RandomCheckpoints.writeLlama(dir.resolve("init"), RandomCheckpoints.LlamaSpec.tiny(), 9);
         try (LanguageModelObjective objective = LanguageModelObjective.load(init)) {
             Objective<ContextAnswer> weighted = objective.answerWeighted(0.1);
             double before;
-            TrainOptions curriculum = TrainOptions.of(30, 16, 3e-3, 1);
-            try (TrainingLoop<ContextAnswer> trainer = TrainingLoop.create(weighted, curriculum.config())) {
+            TrainOptions drillOptions = TrainOptions.of(30, 16, 3e-3, 1);
+            try (TrainingLoop<ContextAnswer> trainer = TrainingLoop.create(weighted, drillOptions.config())) {
                 before = trainer.meanLoss(probe);
-                trainer.train(curriculum.order(first, (text, random) -> text));
+                trainer.train(drillOptions.order(drills, (text, random) -> text));
             }
             TrainOptions full = TrainOptions.of(50, 16, 3e-3, 2);
             try (TrainingLoop<ContextAnswer> trainer = TrainingLoop.create(weighted, full.config())) {

@@ -85,6 +85,27 @@ class RandomCheckpointsTest {
     }
 
     @Test
+    void should_initialise_a_llama_at_its_specs_standard_deviation_and_record_it_in_the_config() throws Exception {
+        RandomCheckpoints.LlamaSpec spec = RandomCheckpoints.LlamaSpec.small();
+        assertEquals(1 / Math.sqrt(192), spec.initStd(), 1e-12, "the fan-in scale");
+        Path llama = RandomCheckpoints.writeLlama(dir.resolve("llama"), spec, 4);
+        try (Checkpoint c = Checkpoint.open(llama)) {
+            for (String name : List.of("model.embed_tokens.weight", "model.layers.1.self_attn.q_proj.weight",
+                    "model.layers.0.mlp.down_proj.weight", "lm_head.weight")) {
+                float[] w = c.loadFloats(name);
+                double sq = 0;
+                for (float f : w) {
+                    sq += f * f;
+                }
+                assertEquals(spec.initStd(), Math.sqrt(sq / w.length), 0.1 * spec.initStd(), name);
+            }
+        }
+        String config = Files.readString(llama.resolve("config.json"));
+        assertTrue(config.contains("\"initializer_range\": " + spec.initStd()), config);
+        assertThrows(InvalidArgumentException.class, () -> new RandomCheckpoints.LlamaSpec(64, 128, 2, 4, 2, 256, 0));
+    }
+
+    @Test
     void should_write_identical_weights_for_one_seed_and_different_weights_for_another() throws Exception {
         RandomCheckpoints.LlamaSpec spec = RandomCheckpoints.LlamaSpec.tiny();
         Path a = RandomCheckpoints.writeLlama(dir.resolve("a"), spec, 8);
@@ -100,7 +121,7 @@ class RandomCheckpointsTest {
         assertThrows(InvalidArgumentException.class,
                 () -> new RandomCheckpoints.RetrievalSpec(64, 12, 64, 2, 4, 64, 2, 4, 8, 1, 32, 48));
         assertThrows(InvalidArgumentException.class,
-                () -> new RandomCheckpoints.LlamaSpec(64, 128, 2, 4, 3, 256));
+                () -> RandomCheckpoints.LlamaSpec.of(64, 128, 2, 4, 3, 256));
         assertTrue(List.of(RandomCheckpoints.RetrievalSpec.small().imageSize()).contains(64));
     }
 }

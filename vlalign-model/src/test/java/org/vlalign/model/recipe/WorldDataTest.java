@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.model.world.QaPair;
+import org.vlalign.model.world.QaType;
 import org.vlalign.model.world.Scene;
+import org.vlalign.model.world.SceneObject;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.train.ContextAnswer;
@@ -45,5 +50,82 @@ class WorldDataTest {
         assertEquals(single.stream().filter(t -> t.answer().isEmpty()).toList(),
                 turns.stream().filter(t -> t.answer().isEmpty()).toList(), "captions and descriptions unchanged");
         assertThrows(InvalidArgumentException.class, () -> WorldData.weightedCorpus(world, Split.TRAIN, 0, 1, 0));
+    }
+
+    @Test
+    void should_drill_look_ups_that_name_one_object_and_answer_its_attribute() {
+        World world = World.builder().seed(3).build();
+        List<ContextAnswer> drills = WorldData.readingDrills(world, Split.TRAIN, 5, 40, 12, true, true);
+        assertEquals(drills, WorldData.readingDrills(world, Split.TRAIN, 5, 40, 12, true, true), "reproducible");
+        Set<String> seen = new HashSet<>();
+        int next = 5;
+        for (ContextAnswer text : drills) {
+            Scene scene = world.sample(Split.TRAIN, next);
+            while (!text.context().startsWith(world.description(scene) + " ")) { // scenes without a look-up skipped
+                scene = world.sample(Split.TRAIN, ++next);
+            }
+            next++;
+            List<ContextAnswer> turns = new ArrayList<>();
+            turns.add(new ContextAnswer(text.context().substring(world.description(scene).length() + 1),
+                    text.answer(), List.of()));
+            turns.addAll(text.followUps());
+            assertEquals(12, turns.size());
+            for (ContextAnswer turn : turns) {
+                List<SceneObject> named = scene.objects().stream().filter(o -> names(o).contains(turn.context()))
+                        .toList();
+                assertEquals(1, named.size(), "a look-up names one object: " + turn + " in " + scene);
+                SceneObject o = named.get(0);
+                if (turn.context().endsWith(o.kind().word())) {
+                    assertTrue(turn.answer().equals(o.colour().word()) || turn.answer().equals(o.position().answer()),
+                            turn.toString());
+                    seen.add(turn.answer().equals(o.colour().word()) ? "colour" : "cell");
+                } else {
+                    assertEquals(o.kind().word(), turn.answer());
+                    seen.add("kind");
+                }
+                seen.add(turn.context().contains(" ") ? "two-word name" : "one-word name");
+            }
+        }
+        assertEquals(Set.of("colour", "cell", "kind", "one-word name", "two-word name"), seen);
+        for (ContextAnswer text : WorldData.readingDrills(world, Split.TRAIN, 5, 40, 3, false, false)) {
+            text.followUps().forEach(t -> assertTrue(!t.context().contains(" ") && !t.answer().contains(" "),
+                    "one-word names and answers (no cells) without full: " + t));
+            assertTrue(!text.answer().contains(" "), text.toString());
+        }
+        assertThrows(InvalidArgumentException.class,
+                () -> WorldData.readingDrills(world, Split.TRAIN, 0, 1, 0, true, true));
+    }
+
+    private static Set<String> names(SceneObject o) {
+        return Set.of(o.kind().word(), o.colour().word(), o.size().word() + " " + o.kind().word(),
+                o.size().word() + " " + o.colour().word(), o.colour().word() + " " + o.kind().word());
+    }
+
+    @Test
+    void should_ask_questions_of_the_given_types_with_replacement_after_the_description() {
+        World world = World.builder().seed(3).build();
+        Set<QaType> types = EnumSet.of(QaType.COLOUR, QaType.COUNT);
+        List<ContextAnswer> texts = WorldData.questionTurns(world, Split.TRAIN, 0, 20, 9, types);
+        assertEquals(20, texts.size(), "every scene has a count question");
+        for (int i = 0; i < 20; i++) {
+            Scene scene = world.sample(Split.TRAIN, i);
+            String description = world.description(scene);
+            ContextAnswer text = texts.get(i);
+            assertTrue(text.context().startsWith(description + " "), text.context());
+            Set<String> allowed = new HashSet<>();
+            for (QaPair qa : world.questions(scene)) {
+                if (types.contains(qa.type())) {
+                    allowed.add(qa.question() + " -> " + qa.answer());
+                }
+            }
+            assertTrue(allowed.contains(text.context().substring(description.length() + 1) + " -> " + text.answer()));
+            assertEquals(8, text.followUps().size());
+            text.followUps()
+                    .forEach(f -> assertTrue(allowed.contains(f.context() + " -> " + f.answer()), f.toString()));
+        }
+        assertThrows(InvalidArgumentException.class,
+                () -> WorldData.questionTurns(world, Split.TRAIN, 0, 1, 0, types));
+        assertThrows(InvalidArgumentException.class,
+                () -> WorldData.questionTurns(world, Split.TRAIN, 0, 1, 2, EnumSet.noneOf(QaType.class)));
     }
 }
