@@ -131,9 +131,12 @@ class WebDemoBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("chat-caption"), imageId));
         assertEquals("true", picked.getAttribute("aria-pressed"));
 
-        // ask: record every text the answer shows while it streams
-        js("window.__seen = []; new MutationObserver(() => { const a = document.querySelector("
-                + "'#transcript .turn.assistant:last-child .text'); if (a) { window.__seen.push(a.textContent); } })"
+        // ask: record every text the answer shows while it streams. Each update replaces the answer's text node,
+        // so the nodes the mutation records add hold every intermediate text, even when a busy browser reads
+        // several tokens in one chunk and the observer sees their mutations in one batch.
+        js("window.__seen = []; new MutationObserver(records => { for (const r of records) {"
+                + " if (r.target.nodeType === 1 && r.target.matches('#transcript .turn.assistant:last-child .text')) {"
+                + " r.addedNodes.forEach(n => window.__seen.push(n.textContent)); } } })"
                 + ".observe(document.getElementById('transcript'), {subtree: true, childList: true,"
                 + " characterData: true});");
         type(By.id("question"), "what is in this image ?");
