@@ -1,7 +1,6 @@
 package org.vlalign.model.recipe;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -97,46 +96,14 @@ public final class WorldData {
      * @since 0.2.0
      */
     public static List<ContextAnswer> weightedCorpus(World world, Split split, long first, int n) {
-        return weightedCorpus(world, split, first, n, 1);
-    }
-
-    /**
-     * The corpus of {@link #weightedCorpus(World, Split, long, int)} with a scene's questions asked in turns
-     * after one description: each text is {@code "description question"} and its answer followed by up to
-     * {@code turns - 1} more questions and answers about the same scene (in an order drawn from the scene's
-     * index), so every question is still asked once and each pass over a description trains several answers.
-     *
-     * @param world the world
-     * @param split the split
-     * @param first the first scene index
-     * @param n the number of scenes
-     * @param turns questions per text, at least 1 (1 gives one text per question)
-     * @return the texts, scene by scene
-     * @throws InvalidArgumentException if {@code turns < 1}
-     * @since 0.2.0
-     */
-    public static List<ContextAnswer> weightedCorpus(World world, Split split, long first, int n, int turns) {
-        if (turns < 1) {
-            throw new InvalidArgumentException("turns must be at least 1 but was " + turns);
-        }
         List<ContextAnswer> texts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Scene scene = world.sample(split, first + i);
             world.captions(scene).forEach(c -> texts.add(ContextAnswer.contextOnly(c)));
             String description = world.description(scene);
             texts.add(ContextAnswer.contextOnly(description));
-            List<QaPair> questions = new ArrayList<>(world.questions(scene));
-            if (turns > 1) {
-                Collections.shuffle(questions, new Random(first + i)); // Random and shuffle are specified: stable
-            }
-            for (int from = 0; from < questions.size(); from += turns) {
-                List<QaPair> group = questions.subList(from, Math.min(questions.size(), from + turns));
-                List<ContextAnswer> followUps = new ArrayList<>();
-                for (QaPair qa : group.subList(1, group.size())) {
-                    followUps.add(new ContextAnswer(qa.question(), qa.answer()));
-                }
-                QaPair head = group.get(0);
-                texts.add(new ContextAnswer(description + " " + head.question(), head.answer(), followUps));
+            for (QaPair qa : world.questions(scene)) {
+                texts.add(new ContextAnswer(description + " " + qa.question(), qa.answer()));
             }
         }
         return texts;
@@ -188,15 +155,17 @@ public final class WorldData {
                         ? uniqueName(objects, o.colour().word(), o.size().word() + " " + o.colour().word())
                         : uniqueName(objects, o.colour().word());
                 if (byKind != null) {
-                    lookUps.add(new ContextAnswer(byKind, o.colour().word(), List.of()));
+                    lookUps.add(new ContextAnswer(byKind, o.colour().word()));
                 }
                 if (byColour != null) {
-                    lookUps.add(new ContextAnswer(byColour, o.kind().word(), List.of()));
+                    lookUps.add(new ContextAnswer(byColour, o.kind().word()));
                 }
-                String cellName = byKind != null && !byKind.contains(" ") ? byKind
-                        : twoWordNames ? o.colourKind() : null;
+                String cellName = uniqueName(objects, o.kind().word());
+                if (cellName == null && twoWordNames) {
+                    cellName = o.colourKind(); // colour and kind never repeat together
+                }
                 if (cells && cellName != null) {
-                    lookUps.add(new ContextAnswer(cellName, o.position().answer(), List.of()));
+                    lookUps.add(new ContextAnswer(cellName, o.position().answer()));
                 }
             }
             if (!lookUps.isEmpty()) {
@@ -234,7 +203,7 @@ public final class WorldData {
             List<ContextAnswer> pool = new ArrayList<>();
             for (QaPair qa : world.questions(scene)) {
                 if (types.contains(qa.type())) {
-                    pool.add(new ContextAnswer(qa.question(), qa.answer(), List.of()));
+                    pool.add(new ContextAnswer(qa.question(), qa.answer()));
                 }
             }
             if (!pool.isEmpty()) {
