@@ -541,45 +541,38 @@ public final class DefaultModelRecipe {
         Path llamaInit = RandomCheckpoints.writeLlama(work.resolve("llama-init"), llamaSpec, s.seed() + 1);
         long t = System.nanoTime();
         Map<String, Object> lm = new LinkedHashMap<>();
-        List<ContextAnswer> drills =
-                WorldData.readingDrills(world, Split.TRAIN, 0, s.trainImages(), DRILL_QUERIES, false, false);
-        List<ContextAnswer> questions = readingCorpus(world, s.trainImages(), s.lmTurns());
-        List<ContextAnswer> language = languageModelCorpus(world, s.trainImages(), s.lmTurns());
         List<ContextAnswer> testCorpus = WorldData.weightedCorpus(world, Split.TEST, 0, Math.min(200, s.testImages()));
         List<ContextAnswer> testAnswers = testCorpus.stream().filter(text -> !text.answer().isEmpty()).toList();
-        lm.put("drillTexts", drills.size());
-        lm.put("trainTexts", questions.size());
-        lm.put("languageTexts", language.size());
         lm.put("turns", s.lmTurns());
         lm.put("contextWeight", s.lmContextWeight());
         lm.put("spec", llamaSpec.toString());
         try (LanguageModelObjective objective = LanguageModelObjective.load(llamaInit)) {
             Objective<ContextAnswer> weighted = objective.answerWeighted(s.lmContextWeight());
+            TrainOptions lmOptions = TrainOptions.of(s.lmSteps(), s.lmBatch(), s.lmLr(), s.seed());
+            lm.put("testLossBefore", meanLoss(weighted, lmOptions, testCorpus));
             if (s.lmDrillSteps() > 0) {
+                List<ContextAnswer> drills =
+                        WorldData.readingDrills(world, Split.TRAIN, 0, s.trainImages(), DRILL_QUERIES, false, false);
+                lm.put("drillTexts", drills.size());
                 TrainOptions drillOptions = TrainOptions.of(s.lmDrillSteps(), s.lmBatch(), s.lmLr(), s.seed() + 2);
                 lm.put("drillLastStepsLoss", tailMean(trainPhase("LM drills", objective, weighted, drillOptions,
                         drills, world, false)));
             }
-            TrainOptions lmOptions = TrainOptions.of(s.lmSteps(), s.lmBatch(), s.lmLr(), s.seed());
-            try (TrainingLoop<ContextAnswer> probe = TrainingLoop.create(weighted, lmOptions.config())) {
-                lm.put("testLossBefore", probe.meanLoss(testCorpus));
-            }
+            List<ContextAnswer> questions = readingCorpus(world, s.trainImages(), s.lmTurns());
+            lm.put("trainTexts", questions.size());
             lm.put("lastStepsLoss",
                     tailMean(trainPhase("LM", objective, weighted, lmOptions, questions, world, true)));
             if (s.lmLanguageSteps() > 0) {
+                List<ContextAnswer> language = languageModelCorpus(world, s.trainImages(), s.lmTurns());
+                lm.put("languageTexts", language.size());
                 TrainOptions languageOptions =
                         TrainOptions.of(s.lmLanguageSteps(), s.lmBatch(), s.lmLr() / 4, s.seed() + 3);
                 lm.put("languageLastStepsLoss", tailMean(trainPhase("LM language", objective, weighted,
                         languageOptions, language, world, true)));
             }
-            try (TrainingLoop<ContextAnswer> probe = TrainingLoop.create(weighted, lmOptions.config())) {
-                lm.put("testLossAfter", probe.meanLoss(testCorpus));
-            }
+            lm.put("testLossAfter", meanLoss(weighted, lmOptions, testCorpus));
             // the weighted loss is mostly the descriptions' unpredictable words; the answers' alone shows reading
-            try (TrainingLoop<ContextAnswer> answers = TrainingLoop.create(objective.answerWeighted(0),
-                    lmOptions.config())) {
-                lm.put("testAnswerLossAfter", answers.meanLoss(testAnswers));
-            }
+            lm.put("testAnswerLossAfter", meanLoss(objective.answerWeighted(0), lmOptions, testAnswers));
             objective.save(llamaDir);
         }
         try (LlamaLanguageModel trained = LlamaLanguageModel.load(llamaDir)) {
@@ -590,6 +583,14 @@ public final class DefaultModelRecipe {
         }
         lm.put("seconds", seconds(t));
         return lm;
+    }
+
+    /** The objective's mean loss over texts, without training (a loop only holds the micro-batch size). */
+    private static double meanLoss(Objective<ContextAnswer> objective, TrainOptions options,
+            List<ContextAnswer> texts) {
+        try (TrainingLoop<ContextAnswer> probe = TrainingLoop.create(objective, options.config())) {
+            return probe.meanLoss(texts);
+        }
     }
 
     /** One phase of the language-model stage; logs progress (and, if asked, the reading gate); returns its losses. */
