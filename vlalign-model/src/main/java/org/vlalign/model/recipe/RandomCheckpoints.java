@@ -156,10 +156,11 @@ public final class RandomCheckpoints {
          * <p>Its job is to read: to find the object a question names in the description (or the image
          * embeddings) before it and copy an attribute. That is attention's work (a previous-token head in the
          * first layer, a look-up head in the second); the earlier 4-layer spec with an MLP of 512 and 6 heads
-         * memorised the texts' word statistics and never formed the look-up in 6,000 steps. On the one-word
-         * look-up drills ({@link WorldData#readingDrills}) the look-up formed within 250 steps for 1 of 3 seeds
-         * with 6 heads at Hugging Face's 0.02, for 2 of 2 with 12 heads at 0.07, and in the recipe's drill phase
-         * for each of the four seeds run at this spec.
+         * memorised the texts' word statistics and never formed the look-up in 6,000 steps. On a synthetic
+         * look-up in the world's words ({@code "red square blue circle"}, then kind → colour) it formed within
+         * 250 steps for 1 of 3 seeds with 6 heads at Hugging Face's 0.02 and for 2 of 2 with 12 heads at 0.07; on
+         * the reading drills ({@link WorldData#readingDrills}) it formed for each of the four seeds run at this
+         * spec (one of them at std 0.07).
          *
          * @return the spec
          */
