@@ -613,13 +613,15 @@ public final class DefaultModelRecipe {
     }
 
     /**
-     * The second phase's texts, two per training scene: one-word reading drills with cells, and the scene's
-     * attribute questions (the {@link ReadingGate#TYPES}) in {@code turns} turns after its description ({@link
-     * WorldData#questionTurns}).
+     * The second phase's texts: per training scene reading drills with cells (two-word names where a kind or
+     * colour repeats) and the scene's attribute questions (the {@link ReadingGate#TYPES}) in {@code turns} turns
+     * after its description ({@link WorldData#questionTurns}); and drills in two-word names: each shape's size
+     * by its colour and kind, and the names that need two words ({@link WorldData#twoWordDrills}).
      */
     static List<ContextAnswer> readingCorpus(World world, int scenes, int turns) {
         List<ContextAnswer> texts = new ArrayList<>(
-                WorldData.readingDrills(world, Split.TRAIN, 0, scenes, DRILL_QUERIES, false, true));
+                WorldData.readingDrills(world, Split.TRAIN, 0, scenes, DRILL_QUERIES, true, true));
+        texts.addAll(WorldData.twoWordDrills(world, Split.TRAIN, 0, scenes, DRILL_QUERIES));
         texts.addAll(WorldData.questionTurns(world, Split.TRAIN, 0, scenes, turns, ReadingGate.TYPES));
         return texts;
     }

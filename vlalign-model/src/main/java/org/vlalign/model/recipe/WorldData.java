@@ -176,6 +176,58 @@ public final class WorldData {
     }
 
     /**
+     * Reading drills on sizes and two-word names: per scene its description followed by {@code queries}
+     * look-ups drawn with replacement from each shape's size by its kind ({@code square} → {@code small}; by
+     * colour and kind where the kind repeats) and, where a kind or colour repeats, the names that then need two
+     * words (size and kind → colour, size and colour → kind, colour and kind → cell).
+     *
+     * <p>In {@link #readingDrills} two-word names are one look-up in twenty, and a model that had learned the
+     * one-word look-up answered them at chance: it found a shape of the named kind but not the one of the named
+     * size, which the description gives two words before the kind ({@code a small purple square}). Asking a
+     * kind's size makes the model carry the size to the kind's position, where the look-up reads it; asked by
+     * colour and kind, the size could be read beside the colour instead.
+     *
+     * @param world the world
+     * @param split the split
+     * @param first the first scene index
+     * @param n the number of scenes
+     * @param queries look-ups per text, at least 1
+     * @return one text per scene, in scene order
+     * @throws InvalidArgumentException if {@code queries < 1}
+     * @since 0.3.0
+     */
+    public static List<ContextAnswer> twoWordDrills(World world, Split split, long first, int n, int queries) {
+        if (queries < 1) {
+            throw new InvalidArgumentException("queries must be at least 1 but was " + queries);
+        }
+        List<ContextAnswer> texts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Scene scene = world.sample(split, first + i);
+            List<SceneObject> objects = scene.objects();
+            List<ContextAnswer> lookUps = new ArrayList<>();
+            for (SceneObject o : objects) {
+                String sizeName = uniqueName(objects, o.kind().word());
+                lookUps.add(new ContextAnswer(sizeName != null ? sizeName : o.colourKind(), o.size().word()));
+                if (uniqueName(objects, o.kind().word()) == null) {
+                    String name = uniqueName(objects, o.size().word() + " " + o.kind().word());
+                    if (name != null) {
+                        lookUps.add(new ContextAnswer(name, o.colour().word()));
+                    }
+                    lookUps.add(new ContextAnswer(o.colourKind(), o.position().answer()));
+                }
+                if (uniqueName(objects, o.colour().word()) == null) {
+                    String name = uniqueName(objects, o.size().word() + " " + o.colour().word());
+                    if (name != null) {
+                        lookUps.add(new ContextAnswer(name, o.kind().word()));
+                    }
+                }
+            }
+            texts.add(withTurns(world.description(scene), lookUps, queries, new Random(scene.seed() + 1)));
+        }
+        return texts;
+    }
+
+    /**
      * Question texts for language-model pre-training: per scene its description followed by {@code turns}
      * questions of the given types drawn with replacement, each with its answer. Drawing with replacement keeps
      * every turn a look-up: drawn without, a scene's last colour question could be answered by naming the colour

@@ -93,6 +93,53 @@ class WorldDataTest {
                 () -> WorldData.readingDrills(world, Split.TRAIN, 0, 1, 0, true, true));
     }
 
+    @Test
+    void should_drill_sizes_by_kind_and_the_names_that_need_two_words() {
+        World world = World.builder().seed(3).build();
+        List<ContextAnswer> drills = WorldData.twoWordDrills(world, Split.TRAIN, 5, 60, 12);
+        assertEquals(drills, WorldData.twoWordDrills(world, Split.TRAIN, 5, 60, 12), "reproducible");
+        assertEquals(60, drills.size(), "one text per scene");
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 60; i++) {
+            Scene scene = world.sample(Split.TRAIN, 5 + i);
+            List<SceneObject> objects = scene.objects();
+            ContextAnswer text = drills.get(i);
+            assertTrue(text.context().startsWith(world.description(scene) + " "), text.context());
+            List<ContextAnswer> turns = new ArrayList<>();
+            turns.add(new ContextAnswer(text.context().substring(world.description(scene).length() + 1),
+                    text.answer(), List.of()));
+            turns.addAll(text.followUps());
+            assertEquals(12, turns.size());
+            for (ContextAnswer turn : turns) {
+                String[] words = turn.context().split(" ");
+                List<SceneObject> named = objects.stream().filter(o -> names(o).contains(turn.context())).toList();
+                assertEquals(1, named.size(), "a look-up names one object: " + turn + " in " + scene);
+                SceneObject o = named.get(0);
+                if (turn.answer().equals(o.size().word())) {
+                    boolean uniqueKind = objects.stream().filter(p -> p.kind() == o.kind()).count() == 1;
+                    assertEquals(uniqueKind ? o.kind().word() : o.colourKind(), turn.context(), "size by kind");
+                    seen.add(uniqueKind ? "size by kind" : "size by colour and kind");
+                    continue;
+                }
+                assertEquals(2, words.length, "two words: " + turn);
+                assertTrue(objects.stream().filter(p -> names(p).contains(words[1])).count() > 1,
+                        "the one-word name alone is ambiguous: " + turn + " in " + scene);
+                if (words[0].equals(o.colour().word())) {
+                    assertEquals(o.position().answer(), turn.answer(), turn.toString());
+                    seen.add("cell");
+                } else if (words[1].equals(o.kind().word())) {
+                    assertEquals(o.colour().word(), turn.answer(), turn.toString());
+                    seen.add("colour");
+                } else {
+                    assertEquals(o.kind().word(), turn.answer(), turn.toString());
+                    seen.add("kind");
+                }
+            }
+        }
+        assertEquals(Set.of("size by kind", "size by colour and kind", "colour", "cell", "kind"), seen);
+        assertThrows(InvalidArgumentException.class, () -> WorldData.twoWordDrills(world, Split.TRAIN, 0, 1, 0));
+    }
+
     private static Set<String> names(SceneObject o) {
         return Set.of(o.kind().word(), o.colour().word(), o.size().word() + " " + o.kind().word(),
                 o.size().word() + " " + o.colour().word(), o.colour().word() + " " + o.kind().word());
