@@ -3,6 +3,7 @@ package org.vlalign.model.recipe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.vlalign.ImageInput;
@@ -137,13 +138,7 @@ public final class WorldData {
      */
     public static List<ContextAnswer> readingDrills(World world, Split split, long first, int n, int queries,
             boolean twoWordNames, boolean cells) {
-        if (queries < 1) {
-            throw new InvalidArgumentException("queries must be at least 1 but was " + queries);
-        }
-        List<ContextAnswer> texts = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Scene scene = world.sample(split, first + i);
-            List<SceneObject> objects = scene.objects();
+        return drills(world, split, first, n, queries, 0, objects -> {
             List<ContextAnswer> lookUps = new ArrayList<>();
             for (SceneObject o : objects) {
                 // the names the scene's questions use: the kind (or size and kind) for its colour and cell, the
@@ -168,11 +163,8 @@ public final class WorldData {
                     lookUps.add(new ContextAnswer(cellName, o.position().answer()));
                 }
             }
-            if (!lookUps.isEmpty()) {
-                texts.add(withTurns(world.description(scene), lookUps, queries, new Random(scene.seed())));
-            }
-        }
-        return texts;
+            return lookUps;
+        });
     }
 
     /**
@@ -197,13 +189,7 @@ public final class WorldData {
      * @since 0.3.0
      */
     public static List<ContextAnswer> twoWordDrills(World world, Split split, long first, int n, int queries) {
-        if (queries < 1) {
-            throw new InvalidArgumentException("queries must be at least 1 but was " + queries);
-        }
-        List<ContextAnswer> texts = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Scene scene = world.sample(split, first + i);
-            List<SceneObject> objects = scene.objects();
+        return drills(world, split, first, n, queries, 1, objects -> {
             List<ContextAnswer> lookUps = new ArrayList<>();
             for (SceneObject o : objects) {
                 String sizeName = uniqueName(objects, o.kind().word());
@@ -222,7 +208,27 @@ public final class WorldData {
                     }
                 }
             }
-            texts.add(withTurns(world.description(scene), lookUps, queries, new Random(scene.seed() + 1)));
+            return lookUps;
+        });
+    }
+
+    /**
+     * Per scene its description followed by {@code queries} of its look-ups drawn with replacement (a stream
+     * seeded by the scene's seed plus {@code seedOffset}); scenes without look-ups are skipped.
+     */
+    private static List<ContextAnswer> drills(World world, Split split, long first, int n, int queries,
+            long seedOffset, Function<List<SceneObject>, List<ContextAnswer>> lookUpsOf) {
+        if (queries < 1) {
+            throw new InvalidArgumentException("queries must be at least 1 but was " + queries);
+        }
+        List<ContextAnswer> texts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Scene scene = world.sample(split, first + i);
+            List<ContextAnswer> lookUps = lookUpsOf.apply(scene.objects());
+            if (!lookUps.isEmpty()) {
+                texts.add(withTurns(world.description(scene), lookUps, queries,
+                        new Random(scene.seed() + seedOffset)));
+            }
         }
         return texts;
     }

@@ -62,10 +62,7 @@ class WorldDataTest {
                 scene = world.sample(Split.TRAIN, ++next);
             }
             next++;
-            List<ContextAnswer> turns = new ArrayList<>();
-            turns.add(new ContextAnswer(text.context().substring(world.description(scene).length() + 1),
-                    text.answer(), List.of()));
-            turns.addAll(text.followUps());
+            List<ContextAnswer> turns = turns(world, scene, text);
             assertEquals(12, turns.size());
             for (ContextAnswer turn : turns) {
                 List<SceneObject> named = scene.objects().stream().filter(o -> names(o).contains(turn.context()))
@@ -105,10 +102,7 @@ class WorldDataTest {
             List<SceneObject> objects = scene.objects();
             ContextAnswer text = drills.get(i);
             assertTrue(text.context().startsWith(world.description(scene) + " "), text.context());
-            List<ContextAnswer> turns = new ArrayList<>();
-            turns.add(new ContextAnswer(text.context().substring(world.description(scene).length() + 1),
-                    text.answer(), List.of()));
-            turns.addAll(text.followUps());
+            List<ContextAnswer> turns = turns(world, scene, text);
             assertEquals(12, turns.size());
             for (ContextAnswer turn : turns) {
                 String[] words = turn.context().split(" ");
@@ -138,6 +132,15 @@ class WorldDataTest {
         }
         assertEquals(Set.of("size by kind", "size by colour and kind", "colour", "cell", "kind"), seen);
         assertThrows(InvalidArgumentException.class, () -> WorldData.twoWordDrills(world, Split.TRAIN, 0, 1, 0));
+    }
+
+    /** A drill text's look-ups: the first after the scene's description, then the follow-ups. */
+    private static List<ContextAnswer> turns(World world, Scene scene, ContextAnswer text) {
+        List<ContextAnswer> turns = new ArrayList<>();
+        turns.add(new ContextAnswer(text.context().substring(world.description(scene).length() + 1), text.answer(),
+                List.of()));
+        turns.addAll(text.followUps());
+        return turns;
     }
 
     private static Set<String> names(SceneObject o) {
