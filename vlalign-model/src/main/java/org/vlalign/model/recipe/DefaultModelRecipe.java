@@ -67,8 +67,9 @@ import org.vlalign.train.TrainingLoop;
  *       ({@link ExtractorProbes}, ≥ 0.9).
  *   <li>Stage 2 (LM): a random {@code LlamaForCausalLM} ({@link RandomCheckpoints.LlamaSpec#small()}) pre-trained
  *       with the next-token loss weighted toward answers ({@link LanguageModelObjective#answerWeighted}), first on
- *       reading drills ({@link WorldData#readingDrills}), then on drills and the scenes' attribute questions in
- *       turns after their descriptions, then on every question type and captions → {@code llama/}; then the
+ *       reading drills ({@link WorldData#readingDrills}), then on drills (sizes and two-word names too, {@link
+ *       WorldData#twoWordDrills}) and the scenes' attribute questions in turns after their descriptions, then on
+ *       every question type and captions → {@code llama/}; then the
  *       reading gate: given a held-out gold description and a question, ≥ 0.95 exact match on every attribute
  *       type ({@link ReadingGate}). A failed gate stops the recipe before the
  *       adaptor stages unless {@code --gates report}.
@@ -615,8 +616,8 @@ public final class DefaultModelRecipe {
     /**
      * The second phase's texts: per training scene reading drills with cells (two-word names where a kind or
      * colour repeats) and the scene's attribute questions (the {@link ReadingGate#TYPES}) in {@code turns} turns
-     * after its description ({@link WorldData#questionTurns}); and drills in two-word names: each shape's size
-     * by its colour and kind, and the names that need two words ({@link WorldData#twoWordDrills}).
+     * after its description ({@link WorldData#questionTurns}); and drills on sizes and two-word names: each
+     * shape's size by its kind, and the names that need two words ({@link WorldData#twoWordDrills}).
      */
     static List<ContextAnswer> readingCorpus(World world, int scenes, int turns) {
         List<ContextAnswer> texts = new ArrayList<>(

@@ -3,8 +3,8 @@ package org.vlalign.model.recipe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.function.Function;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
@@ -192,9 +192,9 @@ public final class WorldData {
         return drills(world, split, first, n, queries, 1, objects -> {
             List<ContextAnswer> lookUps = new ArrayList<>();
             for (SceneObject o : objects) {
-                String sizeName = uniqueName(objects, o.kind().word());
-                lookUps.add(new ContextAnswer(sizeName != null ? sizeName : o.colourKind(), o.size().word()));
-                if (uniqueName(objects, o.kind().word()) == null) {
+                boolean kindRepeats = uniqueName(objects, o.kind().word()) == null;
+                lookUps.add(new ContextAnswer(kindRepeats ? o.colourKind() : o.kind().word(), o.size().word()));
+                if (kindRepeats) {
                     String name = uniqueName(objects, o.size().word() + " " + o.kind().word());
                     if (name != null) {
                         lookUps.add(new ContextAnswer(name, o.colour().word()));
