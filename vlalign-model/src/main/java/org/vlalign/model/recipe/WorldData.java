@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.LongUnaryOperator;
 import java.util.stream.IntStream;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
@@ -138,7 +139,8 @@ public final class WorldData {
      */
     public static List<ContextAnswer> readingDrills(World world, Split split, long first, int n, int queries,
             boolean twoWordNames, boolean cells) {
-        return drills(world, split, first, n, queries, 0, objects -> {
+        return turnTexts(world, split, first, n, queries, seed -> seed, scene -> {
+            List<SceneObject> objects = scene.objects();
             List<ContextAnswer> lookUps = new ArrayList<>();
             for (SceneObject o : objects) {
                 // the names the scene's questions use: the kind (or size and kind) for its colour and cell, the
@@ -189,7 +191,8 @@ public final class WorldData {
      * @since 0.3.0
      */
     public static List<ContextAnswer> twoWordDrills(World world, Split split, long first, int n, int queries) {
-        return drills(world, split, first, n, queries, 1, objects -> {
+        return turnTexts(world, split, first, n, queries, seed -> seed + 1, scene -> {
+            List<SceneObject> objects = scene.objects();
             List<ContextAnswer> lookUps = new ArrayList<>();
             for (SceneObject o : objects) {
                 boolean kindRepeats = uniqueName(objects, o.kind().word()) == null;
@@ -213,21 +216,21 @@ public final class WorldData {
     }
 
     /**
-     * Per scene its description followed by {@code queries} of its look-ups drawn with replacement (a stream
-     * seeded by the scene's seed plus {@code seedOffset}); scenes without look-ups are skipped.
+     * Per scene its description followed by {@code turns} of its pool's turns drawn with replacement (a stream
+     * seeded by {@code seedOf} of the scene's seed); scenes with an empty pool are skipped.
      */
-    private static List<ContextAnswer> drills(World world, Split split, long first, int n, int queries,
-            long seedOffset, Function<List<SceneObject>, List<ContextAnswer>> lookUpsOf) {
-        if (queries < 1) {
-            throw new InvalidArgumentException("queries must be at least 1 but was " + queries);
+    private static List<ContextAnswer> turnTexts(World world, Split split, long first, int n, int turns,
+            LongUnaryOperator seedOf, Function<Scene, List<ContextAnswer>> poolOf) {
+        if (turns < 1) {
+            throw new InvalidArgumentException("turns per text must be at least 1 but was " + turns);
         }
         List<ContextAnswer> texts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Scene scene = world.sample(split, first + i);
-            List<ContextAnswer> lookUps = lookUpsOf.apply(scene.objects());
-            if (!lookUps.isEmpty()) {
-                texts.add(withTurns(world.description(scene), lookUps, queries,
-                        new Random(scene.seed() + seedOffset)));
+            List<ContextAnswer> pool = poolOf.apply(scene);
+            if (!pool.isEmpty()) {
+                texts.add(withTurns(world.description(scene), pool, turns,
+                        new Random(seedOf.applyAsLong(scene.seed()))));
             }
         }
         return texts;
@@ -255,20 +258,15 @@ public final class WorldData {
             throw new InvalidArgumentException("question turns need turns >= 1 and a question type, got " + turns
                     + " and " + types);
         }
-        List<ContextAnswer> texts = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Scene scene = world.sample(split, first + i);
+        return turnTexts(world, split, first, n, turns, seed -> ~seed, scene -> {
             List<ContextAnswer> pool = new ArrayList<>();
             for (QaPair qa : world.questions(scene)) {
                 if (types.contains(qa.type())) {
                     pool.add(new ContextAnswer(qa.question(), qa.answer()));
                 }
             }
-            if (!pool.isEmpty()) {
-                texts.add(withTurns(world.description(scene), pool, turns, new Random(~scene.seed())));
-            }
-        }
-        return texts;
+            return pool;
+        });
     }
 
     /** The first of the names that exactly one object of the scene answers to, or null. */
