@@ -61,20 +61,21 @@ class RandomCheckpointsTest {
     }
 
     @Test
-    void should_initialise_like_hugging_face_with_normal_weights_zero_biases_and_unit_norms() {
-        Path blip = RandomCheckpoints.writeRetrieval(dir.resolve("blip"), RandomCheckpoints.RetrievalSpec.tiny(), 4);
+    void should_initialise_linears_at_fan_in_positions_at_unit_scale_and_embeddings_like_hugging_face() {
+        RandomCheckpoints.RetrievalSpec spec = RandomCheckpoints.RetrievalSpec.tiny();
+        Path blip = RandomCheckpoints.writeRetrieval(dir.resolve("blip"), spec, 4);
         try (Checkpoint c = Checkpoint.open(blip)) {
-            float[] w = c.loadFloats("vision_model.encoder.layers.0.mlp.fc1.weight");
-            double mean = 0;
-            double sq = 0;
-            for (float f : w) {
-                mean += f;
-                sq += f * f;
-            }
-            mean /= w.length;
-            double std = Math.sqrt(sq / w.length - mean * mean);
-            assertEquals(0.0, mean, 0.002);
-            assertEquals(RandomCheckpoints.INIT_STD, std, 0.002);
+            float[] fc1 = c.loadFloats("vision_model.encoder.layers.0.mlp.fc1.weight"); // (4h, h)
+            assertEquals(0.0, mean(fc1), 0.05 / Math.sqrt(spec.visionHidden()));
+            assertEquals(1 / Math.sqrt(spec.visionHidden()), std(fc1), 0.05 / Math.sqrt(spec.visionHidden()));
+            float[] fc2 = c.loadFloats("vision_model.encoder.layers.0.mlp.fc2.weight"); // (h, 4h)
+            assertEquals(1 / Math.sqrt(4.0 * spec.visionHidden()), std(fc2), 0.05 / Math.sqrt(spec.visionHidden()));
+            float[] patch = c.loadFloats("vision_model.embeddings.patch_embedding.weight");
+            double fanIn = 3.0 * spec.patchSize() * spec.patchSize();
+            assertEquals(1 / Math.sqrt(fanIn), std(patch), 0.05 / Math.sqrt(fanIn));
+            assertEquals(1.0, std(c.loadFloats("vision_model.embeddings.position_embedding")), 0.05);
+            assertEquals(RandomCheckpoints.INIT_STD, std(c.loadFloats("query_tokens")), 0.005);
+            assertEquals(RandomCheckpoints.INIT_STD, std(c.loadFloats("embeddings.word_embeddings.weight")), 0.002);
             for (float f : c.loadFloats("qformer.encoder.layer.0.crossattention.attention.key.bias")) {
                 assertEquals(0f, f);
             }
@@ -82,6 +83,23 @@ class RandomCheckpointsTest {
                 assertEquals(1f, f);
             }
         }
+    }
+
+    private static double mean(float[] w) {
+        double sum = 0;
+        for (float f : w) {
+            sum += f;
+        }
+        return sum / w.length;
+    }
+
+    private static double std(float[] w) {
+        double m = mean(w);
+        double sq = 0;
+        for (float f : w) {
+            sq += (f - m) * (f - m);
+        }
+        return Math.sqrt(sq / w.length);
     }
 
     @Test
