@@ -501,6 +501,13 @@ public final class DefaultModelRecipe {
                 if (p.step() % progressEvery(p.totalSteps()) == 0) {
                     LOG.info("ITC step {}: own caption above its near miss on {} of held-out images", p.step(),
                             String.format("%.3f", objective.hardNegativeAccuracy(nearMisses)));
+                    // the gate's trend, on half the gate's scenes
+                    int fit = Math.max(2, s.probeScenes() / 2);
+                    ExtractorProbes.Result r = ExtractorProbes.measure(objective.model(), world, fit,
+                            Math.max(10, fit / 2));
+                    LOG.info("ITC step {}: linear probes fitted on {} scenes: shape-of-colour {} cell-of-shape {}",
+                            p.step(), fit, String.format("%.3f", r.shapeOfColour()),
+                            String.format("%.3f", r.cellOfShape()));
                 }
             });
             itc.put("testLossBefore", trainer.meanLoss(probe));
