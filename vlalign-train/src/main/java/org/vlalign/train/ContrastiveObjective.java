@@ -409,6 +409,64 @@ public final class ContrastiveObjective extends Objective<ImageText> {
     }
 
     /**
+     * One word of a text and the image-grounded captioning loss of predicting it.
+     *
+     * <p>Immutable and thread-safe.
+     *
+     * @param word the token as the Q-Former's tokenizer decodes it
+     * @param loss its next-token negative log-likelihood in nats, given the image and the words before it
+     * @since 0.2.0
+     */
+    public record WordLoss(String word, double loss) {}
+
+    /**
+     * The captioning (ITG) loss of every word of each text given an image: which words the model reads from
+     * the image. Comparing a text's losses under its own image and under another image's shows it: a word
+     * read from the image costs less with its own; a word guessed from the text alone costs the same with
+     * either. Works whatever {@link Losses} trained the model, though without captioning the head is untrained.
+     *
+     * @param images the images
+     * @param texts one text per image, scored after it
+     * @return per text, the loss of each token after the first, in order
+     * @throws InvalidArgumentException if the lists differ in length
+     * @since 0.2.0
+     */
+    public List<List<WordLoss>> captionWordLosses(List<ImageInput> images, List<String> texts) {
+        if (images.size() != texts.size()) {
+            throw new InvalidArgumentException(images.size() + " images but " + texts.size()
+                    + " texts; pass one text per image");
+        }
+        List<List<WordLoss>> out = new ArrayList<>(texts.size());
+        int chunk = 32;
+        for (int from = 0; from < images.size(); from += chunk) {
+            int to = Math.min(images.size(), from + chunk);
+            long[][] ids = new long[to - from][];
+            long[][] masks = new long[ids.length][];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = ids(texts.get(from + i));
+            }
+            long[][][] batch = pad(ids, masks);
+            int length = batch[0][0].length;
+            try (NDManager call = model.newCallManager()) {
+                NDArray vision = model.visionStates(call, model.pixelValues(call, images.subList(from, to)));
+                NDArray logits = model.captionLogits(call, vision, batch[0], batch[1]); // (n, length, vocab)
+                int vocab = (int) logits.getShape().get(2);
+                float[] logProbs = logits.logSoftmax(-1).toFloatArray();
+                for (int i = 0; i < ids.length; i++) {
+                    List<WordLoss> words = new ArrayList<>();
+                    for (int t = 0; t + 1 < ids[i].length; t++) {
+                        int next = (int) ids[i][t + 1];
+                        words.add(new WordLoss(tokenizer.decode(new long[] {next}),
+                                -logProbs[(i * length + t) * vocab + next]));
+                    }
+                    out.add(List.copyOf(words));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * How often an image scores its own text above the pair's {@link ImageText#hardNegative hard negative},
      * each scored as the contrastive loss scores it (the max over the image's query embeddings of their dot
      * product with the text embedding). A model that reads the detail a near-miss changes reaches 1; one that

@@ -282,6 +282,38 @@ class ContrastiveObjectiveTest {
     }
 
     @Test
+    void should_give_each_words_captioning_loss_as_the_head_scores_that_text_alone() {
+        Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 9L, 1);
+        List<ImageText> batch = pairs().subList(0, 3); // texts of three lengths: the batch is padded
+        try (ContrastiveObjective all = ContrastiveObjective.load(blip, TEMPERATURE, ContrastiveObjective.Losses.BLIP2);
+                ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tok = BlipFeatureExtractor.tokenizerFor(blip,
+                        all.model().config());
+                ai.djl.ndarray.NDManager call = all.model().newCallManager()) {
+            List<List<ContrastiveObjective.WordLoss>> words = all.captionWordLosses(
+                    batch.stream().map(ImageText::image).toList(), batch.stream().map(ImageText::text).toList());
+            assertEquals(3, words.size());
+            BlipFeatureExtractor m = all.model();
+            for (int i = 0; i < 3; i++) {
+                long[] own = tok.encode(batch.get(i).text()).getIds();
+                ai.djl.ndarray.NDArray vision = m.visionStates(call, m.pixelValues(call,
+                        List.of(batch.get(i).image())));
+                float[] logits = m.captionLogits(call, vision, new long[][] {own}, ones(own)).toFloatArray();
+                int vocab = logits.length / own.length;
+                assertEquals(own.length - 1, words.get(i).size());
+                for (int t = 0; t + 1 < own.length; t++) {
+                    ContrastiveObjective.WordLoss w = words.get(i).get(t);
+                    assertEquals(tok.decode(new long[] {own[t + 1]}), w.word());
+                    assertEquals(-logSoftmax(logits, t * vocab, vocab)[(int) own[t + 1]], w.loss(), 1e-4);
+                }
+            }
+            assertEquals(List.of("red", "cat", "on", "the", "table"), words.get(0).stream().skip(1)
+                    .map(ContrastiveObjective.WordLoss::word).toList().subList(0, 5));
+            assertThrows(InvalidArgumentException.class, () -> all.captionWordLosses(
+                    List.of(batch.get(0).image()), List.of("a", "b")));
+        }
+    }
+
+    @Test
     void should_let_queries_ignore_the_text_and_each_text_position_see_only_the_past_when_captioning() {
         Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 7L, 1);
         try (BlipFeatureExtractor m = BlipFeatureExtractor.load(blip);

@@ -497,6 +497,8 @@ public final class DefaultModelRecipe {
             for (ImageCaptions ic : testImages.subList(0, Math.min(testImages.size(), PROGRESS_SCENES))) {
                 ic.nearMiss(nearMisses.size()).ifPresent(nearMisses::add);
             }
+            // located captions with their images: which attribute words captioning reads from the image
+            List<ImageText> readingPairs = nearMisses.subList(0, Math.min(nearMisses.size(), 64));
             trainer.addListener(p -> {
                 if (p.step() % progressEvery(p.totalSteps()) == 0) {
                     LOG.info("ITC step {}: own caption above its near miss on {} of held-out images", p.step(),
@@ -508,6 +510,11 @@ public final class DefaultModelRecipe {
                     LOG.info("ITC step {}: linear probes fitted on {} scenes: shape-of-colour {} cell-of-shape {}",
                             p.step(), fit, String.format("%.3f", r.shapeOfColour()),
                             String.format("%.3f", r.cellOfShape()));
+                    if (losses.captioning() > 0 && readingPairs.size() >= 2) {
+                        LOG.info("ITC step {}: captioning loss per attribute word, own image/another's: {}",
+                                p.step(), ExtractorProbes.format(ExtractorProbes.captionReading(objective,
+                                        readingPairs)));
+                    }
                 }
             });
             itc.put("testLossBefore", trainer.meanLoss(probe));
@@ -519,6 +526,12 @@ public final class DefaultModelRecipe {
             itc.put("testLossAfter", trainer.meanLoss(probe));
             itc.put("testRecallAfter", recall(evaluate(objective, testImages)));
             itc.put("testNearMissAccuracyAfter", objective.hardNegativeAccuracy(nearMisses));
+            if (losses.captioning() > 0 && readingPairs.size() >= 2) {
+                Map<String, Object> reading = new LinkedHashMap<>();
+                ExtractorProbes.captionReading(objective, readingPairs).forEach((c, v) -> reading.put(c,
+                        Map.of("ownImage", v[0], "otherImage", v[1])));
+                itc.put("captionLossPerWordClass", reading);
+            }
             objective.save(blipDir);
         }
         try (BlipFeatureExtractor trained = BlipFeatureExtractor.load(blipDir)) {

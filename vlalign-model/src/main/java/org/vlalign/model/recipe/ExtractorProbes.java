@@ -1,18 +1,25 @@
 package org.vlalign.model.recipe;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
 import org.vlalign.ImageInput;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.metrics.LinearProbe;
+import org.vlalign.model.world.GridPosition;
 import org.vlalign.model.world.Scene;
 import org.vlalign.model.world.SceneObject;
+import org.vlalign.model.world.ShapeColour;
 import org.vlalign.model.world.ShapeKind;
+import org.vlalign.model.world.ShapeSize;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
+import org.vlalign.train.ContrastiveObjective;
+import org.vlalign.train.ImageText;
 
 /**
  * The recipe's gate on the feature extractor: ridge linear probes on its output (the adaptor's input, all
@@ -27,7 +34,10 @@ import org.vlalign.model.world.World;
  * </ul>
  *
  * <p>Probes fit on training scenes and are scored on held-out ones; an accuracy is the share of all held-out
- * (scene, colour) or (scene, kind) items its probe gets right. Stateless and thread-safe.
+ * (scene, colour) or (scene, kind) items its probe gets right.
+ *
+ * <p>{@link #captionReading} says which attribute words the captioning head reads from the image: the probes'
+ * diagnosis when they fail. Stateless and thread-safe.
  *
  * @since 0.2.0
  */
@@ -89,6 +99,79 @@ public final class ExtractorProbes {
         double shape = probe(train.byColour, test.byColour, ShapeKind.values().length);
         double cell = probe(train.byKind, test.byKind, 9);
         return new Result(shape, cell, trainScenes, testScenes);
+    }
+
+    /** The attribute word classes of {@link #captionReading}, in reporting order. */
+    public static final List<String> WORD_CLASSES = List.of("colour", "kind", "size", "position");
+
+    /**
+     * The captioning loss of each attribute word class in held-out captions, given the caption's own image and
+     * given another image: a class read from the image costs much less with its own; a class the model only
+     * guesses from the text costs the same with either (then the extractor has not learnt it).
+     *
+     * @param objective the extractor being trained, with its captioning head
+     * @param pairs held-out images with their located captions; pair {@code i}'s other image is pair
+     *     {@code i + 1}'s (cyclically), so at least 2
+     * @return per class of {@link #WORD_CLASSES}, {@code {mean loss with the own image, with another}} in nats
+     */
+    public static Map<String, double[]> captionReading(ContrastiveObjective objective, List<ImageText> pairs) {
+        if (pairs.size() < 2) {
+            throw new InvalidArgumentException("caption reading compares images, so it needs at"
+                    + " least 2 pairs but got " + pairs.size());
+        }
+        Map<String, String> classOf = new HashMap<>();
+        for (ShapeColour c : ShapeColour.values()) {
+            classOf.put(c.word(), "colour");
+        }
+        for (ShapeKind k : ShapeKind.values()) {
+            classOf.put(k.word(), "kind");
+        }
+        for (ShapeSize z : ShapeSize.values()) {
+            classOf.put(z.word(), "size");
+        }
+        for (GridPosition g : GridPosition.values()) {
+            for (String w : g.answer().split(" ")) {
+                classOf.put(w, "position");
+            }
+        }
+        List<ImageInput> own = pairs.stream().map(ImageText::image).toList();
+        List<ImageInput> other = new ArrayList<>(own.subList(1, own.size()));
+        other.add(own.get(0));
+        List<String> texts = pairs.stream().map(ImageText::text).toList();
+        List<List<ContrastiveObjective.WordLoss>> withOwn = objective.captionWordLosses(own, texts);
+        List<List<ContrastiveObjective.WordLoss>> withOther = objective.captionWordLosses(other, texts);
+        Map<String, double[]> sums = new LinkedHashMap<>(); // class -> {own, other, count}
+        for (String c : WORD_CLASSES) {
+            sums.put(c, new double[3]);
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            for (int t = 0; t < withOwn.get(i).size(); t++) {
+                String c = classOf.get(withOwn.get(i).get(t).word());
+                if (c != null) {
+                    double[] acc = sums.get(c);
+                    acc[0] += withOwn.get(i).get(t).loss();
+                    acc[1] += withOther.get(i).get(t).loss();
+                    acc[2]++;
+                }
+            }
+        }
+        Map<String, double[]> out = new LinkedHashMap<>();
+        sums.forEach((c, acc) -> out.put(c, acc[2] == 0 ? new double[] {Double.NaN, Double.NaN}
+                : new double[] {acc[0] / acc[2], acc[1] / acc[2]}));
+        return out;
+    }
+
+    /**
+     * {@link #captionReading} as one log line's text, e.g. {@code "colour 0.01/6.20 kind 1.61/1.70 ..."}.
+     *
+     * @param reading the reading
+     * @return the text
+     */
+    public static String format(Map<String, double[]> reading) {
+        StringBuilder sb = new StringBuilder();
+        reading.forEach((c, v) -> sb.append(sb.length() == 0 ? "" : " ").append(c)
+                .append(String.format(" %.2f/%.2f", v[0], v[1])));
+        return sb.toString();
     }
 
     /** The items of both probes. */

@@ -2,18 +2,26 @@ package org.vlalign.model.recipe;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlalign.Features;
+import org.vlalign.ImageInput;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.metrics.RetrievalEvaluator;
 import org.vlalign.core.train.StreamOrder;
+import org.vlalign.model.world.ShapeKind;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
@@ -91,7 +99,28 @@ class ContrastivePretrainingTest {
             double after = trainer.meanLoss(probe);
             System.out.printf("ITC+ITM+ITG: loss %.3f -> %.3f%n", before, after);
             assertTrue(after < 0.8 * before, "loss " + before + " -> " + after);
+            List<ImageText> located = data.subList(0, 32).stream().map(c -> c.nearMiss(0).orElseThrow()).toList();
+            Map<String, double[]> reading = ExtractorProbes.captionReading(objective, located);
+            System.out.println("captioning loss per word class, own image/another's: "
+                    + ExtractorProbes.format(reading));
+            assertEquals(ExtractorProbes.WORD_CLASSES, List.copyOf(reading.keySet()));
+            reading.values().forEach(v -> assertTrue(v[0] > 0 && v[1] > 0 && Double.isFinite(v[0] + v[1])));
+            // by hand for one class: kind words with each caption's own image, then with the next caption's
+            List<ImageInput> images = located.stream().map(ImageText::image).toList();
+            List<ImageInput> shifted = new ArrayList<>(images.subList(1, images.size()));
+            shifted.add(images.get(0));
+            List<String> texts = located.stream().map(ImageText::text).toList();
+            Set<String> kinds = Arrays.stream(ShapeKind.values()).map(ShapeKind::word).collect(Collectors.toSet());
+            assertEquals(meanOf(objective.captionWordLosses(images, texts), kinds), reading.get("kind")[0], 1e-9);
+            assertEquals(meanOf(objective.captionWordLosses(shifted, texts), kinds), reading.get("kind")[1], 1e-9);
+            assertThrows(InvalidArgumentException.class,
+                    () -> ExtractorProbes.captionReading(objective, located.subList(0, 1)));
         }
+    }
+
+    private static double meanOf(List<List<ContrastiveObjective.WordLoss>> losses, Set<String> words) {
+        return losses.stream().flatMap(List::stream).filter(w -> words.contains(w.word()))
+                .mapToDouble(ContrastiveObjective.WordLoss::loss).average().orElseThrow();
     }
 
     @Test
