@@ -64,7 +64,8 @@ import org.vlalign.train.TrainingLoop;
  *       the image–text contrastive loss plus image–text matching against hard negatives that change one detail
  *       of the located caption and image-grounded captioning ({@link ContrastiveObjective.Losses}) → {@code
  *       blip2/}; then the extractor gate: linear probes for shape-of-colour and cell-of-shape
- *       ({@link ExtractorProbes}, ≥ 0.9).
+ *       ({@link ExtractorProbes}, ≥ 0.9). Ten progress lines during the stage give the same probes on half the
+ *       scenes and the captioning loss per attribute word ({@link ExtractorProbes#captionReading}).
  *   <li>Stage 2 (LM): a random {@code LlamaForCausalLM} ({@link RandomCheckpoints.LlamaSpec#small()}) pre-trained
  *       with the next-token loss weighted toward answers ({@link LanguageModelObjective#answerWeighted}), first on
  *       reading drills ({@link WorldData#readingDrills}), then on drills (sizes and two-word names too, {@link
