@@ -220,13 +220,20 @@ public abstract class AbstractDecoderContractTest {
             assertTrue(available > 0 && available < Long.MAX_VALUE,
                     "cacheBytesAvailable() must report the memory the cache lives in, was " + available);
             int maxNew = Math.min(64, d.contextLength() - 2);
-            long beams = Math.min(Integer.MAX_VALUE, available / (perPosition * (maxNew + 1)) + 1);
+            // Twice what fits, and the budget pinned below: a native budget follows MemAvailable, which
+            // other processes move between two reads. Unpinned, a rise let a million-beam search run.
+            long beams = Math.min(Integer.MAX_VALUE, 2 * (available / (perPosition * (maxNew + 1)) + 1));
             GenerationConfig config = GenerationConfig.builder()
                     .strategy(DecodingStrategy.Beam.of((int) beams))
                     .maxNewTokens(maxNew)
                     .build();
             int[] prefills = {0};
             Decoder counting = new ForwardingDecoder(d) {
+                @Override
+                public long cacheBytesAvailable() {
+                    return available;
+                }
+
                 @Override
                 public float[][] prefill(List<DecoderInput> rows) {
                     prefills[0]++;
