@@ -244,7 +244,10 @@ final class WorldText {
 
     /**
      * The located caption of this scene with exactly one thing changed: one object's colour, kind or cell, or
-     * the colours of two differently coloured objects swapped; never a caption that is still true.
+     * the colours or the kinds of two objects swapped; never a caption that is still true.
+     *
+     * <p>Swapped kinds are there because swapped colours alone do not need the kind: the two objects' cells
+     * already tell which colour is where. Only a kind swap makes a model bind each kind to its place and colour.
      */
     String hardNegative(SplitMix rng) {
         String truth = locatedCaption(objects);
@@ -252,17 +255,20 @@ final class WorldText {
             List<SceneObject> changed = new ArrayList<>(objects);
             int i = rng.nextInt(objects.size());
             SceneObject o = objects.get(i);
-            int change = rng.nextInt(4);
-            if (change == 3 && objects.size() > 1) { // swap colours with another object
+            int change = rng.nextInt(5);
+            if (change >= 3 && objects.size() > 1) { // swap colours (3) or kinds (4) with another object
                 int j = rng.nextInt(objects.size() - 1);
                 j = j >= i ? j + 1 : j;
                 SceneObject p = objects.get(j);
-                changed.set(i, new SceneObject(o.kind(), p.colour(), o.size(), o.x(), o.y(), o.radius()));
-                changed.set(j, new SceneObject(p.kind(), o.colour(), p.size(), p.x(), p.y(), p.radius()));
+                boolean colours = change == 3;
+                changed.set(i, new SceneObject(colours ? o.kind() : p.kind(), colours ? p.colour() : o.colour(),
+                        o.size(), o.x(), o.y(), o.radius()));
+                changed.set(j, new SceneObject(colours ? p.kind() : o.kind(), colours ? o.colour() : p.colour(),
+                        p.size(), p.x(), p.y(), p.radius()));
             } else if (change == 0 || change == 3) {
                 ShapeColour c = ShapeColour.values()[rng.nextInt(ShapeColour.values().length)];
                 changed.set(i, new SceneObject(o.kind(), c, o.size(), o.x(), o.y(), o.radius()));
-            } else if (change == 1) {
+            } else if (change == 1 || change == 4) {
                 ShapeKind k = ShapeKind.values()[rng.nextInt(ShapeKind.values().length)];
                 changed.set(i, new SceneObject(k, o.colour(), o.size(), o.x(), o.y(), o.radius()));
             } else {
