@@ -98,7 +98,7 @@ import org.vlalign.train.TrainingLoop;
  * (2e-3), {@code --align-epochs N} (1), {@code --instruct-epochs N} (1), {@code --adaptor-batch N} (16),
  * {@code --align-lr X} (1e-3), {@code --instruct-lr X} (3e-4), {@code --adaptor-examples N} (0 = all),
  * {@code --eval-questions N} (700), {@code --stages itc,lm,adaptor} (all; see {@link Settings#stages()}),
- * {@code --itm-weight X} (1), {@code --itg-weight X} (1), {@code --probe-scenes N} (1000), {@code
+ * {@code --itm-weight X} (1), {@code --itg-weight X} (1), {@code --probe-scenes N} (6000), {@code
  * --lm-context-weight X} (0.1), {@code --lm-drill-steps N} (800), {@code --lm-language-steps N} (1000), {@code
  * --gate-scenes N} (200), {@code --gates enforce|report} (enforce), {@code --lora-rank R} (0 = no LoRA stage),
  * {@code --itc-hard-negatives true|false} (true: the world's near-miss captions join the contrastive loss, see
@@ -152,7 +152,10 @@ public final class DefaultModelRecipe {
      *     read from an earlier run into the same {@code out}
      * @param itmWeight weight of image–text matching with hard negatives beside the contrastive loss (0: none)
      * @param itgWeight weight of image-grounded captioning beside the contrastive loss (0: none)
-     * @param probeScenes training scenes the extractor's linear probes fit on (half as many score them)
+     * @param probeScenes training scenes the extractor's linear probes fit on (half as many, at most 1,000,
+     *     score them; the progress lines fit on a sixth). A probe has one colour's or kind's items of these,
+     *     a few hundred rows of 2,048 features at 1,000 scenes: too few, so the probe, not the extractor, sets
+     *     the accuracy
      * @param lmContextWeight weight of context tokens in the language model's loss (answers weigh 1)
      * @param lmDrillSteps language-model steps on reading drills alone before {@code lmSteps} on drills and
      *     attribute questions
@@ -251,7 +254,7 @@ public final class DefaultModelRecipe {
                         stages,
                         Double.parseDouble(f.getOrDefault("itm-weight", "1")),
                         Double.parseDouble(f.getOrDefault("itg-weight", "1")),
-                        Integer.parseInt(f.getOrDefault("probe-scenes", "1000")),
+                        Integer.parseInt(f.getOrDefault("probe-scenes", "6000")),
                         Double.parseDouble(f.getOrDefault("lm-context-weight", "0.1")),
                         Long.parseLong(f.getOrDefault("lm-drill-steps", "800")),
                         Long.parseLong(f.getOrDefault("lm-language-steps", "1000")),
@@ -504,8 +507,8 @@ public final class DefaultModelRecipe {
                 if (p.step() % progressEvery(p.totalSteps()) == 0) {
                     LOG.info("ITC step {}: own caption above its near miss on {} of held-out images", p.step(),
                             String.format("%.3f", objective.hardNegativeAccuracy(nearMisses)));
-                    // the gate's trend, on half the gate's scenes
-                    int fit = Math.max(2, s.probeScenes() / 2);
+                    // the gate's trend, on a sixth of the gate's scenes (an underestimate, but seconds)
+                    int fit = Math.max(2, s.probeScenes() / 6);
                     ExtractorProbes.Result r = ExtractorProbes.measure(objective.model(), world, fit,
                             Math.max(10, fit / 2));
                     LOG.info("ITC step {}: linear probes fitted on {} scenes: shape-of-colour {} cell-of-shape {}",
@@ -537,7 +540,7 @@ public final class DefaultModelRecipe {
         }
         try (BlipFeatureExtractor trained = BlipFeatureExtractor.load(blipDir)) {
             ExtractorProbes.Result probes = ExtractorProbes.measure(trained, world, s.probeScenes(),
-                    Math.max(10, s.probeScenes() / 2));
+                    Math.max(10, Math.min(1000, s.probeScenes() / 2)));
             itc.put("probes", probes.asMap());
             LOG.info("extractor gate (linear probes, needs {}): shape-of-colour {} cell-of-shape {} -> {}",
                     ExtractorProbes.GATE, String.format("%.3f", probes.shapeOfColour()),
