@@ -47,12 +47,14 @@ import org.vlalign.train.AdaptorObjective;
 import org.vlalign.train.ContextAnswer;
 import org.vlalign.train.ContrastiveObjective;
 import org.vlalign.train.FeatureCache;
+import org.vlalign.train.ImageLabels;
 import org.vlalign.train.ImageText;
 import org.vlalign.train.LanguageModelObjective;
 import org.vlalign.train.Objective;
 import org.vlalign.train.TrainableAdaptor;
 import org.vlalign.train.TrainingConfig;
 import org.vlalign.train.TrainingLoop;
+import org.vlalign.train.VisionLabelObjective;
 
 /**
  * The one-command recipe that trains vlalign's embedded default model on the synthetic world, the
@@ -103,7 +105,9 @@ import org.vlalign.train.TrainingLoop;
  * --gate-scenes N} (200), {@code --gates enforce|report} (enforce), {@code --lora-rank R} (0 = no LoRA stage),
  * {@code --itc-hard-negatives true|false} (true: the world's near-miss captions join the contrastive loss, see
  * {@link ContrastiveObjective.Losses#contrastHardNegatives()}), {@code --lm-turns N} (8: questions per text after
- * a scene's description, see {@link WorldData#questionTurns}). PyTorch runs
+ * a scene's description, see {@link WorldData#questionTurns}), {@code --vision-steps N} (0: steps pre-training the
+ * vision tower on which kind and colour is in each cell before stage 1's losses) and {@code --vision-lr X}
+ * (1e-3). PyTorch runs
  * one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} is given. Run with
  * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}.
  *
@@ -166,6 +170,9 @@ public final class DefaultModelRecipe {
      * @param loraRank rank of the optional LoRA stage on the language model after the instruction stage (0: none)
      * @param itcHardNegatives whether the world's near-miss captions also join the contrastive loss
      * @param lmTurns questions per language-model text after the scene's description, drawn with replacement
+     * @param visionSteps steps pre-training the extractor's vision tower on the scenes' labels before stage 1
+     *     ({@link WorldData#sceneLabels}; 0: none)
+     * @param visionLr peak learning rate of those steps
      * @since 0.1.0
      */
     public record Settings(Path out, long worldSeed, long seed, boolean tiny, int trainImages, int testImages,
@@ -173,7 +180,7 @@ public final class DefaultModelRecipe {
             int instructEpochs, int adaptorBatch, double alignLr, double instructLr, int adaptorExamples,
             int evalQuestions, Set<String> stages, double itmWeight, double itgWeight, int probeScenes,
             double lmContextWeight, long lmDrillSteps, long lmLanguageSteps, int gateScenes, boolean enforceGates,
-            int loraRank, boolean itcHardNegatives, int lmTurns) {
+            int loraRank, boolean itcHardNegatives, int lmTurns, long visionSteps, double visionLr) {
         /** The stage names {@code --stages} accepts, in the order they run. */
         public static final List<String> STAGES = List.of("itc", "lm", "adaptor");
 
@@ -205,7 +212,7 @@ public final class DefaultModelRecipe {
                     "itc-steps", "itc-batch", "itc-lr", "lm-steps", "lm-batch", "lm-lr", "align-epochs",
                     "instruct-epochs", "adaptor-batch", "align-lr", "instruct-lr", "adaptor-examples",
                     "eval-questions", "stages", "itm-weight", "itg-weight", "probe-scenes", "lm-context-weight",
-                    "lm-drill-steps", "lm-language-steps", "gate-scenes", "gates", "lora-rank",
+                    "lm-drill-steps", "lm-language-steps", "gate-scenes", "gates", "lora-rank", "vision-steps", "vision-lr",
                     "itc-hard-negatives", "lm-turns");
             for (String k : f.keySet()) {
                 if (!known.contains(k)) {
@@ -262,7 +269,9 @@ public final class DefaultModelRecipe {
                         gates.equals("enforce"),
                         Integer.parseInt(f.getOrDefault("lora-rank", "0")),
                         Boolean.parseBoolean(hardNegatives),
-                        Integer.parseInt(f.getOrDefault("lm-turns", "8")));
+                        Integer.parseInt(f.getOrDefault("lm-turns", "8")),
+                        Long.parseLong(f.getOrDefault("vision-steps", "0")),
+                        Double.parseDouble(f.getOrDefault("vision-lr", "1e-3")));
             } catch (NumberFormatException e) {
                 throw new InvalidArgumentException("a recipe flag has a malformed number: " + e.getMessage(), e);
             }
@@ -482,6 +491,11 @@ public final class DefaultModelRecipe {
         Path blipInit = RandomCheckpoints.writeRetrieval(work.resolve("blip2-init"), retrievalSpec, s.seed());
         long t = System.nanoTime();
         Map<String, Object> itc = new LinkedHashMap<>();
+        if (s.visionSteps() > 0) {
+            Path pretrained = work.resolve("blip2-vision");
+            itc.put("vision", pretrainVision(s, world, blipInit, pretrained, trainImages, testImages));
+            blipInit = pretrained;
+        }
         TrainOptions itcOptions = TrainOptions.of(s.itcSteps(), s.itcBatch(), s.itcLr(), s.seed());
         ContrastiveObjective.Losses losses = new ContrastiveObjective.Losses(s.itmWeight(), s.itgWeight(),
                 s.itcHardNegatives());
@@ -548,6 +562,41 @@ public final class DefaultModelRecipe {
         }
         itc.put("seconds", seconds(t));
         return itc;
+    }
+
+    /**
+     * Stage 1's first part, when asked: the vision tower learns which kind and which colour is in each cell
+     * ({@link WorldData#sceneLabels}) before the Q-Former's losses train it further. A step runs the tower
+     * alone, several times cheaper than a step of the three first-stage losses; returns its metrics.
+     */
+    private static Map<String, Object> pretrainVision(Settings s, World world, Path init, Path target,
+            List<ImageCaptions> trainImages, List<ImageCaptions> testImages) {
+        long t = System.nanoTime();
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<ImageLabels> train = WorldData.sceneLabels(world, Split.TRAIN, 0,
+                trainImages.stream().map(ImageCaptions::image).toList());
+        List<ImageLabels> test = WorldData.sceneLabels(world, Split.TEST, 0,
+                testImages.stream().map(ImageCaptions::image).toList());
+        TrainOptions options = TrainOptions.of(s.visionSteps(), s.itcBatch(), s.visionLr(), s.seed());
+        try (VisionLabelObjective objective = VisionLabelObjective.load(init, WorldData.SCENE_LABELS, s.seed());
+                TrainingLoop<ImageLabels> trainer = TrainingLoop.create(objective, options.config())) {
+            trainer.addListener(p -> logEvery("vision", p.step(), p.totalSteps(), p.loss(), p.eta()));
+            trainer.addListener(p -> {
+                if (p.step() % progressEvery(p.totalSteps()) == 0) {
+                    LOG.info("vision step {}: held-out labels {}", p.step(), objective.evaluate(test));
+                }
+            });
+            m.put("steps", s.visionSteps());
+            m.put("labels", WorldData.SCENE_LABELS);
+            m.put("testBefore", objective.evaluate(test));
+            List<Double> losses = trainer.train(options.order(train, (item, random) -> item)).losses();
+            m.put("firstStepLoss", losses.get(0));
+            m.put("lastStepsLoss", tailMean(losses));
+            m.put("testAfter", objective.evaluate(test));
+            objective.save(target);
+        }
+        m.put("seconds", seconds(t));
+        return m;
     }
 
     /** Look-ups per reading-drill text. */
@@ -778,6 +827,8 @@ public final class DefaultModelRecipe {
         m.put("lmDrillSteps", s.lmDrillSteps());
         m.put("lmLanguageSteps", s.lmLanguageSteps());
         m.put("lmTurns", s.lmTurns());
+        m.put("visionSteps", s.visionSteps());
+        m.put("visionLr", s.visionLr());
         m.put("gateScenes", s.gateScenes());
         m.put("gates", s.enforceGates() ? "enforce" : "report");
         m.put("loraRank", s.loraRank());

@@ -1,6 +1,7 @@
 package org.vlalign.model.recipe;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -13,9 +14,12 @@ import org.vlalign.model.world.QaPair;
 import org.vlalign.model.world.QaType;
 import org.vlalign.model.world.Scene;
 import org.vlalign.model.world.SceneObject;
+import org.vlalign.model.world.ShapeColour;
+import org.vlalign.model.world.ShapeKind;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.train.ContextAnswer;
+import org.vlalign.train.ImageLabels;
 
 /**
  * The recipe's in-memory views of a {@link World}: images with captions for the contrastive stage, and
@@ -54,6 +58,38 @@ public final class WorldData {
                             captions.indexOf(world.locatedCaption(scene)));
                 })
                 .toList();
+    }
+
+    /** Labels of {@link #sceneLabels}: a kind in a cell, then a colour in a cell. */
+    public static final int SCENE_LABELS = 9 * ShapeKind.values().length + 9 * ShapeColour.values().length;
+
+    /**
+     * Scenes {@code first..first+n-1} of a split as yes/no labels of their images, for pre-training the vision
+     * tower ({@link org.vlalign.train.VisionLabelObjective}): for each grid cell and each kind whether that kind
+     * is in that cell ({@code cell * kinds + kind}), then for each cell and colour whether that colour is there
+     * ({@code 9 * kinds + cell * colours + colour}). {@value #SCENE_LABELS} labels.
+     *
+     * @param world the world
+     * @param split the split
+     * @param first the first scene index
+     * @param images the scenes' rendered images, in index order (e.g. those of {@link #imageCaptions}, so
+     *     the images are not held twice)
+     * @return one entry per image
+     */
+    public static List<ImageLabels> sceneLabels(World world, Split split, long first, List<ImageInput> images) {
+        int kinds = ShapeKind.values().length;
+        int colours = ShapeColour.values().length;
+        List<ImageLabels> out = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            BitSet yes = new BitSet(SCENE_LABELS);
+            for (SceneObject o : world.sample(split, first + i).objects()) {
+                int cell = o.position().ordinal();
+                yes.set(cell * kinds + o.kind().ordinal());
+                yes.set(9 * kinds + cell * colours + o.colour().ordinal());
+            }
+            out.add(new ImageLabels(images.get(i), SCENE_LABELS, yes));
+        }
+        return out;
     }
 
     /**

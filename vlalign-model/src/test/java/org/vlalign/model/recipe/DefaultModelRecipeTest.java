@@ -35,7 +35,7 @@ class DefaultModelRecipeTest {
                 "--train-images", "96", "--test-images", "48", "--itc-steps", "12", "--itc-batch", "16",
                 "--lm-steps", "30", "--lm-batch", "16", "--eval-questions", "16", "--adaptor-batch", "32",
                 "--probe-scenes", "24", "--gate-scenes", "6", "--lm-drill-steps", "6", "--lm-language-steps", "6",
-                "--gates", "report", "--lora-rank", "2");
+                "--gates", "report", "--lora-rank", "2", "--vision-steps", "4");
         DefaultModelRecipe.run(s, "test");
 
         JsonObject metrics = JsonParser.parseString(Files.readString(out.resolve("metrics.json"))).getAsJsonObject();
@@ -45,6 +45,7 @@ class DefaultModelRecipeTest {
         JsonObject itc = metrics.getAsJsonObject("stage1Itc");
         assertTrue(itc.getAsJsonObject("testRecallAfter").has("textToImageR@10"));
         assertTrue(itc.get("losses").getAsString().contains("itm"), itc.toString());
+        assertTrue(itc.getAsJsonObject("vision").getAsJsonObject("testAfter").has("positiveF1"), itc.toString());
         JsonObject probes = itc.getAsJsonObject("probes");
         for (String probe : new String[] {"shapeOfColour", "cellOfShape"}) {
             double acc = probes.get(probe).getAsDouble();

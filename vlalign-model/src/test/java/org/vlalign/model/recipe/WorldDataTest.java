@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.model.world.QaPair;
 import org.vlalign.model.world.QaType;
@@ -18,8 +19,33 @@ import org.vlalign.model.world.SceneObject;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.train.ContextAnswer;
+import org.vlalign.train.ImageLabels;
 
 class WorldDataTest {
+
+    @Test
+    void should_label_each_cell_with_the_kinds_and_colours_of_its_shapes() {
+        World world = World.builder().seed(3).build();
+        List<ImageCaptions> captions = WorldData.imageCaptions(world, Split.TEST, 7, 40);
+        List<ImageInput> images = captions.stream().map(ImageCaptions::image).toList();
+        List<ImageLabels> labels = WorldData.sceneLabels(world, Split.TEST, 7, images);
+        assertEquals(40, labels.size());
+        int kinds = 6;
+        int colours = 8;
+        for (int i = 0; i < labels.size(); i++) {
+            ImageLabels item = labels.get(i);
+            assertTrue(item.image() == images.get(i), "the rendered images are reused, not held twice");
+            assertEquals(9 * kinds + 9 * colours, item.count());
+            Set<Integer> want = new HashSet<>();
+            for (SceneObject o : world.sample(Split.TEST, 7 + i).objects()) {
+                want.add(o.position().ordinal() * kinds + o.kind().ordinal());
+                want.add(9 * kinds + o.position().ordinal() * colours + o.colour().ordinal());
+            }
+            Set<Integer> got = new HashSet<>();
+            item.positives().stream().forEach(got::add);
+            assertEquals(want, got, "scene " + (7 + i));
+        }
+    }
 
     @Test
     void should_ask_every_question_once_after_its_scenes_description_beside_its_captions() {

@@ -1,0 +1,204 @@
+package org.vlalign.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.vlalign.Checks;
+import org.vlalign.ImageInput;
+import org.vlalign.InvalidArgumentException;
+import org.vlalign.torch.internal.NamedParameters;
+import org.vlalign.torch.internal.NdArrays;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+
+/**
+ * Pre-trains a BLIP-2 checkpoint's vision tower on yes/no image labels, before its Q-Former is trained: a
+ * stand-in for the pre-trained image encoder BLIP-2 starts from, when the tower is trained from scratch.
+ *
+ * <p>A linear head reads the tower's last hidden state (every token, flattened) and gives one logit per label;
+ * an item's loss is the mean binary cross-entropy over its labels. Only the tower ({@code vision_model.*}) and
+ * the head learn. The head exists only in this objective: {@link #save} writes the checkpoint with the trained
+ * tower and every other weight as loaded.
+ *
+ * <p>Why: a ViT of the default model's size learns what a shape is (its kind) slowly from any signal, about as
+ * slowly per step from direct labels as from BLIP-2's three first-stage losses, but a step of this objective
+ * runs the tower alone, without the Q-Former's text passes.
+ *
+ * <p>Not thread-safe: one training loop drives it.
+ *
+ * @since 0.2.0
+ */
+public final class VisionLabelObjective extends Objective<ImageLabels> {
+    /** The objective's name in training logs and checkpoints. */
+    public static final String NAME = "vision-labels";
+
+    private static final String HEAD_WEIGHT = "label_head.weight";
+    private static final String HEAD_BIAS = "label_head.bias";
+
+    private final Path source;
+    private final int labels;
+    private final BlipFeatureExtractor model;
+    private final NDManager headManager;
+    private final NamedParameters head;
+
+    private VisionLabelObjective(Path dir, int labels, long seed) {
+        this.source = dir;
+        this.labels = labels;
+        this.model = BlipFeatureExtractor.load(dir);
+        var vision = model.config().vision();
+        int patchesPerSide = vision.imageSize() / vision.patchSize();
+        int in = (1 + patchesPerSide * patchesPerSide) * vision.hiddenSize();
+        this.headManager = NDManager.newBaseManager();
+        // PyTorch's nn.Linear scale, drawn from a seeded stream so runs repeat
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] w = new float[labels * in];
+        double bound = 1 / Math.sqrt(in);
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+        }
+        Map<String, NDArray> byKey = new LinkedHashMap<>();
+        byKey.put(HEAD_WEIGHT, NdArrays.floats(headManager, w, labels, in));
+        byKey.put(HEAD_BIAS, NdArrays.floats(headManager, new float[labels], labels));
+        this.head = NamedParameters.of(byKey);
+    }
+
+    /**
+     * Loads a BLIP-2 checkpoint whose vision tower is to learn {@code labels} yes/no labels.
+     *
+     * @param dir a BLIP-2 checkpoint folder
+     * @param labels the number of labels of every item, at least 1
+     * @param seed the head's initialisation seed
+     * @return the objective; close it
+     * @throws InvalidArgumentException if {@code labels} is not positive
+     */
+    public static VisionLabelObjective load(Path dir, int labels, long seed) {
+        Checks.checkNotNull(dir, "dir");
+        if (labels <= 0) {
+            throw new InvalidArgumentException("a label objective needs at least 1 label but got " + labels);
+        }
+        return new VisionLabelObjective(dir, labels, seed);
+    }
+
+    /**
+     * The model being trained (its tower changes with every step).
+     *
+     * @return the feature extractor
+     */
+    public BlipFeatureExtractor model() {
+        return model;
+    }
+
+    @Override
+    NamedParameters parameters() {
+        return NamedParameters.concat(model.parameters().select("vision_model.**"), head);
+    }
+
+    @Override
+    public double weight(ImageLabels item) {
+        return 1;
+    }
+
+    @Override
+    NDArray loss(NDManager scope, List<ImageLabels> items) {
+        NDArray logits = logits(scope, items); // (batch, labels)
+        float[] target = new float[items.size() * labels * 2]; // one-hot over {no, yes} per label
+        for (int i = 0; i < items.size(); i++) {
+            for (int l = 0; l < labels; l++) {
+                target[(i * labels + l) * 2 + (items.get(i).isPositive(l) ? 1 : 0)] = 1;
+            }
+        }
+        // log σ(x) and log(1 − σ(x)) as a two-way log-softmax over (0, x): stable for any x
+        NDArray pair = logits.zerosLike().expandDims(2).concat(logits.expandDims(2), 2); // (batch, labels, 2)
+        NDArray logProbs = pair.logSoftmax(2);
+        NDArray t = NdArrays.floats(scope, target, items.size(), labels, 2);
+        // () the sum over items of each item's mean over its labels
+        return logProbs.mul(t).sum().neg().div(NdArrays.scalar(scope, labels));
+    }
+
+    private NDArray logits(NDManager scope, List<ImageLabels> items) {
+        List<ImageInput> images = new ArrayList<>(items.size());
+        for (ImageLabels item : items) {
+            if (item.count() != labels) {
+                throw new InvalidArgumentException("this objective has " + labels + " labels but an item has "
+                        + item.count());
+            }
+            images.add(item.image());
+        }
+        NDArray pixels = model.pixelValues(scope, images);
+        NDArray states = model.visionStates(scope, pixels); // (batch, 1 + patches, hidden)
+        NDArray flat = states.reshape(items.size(), -1);
+        return NdArrays.linear(flat, head.get(HEAD_WEIGHT), head.get(HEAD_BIAS));
+    }
+
+    /**
+     * How well the head reads held-out items, without training.
+     *
+     * @param items labelled images
+     * @return {@code labelAccuracy} (share of all labels right), {@code exactMatch} (share of items with every
+     *     label right) and {@code positiveF1} (F1 of the positive labels)
+     */
+    public Map<String, Double> evaluate(List<ImageLabels> items) {
+        long right = 0;
+        long exact = 0;
+        long truePositive = 0;
+        long predicted = 0;
+        long actual = 0;
+        for (int from = 0; from < items.size(); from += 64) {
+            List<ImageLabels> part = items.subList(from, Math.min(items.size(), from + 64));
+            float[] logits;
+            try (NDManager call = model.newCallManager()) {
+                logits = logits(call, part).toFloatArray();
+            }
+            for (int i = 0; i < part.size(); i++) {
+                boolean all = true;
+                for (int l = 0; l < labels; l++) {
+                    boolean yes = logits[i * labels + l] > 0;
+                    boolean truth = part.get(i).isPositive(l);
+                    right += yes == truth ? 1 : 0;
+                    all &= yes == truth;
+                    truePositive += yes && truth ? 1 : 0;
+                    predicted += yes ? 1 : 0;
+                    actual += truth ? 1 : 0;
+                }
+                exact += all ? 1 : 0;
+            }
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("labelAccuracy", items.isEmpty() ? Double.NaN : right / (double) (items.size() * (long) labels));
+        out.put("exactMatch", items.isEmpty() ? Double.NaN : exact / (double) items.size());
+        out.put("positiveF1", predicted + actual == 0 ? Double.NaN : 2.0 * truePositive / (predicted + actual));
+        return out;
+    }
+
+    /**
+     * Writes the checkpoint with the trained tower (the head is not part of it) to a new folder.
+     *
+     * @param target the folder, not the source
+     * @return {@code target}
+     */
+    public Path save(Path target) {
+        return model.parameters().saveAsFolder(source, target);
+    }
+
+    /** Releases the head and the model. */
+    @Override
+    public void close() {
+        headManager.close();
+        model.close();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String toString() {
+        return NAME + "(" + labels + " labels, from " + source + ")";
+    }
+}
