@@ -94,7 +94,8 @@ class VisionLabelObjectiveTest {
             trained = objective.model().parameters().values();
             for (String key : before.keySet()) {
                 boolean changed = !Arrays.equals(before.get(key), trained.get(key));
-                assertEquals(key.startsWith("vision_model."), changed, key + (changed ? " changed" : " did not change"));
+                assertEquals(key.startsWith("vision_model."), changed,
+                        key + (changed ? " changed" : " did not change"));
             }
             objective.save(saved);
         }

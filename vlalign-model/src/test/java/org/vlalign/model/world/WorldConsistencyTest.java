@@ -286,7 +286,8 @@ class WorldConsistencyTest {
                     traded.add(String.join("|", b[0], b[1], a[2], b[3]));
                     boolean kindsSwapped = onlyNear.containsAll(traded) && traded.containsAll(onlyNear);
                     // (in one cell at one size, a swap of kinds reads as a swap of colours)
-                    assertTrue(colours || kindsSwapped, "a swap of colours or of kinds: " + located + " vs " + negative);
+                    assertTrue(colours || kindsSwapped,
+                            "a swap of colours or of kinds: " + located + " vs " + negative);
                     kinds[colours ? 3 : 4]++;
                 }
             }
