@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.stream.LongStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vlalign.GenerationConfig;
@@ -493,7 +494,7 @@ public final class DefaultModelRecipe {
         Map<String, Object> itc = new LinkedHashMap<>();
         if (s.visionSteps() > 0) {
             Path pretrained = work.resolve("blip2-vision");
-            itc.put("vision", pretrainVision(s, world, blipInit, pretrained, trainImages, testImages));
+            itc.put("vision", pretrainVision(s, world, blipInit, pretrained, testImages));
             blipInit = pretrained;
         }
         TrainOptions itcOptions = TrainOptions.of(s.itcSteps(), s.itcBatch(), s.itcLr(), s.seed());
@@ -566,15 +567,18 @@ public final class DefaultModelRecipe {
 
     /**
      * Stage 1's first part, when asked: the vision tower learns which kind and which colour is in each cell
-     * ({@link WorldData#sceneLabels}) before the Q-Former's losses train it further. A step runs the tower
-     * alone, several times cheaper than a step of the three first-stage losses; returns its metrics.
+     * ({@link WorldData#sceneLabels}) before the Q-Former's losses train it further, each item a scene not
+     * seen before. A step runs the tower alone, several times cheaper than a step of the three first-stage
+     * losses; returns its metrics.
      */
     private static Map<String, Object> pretrainVision(Settings s, World world, Path init, Path target,
-            List<ImageCaptions> trainImages, List<ImageCaptions> testImages) {
+            List<ImageCaptions> testImages) {
         long t = System.nanoTime();
         Map<String, Object> m = new LinkedHashMap<>();
-        List<ImageLabels> train = WorldData.sceneLabels(world, Split.TRAIN, 0,
-                trainImages.stream().map(ImageCaptions::image).toList());
+        // a fresh scene for every item: on stage 1's 20,000 fixed scenes the tower began to learn them by heart
+        // (label F1 at step 1,500: 0.74 on training scenes, 0.66 held out; fresh scenes 0.68 and 0.66)
+        long scenes = Math.max(s.itcBatch(), s.visionSteps() * s.itcBatch());
+        List<Long> train = LongStream.range(0, Math.min(scenes, Integer.MAX_VALUE)).boxed().toList();
         List<ImageLabels> test = WorldData.sceneLabels(world, Split.TEST, 0,
                 testImages.stream().map(ImageCaptions::image).toList());
         TrainOptions options = TrainOptions.of(s.visionSteps(), s.itcBatch(), s.visionLr(), s.seed());
@@ -589,7 +593,8 @@ public final class DefaultModelRecipe {
             m.put("steps", s.visionSteps());
             m.put("labels", WorldData.SCENE_LABELS);
             m.put("testBefore", objective.evaluate(test));
-            List<Double> losses = trainer.train(options.order(train, (item, random) -> item)).losses();
+            List<Double> losses = trainer.train(options.order(train,
+                    (index, random) -> WorldData.sceneLabels(world, Split.TRAIN, index))).losses();
             m.put("firstStepLoss", losses.get(0));
             m.put("lastStepsLoss", tailMean(losses));
             m.put("testAfter", objective.evaluate(test));

@@ -77,19 +77,37 @@ public final class WorldData {
      * @return one entry per image
      */
     public static List<ImageLabels> sceneLabels(World world, Split split, long first, List<ImageInput> images) {
-        int kinds = ShapeKind.values().length;
-        int colours = ShapeColour.values().length;
         List<ImageLabels> out = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
-            BitSet yes = new BitSet(SCENE_LABELS);
-            for (SceneObject o : world.sample(split, first + i).objects()) {
-                int cell = o.position().ordinal();
-                yes.set(cell * kinds + o.kind().ordinal());
-                yes.set(9 * kinds + cell * colours + o.colour().ordinal());
-            }
-            out.add(new ImageLabels(images.get(i), SCENE_LABELS, yes));
+            out.add(new ImageLabels(images.get(i), SCENE_LABELS, labels(world.sample(split, first + i))));
         }
         return out;
+    }
+
+    /**
+     * One scene of a split, rendered, with the labels of {@link #sceneLabels}: for streams of fresh scenes,
+     * since the vision tower begins to learn the labels of a fixed 20,000 by heart.
+     *
+     * @param world the world
+     * @param split the split
+     * @param index the scene index
+     * @return the labelled image
+     */
+    public static ImageLabels sceneLabels(World world, Split split, long index) {
+        Scene scene = world.sample(split, index);
+        return new ImageLabels(ImageInput.of(world.render(scene)), SCENE_LABELS, labels(scene));
+    }
+
+    private static BitSet labels(Scene scene) {
+        int kinds = ShapeKind.values().length;
+        int colours = ShapeColour.values().length;
+        BitSet yes = new BitSet(SCENE_LABELS);
+        for (SceneObject o : scene.objects()) {
+            int cell = o.position().ordinal();
+            yes.set(cell * kinds + o.kind().ordinal());
+            yes.set(9 * kinds + cell * colours + o.colour().ordinal());
+        }
+        return yes;
     }
 
     /**

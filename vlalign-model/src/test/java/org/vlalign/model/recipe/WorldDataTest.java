@@ -1,5 +1,6 @@
 package org.vlalign.model.recipe;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,6 +45,12 @@ class WorldDataTest {
             Set<Integer> got = new HashSet<>();
             item.positives().stream().forEach(got::add);
             assertEquals(want, got, "scene " + (7 + i));
+            ImageLabels fresh = WorldData.sceneLabels(world, Split.TEST, 7 + i);
+            assertEquals(item.positives(), fresh.positives(), "one scene rendered alone has the same labels");
+            var a = images.get(i).image().orElseThrow();
+            var b = fresh.image().image().orElseThrow();
+            assertArrayEquals(a.getRGB(0, 0, a.getWidth(), a.getHeight(), null, 0, a.getWidth()),
+                    b.getRGB(0, 0, b.getWidth(), b.getHeight(), null, 0, b.getWidth()), "and the same image");
         }
     }
 
