@@ -63,12 +63,14 @@ import org.vlalign.train.VisionLabelObjective;
  *
  * <ol>
  *   <li>World export: {@code data/train} and {@code data/test} folders ({@link WorldExport}).
- *   <li>Stage 1 (BLIP-2's first stage): a random {@code Blip2ForImageTextRetrieval} (ViT + Q-Former) trained with
+ *   <li>Stage 1 (BLIP-2's first stage): a random {@code Blip2ForImageTextRetrieval} (ViT + Q-Former) whose
+ *       vision tower first learns which kind and colour is in each cell ({@link VisionLabelObjective}, standing
+ *       in for BLIP-2's pre-trained image encoder), then trained with
  *       the image–text contrastive loss plus image–text matching against hard negatives that change one detail
  *       of the located caption and image-grounded captioning ({@link ContrastiveObjective.Losses}) → {@code
  *       blip2/}; then the extractor gate: linear probes for shape-of-colour and cell-of-shape
- *       ({@link ExtractorProbes}, ≥ 0.9). Ten progress lines during the stage give the same probes on half the
- *       scenes and the captioning loss per attribute word ({@link ExtractorProbes#captionReading}).
+ *       ({@link ExtractorProbes}, ≥ 0.9). Ten progress lines during the stage give the same probes on a sixth of
+ *       the scenes and the captioning loss per attribute word ({@link ExtractorProbes#captionReading}).
  *   <li>Stage 2 (LM): a random {@code LlamaForCausalLM} ({@link RandomCheckpoints.LlamaSpec#small()}) pre-trained
  *       with the next-token loss weighted toward answers ({@link LanguageModelObjective#answerWeighted}), first on
  *       reading drills ({@link WorldData#readingDrills}), then on drills (sizes and two-word names too, {@link
@@ -106,8 +108,8 @@ import org.vlalign.train.VisionLabelObjective;
  * --gate-scenes N} (200), {@code --gates enforce|report} (enforce), {@code --lora-rank R} (0 = no LoRA stage),
  * {@code --itc-hard-negatives true|false} (true: the world's near-miss captions join the contrastive loss, see
  * {@link ContrastiveObjective.Losses#contrastHardNegatives()}), {@code --lm-turns N} (8: questions per text after
- * a scene's description, see {@link WorldData#questionTurns}), {@code --vision-steps N} (0: steps pre-training the
- * vision tower on which kind and colour is in each cell before stage 1's losses) and {@code --vision-lr X}
+ * a scene's description, see {@link WorldData#questionTurns}), {@code --vision-steps N} (4000: steps pre-training the
+ * vision tower on which kind and colour is in each cell before stage 1's losses; 0 skips them) and {@code --vision-lr X}
  * (1e-3). PyTorch runs
  * one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} is given. Run with
  * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}.
@@ -271,7 +273,7 @@ public final class DefaultModelRecipe {
                         Integer.parseInt(f.getOrDefault("lora-rank", "0")),
                         Boolean.parseBoolean(hardNegatives),
                         Integer.parseInt(f.getOrDefault("lm-turns", "8")),
-                        Long.parseLong(f.getOrDefault("vision-steps", "0")),
+                        Long.parseLong(f.getOrDefault("vision-steps", "4000")),
                         Double.parseDouble(f.getOrDefault("vision-lr", "1e-3")));
             } catch (NumberFormatException e) {
                 throw new InvalidArgumentException("a recipe flag has a malformed number: " + e.getMessage(), e);

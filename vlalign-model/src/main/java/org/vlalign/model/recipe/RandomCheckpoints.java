@@ -84,14 +84,17 @@ public final class RandomCheckpoints {
         }
 
         /**
-         * The size the default model is trained at: 64-pixel images in 8-pixel patches, a 4-layer
+         * The size the default model is trained at: 64-pixel images in 16-pixel patches, a 4-layer
          * 128-wide ViT, a 2-layer 128-wide Q-Former cross-attending in every layer with 16 queries, and
          * a 64-wide contrastive space.
          *
          * @return the spec
          */
         public static RetrievalSpec small() {
-            return new RetrievalSpec(64, 8, 128, 4, 4, 128, 2, 4, 16, 1, 64, 64);
+            // 16-px patches: a first-stage step costs about 1.0 s against 1.45 s at 8 px, the tower learnt a lone
+            // shape's cell sooner (0.91 at step 1,000; at 8 px 0.54 at step 750), and kind no slower (0.28 at
+            // step 600 on kind labels at either size)
+            return new RetrievalSpec(64, 16, 128, 4, 4, 128, 2, 4, 16, 1, 64, 64);
         }
 
         /**
