@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import org.vlalign.VlalignException;
 import org.vlalign.VlModel;
 import org.vlalign.core.prompt.ImagePrefixPromptWrapper;
 import org.vlalign.torch.TorchModels;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 
 class DefaultModelRecipeTest {
     @TempDir
@@ -46,6 +48,15 @@ class DefaultModelRecipeTest {
         assertTrue(itc.getAsJsonObject("testRecallAfter").has("textToImageR@10"));
         assertTrue(itc.get("losses").getAsString().contains("itm"), itc.toString());
         assertTrue(itc.getAsJsonObject("vision").getAsJsonObject("testAfter").has("positiveF1"), itc.toString());
+        try (BlipFeatureExtractor pretrained = BlipFeatureExtractor.load(out.resolve("work/blip2-vision"));
+                BlipFeatureExtractor trained = BlipFeatureExtractor.load(out.resolve("blip2"))) {
+            Map<String, float[]> before = pretrained.parameters().values();
+            Map<String, float[]> after = trained.parameters().values();
+            for (String key : before.keySet()) {
+                // stage 1's losses train the Q-Former over the frozen, pre-trained tower
+                assertEquals(key.startsWith("vision_model."), Arrays.equals(before.get(key), after.get(key)), key);
+            }
+        }
         JsonObject probes = itc.getAsJsonObject("probes");
         for (String probe : new String[] {"shapeOfColour", "cellOfShape"}) {
             double acc = probes.get(probe).getAsDouble();
