@@ -1,7 +1,6 @@
 package org.vlalign.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
