@@ -16,17 +16,27 @@ import org.vlalign.torch.internal.NdArrays;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 
 /**
- * Pre-trains a BLIP-2 checkpoint's vision tower on yes/no image labels, before its Q-Former is trained: a
- * stand-in for the pre-trained image encoder BLIP-2 starts from, when the tower is trained from scratch.
+ * Pre-trains a BLIP-2 checkpoint's image side on yes/no image labels, before BLIP-2's first stage: a stand-in
+ * for the pre-trained image encoder BLIP-2 starts from, when the tower is trained from scratch.
  *
- * <p>A linear head reads the tower's last hidden state (every token, flattened) and gives one logit per label;
- * an item's loss is the mean binary cross-entropy over its labels. Only the tower ({@code vision_model.*}) and
- * the head learn. The head exists only in this objective: {@link #save} writes the checkpoint with the trained
- * tower and every other weight as loaded.
+ * <p>A linear head gives one logit per label; an item's loss is the mean binary cross-entropy over its labels.
+ * What the head reads, and so what learns, is the {@link Reads} chosen at load:
+ * <ul>
+ *   <li>{@link Reads#TOWER}: the tower's last hidden state (every token, flattened); only the tower
+ *       ({@code vision_model.**}) and the head learn;</li>
+ *   <li>{@link Reads#QUERIES}: the Q-Former's query rows (flattened: the extractor's output, what the adaptor
+ *       reads); the tower, {@code query_tokens} and the Q-Former's query path learn (its text feed-forward
+ *       layers, {@code intermediate} and {@code output}, which a query-only pass does not use, stay as
+ *       loaded, untouched by weight decay).</li>
+ * </ul>
+ * The head exists only in this objective: {@link #save} writes the checkpoint with the trained weights and
+ * every other weight as loaded.
  *
  * <p>Why: a ViT of the default model's size learns what a shape is (its kind) slowly from any signal, about as
  * slowly per step from direct labels as from BLIP-2's three first-stage losses, but a step of this objective
- * runs the tower alone, without the Q-Former's text passes.
+ * runs the image side alone, without the Q-Former's text passes. Read through the tower's tokens, where a
+ * token's place already says its cell, the labels taught kind but left a shape's cell hard to read from the
+ * Q-Former's output; read through the queries they teach the output itself.
  *
  * <p>Not thread-safe: one training loop drives it.
  *
@@ -39,19 +49,34 @@ public final class VisionLabelObjective extends Objective<ImageLabels> {
     private static final String HEAD_WEIGHT = "label_head.weight";
     private static final String HEAD_BIAS = "label_head.bias";
 
+    /** Which output the label head reads, and so which weights learn. */
+    public enum Reads {
+        /** The vision tower's last hidden state, every token flattened; only the tower learns. */
+        TOWER,
+        /** The Q-Former's query rows, flattened; the tower, the query tokens and the query path learn. */
+        QUERIES
+    }
+
+    /** Q-Former weights of the text path only: a pass over the queries alone gives them no gradient. */
+    private static final String[] TEXT_PATH = {"qformer.encoder.layer.*.intermediate.**",
+        "qformer.encoder.layer.*.output.**"};
+
     private final Path source;
     private final int labels;
+    private final Reads reads;
     private final BlipFeatureExtractor model;
     private final NDManager headManager;
     private final NamedParameters head;
 
-    private VisionLabelObjective(Path dir, int labels, long seed) {
+    private VisionLabelObjective(Path dir, int labels, Reads reads, long seed) {
         this.source = dir;
         this.labels = labels;
+        this.reads = reads;
         this.model = BlipFeatureExtractor.load(dir);
         var vision = model.config().vision();
         int patchesPerSide = vision.imageSize() / vision.patchSize();
-        int in = (1 + patchesPerSide * patchesPerSide) * vision.hiddenSize();
+        int in = reads == Reads.TOWER ? (1 + patchesPerSide * patchesPerSide) * vision.hiddenSize()
+                : model.config().numQueryTokens() * model.config().qformer().hiddenSize();
         this.headManager = NDManager.newBaseManager();
         // PyTorch's nn.Linear scale, drawn from a seeded stream so runs repeat
         SplittableRandom random = new SplittableRandom(seed);
@@ -67,7 +92,8 @@ public final class VisionLabelObjective extends Objective<ImageLabels> {
     }
 
     /**
-     * Loads a BLIP-2 checkpoint whose vision tower is to learn {@code labels} yes/no labels.
+     * Loads a BLIP-2 checkpoint whose vision tower is to learn {@code labels} yes/no labels from its tokens
+     * ({@link Reads#TOWER}).
      *
      * @param dir a BLIP-2 checkpoint folder
      * @param labels the number of labels of every item, at least 1
@@ -76,15 +102,42 @@ public final class VisionLabelObjective extends Objective<ImageLabels> {
      * @throws InvalidArgumentException if {@code labels} is not positive
      */
     public static VisionLabelObjective load(Path dir, int labels, long seed) {
-        Checks.checkNotNull(dir, "dir");
-        if (labels <= 0) {
-            throw new InvalidArgumentException("a label objective needs at least 1 label but got " + labels);
-        }
-        return new VisionLabelObjective(dir, labels, seed);
+        return load(dir, labels, Reads.TOWER, seed);
     }
 
     /**
-     * The model being trained (its tower changes with every step).
+     * Loads a BLIP-2 checkpoint whose image side is to learn {@code labels} yes/no labels, read as
+     * {@code reads} says.
+     *
+     * @param dir a BLIP-2 checkpoint folder
+     * @param labels the number of labels of every item, at least 1
+     * @param reads what the label head reads
+     * @param seed the head's initialisation seed
+     * @return the objective; close it
+     * @throws InvalidArgumentException if {@code labels} is not positive
+     * @since 0.2.0
+     */
+    public static VisionLabelObjective load(Path dir, int labels, Reads reads, long seed) {
+        Checks.checkNotNull(dir, "dir");
+        Checks.checkNotNull(reads, "reads");
+        if (labels <= 0) {
+            throw new InvalidArgumentException("a label objective needs at least 1 label but got " + labels);
+        }
+        return new VisionLabelObjective(dir, labels, reads, seed);
+    }
+
+    /**
+     * What the label head reads.
+     *
+     * @return the choice made at load
+     */
+    public Reads reads() {
+        return reads;
+    }
+
+    /**
+     * The model being trained (its tower, and with {@link Reads#QUERIES} its query path, change with every
+     * step).
      *
      * @return the feature extractor
      */
@@ -94,7 +147,12 @@ public final class VisionLabelObjective extends Objective<ImageLabels> {
 
     @Override
     NamedParameters parameters() {
-        return NamedParameters.concat(model.parameters().select("vision_model.**"), head);
+        NamedParameters weights = model.parameters();
+        if (reads == Reads.TOWER) {
+            return NamedParameters.concat(weights.select("vision_model.**"), head);
+        }
+        return NamedParameters.concat(weights.select("vision_model.**"), weights.select("query_tokens"),
+                weights.select("qformer.**").exclude(TEXT_PATH), head);
     }
 
     @Override
@@ -129,8 +187,10 @@ public final class VisionLabelObjective extends Objective<ImageLabels> {
             images.add(item.image());
         }
         NDArray pixels = model.pixelValues(scope, images);
-        NDArray states = model.visionStates(scope, pixels); // (batch, 1 + patches, hidden)
-        NDArray flat = states.reshape(items.size(), -1);
+        NDArray out = reads == Reads.TOWER
+                ? model.visionStates(scope, pixels) // (batch, 1 + patches, visionHidden)
+                : model.queryOutput(scope, pixels, null, null); // (batch, queries, qformerHidden)
+        NDArray flat = out.reshape(items.size(), -1);
         return NdArrays.linear(flat, head.get(HEAD_WEIGHT), head.get(HEAD_BIAS));
     }
 
@@ -175,7 +235,7 @@ public final class VisionLabelObjective extends Objective<ImageLabels> {
     }
 
     /**
-     * Writes the checkpoint with the trained tower (the head is not part of it) to a new folder.
+     * Writes the checkpoint with the trained weights (the head is not part of it) to a new folder.
      *
      * @param target the folder, not the source
      * @return {@code target}
@@ -198,6 +258,7 @@ public final class VisionLabelObjective extends Objective<ImageLabels> {
 
     @Override
     public String toString() {
-        return NAME + "(" + labels + " labels, from " + source + ")";
+        return NAME + "(" + labels + " labels read from the " + (reads == Reads.TOWER ? "tower" : "queries")
+                + ", from " + source + ")";
     }
 }

@@ -13,13 +13,17 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.train.StreamOrder;
 import org.vlalign.testing.TestImages;
 import org.vlalign.testing.TinyBlip;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.train.VisionLabelObjective.Reads;
 
 class VisionLabelObjectiveTest {
     private static final int LABELS = 3;
@@ -39,23 +43,34 @@ class VisionLabelObjectiveTest {
         return out;
     }
 
-    @Test
-    void should_give_the_mean_binary_cross_entropy_of_a_linear_head_on_the_flattened_tower_output() {
+    /** Weights the objective may change: the tower, and reading the queries, their path through the Q-Former. */
+    private static final Pattern QUERY_PATH = Pattern.compile(
+            "vision_model\\..*|query_tokens|qformer\\.(layernorm|encoder\\.layer\\.\\d+\\.(attention|crossattention"
+                    + "|intermediate_query|output_query))\\..*");
+
+    /** What the head reads for one image: the tower's tokens or the Q-Former's query rows, flattened. */
+    private static float[] headInput(BlipFeatureExtractor m, Reads reads, ImageLabels item) {
+        try (NDManager call = m.newCallManager()) {
+            var pixels = m.pixelValues(call, List.of(item.image()));
+            return (reads == Reads.TOWER ? m.visionStates(call, pixels) : m.queryOutput(call, pixels, null, null))
+                    .toFloatArray();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Reads.class)
+    void should_give_the_mean_binary_cross_entropy_of_a_linear_head_on_the_flattened_output(Reads reads) {
         Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 3L, 1);
         List<ImageLabels> batch = items().subList(0, 3);
-        try (VisionLabelObjective objective = VisionLabelObjective.load(blip, LABELS, 5L);
+        try (VisionLabelObjective objective = VisionLabelObjective.load(blip, LABELS, reads, 5L);
                 TrainingLoop<ImageLabels> loop = TrainingLoop.create(objective, TrainingConfig.builder()
                         .microBatchSize(3).build())) {
             float[] w = objective.parameters().get("label_head.weight").toFloatArray();
             float[] b = objective.parameters().get("label_head.bias").toFloatArray();
             double want = 0;
             for (ImageLabels item : batch) {
-                float[] states;
-                try (NDManager call = objective.model().newCallManager()) {
-                    BlipFeatureExtractor m = objective.model();
-                    states = m.visionStates(call, m.pixelValues(call, List.of(item.image()))).toFloatArray();
-                }
-                assertEquals(LABELS * states.length, w.length, "the head reads every token of the tower");
+                float[] states = headInput(objective.model(), reads, item);
+                assertEquals(LABELS * states.length, w.length, "the head reads every row of the output");
                 double itemLoss = 0;
                 for (int l = 0; l < LABELS; l++) {
                     double x = b[l];
@@ -71,13 +86,14 @@ class VisionLabelObjectiveTest {
         }
     }
 
-    @Test
-    void should_train_only_the_tower_and_save_it_without_the_head() {
+    @ParameterizedTest
+    @EnumSource(Reads.class)
+    void should_train_only_what_the_head_reads_and_save_it_without_the_head(Reads reads) {
         Path blip = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_RETRIEVAL, 4L, 1);
         Path saved = dir.resolve("trained");
         List<ImageLabels> data = items();
         Map<String, float[]> trained;
-        try (VisionLabelObjective objective = VisionLabelObjective.load(blip, LABELS, 5L);
+        try (VisionLabelObjective objective = VisionLabelObjective.load(blip, LABELS, reads, 5L);
                 TrainingLoop<ImageLabels> loop = TrainingLoop.create(objective, TrainingConfig.builder()
                         .microBatchSize(8).schedule(step -> 1e-2).build())) {
             Map<String, float[]> before = objective.model().parameters().values();
@@ -94,8 +110,9 @@ class VisionLabelObjectiveTest {
             trained = objective.model().parameters().values();
             for (String key : before.keySet()) {
                 boolean changed = !Arrays.equals(before.get(key), trained.get(key));
-                assertEquals(key.startsWith("vision_model."), changed,
-                        key + (changed ? " changed" : " did not change"));
+                boolean learns = reads == Reads.TOWER ? key.startsWith("vision_model.")
+                        : QUERY_PATH.matcher(key).matches();
+                assertEquals(learns, changed, key + (changed ? " changed" : " did not change"));
             }
             objective.save(saved);
         }
