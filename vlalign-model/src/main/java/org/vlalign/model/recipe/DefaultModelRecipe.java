@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -589,7 +590,10 @@ public final class DefaultModelRecipe {
         List<ImageLabels> test = WorldData.sceneLabels(world, Split.TEST, 0,
                 testImages.stream().map(ImageCaptions::image).toList());
         TrainOptions options = TrainOptions.of(s.visionSteps(), s.itcBatch(), s.visionLr(), s.seed());
-        try (VisionLabelObjective objective = VisionLabelObjective.load(init, WorldData.SCENE_LABELS, s.seed());
+        // read through the queries: read from the tower's tokens, 8,000 steps left cell-of-shape at 0.749 behind
+        // the random Q-Former; through the queries it reached 0.927 (shape-of-colour 0.848 and 0.842)
+        try (VisionLabelObjective objective = VisionLabelObjective.load(init, WorldData.SCENE_LABELS,
+                VisionLabelObjective.Reads.QUERIES, s.seed());
                 TrainingLoop<ImageLabels> trainer = TrainingLoop.create(objective, options.config())) {
             trainer.addListener(p -> logEvery("vision", p.step(), p.totalSteps(), p.loss(), p.eta()));
             trainer.addListener(p -> {
@@ -599,6 +603,7 @@ public final class DefaultModelRecipe {
             });
             m.put("steps", s.visionSteps());
             m.put("labels", WorldData.SCENE_LABELS);
+            m.put("reads", objective.reads().name().toLowerCase(Locale.ROOT));
             m.put("testBefore", objective.evaluate(test));
             List<Double> losses = trainer.train(options.order(train,
                     (index, random) -> WorldData.sceneLabels(world, Split.TRAIN, index))).losses();

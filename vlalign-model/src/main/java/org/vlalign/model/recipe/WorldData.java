@@ -60,14 +60,17 @@ public final class WorldData {
                 .toList();
     }
 
-    /** Labels of {@link #sceneLabels}: a kind in a cell, then a colour in a cell. */
-    public static final int SCENE_LABELS = 9 * ShapeKind.values().length + 9 * ShapeColour.values().length;
+    /** Labels of {@link #sceneLabels}: a kind in a cell, a colour in a cell, then a colour on a kind. */
+    public static final int SCENE_LABELS = 9 * ShapeKind.values().length + 9 * ShapeColour.values().length
+            + ShapeColour.values().length * ShapeKind.values().length;
 
     /**
      * Scenes {@code first..first+n-1} of a split as yes/no labels of their images, for pre-training the vision
      * tower ({@link org.vlalign.train.VisionLabelObjective}): for each grid cell and each kind whether that kind
-     * is in that cell ({@code cell * kinds + kind}), then for each cell and colour whether that colour is there
-     * ({@code 9 * kinds + cell * colours + colour}). {@value #SCENE_LABELS} labels.
+     * is in that cell ({@code cell * kinds + kind}), for each cell and colour whether that colour is there
+     * ({@code 9 * kinds + cell * colours + colour}), then for each colour and kind whether a shape of that kind
+     * has that colour ({@code 9 * kinds + 9 * colours + colour * kinds + kind}). {@value #SCENE_LABELS} labels.
+     * The last group says which colour goes with which shape, what the first two hold only through the cells.
      *
      * @param world the world
      * @param split the split
@@ -106,6 +109,7 @@ public final class WorldData {
             int cell = o.position().ordinal();
             yes.set(cell * kinds + o.kind().ordinal());
             yes.set(9 * kinds + cell * colours + o.colour().ordinal());
+            yes.set(9 * kinds + 9 * colours + o.colour().ordinal() * kinds + o.kind().ordinal());
         }
         return yes;
     }

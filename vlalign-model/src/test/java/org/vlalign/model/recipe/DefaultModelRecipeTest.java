@@ -48,6 +48,7 @@ class DefaultModelRecipeTest {
         assertTrue(itc.getAsJsonObject("testRecallAfter").has("textToImageR@10"));
         assertTrue(itc.get("losses").getAsString().contains("itm"), itc.toString());
         assertTrue(itc.getAsJsonObject("vision").getAsJsonObject("testAfter").has("positiveF1"), itc.toString());
+        assertEquals("queries", itc.getAsJsonObject("vision").get("reads").getAsString(), itc.toString());
         try (BlipFeatureExtractor pretrained = BlipFeatureExtractor.load(out.resolve("work/blip2-vision"));
                 BlipFeatureExtractor trained = BlipFeatureExtractor.load(out.resolve("blip2"))) {
             Map<String, float[]> before = pretrained.parameters().values();

@@ -25,7 +25,7 @@ import org.vlalign.train.ImageLabels;
 class WorldDataTest {
 
     @Test
-    void should_label_each_cell_with_the_kinds_and_colours_of_its_shapes() {
+    void should_label_each_cell_with_its_kinds_and_colours_and_each_colour_with_its_kinds() {
         World world = World.builder().seed(3).build();
         List<ImageCaptions> captions = WorldData.imageCaptions(world, Split.TEST, 7, 40);
         List<ImageInput> images = captions.stream().map(ImageCaptions::image).toList();
@@ -36,11 +36,12 @@ class WorldDataTest {
         for (int i = 0; i < labels.size(); i++) {
             ImageLabels item = labels.get(i);
             assertTrue(item.image() == images.get(i), "the rendered images are reused, not held twice");
-            assertEquals(9 * kinds + 9 * colours, item.count());
+            assertEquals(9 * kinds + 9 * colours + colours * kinds, item.count());
             Set<Integer> want = new HashSet<>();
             for (SceneObject o : world.sample(Split.TEST, 7 + i).objects()) {
                 want.add(o.position().ordinal() * kinds + o.kind().ordinal());
                 want.add(9 * kinds + o.position().ordinal() * colours + o.colour().ordinal());
+                want.add(9 * kinds + 9 * colours + o.colour().ordinal() * kinds + o.kind().ordinal());
             }
             Set<Integer> got = new HashSet<>();
             item.positives().stream().forEach(got::add);
