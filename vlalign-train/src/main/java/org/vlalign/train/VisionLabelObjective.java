@@ -52,14 +52,33 @@ public final class VisionLabelObjective extends Objective<ImageLabels> {
     /** Which output the label head reads, and so which weights learn. */
     public enum Reads {
         /** The vision tower's last hidden state, every token flattened; only the tower learns. */
-        TOWER,
-        /** The Q-Former's query rows, flattened; the tower, the query tokens and the query path learn. */
-        QUERIES
-    }
+        TOWER("vision_model.**"),
+        /**
+         * The Q-Former's query rows, flattened; the tower, the query tokens and the query path learn. The
+         * query path is the Q-Former's input LayerNorm, its self- and cross-attention and its query
+         * feed-forward layers; its text feed-forward layers get no gradient from a pass over the queries
+         * alone.
+         */
+        QUERIES("vision_model.**", "query_tokens", "qformer.layernorm.**", "qformer.encoder.layer.*.attention.**",
+                "qformer.encoder.layer.*.crossattention.**", "qformer.encoder.layer.*.intermediate_query.**",
+                "qformer.encoder.layer.*.output_query.**");
 
-    /** Q-Former weights of the text path only: a pass over the queries alone gives them no gradient. */
-    private static final String[] TEXT_PATH = {"qformer.encoder.layer.*.intermediate.**",
-        "qformer.encoder.layer.*.output.**"};
+        private final List<String> learns;
+
+        Reads(String... learns) {
+            this.learns = List.of(learns);
+        }
+
+        /**
+         * Globs over the checkpoint's keys of the weights this objective trains: the weights that the output
+         * it reads depends on (freeze them afterwards to keep that output as trained).
+         *
+         * @return the globs, in {@link NamedParameters#select(String...)}'s syntax
+         */
+        public List<String> learns() {
+            return learns;
+        }
+    }
 
     private final Path source;
     private final int labels;
@@ -147,12 +166,7 @@ public final class VisionLabelObjective extends Objective<ImageLabels> {
 
     @Override
     NamedParameters parameters() {
-        NamedParameters weights = model.parameters();
-        if (reads == Reads.TOWER) {
-            return NamedParameters.concat(weights.select("vision_model.**"), head);
-        }
-        return NamedParameters.concat(weights.select("vision_model.**"), weights.select("query_tokens"),
-                weights.select("qformer.**").exclude(TEXT_PATH), head);
+        return NamedParameters.concat(model.parameters().select(reads.learns().toArray(String[]::new)), head);
     }
 
     @Override
