@@ -99,7 +99,7 @@ import org.vlalign.train.VisionLabelObjective;
  *
  * <p>Flags (all optional): {@code --out DIR} (default {@code default-model}), {@code --world-seed N} (1),
  * {@code --seed N} (weights and data order, 7), {@code --size small|tiny} (small), {@code --train-images N}
- * (20000), {@code --test-images N} (500), {@code --itc-steps N} (6000), {@code --itc-batch N} (64),
+ * (20000), {@code --test-images N} (500), {@code --itc-steps N} (1000), {@code --itc-batch N} (64),
  * {@code --itc-lr X} (5e-4), {@code --lm-steps N} (4000), {@code --lm-batch N} (32), {@code --lm-lr X}
  * (2e-3), {@code --align-epochs N} (1), {@code --instruct-epochs N} (1), {@code --adaptor-batch N} (16),
  * {@code --align-lr X} (1e-3), {@code --instruct-lr X} (3e-4), {@code --adaptor-examples N} (0 = all),
@@ -109,9 +109,9 @@ import org.vlalign.train.VisionLabelObjective;
  * --gate-scenes N} (200), {@code --gates enforce|report} (enforce), {@code --lora-rank R} (0 = no LoRA stage),
  * {@code --itc-hard-negatives true|false} (true: the world's near-miss captions join the contrastive loss, see
  * {@link ContrastiveObjective.Losses#contrastHardNegatives()}), {@code --lm-turns N} (8: questions per text after
- * a scene's description, see {@link WorldData#questionTurns}), {@code --vision-steps N} (4000: steps pre-training the
- * vision tower on which kind and colour is in each cell before stage 1's losses; 0 skips them) and {@code --vision-lr X}
- * (1e-3). PyTorch runs
+ * a scene's description, see {@link WorldData#questionTurns}), {@code --vision-steps N} (12000: steps pre-training
+ * the image side, read through the Q-Former's queries, on which kind and colour is in each cell and which colour
+ * is on which kind, before stage 1's losses; 0 skips them) and {@code --vision-lr X} (1e-3). PyTorch runs
  * one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} is given. Run with
  * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}.
  *
@@ -249,7 +249,7 @@ public final class DefaultModelRecipe {
                         size.equals("tiny"),
                         Integer.parseInt(f.getOrDefault("train-images", "20000")),
                         Integer.parseInt(f.getOrDefault("test-images", "500")),
-                        Long.parseLong(f.getOrDefault("itc-steps", "6000")),
+                        Long.parseLong(f.getOrDefault("itc-steps", "1000")),
                         Integer.parseInt(f.getOrDefault("itc-batch", "64")),
                         Double.parseDouble(f.getOrDefault("itc-lr", "5e-4")),
                         Long.parseLong(f.getOrDefault("lm-steps", "4000")),
@@ -274,7 +274,7 @@ public final class DefaultModelRecipe {
                         Integer.parseInt(f.getOrDefault("lora-rank", "0")),
                         Boolean.parseBoolean(hardNegatives),
                         Integer.parseInt(f.getOrDefault("lm-turns", "8")),
-                        Long.parseLong(f.getOrDefault("vision-steps", "4000")),
+                        Long.parseLong(f.getOrDefault("vision-steps", "12000")),
                         Double.parseDouble(f.getOrDefault("vision-lr", "1e-3")));
             } catch (NumberFormatException e) {
                 throw new InvalidArgumentException("a recipe flag has a malformed number: " + e.getMessage(), e);
