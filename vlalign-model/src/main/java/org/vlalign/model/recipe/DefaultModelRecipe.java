@@ -113,7 +113,9 @@ import org.vlalign.train.VisionLabelObjective;
  * the image side, read through the Q-Former's queries, on which kind and colour is in each cell and which colour
  * is on which kind, before stage 1's losses; 0 skips them) and {@code --vision-lr X} (1e-3). PyTorch runs
  * one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} is given. Run with
- * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}.
+ * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}. It
+ * logs its progress at info level; a class path whose {@code simplelogger.properties} sets warn (the CLI jar's
+ * does) hides it unless {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=info} is given.
  *
  * <p>Not thread-safe; run one recipe per output folder.
  *
