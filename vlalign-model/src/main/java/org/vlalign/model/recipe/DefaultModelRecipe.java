@@ -65,8 +65,9 @@ import org.vlalign.train.VisionLabelObjective;
  * <ol>
  *   <li>World export: {@code data/train} and {@code data/test} folders ({@link WorldExport}).
  *   <li>Stage 1 (BLIP-2's first stage): a random {@code Blip2ForImageTextRetrieval} (ViT + Q-Former) whose
- *       vision tower first learns which kind and colour is in each cell ({@link VisionLabelObjective}, standing
- *       in for BLIP-2's pre-trained image encoder), then trained with
+ *       image side first learns, read through the Q-Former's queries, which kind and colour is in each cell and
+ *       which colour is on which kind ({@link VisionLabelObjective}, standing in for BLIP-2's pre-trained image
+ *       encoder), then, its tower frozen, trained with
  *       the image–text contrastive loss plus image–text matching against hard negatives that change one detail
  *       of the located caption and image-grounded captioning ({@link ContrastiveObjective.Losses}) → {@code
  *       blip2/}; then the extractor gate: linear probes for shape-of-colour and cell-of-shape
@@ -500,7 +501,7 @@ public final class DefaultModelRecipe {
         if (s.visionSteps() > 0) {
             Path pretrained = work.resolve("blip2-vision");
             itc.put("vision", pretrainVision(s, world, blipInit, pretrained, testImages));
-            itc.put("frozen", "vision_model.**");
+            itc.put("frozen", String.join(",", FROZEN_AFTER_VISION));
             blipInit = pretrained;
         }
         TrainOptions itcOptions = TrainOptions.of(s.itcSteps(), s.itcBatch(), s.itcLr(), s.seed());
@@ -519,7 +520,7 @@ public final class DefaultModelRecipe {
                         // The Q-Former's query path, trained by the vision stage too, stays trainable: frozen as
                         // well, it kept the probes but held text-to-image R@1 at 0.348 after 1,000 steps, where
                         // trained it reached 0.738 by step 250 (probes 0.842 / 0.927 -> 0.827 / 0.913)
-                        ? itcOptions.config().toBuilder().frozen("vision_model.**").build()
+                        ? itcOptions.config().toBuilder().frozen(FROZEN_AFTER_VISION.toArray(String[]::new)).build()
                         : itcOptions.config())) {
             trainer.addListener(p -> logEvery("ITC", p.step(), p.totalSteps(), p.loss(), p.eta()));
             List<ImageText> probe = testImages.subList(0, Math.min(testImages.size(), s.itcBatch())).stream()
@@ -579,10 +580,10 @@ public final class DefaultModelRecipe {
     }
 
     /**
-     * Stage 1's first part, when asked: the vision tower learns which kind and which colour is in each cell
-     * ({@link WorldData#sceneLabels}) before the Q-Former's losses train it further, each item a scene not
-     * seen before. A step runs the tower alone, several times cheaper than a step of the three first-stage
-     * losses; returns its metrics.
+     * Stage 1's first part, when asked: the image side learns the labels of {@link WorldData#sceneLabels},
+     * read through the Q-Former's queries, before the Q-Former's losses train it further, each item a scene not
+     * seen before. A step runs the image side alone, without the text passes, several times cheaper than a step
+     * of the three first-stage losses; returns its metrics.
      */
     private static Map<String, Object> pretrainVision(Settings s, World world, Path init, Path target,
             List<ImageCaptions> testImages) {
@@ -772,6 +773,9 @@ public final class DefaultModelRecipe {
                     + " (recorded in metrics.json)", stage, p.step(), p.loss(), p.gradientNorm());
         }
     }
+
+    /** What stage 1 freezes after the vision stage: the tower, not the Q-Former's query path (see its use). */
+    private static final List<String> FROZEN_AFTER_VISION = VisionLabelObjective.Reads.TOWER.learns();
 
     /** Held-out scenes of the progress lines logged ten times per stage (the reading gate uses a fifth). */
     private static final int PROGRESS_SCENES = 200;
