@@ -88,9 +88,10 @@ public final class TorchModels {
      * The {@code model_type} of a composition folder: a {@code config.json} that names, by paths inside the
      * folder, a feature extractor checkpoint, an adaptor safetensors file, a Llama checkpoint and a prompt
      * template, e.g. {@code {"model_type": "vlalign-composition", "feature_extractor": "blip2", "adaptor":
-     * "adaptor.safetensors", "language_model": "llama", "prompt_template": "instructblip"}}. This is how the
-     * reference system (BLIP-2 Q-Former + trained adaptor + Llama) and the embedded default model ship as
-     * one folder.
+     * "adaptor.safetensors", "language_model": "llama", "prompt_template": "instructblip"}}. An optional
+     * {@code "lora"} names a LoRA adapter folder (PEFT layout) merged into the language model as it loads, as
+     * {@link LoadOptions#lora()} merges one. This is how the reference system (BLIP-2 Q-Former + trained adaptor
+     * + Llama) and the embedded default model ship as one folder.
      */
     public static final String COMPOSITION_TYPE = "vlalign-composition";
 
@@ -213,8 +214,10 @@ public final class TorchModels {
             case "clip":
                 return VlModelParts.searchOnly(
                         "clip at " + dir + ", which has no language model", ClipFeatureExtractor.load(dir));
-            case COMPOSITION_TYPE:
-                return manifestBuilder(dir, readConfig(dir)).options(options).loadParts();
+            case COMPOSITION_TYPE: {
+                JsonObject config = readConfig(dir);
+                return manifestBuilder(dir, config).options(withManifestLora(dir, config, options)).loadParts();
+            }
             default:
                 throw new UnsupportedModelException(
                         "model_type '" + type + "' in " + dir.resolve("config.json")
@@ -264,6 +267,24 @@ public final class TorchModels {
                 .languageModel(manifestPath(root, config, "language_model"))
                 .promptWrapper(wrapper)
                 .description(COMPOSITION_TYPE + " at " + root);
+    }
+
+    /**
+     * The options with the composition's own LoRA adapter ({@code "lora"}, optional) to merge; a second
+     * adapter from the options is refused rather than silently dropped.
+     */
+    private static LoadOptions withManifestLora(Path dir, JsonObject config, LoadOptions options) {
+        if (!config.has("lora")) {
+            return options;
+        }
+        Path root = dir.toAbsolutePath().normalize();
+        Path lora = manifestPath(root, config, "lora");
+        if (options.lora() != null) {
+            throw new InvalidArgumentException(root.resolve("config.json") + " already names a LoRA adapter ("
+                    + lora + "), so LoadOptions.lora " + options.lora() + " cannot be merged as well; merge one"
+                    + " of them into the language model's weights first");
+        }
+        return options.toBuilder().lora(lora).build();
     }
 
     private static String manifestString(Path root, JsonObject config, String key) {

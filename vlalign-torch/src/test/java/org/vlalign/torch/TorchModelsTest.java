@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -22,6 +23,7 @@ import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.LanguageModel;
+import org.vlalign.LoadOptions;
 import org.vlalign.Prompt;
 import org.vlalign.SearchHit;
 import org.vlalign.UnsupportedModelException;
@@ -32,7 +34,11 @@ import org.vlalign.testing.TestImages;
 import org.vlalign.testing.TinyBlip.Kind;
 import org.vlalign.testing.TinyBlip;
 import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
+import org.vlalign.core.checkpoint.SafetensorsReader;
 import org.vlalign.core.checkpoint.SafetensorsWriter;
+import org.vlalign.core.checkpoint.TensorInfo;
+import org.vlalign.llm.LoraAdapter;
+import org.vlalign.llm.LoraConfig;
 
 class TorchModelsTest {
     @TempDir Path tmp;
@@ -277,6 +283,67 @@ class TorchModelsTest {
                 + "\", \"feature_extractor\": \"vision\"}");
         CheckpointException incomplete = assertThrows(CheckpointException.class, () -> VlModel.load(root));
         assertTrue(incomplete.getMessage().contains("prompt_template"), incomplete.getMessage());
+    }
+
+    @Test
+    void should_merge_the_lora_adapter_a_composition_names_as_the_load_option_merges_it() throws Exception {
+        Path root = compositionFolder(InstructBlipPromptWrapper.NAME);
+        Path adapter = writeAdapter(root.resolve("lm"), root.resolve("lm-lora"));
+        Files.writeString(root.resolve("config.json"), "{\"model_type\": \"" + TorchModels.COMPOSITION_TYPE
+                + "\", \"feature_extractor\": \"vision\", \"adaptor\": \"adaptor.safetensors\","
+                + " \"language_model\": \"lm\", \"prompt_template\": \"" + InstructBlipPromptWrapper.NAME
+                + "\", \"lora\": \"lm-lora\"}");
+        ImageInput image = TestImages.gradient(4, 21, 19);
+        TorchModels.Builder parts = TorchModels.builder()
+                .featureExtractor(root.resolve("vision"))
+                .adaptor(root.resolve("adaptor.safetensors"))
+                .languageModel(root.resolve("lm"))
+                .promptWrapper(InstructBlipPromptWrapper.create());
+        Answer merged;
+        Answer base;
+        try (VlModel built = parts.options(LoadOptions.builder().lora(adapter).build()).build()) {
+            merged = built.ask(image, "what is it?", greedy(6));
+        }
+        try (VlModel built = parts.options(LoadOptions.DEFAULT).build()) {
+            base = built.ask(image, "what is it?", greedy(6));
+        }
+        try (VlModel loaded = VlModel.load(root)) {
+            Answer a = loaded.ask(image, "what is it?", greedy(6));
+            assertArrayEquals(merged.tokenIds(), a.tokenIds());
+            assertEquals(merged.score(), a.score(), 1e-6);
+            assertTrue(Math.abs(base.score() - a.score()) > 1e-3, "the adapter changes the answer's score: "
+                    + base.score() + " vs " + a.score());
+        }
+        InvalidArgumentException twice = assertThrows(InvalidArgumentException.class,
+                () -> TorchModels.load(root, LoadOptions.builder().lora(adapter).build()));
+        assertTrue(twice.getMessage().contains("already names a LoRA adapter"), twice.getMessage());
+    }
+
+    /** A rank-2 adapter on layer 0's v_proj and up_proj of a Llama folder, with weights large enough to matter. */
+    private static Path writeAdapter(Path llama, Path dir) {
+        Random rnd = new Random(41);
+        int r = 2;
+        Map<String, float[][]> pairs = new LinkedHashMap<>();
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        try (SafetensorsReader reader = SafetensorsReader.open(llama.resolve("model.safetensors"))) {
+            for (String module : List.of("model.layers.0.self_attn.v_proj", "model.layers.0.mlp.up_proj")) {
+                TensorInfo t = reader.tensors().get(module + ".weight");
+                int out = (int) t.shape()[0];
+                int in = (int) t.shape()[1];
+                float[] a = new float[r * in];
+                float[] b = new float[out * r];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (float) rnd.nextGaussian() * 0.5f;
+                }
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = (float) rnd.nextGaussian() * 0.5f;
+                }
+                pairs.put(module, new float[][] {a, b});
+                shapes.put(module, new int[] {out, in});
+            }
+        }
+        LoraAdapter.write(dir, LoraConfig.of(r, 4, "v_proj", "up_proj"), pairs, shapes);
+        return dir;
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.prompt.ImagePrefixPromptWrapper;
+import org.vlalign.llm.LoraAdapter;
 import org.vlalign.model.world.Split;
 import org.vlalign.model.world.World;
 import org.vlalign.model.world.WorldExport;
@@ -32,7 +33,8 @@ import org.vlalign.core.checkpoint.TensorInfo;
 /**
  * Turns the output of {@link DefaultModelRecipe} into the resource folder of the {@code vlalign-default-model}
  * artifact: the two checkpoints and the adaptor with their float32 weights stored as float16 (half the bytes;
- * the loaders widen them to float32 as they do for any fp16 checkpoint), a composition {@code config.json}
+ * the loaders widen them to float32 as they do for any fp16 checkpoint), the LoRA adapter if the recipe trained
+ * one (merged into the language model at load), a composition {@code config.json}
  * ({@link TorchModels#COMPOSITION_TYPE}), bundled sample images from held-out scenes with their ground truth,
  * the recipe's report as {@code README.md}, and {@code MANIFEST.tsv} (SHA-256, size and path of every file)
  * so the extracted copy can be verified.
@@ -52,6 +54,8 @@ public final class DefaultModelPackager {
     public static final String MANIFEST = "MANIFEST.tsv";
     /** The bundled images' folder (a {@link WorldExport} folder: {@code images/} plus ground truth). */
     public static final String SAMPLES = "samples";
+    /** The recipe's LoRA adapter folder ({@code --lora-rank}), shipped as it is and named in the config. */
+    public static final String LORA = "lora";
     /** float16's largest finite value; a tensor with larger magnitudes stays float32. */
     private static final float F16_MAX = 65504f;
 
@@ -80,7 +84,7 @@ public final class DefaultModelPackager {
      * Packages a recipe output folder.
      *
      * @param from the recipe's output ({@code blip2/}, {@code llama/}, {@code adaptor.safetensors},
-     *     {@code RECIPE.md}, {@code metrics.json})
+     *     {@code RECIPE.md}, {@code metrics.json}, and {@code lora/} if it trained one)
      * @param to the resource folder to (re)create
      * @param worldSeed the world the model was trained on
      * @param images how many held-out scenes to bundle as sample images
@@ -111,12 +115,22 @@ public final class DefaultModelPackager {
             }
         }
         toFloat16(from.resolve("adaptor.safetensors"), to.resolve("adaptor.safetensors"));
+        boolean lora = Files.isRegularFile(from.resolve(LORA).resolve(LoraAdapter.CONFIG_FILE));
+        if (lora) { // float32 as trained: the adapter is small and merges into the weights at load
+            Path dir = Files.createDirectories(to.resolve(LORA));
+            for (String name : List.of(LoraAdapter.CONFIG_FILE, LoraAdapter.WEIGHTS_FILE)) {
+                Files.copy(from.resolve(LORA).resolve(name), dir.resolve(name));
+            }
+        }
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("model_type", TorchModels.COMPOSITION_TYPE);
         config.put("feature_extractor", "blip2");
         config.put("adaptor", "adaptor.safetensors");
         config.put("language_model", "llama");
         config.put("prompt_template", ImagePrefixPromptWrapper.NAME);
+        if (lora) {
+            config.put("lora", LORA);
+        }
         config.put("world_seed", worldSeed);
         Files.writeString(to.resolve("config.json"),
                 new GsonBuilder().setPrettyPrinting().create().toJson(config) + "\n", StandardCharsets.UTF_8);

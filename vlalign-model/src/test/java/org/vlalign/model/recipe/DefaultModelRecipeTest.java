@@ -94,6 +94,26 @@ class DefaultModelRecipeTest {
                 assertEquals(sample.get("prediction").getAsString(), answer, sample.toString());
             }
         }
+
+        // the packaged folder names its LoRA adapter, which VlModel.load merges as LoadOptions.lora does
+        Path packed = DefaultModelPackager.pack(out, dir.resolve("packed"), 1, 2);
+        JsonObject config = JsonParser.parseString(Files.readString(packed.resolve("config.json"))).getAsJsonObject();
+        assertEquals(DefaultModelPackager.LORA, config.get("lora").getAsString(), config.toString());
+        String manifest = Files.readString(packed.resolve(DefaultModelPackager.MANIFEST));
+        assertTrue(manifest.contains("lora/adapter_model.safetensors"), manifest);
+        JsonObject first = samples.get(0).getAsJsonObject();
+        ImageInput image = ImageInput.of(out.resolve(first.get("image").getAsString()));
+        try (VlModel loaded = VlModel.load(packed);
+                VlModel built = TorchModels.builder()
+                        .featureExtractor(packed.resolve("blip2"))
+                        .adaptor(packed.resolve("adaptor.safetensors"))
+                        .options(LoadOptions.builder().lora(packed.resolve("lora")).build())
+                        .languageModel(packed.resolve("llama"))
+                        .promptWrapper(ImagePrefixPromptWrapper.create())
+                        .build()) {
+            String query = first.get("query").getAsString();
+            assertEquals(built.ask(image, query, greedy).text(), loaded.ask(image, query, greedy).text());
+        }
     }
 
     @Test
