@@ -134,6 +134,24 @@ public final class LlamaEngine {
      * @return {@code [step][vocab]} logits, null for steps not wanted
      */
     public float[][] forward(float[] x, int n, int[] rowOf, int[] posOf, KvCache cache, boolean[] wantLogits) {
+        return forward(x, n, rowOf, posOf, cache, wantLogits, null);
+    }
+
+    /**
+     * {@link #forward(float[], int, int[], int[], KvCache, boolean[])}, recording attention probabilities into
+     * {@code probe} when it is not null (the only cost when it is null is one check per attention task).
+     *
+     * @param x {@code n · hidden} input embeddings, one per step; overwritten
+     * @param n the number of steps
+     * @param rowOf each step's cache row
+     * @param posOf each step's position in its row
+     * @param cache the cache
+     * @param wantLogits which steps need logits
+     * @param probe records attention, or null
+     * @return {@code [step][vocab]} logits, null for steps not wanted
+     */
+    float[][] forward(float[] x, int n, int[] rowOf, int[] posOf, KvCache cache, boolean[] wantLogits,
+            AttentionProbe probe) {
         float[] xb = new float[n * hidden]; // (n, hidden) normed
         float[] q = new float[n * qDim]; // (n, heads * headDim)
         float[] k = new float[n * kvDim]; // (n, kvHeads * headDim)
@@ -164,7 +182,10 @@ public final class LlamaEngine {
             for (int s = 0; s < n; s++) {
                 cache.put(rowOf[s], l, posOf[s], k, s * kvDim, v, s * kvDim);
             }
-            attention(l, q, att, n, rowOf, posOf, cache, scores);
+            attention(l, q, att, n, rowOf, posOf, cache, scores, probe);
+            if (probe != null) {
+                probe.layerDone();
+            }
             linear(att, n, qDim, layer.o, proj, scratch);
             addBias(proj, n, layer.oBias);
             add(x, proj, n * hidden);
@@ -290,7 +311,7 @@ public final class LlamaEngine {
 
     /** Attention of every (step, head) over its row's positions up to its own. */
     private void attention(int layer, float[] q, float[] out, int n, int[] rowOf, int[] posOf, KvCache cache,
-            float[][] scores) {
+            float[][] scores, AttentionProbe probe) {
         int group = heads / kvHeads;
         float scale = (float) Math.sqrt(headDim);
         team.forRange(n * heads, 1, (lo, hi, member) -> {
@@ -314,6 +335,9 @@ public final class LlamaEngine {
                     }
                 }
                 float sum = K.expShifted(sc, last + 1, max);
+                if (probe != null) { // once per (step, head), outside the loops over positions
+                    probe.add(s, h, sc, last, sum);
+                }
                 int oOff = s * qDim + h * headDim;
                 java.util.Arrays.fill(out, oOff, oOff + headDim, 0f);
                 for (int p0 = 0; p0 <= last; p0 += KvCache.BLOCK) {

@@ -36,6 +36,9 @@ public final class LlamaSession implements Decoder {
     private int fedCount;
     private boolean prefilled;
     private boolean closed;
+    private int attendFrom = -1; // the recorded range of positions, or -1 when attention is not recorded
+    private int attendTo;
+    private java.util.List<float[]> attention; // one row per logits the single row produced, while recorded
 
     /**
      * Opens a session.
@@ -101,6 +104,46 @@ public final class LlamaSession implements Decoder {
     }
 
     /**
+     * Records, from the next {@link #prefill} on, the attention of the single row's query positions to prompt
+     * positions {@code [from, to)}: for each logits the row produces (the prefill's last position, then each
+     * {@link #step}), the post-softmax probabilities averaged over every layer and every head. Row {@code i} of
+     * {@link #attention()} is therefore the attention that chose generated token {@code i}. The prefix cache
+     * does not change it: a prefill that reuses kept positions computes its last position's attention over
+     * them as a cold one does. Memory: one {@code float[to - from]} per produced logits.
+     *
+     * @param from the first recorded prompt position (e.g. the first image position)
+     * @param to one past the last
+     * @throws org.vlalign.InvalidArgumentException if the range is empty or negative
+     * @throws IllegalStateException if the session was already prefilled
+     */
+    public void recordAttention(int from, int to) {
+        checkOpen();
+        Checks.checkArgument(0 <= from && from < to, "the attention range [%s, %s) must be non-empty and"
+                + " non-negative", from, to);
+        Preconditions.checkState(!prefilled, "recordAttention must be called before prefill");
+        attendFrom = from;
+        attendTo = to;
+        attention = new java.util.ArrayList<>();
+    }
+
+    /**
+     * The attention recorded since {@link #recordAttention}: one row per logits the single row produced
+     * while it was the only row, each {@code to - from} probabilities (each in [0, 1]; a row sums to the
+     * share of attention the query put on the range, at most 1).
+     *
+     * @return {@code [produced logits][to - from]}, copies
+     * @throws IllegalStateException if attention is not being recorded
+     */
+    public float[][] attention() {
+        Preconditions.checkState(attention != null, "attention is not recorded; call recordAttention first");
+        float[][] out = new float[attention.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = attention.get(i).clone();
+        }
+        return out;
+    }
+
+    /**
      * Runs one prompt and returns the logits of every position (for scoring and evaluation).
      *
      * @param row the prompt
@@ -117,6 +160,12 @@ public final class LlamaSession implements Decoder {
         int total = 0;
         for (DecoderInput row : rows) {
             total += row.length();
+        }
+        if (attention != null) {
+            Checks.checkArgument(b == 1 && !everyPosition, "attention is recorded for a single row, but the"
+                    + " prefill has %s rows", b);
+            Checks.checkArgument(attendTo <= total, "the attention range [%s, %s) must lie in the prompt, whose"
+                    + " length is %s", attendFrom, attendTo, total);
         }
         cache.reset(b);
         content = null;
@@ -166,7 +215,13 @@ public final class LlamaSession implements Decoder {
                 cache.grow(rows0[i], pos0[i] + 1);
             }
             float[] xs = java.util.Arrays.copyOfRange(x, start * hidden, (start + n) * hidden);
-            float[][] logits = engine.forward(xs, n, rows0, pos0, cache, want);
+            AttentionProbe probe = attention != null && start + n == total
+                    ? new AttentionProbe(attendFrom, attendTo, engine.config().numAttentionHeads(), want)
+                    : null; // the single row's last position is in the last chunk
+            float[][] logits = engine.forward(xs, n, rows0, pos0, cache, want, probe);
+            if (probe != null) {
+                attention.add(probe.mean()[0]);
+            }
             for (int i = 0; i < n; i++) {
                 if (everyPosition) {
                     out[start + i] = logits[i];
@@ -211,7 +266,13 @@ public final class LlamaSession implements Decoder {
             }
             fed[fedCount++] = tokens[0];
         }
-        return engine.forward(x, b, rowOf, posOf, cache, want);
+        if (attention == null) {
+            return engine.forward(x, b, rowOf, posOf, cache, want);
+        }
+        AttentionProbe probe = new AttentionProbe(attendFrom, attendTo, engine.config().numAttentionHeads(), want);
+        float[][] logits = engine.forward(x, b, rowOf, posOf, cache, want, probe);
+        attention.add(probe.mean()[0]); // b == 1: reorder keeps at most the single row
+        return logits;
     }
 
     @Override
@@ -220,6 +281,10 @@ public final class LlamaSession implements Decoder {
         Preconditions.checkState(prefilled, "prefill must run before reorder");
         if (!(sources.length == 1 && sources[0] == 0)) {
             content = null; // the row's content is no longer one known sequence
+        }
+        if (attention != null && sources.length > 1) {
+            throw new org.vlalign.InvalidArgumentException("attention is recorded for one sequence, but the"
+                    + " generation asked for " + sources.length + " rows (beam search or several samples)");
         }
         cache.reorder(sources);
     }
