@@ -2,6 +2,7 @@ package org.vlalign;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A generated answer: its text, token ids, why it ended, token counts and timings.
@@ -18,6 +19,8 @@ import java.util.List;
  * @param alternatives further sequences when more than one was requested, best first; empty
  *     otherwise
  * @param timings where the time went
+ * @param attentionMap where the answer looked in the image, when {@link GenerationConfig#attentionMap()} asked
+ *     for it; empty otherwise (since 0.2.0)
  * @since 0.1.0
  */
 public record Answer(
@@ -27,7 +30,8 @@ public record Answer(
         double score,
         int promptTokens,
         List<Answer> alternatives,
-        Timings timings) {
+        Timings timings,
+        Optional<AttentionMap> attentionMap) {
 
     /** Validates and copies. */
     public Answer {
@@ -38,6 +42,23 @@ public record Answer(
         tokenIds = tokenIds.clone();
         alternatives = List.copyOf(Checks.checkNotNull(alternatives, "alternatives"));
         Checks.checkNotNull(timings, "timings");
+        Checks.checkNotNull(attentionMap, "attentionMap");
+    }
+
+    /**
+     * An answer without an attention map.
+     *
+     * @param text the decoded new tokens
+     * @param tokenIds the new token ids
+     * @param finishReason why generation ended
+     * @param score the sequence score
+     * @param promptTokens the number of prompt positions
+     * @param alternatives further sequences, best first
+     * @param timings where the time went
+     */
+    public Answer(String text, int[] tokenIds, FinishReason finishReason, double score, int promptTokens,
+            List<Answer> alternatives, Timings timings) {
+        this(text, tokenIds, finishReason, score, promptTokens, alternatives, timings, Optional.empty());
     }
 
     @Override
@@ -61,7 +82,19 @@ public record Answer(
      * @return the answer
      */
     public Answer withTimings(Timings newTimings) {
-        return new Answer(text, tokenIds, finishReason, score, promptTokens, alternatives, newTimings);
+        return new Answer(text, tokenIds, finishReason, score, promptTokens, alternatives, newTimings, attentionMap);
+    }
+
+    /**
+     * A copy with an attention map.
+     *
+     * @param map the map, or null for none
+     * @return the answer
+     * @since 0.2.0
+     */
+    public Answer withAttentionMap(AttentionMap map) {
+        return new Answer(text, tokenIds, finishReason, score, promptTokens, alternatives, timings,
+                Optional.ofNullable(map));
     }
 
     @Override
@@ -72,7 +105,8 @@ public record Answer(
                 && finishReason == a.finishReason
                 && Double.compare(score, a.score) == 0
                 && promptTokens == a.promptTokens
-                && alternatives.equals(a.alternatives);
+                && alternatives.equals(a.alternatives)
+                && attentionMap.equals(a.attentionMap);
     }
 
     @Override

@@ -28,6 +28,12 @@ import java.util.OptionalLong;
  * @param seed the seed for sampling; empty draws one (and the answer is then not reproducible)
  * @param numReturnSequences how many sequences to return (at most the number of beams for beam
  *     search); the best is the {@link Answer}, the others are its {@link Answer#alternatives()}
+ * @param attentionMap whether the answer carries an {@link AttentionMap} ({@link Answer#attentionMap()}): where
+ *     the generated tokens looked in the image. Off by default because it costs memory (a float per generated
+ *     token and image position in the language model, and the vision side's cross-attention) and skips the
+ *     model's cache of recent images' features. It is defined for one sequence, so it needs greedy decoding
+ *     or sampling with one returned sequence; models that cannot produce it refuse the call with {@link
+ *     UnsupportedModelException} (since 0.2.0)
  * @since 0.1.0
  */
 public record GenerationConfig(
@@ -38,7 +44,8 @@ public record GenerationConfig(
         List<String> stopStrings,
         List<Integer> eosTokenIds,
         OptionalLong seed,
-        int numReturnSequences) {
+        int numReturnSequences,
+        boolean attentionMap) {
 
     /** Greedy decoding of up to 128 new tokens. */
     public static final GenerationConfig DEFAULT = builder().build();
@@ -67,6 +74,36 @@ public record GenerationConfig(
         } else if (strategy instanceof DecodingStrategy.Greedy) {
             Checks.checkArgument(numReturnSequences == 1, "greedy decoding returns one sequence; use Beam or Sampling");
         }
+        Checks.checkArgument(
+                !attentionMap || (!(strategy instanceof DecodingStrategy.Beam) && numReturnSequences == 1),
+                "an attention map is defined for one generated sequence, but the config asks for %s with %s"
+                        + " returned sequences; use Greedy, or Sampling with numReturnSequences 1",
+                strategy, numReturnSequences);
+    }
+
+    /**
+     * The settings without an attention map, as before {@code attentionMap} existed.
+     *
+     * @param strategy how tokens are chosen
+     * @param maxNewTokens the most tokens to generate
+     * @param minNewTokens the fewest tokens before end-of-sequence
+     * @param repetitionPenalty the repetition penalty
+     * @param stopStrings the stop strings
+     * @param eosTokenIds the end-of-sequence ids
+     * @param seed the sampling seed
+     * @param numReturnSequences how many sequences to return
+     */
+    public GenerationConfig(
+            DecodingStrategy strategy,
+            int maxNewTokens,
+            int minNewTokens,
+            double repetitionPenalty,
+            List<String> stopStrings,
+            List<Integer> eosTokenIds,
+            OptionalLong seed,
+            int numReturnSequences) {
+        this(strategy, maxNewTokens, minNewTokens, repetitionPenalty, stopStrings, eosTokenIds, seed,
+                numReturnSequences, false);
     }
 
     /**
@@ -93,6 +130,7 @@ public record GenerationConfig(
         b.eosTokenIds = eosTokenIds;
         b.seed = seed;
         b.numReturnSequences = numReturnSequences;
+        b.attentionMap = attentionMap;
         return b;
     }
 
@@ -106,6 +144,7 @@ public record GenerationConfig(
         private List<Integer> eosTokenIds = List.of();
         private OptionalLong seed = OptionalLong.empty();
         private int numReturnSequences = 1;
+        private boolean attentionMap;
 
         private Builder() {}
 
@@ -198,6 +237,18 @@ public record GenerationConfig(
         }
 
         /**
+         * Asks for an {@link AttentionMap} with the answer (off by default).
+         *
+         * @param attentionMap true to compute one
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder attentionMap(boolean attentionMap) {
+            this.attentionMap = attentionMap;
+            return this;
+        }
+
+        /**
          * Builds the config.
          *
          * @return the config
@@ -206,7 +257,7 @@ public record GenerationConfig(
         public GenerationConfig build() {
             return new GenerationConfig(
                     strategy, maxNewTokens, minNewTokens, repetitionPenalty, stopStrings,
-                    eosTokenIds, seed, numReturnSequences);
+                    eosTokenIds, seed, numReturnSequences, attentionMap);
         }
     }
 }

@@ -238,6 +238,21 @@ public final class Llama extends LlamaFamilyModel {
     }
 
     /**
+     * A session recording attention, with the prefix cache as {@link #newDecoder()} has it: a reused prompt
+     * records what a cold one does.
+     *
+     * @param from the first recorded position
+     * @param to one past the last
+     * @return the session; close it
+     */
+    @Override
+    protected AttentionRecordingDecoder newAttentionRecordingDecoder(int from, int to) {
+        LlamaSession session = new LlamaSession(engine, prefixes);
+        session.recordAttention(from, to);
+        return session;
+    }
+
+    /**
      * What the prefix cache has done: a prompt that starts like an earlier one (a second question about the
      * same image, a chat's next turn) reuses that prompt's keys and values instead of recomputing them.
      * Answers are the same with and without it. Bounded by {@link LlmOptions#prefixCacheBytes()}.

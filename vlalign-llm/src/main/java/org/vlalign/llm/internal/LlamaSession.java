@@ -6,6 +6,7 @@ import org.vlalign.Checks;
 import org.vlalign.Features;
 import org.vlalign.core.generate.DecoderChecks;
 import org.vlalign.core.generate.MemoryBudget;
+import org.vlalign.llm.LlamaFamilyModel;
 import org.vlalign.spi.Decoder;
 import org.vlalign.spi.DecoderInput;
 
@@ -21,7 +22,7 @@ import org.vlalign.spi.DecoderInput;
  * <p>Not thread-safe: one session per generation call, used by one thread. It holds only Java memory, so
  * {@link #close} just drops the cache.
  */
-public final class LlamaSession implements Decoder {
+public final class LlamaSession implements LlamaFamilyModel.AttentionRecordingDecoder {
     /** The most positions one forward pass runs; longer prefills are split. */
     static final int MAX_STEPS_PER_PASS = 512;
 
@@ -134,6 +135,7 @@ public final class LlamaSession implements Decoder {
      * @return {@code [produced logits][to - from]}, copies
      * @throws IllegalStateException if attention is not being recorded
      */
+    @Override
     public float[][] attention() {
         Preconditions.checkState(attention != null, "attention is not recorded; call recordAttention first");
         float[][] out = new float[attention.size()][];
