@@ -19,13 +19,14 @@ import org.slf4j.LoggerFactory;
 import org.vlalign.CheckpointException;
 import org.vlalign.Checks;
 import org.vlalign.EmbeddingSpace;
-import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.image.ImagePreprocessor;
 import org.vlalign.core.image.PixelValues;
+import org.vlalign.spi.AttendingFeatureExtractor;
+import org.vlalign.spi.PatchAttention;
 import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
@@ -43,6 +44,10 @@ import org.vlalign.torch.internal.NdArrays;
  * also embed images and texts for search (image–text contrastive space: one normalised vector per query
  * token, one per text) and re-rank with the image–text matching head ({@link #itmScores}).
  *
+ * <p>{@link #extractWithPatchAttention} relates each query to the image's patches through the Q-Former's
+ * cross-attention (probabilities averaged over heads and over the layers that cross-attend, the CLS position
+ * left out), for attention maps.
+ *
  * <p>Thread-safe: the weights are immutable after loading, each call works in its own sub-manager of the
  * model manager, and only plain Java leaves a call. {@link #close()} releases the weights; it is idempotent.
  *
@@ -55,7 +60,7 @@ import org.vlalign.torch.internal.NdArrays;
  *
  * @since 0.1.0
  */
-public final class BlipFeatureExtractor implements FeatureExtractor, Parameterized {
+public final class BlipFeatureExtractor implements AttendingFeatureExtractor, Parameterized {
     private static final Logger LOG = LoggerFactory.getLogger(BlipFeatureExtractor.class);
 
     /** Where InstructBLIP keeps the Q-Former's tokenizer, relative to the checkpoint folder. */
@@ -472,6 +477,18 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
         if (images.isEmpty()) {
             return List.of();
         }
+        long[][][] text = instructionIds(instructions);
+        long[][] ids = text[0];
+        long[][] mask = text[1];
+        try (NDManager call = newCallManager()) {
+            NDArray pixels = pixelValues(call, images);
+            float[] out = queryOutput(call, pixels, ids, mask).toFloatArray(); // (batch, queries, hidden)
+            return split(out, images.size(), config.numQueryTokens(), config.qformer().hiddenSize());
+        }
+    }
+
+    /** The instructions' Q-Former ids and mask ({@code {ids, mask}}), both null when none are read. */
+    private long[][][] instructionIds(List<String> instructions) {
         long[][] ids = null;
         long[][] mask = null;
         if (config.instructionAware()) {
@@ -493,10 +510,55 @@ public final class BlipFeatureExtractor implements FeatureExtractor, Parameteriz
                 mask = padded[1];
             }
         }
+        return new long[][][] {ids, mask};
+    }
+
+    /**
+     * The query rows {@link #extract} returns, with each query's cross-attention to the patches: softmax
+     * probabilities averaged over heads and over the Q-Former layers that cross-attend, the vision tower's CLS
+     * position left out (so a query's row sums to less than 1 by the CLS share).
+     *
+     * @param image the image
+     * @param instruction the instruction (read by instruction-aware checkpoints)
+     * @return the features and {@code (queries, grid · grid)} patch weights
+     * @throws UnsupportedModelException if the Q-Former has no cross-attention layer or the vision states are
+     *     not a square grid of patches after the CLS position
+     * @since 0.2.0
+     */
+    @Override
+    public PatchAttention extractWithPatchAttention(ImageInput image, String instruction) {
+        Checks.checkNotNull(image, "image");
+        Checks.checkNotNull(instruction, "instruction");
+        checkOpen();
+        long[][][] text = instructionIds(List.of(instruction));
+        int queries = config.numQueryTokens();
+        int grid = config.vision().imageSize() / config.vision().patchSize();
         try (NDManager call = newCallManager()) {
-            NDArray pixels = pixelValues(call, images);
-            float[] out = queryOutput(call, pixels, ids, mask).toFloatArray(); // (batch, queries, hidden)
-            return split(out, images.size(), config.numQueryTokens(), config.qformer().hiddenSize());
+            NDArray pixels = pixelValues(call, List.of(image));
+            NDArray vision = visionModel.forward(NdArrays.inCall(pixels, call)).lastHiddenState(); // (1, 1 + patches, vh)
+            long positions = vision.getShape().get(1);
+            if (positions != (long) grid * grid + 1) {
+                throw new UnsupportedModelException("the vision tower of " + this + " gives " + positions
+                        + " positions, not CLS plus a " + grid + "x" + grid + " grid of patches (image_size "
+                        + config.vision().imageSize() + " / patch_size " + config.vision().patchSize()
+                        + "), so its attention cannot be mapped onto the image");
+            }
+            List<NDArray> cross = new ArrayList<>(); // per cross-attending layer: (1, queries + text?, 1 + patches)
+            NDArray out = qformer.forward(call, queryTokens(call, 1), text[0], text[1], vision, cross);
+            if (cross.isEmpty()) {
+                throw new UnsupportedModelException("the Q-Former of " + this + " has no cross-attention layer, so"
+                        + " its queries cannot be related to the image's patches");
+            }
+            NDArray sum = cross.get(0);
+            for (int i = 1; i < cross.size(); i++) {
+                sum = sum.add(cross.get(i));
+            }
+            // (1, queries, patches): mean over layers, CLS column dropped
+            NDArray mean = sum.div(NdArrays.scalar(call, (float) cross.size())).get(":, :{}, 1:", queries);
+            float[] rowToPatch = mean.toFloatArray();
+            float[] features = out.get(":, :{}, :", queries).toFloatArray(); // (1, queries, hidden)
+            return new PatchAttention(Features.of(features, queries, config.qformer().hiddenSize()), grid, grid,
+                    rowToPatch);
         }
     }
 

@@ -19,13 +19,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.vlalign.CheckpointException;
 import org.vlalign.Checks;
 import org.vlalign.EmbeddingSpace;
-import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.core.image.ImagePreprocessor;
 import org.vlalign.core.image.PixelValues;
+import org.vlalign.spi.AttendingFeatureExtractor;
+import org.vlalign.spi.PatchAttention;
 import org.vlalign.torch.internal.NamedParameters;
 import org.vlalign.torch.internal.Parameterized;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
@@ -58,7 +59,7 @@ import org.vlalign.core.checkpoint.HfConfigs;
  *
  * @since 0.1.0
  */
-public final class ClipFeatureExtractor implements FeatureExtractor, Parameterized {
+public final class ClipFeatureExtractor implements AttendingFeatureExtractor, Parameterized {
     /** The family name in {@link EmbeddingSpace#family()}. */
     public static final String FAMILY = "clip";
 
@@ -436,6 +437,30 @@ public final class ClipFeatureExtractor implements FeatureExtractor, Parameteriz
             NDArray selected = selectFeatures(pixels(call, images)); // (batch, tokens, vision_hidden)
             return split(selected);
         }
+    }
+
+    /**
+     * The features {@link #extract} returns, which for a LLaVA vision tower without the CLS token are the
+     * patches themselves, in row-major order: the language model's attention to them is already a map over
+     * the patch grid ({@code image_size / patch_size} on each side).
+     *
+     * @param image the image
+     * @param instruction ignored
+     * @return the features, rows being the patches
+     * @throws UnsupportedModelException if the features keep the CLS token ({@code
+     *     vision_feature_select_strategy: full}) or this is a search model
+     * @since 0.2.0
+     */
+    @Override
+    public PatchAttention extractWithPatchAttention(ImageInput image, String instruction) {
+        if (text != null || !dropClassToken) {
+            throw new UnsupportedModelException("the features of " + this + " are not one row per patch"
+                    + (text != null ? " (a CLIP search model has one vector per image)"
+                            : " (they keep the CLS token: vision_feature_select_strategy is full)")
+                    + ", so attention to them cannot be mapped onto the image");
+        }
+        int grid = vision.config().imageSize() / vision.config().patchSize();
+        return new PatchAttention(extract(image, instruction), grid, grid, null);
     }
 
     @Override

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import java.util.List;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 import org.vlalign.torch.internal.NdArrays;
 
@@ -101,6 +102,21 @@ public final class QFormerAttention {
      * @return {@code (batch, seq, hidden)}
      */
     public NDArray forward(NDArray hidden, NDArray keyValue, NDArray additiveMask) {
+        return forward(hidden, keyValue, additiveMask, null);
+    }
+
+    /**
+     * {@link #forward(NDArray, NDArray, NDArray)}, also handing out the attention probabilities.
+     *
+     * @param hidden {@code (batch, seq, hidden)}
+     * @param keyValue {@code (batch, kvSeq, kvWidth)}
+     * @param additiveMask {@code (batch, 1, 1, kvSeq)} of 0 / -10000, or null for no masking
+     * @param probabilities if not null, receives the softmax probabilities averaged over heads, {@code (batch,
+     *     seq, kvSeq)}, owned by the manager of the call's arrays
+     * @return {@code (batch, seq, hidden)}
+     * @since 0.2.0
+     */
+    public NDArray forward(NDArray hidden, NDArray keyValue, NDArray additiveMask, List<NDArray> probabilities) {
         long batch = hidden.getShape().get(0);
         long seq = hidden.getShape().get(1);
         long kvSeq = keyValue.getShape().get(1);
@@ -119,7 +135,11 @@ public final class QFormerAttention {
         if (additiveMask != null) {
             scores = scores.add(additiveMask);
         }
-        NDArray context = scores.softmax(-1).matMul(v) // (batch, heads, seq, headDim)
+        NDArray probs = scores.softmax(-1); // (batch, heads, seq, kvSeq)
+        if (probabilities != null) {
+            probabilities.add(probs.mean(new int[] {1})); // (batch, seq, kvSeq)
+        }
+        NDArray context = probs.matMul(v) // (batch, heads, seq, headDim)
                 .transpose(0, 2, 1, 3).reshape(batch, seq, config.hiddenSize());
         NDArray dense = Linear.linear(context, outputDenseWeight, outputDenseBias).singletonOrThrow();
         return LayerNorm.layerNorm(

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import java.util.List;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.torch.internal.checkpoint.TorchCheckpoint;
 
@@ -140,6 +141,23 @@ public final class QFormerLayer {
      */
     public NDArray forward(
             NDArray hidden, NDArray additiveMask, int queryLength, NDArray encoderHidden) {
+        return forward(hidden, additiveMask, queryLength, encoderHidden, null);
+    }
+
+    /**
+     * {@link #forward(NDArray, NDArray, int, NDArray)}, also handing out the queries' cross-attention.
+     *
+     * @param hidden {@code (batch, queryLength + textLength, hidden)}: query rows first
+     * @param additiveMask {@code (batch, 1, 1, queryLength + textLength)} of 0 / -10000, or null
+     * @param queryLength the number of query rows (0 for text only)
+     * @param encoderHidden {@code (batch, patches + 1, visionHidden)}
+     * @param crossAttention if not null and this layer cross-attends, receives the queries' probabilities over
+     *     the vision positions averaged over heads, {@code (batch, queryLength, patches + 1)}
+     * @return {@code (batch, queryLength + textLength, hidden)}
+     * @since 0.2.0
+     */
+    public NDArray forward(NDArray hidden, NDArray additiveMask, int queryLength, NDArray encoderHidden,
+            List<NDArray> crossAttention) {
         long seq = hidden.getShape().get(1);
         NDArray attended = attention.forward(hidden, hidden, additiveMask); // (batch, seq, hidden)
         if (queryLength == 0) {
@@ -154,7 +172,7 @@ public final class QFormerLayer {
                                 + " were given");
             }
             // the vision mask is all ones, so no additive mask
-            queries = crossattention.forward(queries, encoderHidden, null); // (batch, query, hidden)
+            queries = crossattention.forward(queries, encoderHidden, null, crossAttention); // (batch, query, hidden)
         }
         NDArray out = query.forward(queries); // (batch, query, hidden)
         if (queryLength < seq) {

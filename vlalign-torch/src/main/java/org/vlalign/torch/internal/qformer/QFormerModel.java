@@ -149,7 +149,26 @@ public final class QFormerModel {
             long[][] inputIds,
             long[][] textMask,
             NDArray encoderHidden) {
-        return run(manager, queryEmbeds, inputIds, textMask, encoderHidden, false);
+        return run(manager, queryEmbeds, inputIds, textMask, encoderHidden, false, null);
+    }
+
+    /**
+     * {@link #forward(NDManager, NDArray, long[][], long[][], NDArray)}, also handing out each cross-attending
+     * layer's query-to-vision probabilities.
+     *
+     * @param manager the call's manager, which owns every array created here
+     * @param queryEmbeds {@code (batch, queries, hidden)}
+     * @param inputIds text ids, or null
+     * @param textMask the text mask, or null
+     * @param encoderHidden {@code (batch, patches + 1, visionHidden)}
+     * @param crossAttention receives, per cross-attending layer in order, {@code (batch, queries, patches + 1)}
+     *     probabilities averaged over heads
+     * @return the last hidden state {@code (batch, queries + textLength, hidden)}
+     * @since 0.2.0
+     */
+    public NDArray forward(NDManager manager, NDArray queryEmbeds, long[][] inputIds, long[][] textMask,
+            NDArray encoderHidden, List<NDArray> crossAttention) {
+        return run(manager, queryEmbeds, inputIds, textMask, encoderHidden, false, crossAttention);
     }
 
     /**
@@ -171,7 +190,7 @@ public final class QFormerModel {
         if (queryEmbeds == null || inputIds == null || inputIds.length == 0 || inputIds[0].length == 0) {
             throw new InvalidArgumentException("image-grounded text generation needs query embeddings and text");
         }
-        return run(manager, queryEmbeds, inputIds, textMask, encoderHidden, true);
+        return run(manager, queryEmbeds, inputIds, textMask, encoderHidden, true, null);
     }
 
     /**
@@ -197,7 +216,8 @@ public final class QFormerModel {
             long[][] inputIds,
             long[][] textMask,
             NDArray encoderHidden,
-            boolean causalText) {
+            boolean causalText,
+            List<NDArray> crossAttention) {
         int queryLength = queryEmbeds == null ? 0 : (int) queryEmbeds.getShape().get(1);
         NDArray embeddings = queryEmbeds; // (batch, queries + text, hidden)
         NDArray additiveMask = null; // (batch, 1, 1 or queries + text, queries + text)
@@ -219,7 +239,7 @@ public final class QFormerModel {
                         (float) config.layerNormEps())
                 .singletonOrThrow();
         for (QFormerLayer layer : layers) {
-            hidden = layer.forward(hidden, additiveMask, queryLength, encoderHidden);
+            hidden = layer.forward(hidden, additiveMask, queryLength, encoderHidden, crossAttention);
         }
         return hidden;
     }
