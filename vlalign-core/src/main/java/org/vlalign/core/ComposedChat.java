@@ -12,6 +12,7 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
 import org.vlalign.TokenListener;
 import org.vlalign.Turn;
+import org.vlalign.UnsupportedModelException;
 
 /**
  * A conversation about one image with a {@link ComposedVlModel}: the image embeddings are computed
@@ -77,6 +78,11 @@ public final class ComposedChat implements Chat {
             throw new InvalidArgumentException(
                     "query, config and listener must not be null (query " + (query == null ? "null" : "set")
                             + ", config " + config + ", listener " + listener + ")");
+        }
+        if (config.attentionMap()) {
+            throw new UnsupportedModelException("a chat does not produce attention maps; ask the model about the"
+                    + " image with VlModel.ask(image, conversation, config, listener) instead, or turn attentionMap"
+                    + " off");
         }
         if (embeddings == null) {
             encode(query);

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.vlalign.Adaptor;
 import org.vlalign.Answer;
+import org.vlalign.AttentionMap;
 import org.vlalign.AskRequest;
 import org.vlalign.Chat;
 import org.vlalign.Checks;
@@ -28,8 +29,11 @@ import org.vlalign.Turn;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
+import org.vlalign.core.image.AttentionMaps;
 import org.vlalign.core.index.ExactImageIndex;
 import org.vlalign.core.index.SearchRelevance;
+import org.vlalign.spi.AttendingFeatureExtractor;
+import org.vlalign.spi.PatchAttention;
 
 /**
  * A {@link VlModel} composed of five parts: image → {@link FeatureExtractor} → {@link Adaptor} →
@@ -70,6 +74,13 @@ import org.vlalign.core.index.SearchRelevance;
  * and a {@link java.awt.image.BufferedImage} input is never cached. With a language model that keeps a
  * prefix cache (the JVM engine's {@code Llama}), the prompt's positions up to the end of the image are
  * reused too.
+ *
+ * <p><b>Attention maps.</b> With {@link GenerationConfig#attentionMap()}, {@link #ask} (and {@link #askBatch},
+ * request by request) extracts through {@link AttendingFeatureExtractor#extractWithPatchAttention} (not from
+ * the cache of recent images), lets the language model report its attention over the image positions, and
+ * maps it onto the patches with {@link AttentionMaps#compose}. An extractor that cannot relate its rows to
+ * patches, an adaptor that changes the number of rows, or a language model that reports no attention makes
+ * the call throw {@link UnsupportedModelException}. Chats refuse the option.
  *
  * <p><b>Chats</b> are {@link ComposedChat}s; see there how instruction-aware extractors are handled.
  *
@@ -224,6 +235,9 @@ public final class ComposedVlModel implements VlModel {
         notNull(query, "query");
         notNull(config, "config");
         notNull(listener, "listener");
+        if (config.attentionMap()) {
+            return askWithAttentionMap(image, query, features -> promptWrapper.wrap(features, query), config, listener);
+        }
         long start = System.nanoTime();
         Features embeddings = embed(image, query);
         Duration extract = Duration.ofNanos(System.nanoTime() - start);
@@ -249,6 +263,10 @@ public final class ComposedVlModel implements VlModel {
         if (first == null || conversation.get(conversation.size() - 1).role() != Role.USER) {
             throw new InvalidArgumentException("the conversation must end with a user turn but was " + conversation);
         }
+        if (config.attentionMap()) {
+            return askWithAttentionMap(image, first.text(), features -> promptWrapper.wrap(features, conversation),
+                    config, listener);
+        }
         long start = System.nanoTime();
         Features embeddings = embed(image, first.text());
         Duration extract = Duration.ofNanos(System.nanoTime() - start);
@@ -265,6 +283,14 @@ public final class ComposedVlModel implements VlModel {
         notNull(config, "config");
         if (requests.isEmpty()) {
             return List.of();
+        }
+        if (config.attentionMap()) { // each map is recorded for one sequence: one request after another
+            List<Answer> out = new ArrayList<>(requests.size());
+            for (AskRequest r : requests) {
+                notNull(r, "request");
+                out.add(ask(r.image(), r.query(), config, text -> {}));
+            }
+            return List.copyOf(out);
         }
         List<ImageInput> images = new ArrayList<>(requests.size());
         List<String> instructions = new ArrayList<>(requests.size());
@@ -407,6 +433,37 @@ public final class ComposedVlModel implements VlModel {
                         ? ", search only"
                         : " -> " + adaptor + " -> " + promptWrapper.name() + " -> " + languageModel)
                 + "]";
+    }
+
+    /**
+     * Asks with an attention map: the extractor relates its feature rows to the patches, the language model
+     * reports its attention over the rows, {@link AttentionMaps#compose} maps it onto the patches. The cache of
+     * recent images' features is bypassed (the relation to the patches is not kept).
+     */
+    private Answer askWithAttentionMap(ImageInput image, String query, java.util.function.Function<Features, Prompt> wrap,
+            GenerationConfig config, TokenListener listener) {
+        if (!(featureExtractor instanceof AttendingFeatureExtractor attending)) {
+            throw new UnsupportedModelException("This model (" + description + ") cannot produce an attention map:"
+                    + " its feature extractor " + featureExtractor + " cannot relate its features to the image's"
+                    + " patches. Attention maps need a BLIP-2 / InstructBLIP Q-Former, the vlalign composition or a"
+                    + " LLaVA vision tower; turn attentionMap off for this model.");
+        }
+        long start = System.nanoTime();
+        PatchAttention patches = attending.extractWithPatchAttention(image, instructionFor(query));
+        Features embeddings = adapt(patches.features());
+        if (embeddings.rows() != patches.features().rows()) {
+            throw new UnsupportedModelException("This model (" + description + ") cannot produce an attention map:"
+                    + " its adaptor " + adaptor + " turns " + patches.features().rows() + " feature rows into "
+                    + embeddings.rows() + ", so the language model's image positions are not the extractor's rows");
+        }
+        Duration extract = Duration.ofNanos(System.nanoTime() - start);
+        Answer answer = languageModel.generate(wrap.apply(embeddings), withTemplateStops(config), listener);
+        AttentionMap positions = answer.attentionMap().orElseThrow(() -> new UnsupportedModelException(
+                "This model (" + description + ") cannot produce an attention map: its language model "
+                        + languageModel + " does not report attention. Attention maps need the JVM engine's"
+                        + " Llama; turn attentionMap off for this model."));
+        return answer.withAttentionMap(AttentionMaps.compose(patches, positions))
+                .withTimings(answer.timings().withVision(Duration.ZERO, extract));
     }
 
     // ---- shared with ComposedChat ----

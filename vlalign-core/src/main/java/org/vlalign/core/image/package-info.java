@@ -9,6 +9,9 @@
  * the channel-first float32 {@link org.vlalign.core.image.PixelValues} a vision encoder expects,
  * resampling exactly like Pillow 9's fixed-point {@code Image.resize}.
  *
+ * <p>{@link org.vlalign.core.image.AttentionMaps} maps a language model's attention over an image's positions
+ * onto its patches and draws an {@link org.vlalign.AttentionMap} as a heat map over the image.
+ *
  * <p>Everything here is plain Java (no engine), immutable and thread-safe.
  *
  * @since 0.1.0
