@@ -1,10 +1,21 @@
 package org.vlalign.cli;
 
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
 import org.vlalign.Answer;
+import org.vlalign.AttentionMap;
+import org.vlalign.DecodingStrategy;
 import org.vlalign.GenerationConfig;
+import org.vlalign.ImageDecodingException;
 import org.vlalign.ImageInput;
 import org.vlalign.VlModel;
+import org.vlalign.VlalignException;
+import org.vlalign.core.image.AttentionMaps;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -56,13 +67,67 @@ final class AnswerOptions {
      * @return the exit code
      */
     int askOnce(CommandSpec spec, String query) {
+        return askOnce(spec, query, null);
+    }
+
+    /**
+     * {@link #askOnce(CommandSpec, String)}, also writing the answer's attention map as a PNG heat map over the
+     * image when {@code attentionMap} is not null.
+     *
+     * @param spec the command, for its output streams and usage errors
+     * @param query the question
+     * @param attentionMap the PNG to write, or null for none
+     * @return the exit code
+     * @since 0.2.0
+     */
+    int askOnce(CommandSpec spec, String query, Path attentionMap) {
         Checked checked = check(spec);
+        GenerationConfig config = checked.config();
+        if (attentionMap != null) {
+            if (config.strategy() instanceof DecodingStrategy.Beam || config.numReturnSequences() != 1) {
+                throw new ParameterException(spec.commandLine(), "--attention-map needs greedy decoding or sampling"
+                        + " with one sequence; drop --beams (and --num-return-sequences)");
+            }
+            Path parent = attentionMap.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw new ParameterException(spec.commandLine(), "--attention-map " + attentionMap + ": the folder "
+                        + parent + " does not exist");
+            }
+            config = config.toBuilder().attentionMap(true).build();
+        }
         try (VlModel vl = model.load(spec.commandLine().getErr())) {
             AnswerPrinter printer =
                     new AnswerPrinter(spec.commandLine().getOut(), spec.commandLine().getErr(), stream);
-            Answer answer = vl.ask(checked.input(), query, checked.config(), printer);
+            Answer answer = vl.ask(checked.input(), query, config, printer);
             printer.finish(answer);
+            if (attentionMap != null) {
+                writeAttentionMap(answer, attentionMap);
+                spec.commandLine().getErr().println("attention map: " + attentionMap);
+            }
         }
         return 0;
+    }
+
+    private void writeAttentionMap(Answer answer, Path file) {
+        AttentionMap map = answer.attentionMap().orElseThrow(() -> new VlalignException(
+                "the model answered without the attention map it was asked for"));
+        BufferedImage picture;
+        try {
+            picture = ImageIO.read(image.image.toFile());
+        } catch (IOException e) {
+            throw new ImageDecodingException("Image " + image.image + " could not be read again to draw the attention"
+                    + " map on: " + e.getMessage(), e);
+        }
+        if (picture == null) {
+            throw new ImageDecodingException("Image " + image.image + " has no format javax.imageio reads, so the"
+                    + " attention map cannot be drawn on it; convert it to PNG or JPEG");
+        }
+        try {
+            if (!ImageIO.write(AttentionMaps.render(picture, map), "png", file.toFile())) {
+                throw new VlalignException("no PNG writer is installed in this Java runtime");
+            }
+        } catch (IOException e) {
+            throw new VlalignException("Could not write the attention map to " + file + ": " + e.getMessage(), e);
+        }
     }
 }
