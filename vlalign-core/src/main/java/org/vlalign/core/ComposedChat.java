@@ -12,7 +12,7 @@ import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
 import org.vlalign.TokenListener;
 import org.vlalign.Turn;
-import org.vlalign.UnsupportedModelException;
+import org.vlalign.spi.PatchAttention;
 
 /**
  * A conversation about one image with a {@link ComposedVlModel}: the image embeddings are computed
@@ -28,6 +28,10 @@ import org.vlalign.UnsupportedModelException;
  * <p><b>Turns.</b> A non-empty system prompt becomes a {@link org.vlalign.Role#SYSTEM} turn first
  * (an empty one lets the template use its default); each {@link #send} appends the question and the
  * answer's text. A failed send leaves the turns unchanged.
+ *
+ * <p><b>Attention maps.</b> A {@link #send} with {@link GenerationConfig#attentionMap()} relates the image's
+ * features to its patches once per chat (extracted with the instruction the chat's embeddings use), and maps
+ * that answer's attention over the image onto the patches as {@link ComposedVlModel#ask} does.
  *
  * <p><b>Past the context length.</b> When the conversation's prompt and room for the answer (its
  * {@code maxNewTokens}, but at most a quarter of the context) no longer fit the language model's
@@ -46,6 +50,8 @@ public final class ComposedChat implements Chat {
     private final ImageInput image;
     private final List<Turn> turns = new ArrayList<>();
     private Features embeddings; // (tokens, hidden) adapted image embeddings, null until computed
+    private String instructionQuery; // the question the embeddings were computed with
+    private PatchAttention patches; // the image's relation to its patches, null until an attention map is asked
     private Duration pendingExtract = Duration.ZERO;
     private int droppedTurns;
 
@@ -63,7 +69,29 @@ public final class ComposedChat implements Chat {
     private void encode(String query) {
         long start = System.nanoTime();
         embeddings = model.embed(image, query);
+        instructionQuery = query;
         pendingExtract = Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * The image's relation to the patches, computed once, with the instruction the embeddings were (or, at the
+     * first send, will be) computed with; on a chat without embeddings yet, it also provides them, so both come
+     * from one extraction.
+     */
+    private PatchAttention patchAttention(String query) {
+        if (patches == null) {
+            long start = System.nanoTime();
+            String instruction = embeddings == null ? query : instructionQuery;
+            PatchAttention computed = model.patchAttention(image, instruction);
+            Features adapted = model.adaptRows(computed);
+            if (embeddings == null) {
+                embeddings = adapted;
+                instructionQuery = instruction;
+                pendingExtract = Duration.ofNanos(System.nanoTime() - start);
+            }
+            patches = computed;
+        }
+        return patches;
     }
 
     @Override
@@ -79,11 +107,7 @@ public final class ComposedChat implements Chat {
                     "query, config and listener must not be null (query " + (query == null ? "null" : "set")
                             + ", config " + config + ", listener " + listener + ")");
         }
-        if (config.attentionMap()) {
-            throw new UnsupportedModelException("a chat does not produce attention maps; ask the model about the"
-                    + " image with VlModel.ask(image, conversation, config, listener) instead, or turn attentionMap"
-                    + " off");
-        }
+        PatchAttention mapTo = config.attentionMap() ? patchAttention(query) : null;
         if (embeddings == null) {
             encode(query);
         }
@@ -102,6 +126,9 @@ public final class ComposedChat implements Chat {
             prompt = model.promptWrapper().wrap(embeddings, conversation);
         }
         Answer answer = model.languageModel().generate(prompt, model.withTemplateStops(config), listener);
+        if (mapTo != null) {
+            answer = model.withPatchMap(answer, mapTo);
+        }
         droppedTurns = dropped;
         turns.add(Turn.user(query));
         turns.add(Turn.assistant(answer.text()));

@@ -80,7 +80,7 @@ import org.vlalign.spi.PatchAttention;
  * the cache of recent images), lets the language model report its attention over the image positions, and
  * maps it onto the patches with {@link AttentionMaps#compose}. An extractor that cannot relate its rows to
  * patches, an adaptor that changes the number of rows, or a language model that reports no attention makes
- * the call throw {@link UnsupportedModelException}. Chats refuse the option.
+ * the call throw {@link UnsupportedModelException}. Chats support the option too (see {@link ComposedChat}).
  *
  * <p><b>Chats</b> are {@link ComposedChat}s; see there how instruction-aware extractors are handled.
  *
@@ -442,31 +442,59 @@ public final class ComposedVlModel implements VlModel {
      */
     private Answer askWithAttentionMap(ImageInput image, String query, java.util.function.Function<Features, Prompt> wrap,
             GenerationConfig config, TokenListener listener) {
+        long start = System.nanoTime();
+        PatchAttention patches = patchAttention(image, query);
+        Features embeddings = adaptRows(patches);
+        Duration extract = Duration.ofNanos(System.nanoTime() - start);
+        Answer answer = languageModel.generate(wrap.apply(embeddings), withTemplateStops(config), listener);
+        return withPatchMap(answer, patches).withTimings(answer.timings().withVision(Duration.ZERO, extract));
+    }
+
+    // ---- shared with ComposedChat ----
+
+    /**
+     * The image's features and their relation to the patches, the query serving as instruction if used.
+     *
+     * @throws UnsupportedModelException if the extractor cannot relate its features to patches
+     */
+    PatchAttention patchAttention(ImageInput image, String query) {
         if (!(featureExtractor instanceof AttendingFeatureExtractor attending)) {
             throw new UnsupportedModelException("This model (" + description + ") cannot produce an attention map:"
                     + " its feature extractor " + featureExtractor + " cannot relate its features to the image's"
                     + " patches. Attention maps need a BLIP-2 / InstructBLIP Q-Former, the vlalign composition or a"
                     + " LLaVA vision tower; turn attentionMap off for this model.");
         }
-        long start = System.nanoTime();
-        PatchAttention patches = attending.extractWithPatchAttention(image, instructionFor(query));
+        return attending.extractWithPatchAttention(image, instructionFor(query));
+    }
+
+    /**
+     * The adapted embeddings of the patch attention's features, checked to keep one row per feature row.
+     *
+     * @throws UnsupportedModelException if the adaptor changes the number of rows
+     */
+    Features adaptRows(PatchAttention patches) {
         Features embeddings = adapt(patches.features());
         if (embeddings.rows() != patches.features().rows()) {
             throw new UnsupportedModelException("This model (" + description + ") cannot produce an attention map:"
                     + " its adaptor " + adaptor + " turns " + patches.features().rows() + " feature rows into "
                     + embeddings.rows() + ", so the language model's image positions are not the extractor's rows");
         }
-        Duration extract = Duration.ofNanos(System.nanoTime() - start);
-        Answer answer = languageModel.generate(wrap.apply(embeddings), withTemplateStops(config), listener);
+        return embeddings;
+    }
+
+    /**
+     * The answer with the language model's map over the image rows replaced by the map over the patches.
+     *
+     * @throws UnsupportedModelException if the language model reported no attention
+     */
+    Answer withPatchMap(Answer answer, PatchAttention patches) {
         AttentionMap positions = answer.attentionMap().orElseThrow(() -> new UnsupportedModelException(
                 "This model (" + description + ") cannot produce an attention map: its language model "
                         + languageModel + " does not report attention. Attention maps need the JVM engine's"
                         + " Llama; turn attentionMap off for this model."));
-        return answer.withAttentionMap(AttentionMaps.compose(patches, positions))
-                .withTimings(answer.timings().withVision(Duration.ZERO, extract));
+        return answer.withAttentionMap(AttentionMaps.compose(patches, positions));
     }
 
-    // ---- shared with ComposedChat ----
 
     /** The instruction given to the extractor for a query. */
     String instructionFor(String query) {

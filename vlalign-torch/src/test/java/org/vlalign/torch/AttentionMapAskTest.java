@@ -30,7 +30,7 @@ import org.vlalign.testing.TinyLlava;
 /**
  * {@code ask} with an attention map on tiny InstructBLIP and LLaVA folders: the answer is the one without the
  * map, the map covers the patch grid with one map per generated token, it is the composition of the language
- * model's attention with the extractor's patch attention, and models that cannot produce one refuse.
+ * model's attention with the extractor's patch attention, chats map their answers too, and models that cannot produce one refuse.
  */
 class AttentionMapAskTest {
     @TempDir Path tmp;
@@ -91,9 +91,22 @@ class AttentionMapAskTest {
                     () -> trainable.ask(image, "what", config(true), t -> {}));
             assertTrue(e.getMessage().contains("attention"), e.getMessage());
         }
-        try (VlModel model = TorchModels.load(dir)) {
+    }
+
+    @Test
+    void should_map_a_chats_answers_the_first_as_ask_does() {
+        try (VlModel model = TorchModels.load(TinyBlip.write(tmp.resolve("ib3"), Kind.INSTRUCTBLIP, 74, 2))) {
+            ImageInput image = TestImages.gradient(6, 20, 20);
+            Answer asked = model.ask(image, "what colour", config(true), t -> {});
             Chat chat = model.newChat(image);
-            assertThrows(UnsupportedModelException.class, () -> chat.send("what", config(true), t -> {}));
+            Answer first = chat.send("what colour", config(true), t -> {});
+            assertEquals(asked, first, "the first turn equals ask, map included");
+            Answer plain = chat.send("and where", config(false), t -> {});
+            assertTrue(plain.attentionMap().isEmpty());
+            Answer third = chat.send("which shape", config(true), t -> {});
+            AttentionMap map = third.attentionMap().orElseThrow();
+            assertEquals(TinyBlip.IMAGE / TinyBlip.PATCH, map.gridWidth());
+            assertEquals(4, map.tokens());
         }
     }
 }

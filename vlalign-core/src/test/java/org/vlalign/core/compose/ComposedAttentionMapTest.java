@@ -24,6 +24,7 @@ class ComposedAttentionMapTest {
             assertTrue(e.getMessage().contains("cannot relate its features"), e.getMessage());
             assertThrows(UnsupportedModelException.class, () -> model.askBatch(
                     java.util.List.of(new org.vlalign.AskRequest(image, "what")), config));
+            assertThrows(UnsupportedModelException.class, () -> model.newChat(image).send("what", config, t -> {}));
         }
     }
 }
