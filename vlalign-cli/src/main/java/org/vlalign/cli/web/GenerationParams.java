@@ -6,7 +6,7 @@ import org.vlalign.DecodingStrategy;
 import org.vlalign.GenerationConfig;
 
 /**
- * Turns the page's generation controls (beams, temperature, top-p, max new tokens) into a
+ * Turns the page's generation controls (beams, temperature, top-p, max new tokens, attention map) into a
  * {@link GenerationConfig}, refusing values out of range with 400.
  *
  * <p>Temperature 0 means deterministic decoding: greedy with one beam, beam search with more. A temperature
@@ -31,9 +31,11 @@ final class GenerationParams {
     /**
      * The configuration the form fields describe.
      *
-     * @param fields {@code beams}, {@code temperature}, {@code topP}, {@code maxNewTokens}; each optional
+     * @param fields {@code beams}, {@code temperature}, {@code topP}, {@code maxNewTokens}, {@code attentionMap}
+     *     ({@code 1}/{@code true} or {@code 0}/{@code false}); each optional
      * @return the configuration
-     * @throws HttpError (400) if a value is not a number, out of range, or beams and sampling are combined
+     * @throws HttpError (400) if a value is not a number, out of range, beams and sampling are combined, or an
+     *     attention map is asked with beam search
      */
     static GenerationConfig from(Map<String, String> fields) {
         int beams = FormFields.intField(fields, "beams", 1, 1, MAX_BEAMS);
@@ -56,6 +58,23 @@ final class GenerationParams {
         } else {
             strategy = new DecodingStrategy.Greedy();
         }
-        return GenerationConfig.builder().strategy(strategy).maxNewTokens(maxNewTokens).build();
+        boolean attentionMap = flag(fields, "attentionMap");
+        if (attentionMap && beams > 1) {
+            throw new HttpError(400, "an attention map is drawn for one answer, but beams=" + beams + " searches"
+                    + " several; set beams to 1 or turn the attention map off");
+        }
+        return GenerationConfig.builder().strategy(strategy).maxNewTokens(maxNewTokens).attentionMap(attentionMap)
+                .build();
+    }
+
+    private static boolean flag(Map<String, String> fields, String name) {
+        String v = fields.get(name);
+        if (v == null || v.isEmpty() || v.equals("0") || v.equals("false")) {
+            return false;
+        }
+        if (v.equals("1") || v.equals("true")) {
+            return true;
+        }
+        throw new HttpError(400, name + " must be 1, true, 0 or false but was '" + v + "'");
     }
 }

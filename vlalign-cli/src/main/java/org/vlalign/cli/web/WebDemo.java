@@ -4,6 +4,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -14,6 +17,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +33,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
 import org.vlalign.Answer;
+import org.vlalign.AttentionMap;
 import org.vlalign.Chat;
 import org.vlalign.Checks;
 import org.vlalign.GenerationConfig;
@@ -42,6 +48,7 @@ import org.vlalign.Turn;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
+import org.vlalign.core.image.AttentionMaps;
 
 /**
  * The local web demo: one page to search an indexed image folder by text and to chat with the model about a
@@ -65,7 +72,8 @@ import org.vlalign.VlalignException;
  *       index's new {@code images} count;
  *   <li>{@code POST /api/conversations} ({@code image=ID}) starts a chat; {@code GET /api/conversations?id=}
  *       its turns;
- *   <li>{@code POST /api/chat} ({@code conversation, text, beams, temperature, topP, maxNewTokens}) the
+ *   <li>{@code POST /api/chat} ({@code conversation, text, beams, temperature, topP, maxNewTokens,
+ *       attentionMap}) the
  *       answer as Server-Sent Events: {@code start}, {@code token} ({@code {"text"}}) per piece of text,
  *       then {@code done} (the whole answer, finish reason, token count, turns) or {@code error}.
  * </ul>
@@ -687,6 +695,9 @@ public final class WebDemo implements AutoCloseable {
             done.addProperty("promptTokens", a.promptTokens());
             done.addProperty("seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
             done.addProperty("turns", c.chat().turns().size());
+            if (a.attentionMap().isPresent()) {
+                done.addProperty("attentionMap", attentionMapPng(c.imageId(), a.attentionMap().get()));
+            }
             events.send("done", done);
         } catch (EventStream.ClientGone e) {
             // the page went away: stop generating for it
@@ -705,6 +716,48 @@ public final class WebDemo implements AutoCloseable {
             c.turn().release();
             events.close();
         }
+    }
+
+    /** The most pixels on the long side of an attention map sent to the page. */
+    static final int ATTENTION_MAP_SIDE = 512;
+
+    /**
+     * The answer's attention map drawn over the conversation's image (scaled to at most {@value
+     * #ATTENTION_MAP_SIDE} pixels on its long side), as base64 PNG for the page to show beside the answer.
+     */
+    private String attentionMapPng(String imageId, AttentionMap map) {
+        DemoImages.Image image = images.image(imageId).orElseThrow(() -> new VlalignException(
+                "the conversation's image " + imageId + " is gone, so its attention map cannot be drawn"));
+        BufferedImage picture;
+        try {
+            picture = ImageIO.read(new ByteArrayInputStream(image.bytes()));
+        } catch (IOException e) {
+            throw new VlalignException("the conversation's image " + imageId + " could not be read again to draw"
+                    + " its attention map: " + e.getMessage(), e);
+        }
+        if (picture == null) {
+            throw new VlalignException("the conversation's image " + imageId + " has no format javax.imageio reads,"
+                    + " so its attention map cannot be drawn");
+        }
+        int longSide = Math.max(picture.getWidth(), picture.getHeight());
+        if (longSide > ATTENTION_MAP_SIDE) {
+            int w = Math.max(1, picture.getWidth() * ATTENTION_MAP_SIDE / longSide);
+            int h = Math.max(1, picture.getHeight() * ATTENTION_MAP_SIDE / longSide);
+            BufferedImage small = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            java.awt.Graphics2D g = small.createGraphics();
+            g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION,
+                    java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(picture, 0, 0, w, h, null);
+            g.dispose();
+            picture = small;
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(AttentionMaps.render(picture, map), "png", png);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not encode the attention map as PNG", e);
+        }
+        return Base64.getEncoder().encodeToString(png.toByteArray());
     }
 
     private static void sendQuietly(EventStream events, JsonObject error) {

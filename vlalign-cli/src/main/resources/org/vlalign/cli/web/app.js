@@ -261,6 +261,7 @@ async function ask(event) {
     temperature: $('temperature').value,
     topP: $('top-p').value,
     maxNewTokens: $('max-tokens').value,
+    attentionMap: $('attention-map').checked ? '1' : '0',
   });
   show($('chat-message'), '');
   state.busy = true;
@@ -295,6 +296,9 @@ async function ask(event) {
         finishTurn(answer, data.generatedTokens + ' tokens · ' + data.seconds + ' s · '
           + (FINISH[data.finishReason] || data.finishReason.toLowerCase()), 'done');
         answer.dataset.turns = data.turns;
+        if (data.attentionMap) {
+          showAttentionMap(answer, data.attentionMap);
+        }
       } else if (name === 'error') {
         throw new Error(data.error);
       }
@@ -312,6 +316,18 @@ async function ask(event) {
     state.busy = false;
     $('ask-button').disabled = false;
   }
+}
+
+// The answer's attention map (base64 PNG) as an image beside it; a blob: URL, as the page's policy allows.
+function showAttentionMap(li, base64) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const img = document.createElement('img');
+  img.className = 'attention-map';
+  img.alt = 'Attention map: where the answer looked in the image (red: most, blue: least)';
+  img.title = 'Where the answer looked: red most, blue least';
+  img.src = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }));
+  img.addEventListener('load', () => img.scrollIntoView({ block: 'nearest' }), { once: true });
+  li.append(img);
 }
 
 // Reads a text/event-stream body: blocks of "event: NAME" and "data: JSON" lines, separated by a blank line.
@@ -356,6 +372,12 @@ function syncControls() {
     $('beams').value = 1;
   }
   $('top-p').disabled = !sampling;
+  // an attention map is drawn for one answer, not for a beam search
+  const beams = Number($('beams').value) > 1;
+  $('attention-map').disabled = beams;
+  if (beams) {
+    $('attention-map').checked = false;
+  }
 }
 
 function onBeamsChange() {

@@ -1,6 +1,7 @@
 package org.vlalign.cli.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,6 +31,19 @@ class GenerationParamsTest {
     void should_sample_when_temperature_is_positive() {
         GenerationConfig c = GenerationParams.from(Map.of("beams", "1", "temperature", "0.7", "topP", "0.9"));
         assertEquals(new DecodingStrategy.Sampling(0.7, 0, 0.9), c.strategy());
+    }
+
+    @Test
+    void should_ask_for_an_attention_map_only_when_the_page_says_so_and_not_with_beams() {
+        assertFalse(GenerationParams.from(Map.of()).attentionMap());
+        assertFalse(GenerationParams.from(Map.of("attentionMap", "0")).attentionMap());
+        assertTrue(GenerationParams.from(Map.of("attentionMap", "1")).attentionMap());
+        assertTrue(GenerationParams.from(Map.of("attentionMap", "true", "temperature", "0.5")).attentionMap());
+        HttpError beams = assertThrows(HttpError.class,
+                () -> GenerationParams.from(Map.of("attentionMap", "1", "beams", "2")));
+        assertEquals(400, beams.status());
+        assertEquals(400, assertThrows(HttpError.class,
+                () -> GenerationParams.from(Map.of("attentionMap", "yes"))).status());
     }
 
     @Test

@@ -99,6 +99,38 @@ class WebDemoBrowserTest {
     }
 
     @Test
+    void should_show_the_attention_map_beside_the_answer_when_the_box_is_ticked() throws IOException {
+        WebDriverWait wait = openPage(IMAGES + " images indexed");
+        wait.until(d -> d.findElements(By.cssSelector("#gallery .hit")).size() == 15);
+        driver.findElements(By.cssSelector("#gallery .hit")).get(0).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("question")));
+
+        // more than one beam turns the box off: a map is drawn for one answer
+        WebElement beams = driver.findElement(By.id("beams"));
+        beams.clear();
+        beams.sendKeys("2");
+        assertFalse(driver.findElement(By.id("attention-map")).isEnabled());
+        beams.clear();
+        beams.sendKeys("1");
+        WebElement box = driver.findElement(By.id("attention-map"));
+        wait.until(d -> box.isEnabled());
+        box.click();
+        type(By.id("question"), "what is in this image ?");
+        driver.findElement(By.id("ask-button")).click();
+        wait.until(d -> d.findElements(By.cssSelector("#transcript .turn.assistant[data-state=done]")).size() == 1);
+        wait.until(d -> (Boolean) js("const i = document.querySelector('#transcript .turn.assistant"
+                + " img.attention-map'); return i !== null && i.complete && i.naturalWidth > 0;"));
+        shoot("5-attention-map");
+
+        // unticked, the next answer comes without one
+        box.click();
+        type(By.id("question"), "and the colour ?");
+        driver.findElement(By.id("ask-button")).click();
+        wait.until(d -> d.findElements(By.cssSelector("#transcript .turn.assistant[data-state=done]")).size() == 2);
+        assertEquals(1, driver.findElements(By.cssSelector("#transcript img.attention-map")).size());
+    }
+
+    @Test
     void should_search_chat_stream_change_beams_and_upload_in_the_browser() throws IOException {
         WebDriverWait wait = openPage(IMAGES + " images indexed");
 

@@ -254,6 +254,34 @@ class WebDemoServerTest extends AbstractTinyDemoTest {
     }
 
     @Test
+    void should_send_the_attention_map_drawn_over_the_image_when_asked() throws IOException {
+        String conversation = client.newConversation("img03.png");
+        List<Event> events = client.ask(conversation, "what is in this image ?",
+                Map.of("maxNewTokens", "4", "attentionMap", "1"));
+        Event done = events.get(events.size() - 1);
+        assertEquals("done", done.name(), events.toString());
+        Chat direct = llava.newChat(ImageInput.of(images.resolve("img03.png")));
+        Answer a = direct.send("what is in this image ?",
+                GenerationConfig.builder().maxNewTokens(4).attentionMap(true).build(), t -> {});
+        assertEquals(a.text(), done.data().get("text").getAsString());
+        byte[] png = java.util.Base64.getDecoder().decode(done.data().get("attentionMap").getAsString());
+        java.awt.image.BufferedImage map = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        java.awt.image.BufferedImage original = javax.imageio.ImageIO.read(images.resolve("img03.png").toFile());
+        assertEquals(original.getWidth(), map.getWidth());
+        assertEquals(original.getHeight(), map.getHeight());
+        java.awt.image.BufferedImage expected = org.vlalign.core.image.AttentionMaps.render(original,
+                a.attentionMap().orElseThrow());
+        assertEquals(expected.getRGB(original.getWidth() / 2, original.getHeight() / 2),
+                map.getRGB(original.getWidth() / 2, original.getHeight() / 2));
+
+        List<Event> plain = client.ask(conversation, "and the colour ?", Map.of("maxNewTokens", "3"));
+        assertFalse(plain.get(plain.size() - 1).data().has("attentionMap"), "no map unless asked");
+        Reply beams = client.postForm("/api/chat", Map.of("conversation", conversation, "text", "and ?",
+                "beams", "2", "attentionMap", "1"));
+        assertEquals(400, beams.status(), beams.toString());
+    }
+
+    @Test
     void should_sample_with_temperature_and_top_p() {
         String conversation = client.newConversation("img02.png");
         List<Event> events = client.ask(conversation, "describe it", Map.of("temperature", "1.2", "topP", "0.9",
