@@ -171,6 +171,8 @@ public abstract class LlamaFamilyModel implements DecodingLanguageModel {
     /**
      * A {@link Decoder} that records its single row's attention to a range of prompt positions.
      *
+     * <p>Like every decoder, used by one thread at a time.
+     *
      * @since 0.2.0
      */
     public interface AttentionRecordingDecoder extends Decoder {
