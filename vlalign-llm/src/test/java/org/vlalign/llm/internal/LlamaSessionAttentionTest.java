@@ -109,6 +109,48 @@ class LlamaSessionAttentionTest {
     }
 
     @Test
+    void should_record_the_attention_of_a_prompt_longer_than_one_forward_pass(@TempDir Path longDir)
+            throws Exception {
+        // LLaVA-1.5's 576 image rows make a prompt that the session splits into passes of 512 positions
+        int rows = LlamaSession.MAX_STEPS_PER_PASS + 40;
+        TinyLlama.builder().kvHeads(2).maxPos(rows + 16).write(longDir);
+        try (Llama lm = Llama.load(longDir, new LlmOptions(WeightFormat.FP32, 2).withPrefixCache(0))) {
+            SplittableRandom r = new SplittableRandom(8);
+            float[] img = new float[rows * HIDDEN];
+            for (int i = 0; i < img.length; i++) {
+                img[i] = (float) r.nextGaussian();
+            }
+            DecoderInput in = new DecoderInput(List.of(new DecoderInput.Tokens(new int[] {1}),
+                    new DecoderInput.Embeddings(Features.of(img, rows, HIDDEN)), new DecoderInput.Tokens(new int[] {5})));
+            float[][] got;
+            try (LlamaSession s = (LlamaSession) lm.newDecoder()) {
+                s.recordAttention(1, 1 + rows);
+                s.prefill(List.of(in));
+                s.step(new int[] {6});
+                got = s.attention();
+            }
+            float[] embed;
+            try (Checkpoint c = Checkpoint.open(longDir)) {
+                embed = c.loadFloats("model.embed_tokens.weight");
+            }
+            float[][] x = new float[rows + 3][];
+            x[0] = row(embed, 1);
+            for (int i = 0; i < rows; i++) {
+                x[1 + i] = java.util.Arrays.copyOfRange(img, i * HIDDEN, (i + 1) * HIDDEN);
+            }
+            x[rows + 1] = row(embed, 5);
+            x[rows + 2] = row(embed, 6);
+            float[][][] probs = naiveAttention(x, longDir, lm.config());
+            assertEquals(2, got.length);
+            for (int t = 0; t < 2; t++) {
+                for (int k = 0; k < rows; k++) {
+                    assertEquals(probs[rows + 1 + t][1 + k][0], got[t][k], 2e-6, "token " + t + ", image row " + k);
+                }
+            }
+        }
+    }
+
+    @Test
     void should_record_the_same_attention_when_the_prefix_cache_reuses_the_image() {
         float[] img = image(4);
         try (Llama cached = Llama.load(dir, new LlmOptions(WeightFormat.FP32, 2))) {
@@ -157,7 +199,10 @@ class LlamaSessionAttentionTest {
      * position, the softmax probability averaged over layers and heads (in {@code [q][k][0]}).
      */
     private static float[][][] naiveAttention(float[][] input) throws Exception {
-        LlamaConfig c = cold.config();
+        return naiveAttention(input, dir, cold.config());
+    }
+
+    private static float[][][] naiveAttention(float[][] input, Path dir, LlamaConfig c) throws Exception {
         int n = input.length;
         int heads = c.numAttentionHeads();
         int kvHeads = c.numKeyValueHeads();
