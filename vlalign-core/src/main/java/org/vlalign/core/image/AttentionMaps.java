@@ -51,6 +51,11 @@ public final class AttentionMaps {
      * largest weight), with an opacity growing with the weight up to {@value #MAX_ALPHA}. Weights are scaled by
      * the largest, so the hottest patch is the reddest and most opaque region.
      *
+     * <p>The grid is stretched over the whole image, which is where the patches were for preprocessors that
+     * resize without cropping (BLIP-2, InstructBLIP, the vlalign composition). A preprocessor that crops (the
+     * CLIP processor's centre crop, as LLaVA checkpoints configure it) saw only the centre of a non-square
+     * image, so there the map is stretched over more than the model saw; pass the cropped image to align it.
+     *
      * @param image the image (as given, not the model's resized copy); not modified
      * @param map the map
      * @return a new RGB image of the same size
