@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.vlalign.Adaptor;
 import org.vlalign.Answer;
 import org.vlalign.AttentionMap;
@@ -440,7 +441,7 @@ public final class ComposedVlModel implements VlModel {
      * reports its attention over the rows, {@link AttentionMaps#compose} maps it onto the patches. The cache of
      * recent images' features is bypassed (the relation to the patches is not kept).
      */
-    private Answer askWithAttentionMap(ImageInput image, String query, java.util.function.Function<Features, Prompt> wrap,
+    private Answer askWithAttentionMap(ImageInput image, String query, Function<Features, Prompt> wrap,
             GenerationConfig config, TokenListener listener) {
         long start = System.nanoTime();
         PatchAttention patches = patchAttention(image, query);
@@ -494,7 +495,6 @@ public final class ComposedVlModel implements VlModel {
                         + " Llama; turn attentionMap off for this model."));
         return answer.withAttentionMap(AttentionMaps.compose(patches, positions));
     }
-
 
     /** The instruction given to the extractor for a query. */
     String instructionFor(String query) {

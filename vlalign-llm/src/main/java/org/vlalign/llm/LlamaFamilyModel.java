@@ -6,6 +6,7 @@ import java.util.OptionalInt;
 import org.vlalign.Answer;
 import org.vlalign.AttentionMap;
 import org.vlalign.GenerationConfig;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.Prompt;
 import org.vlalign.TokenListener;
 import org.vlalign.UnsupportedModelException;
@@ -194,7 +195,7 @@ public abstract class LlamaFamilyModel implements DecodingLanguageModel {
                     : ((DecoderInput.Embeddings) part).features().rows();
             if (part instanceof DecoderInput.Embeddings) {
                 if (from >= 0) {
-                    throw new org.vlalign.InvalidArgumentException("an attention map needs a prompt with exactly one"
+                    throw new InvalidArgumentException("an attention map needs a prompt with exactly one"
                             + " embedding segment (the image), but this prompt has several; ask about one image");
                 }
                 from = pos;
@@ -203,7 +204,7 @@ public abstract class LlamaFamilyModel implements DecodingLanguageModel {
             pos += n;
         }
         if (from < 0) {
-            throw new org.vlalign.InvalidArgumentException("an attention map needs a prompt with an embedding"
+            throw new InvalidArgumentException("an attention map needs a prompt with an embedding"
                     + " segment (the image), but this prompt has only tokens");
         }
         List<TokenListener> listeners = new ArrayList<>();

@@ -1,9 +1,11 @@
 package org.vlalign.llm.internal;
 
 import com.google.common.base.Preconditions;
+import java.util.ArrayList;
 import java.util.List;
 import org.vlalign.Checks;
 import org.vlalign.Features;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.generate.DecoderChecks;
 import org.vlalign.core.generate.MemoryBudget;
 import org.vlalign.llm.LlamaFamilyModel;
@@ -39,7 +41,7 @@ public final class LlamaSession implements LlamaFamilyModel.AttentionRecordingDe
     private boolean closed;
     private int attendFrom = -1; // the recorded range of positions, or -1 when attention is not recorded
     private int attendTo;
-    private java.util.List<float[]> attention; // one row per logits the single row produced, while recorded
+    private List<float[]> attention; // one row per logits the single row produced, while recorded
 
     /**
      * Opens a session.
@@ -124,7 +126,7 @@ public final class LlamaSession implements LlamaFamilyModel.AttentionRecordingDe
         Preconditions.checkState(!prefilled, "recordAttention must be called before prefill");
         attendFrom = from;
         attendTo = to;
-        attention = new java.util.ArrayList<>();
+        attention = new ArrayList<>();
     }
 
     /**
@@ -285,7 +287,7 @@ public final class LlamaSession implements LlamaFamilyModel.AttentionRecordingDe
             content = null; // the row's content is no longer one known sequence
         }
         if (attention != null && sources.length > 1) {
-            throw new org.vlalign.InvalidArgumentException("attention is recorded for one sequence, but the"
+            throw new InvalidArgumentException("attention is recorded for one sequence, but the"
                     + " generation asked for " + sources.length + " rows (beam search or several samples)");
         }
         cache.reorder(sources);
