@@ -100,7 +100,12 @@ class AttentionMapAskTest {
             Answer asked = model.ask(image, "what colour", config(true), t -> {});
             Chat chat = model.newChat(image);
             Answer first = chat.send("what colour", config(true), t -> {});
-            assertEquals(asked, first, "the first turn equals ask, map included");
+            // the same tokens and the same map; the chat may reuse the ask's prompt from the prefix cache, whose
+            // kept positions were computed in another pass split, so floats may differ in the last bits
+            assertArrayEquals(asked.tokenIds(), first.tokenIds(), "the first turn answers as ask does");
+            assertEquals(asked.score(), first.score(), 1e-5);
+            assertArrayEquals(asked.attentionMap().orElseThrow().tokenWeights(),
+                    first.attentionMap().orElseThrow().tokenWeights(), 1e-5f, "the first turn's map is ask's");
             Answer plain = chat.send("and where", config(false), t -> {});
             assertTrue(plain.attentionMap().isEmpty());
             Answer third = chat.send("which shape", config(true), t -> {});
