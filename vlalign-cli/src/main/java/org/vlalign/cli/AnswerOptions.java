@@ -1,15 +1,12 @@
 package org.vlalign.cli;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 import org.vlalign.Answer;
 import org.vlalign.AttentionMap;
 import org.vlalign.DecodingStrategy;
 import org.vlalign.GenerationConfig;
-import org.vlalign.ImageDecodingException;
 import org.vlalign.ImageInput;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
@@ -101,31 +98,18 @@ final class AnswerOptions {
             Answer answer = vl.ask(checked.input(), query, config, printer);
             printer.finish(answer);
             if (attentionMap != null) {
-                writeAttentionMap(answer, attentionMap);
+                writeAttentionMap(answer, checked.input(), attentionMap);
                 spec.commandLine().getErr().println("attention map: " + attentionMap);
             }
         }
         return 0;
     }
 
-    private void writeAttentionMap(Answer answer, Path file) {
+    private static void writeAttentionMap(Answer answer, ImageInput image, Path file) {
         AttentionMap map = answer.attentionMap().orElseThrow(() -> new VlalignException(
                 "the model answered without the attention map it was asked for"));
-        BufferedImage picture;
         try {
-            picture = ImageIO.read(image.image.toFile());
-        } catch (IOException e) {
-            throw new ImageDecodingException("Image " + image.image + " could not be read again to draw the attention"
-                    + " map on: " + e.getMessage(), e);
-        }
-        if (picture == null) {
-            throw new ImageDecodingException("Image " + image.image + " has no format javax.imageio reads, so the"
-                    + " attention map cannot be drawn on it; convert it to PNG or JPEG");
-        }
-        try {
-            if (!ImageIO.write(AttentionMaps.render(picture, map), "png", file.toFile())) {
-                throw new VlalignException("no PNG writer is installed in this Java runtime");
-            }
+            Files.write(file, AttentionMaps.renderPng(image, map, Integer.MAX_VALUE));
         } catch (IOException e) {
             throw new VlalignException("Could not write the attention map to " + file + ": " + e.getMessage(), e);
         }

@@ -4,9 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -33,7 +30,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.imageio.ImageIO;
 import org.vlalign.Answer;
 import org.vlalign.AttentionMap;
 import org.vlalign.Chat;
@@ -728,36 +724,8 @@ public final class WebDemo implements AutoCloseable {
     private String attentionMapPng(String imageId, AttentionMap map) {
         DemoImages.Image image = images.image(imageId).orElseThrow(() -> new VlalignException(
                 "the conversation's image " + imageId + " is gone, so its attention map cannot be drawn"));
-        BufferedImage picture;
-        try {
-            picture = ImageIO.read(new ByteArrayInputStream(image.bytes()));
-        } catch (IOException e) {
-            throw new VlalignException("the conversation's image " + imageId + " could not be read again to draw"
-                    + " its attention map: " + e.getMessage(), e);
-        }
-        if (picture == null) {
-            throw new VlalignException("the conversation's image " + imageId + " has no format javax.imageio reads,"
-                    + " so its attention map cannot be drawn");
-        }
-        int longSide = Math.max(picture.getWidth(), picture.getHeight());
-        if (longSide > ATTENTION_MAP_SIDE) {
-            int w = Math.max(1, picture.getWidth() * ATTENTION_MAP_SIDE / longSide);
-            int h = Math.max(1, picture.getHeight() * ATTENTION_MAP_SIDE / longSide);
-            BufferedImage small = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-            java.awt.Graphics2D g = small.createGraphics();
-            g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION,
-                    java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(picture, 0, 0, w, h, null);
-            g.dispose();
-            picture = small;
-        }
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(AttentionMaps.render(picture, map), "png", png);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not encode the attention map as PNG", e);
-        }
-        return Base64.getEncoder().encodeToString(png.toByteArray());
+        return Base64.getEncoder().encodeToString(
+                AttentionMaps.renderPng(ImageInput.of(image.bytes()), map, ATTENTION_MAP_SIDE));
     }
 
     private static void sendQuietly(EventStream events, JsonObject error) {

@@ -1,8 +1,16 @@
 package org.vlalign.core.image;
 
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.imageio.ImageIO;
 import org.vlalign.AttentionMap;
 import org.vlalign.Checks;
+import org.vlalign.ImageDecodingException;
+import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.spi.PatchAttention;
 
@@ -96,9 +104,60 @@ public final class AttentionMaps {
         return out;
     }
 
+    /**
+     * Draws a map over the image it was made from and encodes the result as PNG: the image is decoded as the
+     * model decoded it ({@link ImageDecoder#withDefaults()}: the same bounds and orientation), scaled down to at
+     * most {@code maxSide} pixels on its long side, then {@link #render rendered}.
+     *
+     * @param image the image the answer was about
+     * @param map its attention map
+     * @param maxSide the longest side of the picture, at least 1
+     * @return the PNG bytes
+     * @throws ImageDecodingException if the image cannot be decoded
+     * @throws InvalidArgumentException if {@code maxSide} is below 1
+     */
+    public static byte[] renderPng(ImageInput image, AttentionMap map, int maxSide) {
+        Checks.checkNotNull(image, "image");
+        Checks.checkNotNull(map, "map");
+        Checks.checkArgument(maxSide >= 1, "maxSide must be at least 1 but was %s", maxSide);
+        RgbImage rgb = ImageDecoder.withDefaults().decode(image);
+        int longSide = Math.max(rgb.width(), rgb.height());
+        int w = rgb.width();
+        int h = rgb.height();
+        if (longSide > maxSide) {
+            w = Math.max(1, (int) ((long) w * maxSide / longSide));
+            h = Math.max(1, (int) ((long) h * maxSide / longSide));
+        }
+        BufferedImage picture = new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_INT_RGB);
+        byte[] px = rgb.rgb();
+        for (int y = 0, i = 0; y < rgb.height(); y++) {
+            for (int x = 0; x < rgb.width(); x++, i += 3) {
+                picture.setRGB(x, y, (px[i] & 0xff) << 16 | (px[i + 1] & 0xff) << 8 | (px[i + 2] & 0xff));
+            }
+        }
+        if (w != rgb.width() || h != rgb.height()) {
+            BufferedImage small = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = small.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(picture, 0, 0, w, h, null);
+            g.dispose();
+            picture = small;
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(render(picture, map), "png", png);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not encode the attention map as PNG in memory", e);
+        }
+        return png.toByteArray();
+    }
+
+    /** The heat ramp's stops: blue, cyan, green, yellow, red. */
+    private static final float[][] STOPS = {{0, 0, 255}, {0, 255, 255}, {0, 255, 0}, {255, 255, 0}, {255, 0, 0}};
+
     /** The colour of heat {@code t} in [0, 1]: blue, cyan, green, yellow, red. */
     static int ramp(float t) {
-        float[][] stops = {{0, 0, 255}, {0, 255, 255}, {0, 255, 0}, {255, 255, 0}, {255, 0, 0}};
+        float[][] stops = STOPS;
         float s = Math.max(0, Math.min(1, t)) * (stops.length - 1);
         int i = Math.min(stops.length - 2, (int) s);
         float f = s - i;

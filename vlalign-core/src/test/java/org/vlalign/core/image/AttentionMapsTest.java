@@ -82,4 +82,33 @@ class AttentionMapsTest {
         int coldest = out.getRGB(15, 15); // weight 0.05: faintly blue
         assertTrue((coldest & 0xff) >= ((coldest >> 16) & 0xff), Integer.toHexString(coldest));
     }
+
+    @Test
+    void should_encode_the_rendered_map_as_png_scaled_to_the_longest_side() throws Exception {
+        BufferedImage gray = new BufferedImage(90, 60, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = gray.createGraphics();
+        g.setColor(new Color(128, 128, 128));
+        g.fillRect(0, 0, 90, 60);
+        g.dispose();
+        java.io.ByteArrayOutputStream encoded = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(gray, "png", encoded);
+        org.vlalign.ImageInput input = org.vlalign.ImageInput.of(encoded.toByteArray());
+        AttentionMap m = AttentionMap.of(3, 2, new float[][] {{0.05f, 0.05f, 0.1f, 0.1f, 0.1f, 0.6f}});
+
+        BufferedImage full = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                AttentionMaps.renderPng(input, m, 1000)));
+        BufferedImage expected = AttentionMaps.render(gray, m);
+        for (int y = 0; y < 60; y += 7) {
+            for (int x = 0; x < 90; x += 7) {
+                assertEquals(expected.getRGB(x, y), full.getRGB(x, y), "pixel " + x + "," + y);
+            }
+        }
+        BufferedImage small = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                AttentionMaps.renderPng(input, m, 45)));
+        assertEquals(45, small.getWidth());
+        assertEquals(30, small.getHeight());
+        assertThrows(InvalidArgumentException.class, () -> AttentionMaps.renderPng(input, m, 0));
+        assertThrows(org.vlalign.ImageDecodingException.class,
+                () -> AttentionMaps.renderPng(org.vlalign.ImageInput.of(new byte[] {1, 2, 3}), m, 100));
+    }
 }
