@@ -39,13 +39,21 @@ public record DecoderInput(List<Part> parts) {
     public int length() {
         int n = 0;
         for (Part p : parts) {
-            n += p instanceof Tokens t ? t.ids().length : ((Embeddings) p).features().rows();
+            n += p.length();
         }
         return n;
     }
 
     /** A part of a row. */
-    public sealed interface Part permits Tokens, Embeddings {}
+    public sealed interface Part permits Tokens, Embeddings {
+        /**
+         * The positions this part fills.
+         *
+         * @return its tokens or embedding rows
+         * @since 0.2.0
+         */
+        int length();
+    }
 
     /**
      * Token ids.
@@ -62,6 +70,11 @@ public record DecoderInput(List<Part> parts) {
         public int[] ids() {
             return ids.clone();
         }
+
+        @Override
+        public int length() {
+            return ids.length;
+        }
     }
 
     /**
@@ -69,5 +82,10 @@ public record DecoderInput(List<Part> parts) {
      *
      * @param features shape {@code (positions, hidden)}
      */
-    public record Embeddings(Features features) implements Part {}
+    public record Embeddings(Features features) implements Part {
+        @Override
+        public int length() {
+            return features.rows();
+        }
+    }
 }

@@ -1,6 +1,8 @@
 package org.vlalign.llm;
 
+import com.google.common.base.Verify;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import org.vlalign.Answer;
@@ -191,8 +193,7 @@ public abstract class LlamaFamilyModel implements DecodingLanguageModel {
         int to = -1;
         int pos = 0;
         for (DecoderInput.Part part : input.parts()) {
-            int n = part instanceof DecoderInput.Tokens t ? t.ids().length
-                    : ((DecoderInput.Embeddings) part).features().rows();
+            int n = part.length();
             if (part instanceof DecoderInput.Embeddings) {
                 if (from >= 0) {
                     throw new InvalidArgumentException("an attention map needs a prompt with exactly one"
@@ -215,9 +216,9 @@ public abstract class LlamaFamilyModel implements DecodingLanguageModel {
             Answer answer = result.row(0).toAnswer(input.length(), result.timings());
             float[][] recorded = decoder.attention();
             int rows = Math.max(1, answer.generatedTokens());
-            com.google.common.base.Verify.verify(recorded.length >= rows,
+            Verify.verify(recorded.length >= rows,
                     "the decoder recorded %s attention rows for %s tokens", recorded.length, rows);
-            return answer.withAttentionMap(AttentionMap.of(to - from, 1, java.util.Arrays.copyOf(recorded, rows)));
+            return answer.withAttentionMap(AttentionMap.of(to - from, 1, Arrays.copyOf(recorded, rows)));
         }
     }
 
