@@ -5,12 +5,15 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
+import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.LanguageModel;
 import org.vlalign.Prompt;
@@ -20,6 +23,7 @@ import org.vlalign.core.train.FeatureSource;
 import org.vlalign.core.train.TrainingExample;
 import org.vlalign.spi.DecoderInput;
 import org.vlalign.torch.internal.NamedParameters;
+import org.vlalign.torch.internal.blip2.BlipFeatureExtractor;
 import org.vlalign.torch.internal.NdArrays;
 import org.vlalign.torch.internal.llama.LlamaLanguageModel;
 import org.vlalign.torch.internal.llama.LlamaModel;
@@ -36,7 +40,9 @@ import org.vlalign.torch.internal.llama.LlamaModel;
  * {@link TrainingLoop} step's loss is the mean over every answer token of the step. The adaptor's
  * {@link TrainableAdaptor#parameters()} are offered for training, and, while a {@code LlamaLora} adapter is
  * attached to the language model, its LoRA matrices too (LLaVA-1.5's and InstructBLIP's optional stage); the
- * language model's own weights never are.
+ * language model's own weights never are. Made with {@link #trainingQueries}, the objective also trains the
+ * Q-Former's query path and computes every image's features live (InstructBLIP's instruction tuning, BLIP-2's
+ * second stage): the vision tower stays frozen.
  *
  * <p>Not thread-safe: one loop uses it. The language model, the adaptor and the feature source stay
  * the caller's; the objective caches each example's token layout.
@@ -60,6 +66,14 @@ public final class AdaptorObjective extends Objective<TrainingExample> {
     public static final String NAME = "adaptor";
     /** The customary file name of a trained adaptor in a run folder. */
     public static final String ADAPTOR_FILE = "adaptor.safetensors";
+    /**
+     * The Q-Former weights that {@link #trainingQueries} trains, by checkpoint key: the learned queries, their
+     * self- and cross-attention, their feed-forward and the final norm. The text-only feed-forward, the
+     * text embeddings and the retrieval heads do not shape the query rows, and the vision tower stays frozen.
+     */
+    public static final List<String> QUERY_PATH = List.of("query_tokens", "qformer.layernorm.**",
+            "qformer.encoder.layer.*.attention.**", "qformer.encoder.layer.*.crossattention.**",
+            "qformer.encoder.layer.*.intermediate_query.**", "qformer.encoder.layer.*.output_query.**");
     /** The label of positions that carry no loss. */
     static final int IGNORE = NextTokenLoss.IGNORE;
 
@@ -67,7 +81,8 @@ public final class AdaptorObjective extends Objective<TrainingExample> {
     private final LlamaModel model;
     private final PromptWrapper wrapper;
     private final TrainableAdaptor adaptor;
-    private final FeatureSource features;
+    private final FeatureSource features; // null when the queries learn
+    private final BlipFeatureExtractor extractor; // null unless the queries learn
     private final boolean appendEos;
     private final int eosTokenId; // -1 if the model has none
     private final Map<TrainingExample, Encoded> encoded = new IdentityHashMap<>();
@@ -84,12 +99,13 @@ public final class AdaptorObjective extends Objective<TrainingExample> {
     record Encoded(int[] ids, int[] labels, int imageStart, int imageRows, int answerTokens) {}
 
     private AdaptorObjective(LlamaLanguageModel languageModel, PromptWrapper wrapper, TrainableAdaptor adaptor,
-            FeatureSource features, boolean appendEos) {
+            FeatureSource features, BlipFeatureExtractor extractor, boolean appendEos) {
         this.languageModel = languageModel;
         this.model = languageModel.model();
         this.wrapper = wrapper;
         this.adaptor = adaptor;
         this.features = features;
+        this.extractor = extractor;
         this.appendEos = appendEos;
         List<Integer> eos = languageModel.specialTokens().eosTokenIds();
         this.eosTokenId = eos.isEmpty() ? -1 : eos.get(0);
@@ -128,8 +144,47 @@ public final class AdaptorObjective extends Objective<TrainingExample> {
      */
     public static AdaptorObjective create(LanguageModel languageModel, PromptWrapper wrapper,
             TrainableAdaptor adaptor, FeatureSource features, boolean appendEos) {
-        if (languageModel == null || wrapper == null || adaptor == null || features == null) {
-            throw new InvalidArgumentException("languageModel, wrapper, adaptor and features must not be null");
+        if (features == null) {
+            throw new InvalidArgumentException("features must not be null");
+        }
+        return new AdaptorObjective(checkedLlama(languageModel, wrapper, adaptor), wrapper, adaptor, features, null,
+                appendEos);
+    }
+
+    /**
+     * The objective with the feature extractor's Q-Former query path ({@link #QUERY_PATH}) learning beside the
+     * adaptor (and a LoRA adapter, if one is attached to the language model), as InstructBLIP tunes its Q-Former
+     * on instructions with the vision tower and the language model frozen. Each step computes its images'
+     * features from the pixels, so they follow the Q-Former as it learns; EOS follows every answer. The
+     * extractor's weights change in place: save them with {@link #saveExtractor}.
+     *
+     * @param languageModel the language model (vlalign-torch's Llama); its own weights stay frozen
+     * @param wrapper the prompt template
+     * @param adaptor the adaptor to train; its input width must be the Q-Former's, its output width the model's
+     * @param extractor a BLIP-2 or InstructBLIP feature extractor (vlalign-torch's); instruction-aware ones read
+     *     each example's query, as at inference
+     * @return the objective; the extractor stays the caller's
+     * @throws InvalidArgumentException if an argument is null or the widths do not fit
+     * @throws UnsupportedModelException if the language model is not vlalign-torch's Llama or the extractor
+     *     not vlalign-torch's BLIP-2 extractor
+     * @since 0.2.0
+     */
+    public static AdaptorObjective trainingQueries(LanguageModel languageModel, PromptWrapper wrapper,
+            TrainableAdaptor adaptor, FeatureExtractor extractor) {
+        LlamaLanguageModel llama = checkedLlama(languageModel, wrapper, adaptor);
+        BlipFeatureExtractor blip = BlipFeatureExtractor.requireBlip(extractor, "training the Q-Former's queries");
+        if (blip.featureWidth() != adaptor.inputDim()) {
+            throw new InvalidArgumentException("the Q-Former's rows have width " + blip.featureWidth()
+                    + " but the adaptor expects " + adaptor.inputDim() + "; create the adaptor with inputDim "
+                    + blip.featureWidth());
+        }
+        return new AdaptorObjective(llama, wrapper, adaptor, null, blip, true);
+    }
+
+    private static LlamaLanguageModel checkedLlama(LanguageModel languageModel, PromptWrapper wrapper,
+            TrainableAdaptor adaptor) {
+        if (languageModel == null || wrapper == null || adaptor == null) {
+            throw new InvalidArgumentException("languageModel, wrapper and adaptor must not be null");
         }
         LlamaLanguageModel llama = LlamaLanguageModel.requireLlama(languageModel, "the adaptor objective");
         if (adaptor.outputDim() != languageModel.hiddenSize()) {
@@ -137,15 +192,34 @@ public final class AdaptorObjective extends Objective<TrainingExample> {
                     + " but the language model's hidden size is " + languageModel.hiddenSize()
                     + "; create the adaptor with outputDim " + languageModel.hiddenSize());
         }
-        return new AdaptorObjective(llama, wrapper, adaptor, features, appendEos);
+        return llama;
+    }
+
+    /**
+     * Writes the extractor's current weights (the Q-Former as trained so far) as a Hugging Face folder that
+     * {@code BlipFeatureExtractor.load} reads, the source folder's other files copied.
+     *
+     * @param source the folder the extractor was loaded from
+     * @param target the folder to write, not the source
+     * @return {@code target}
+     * @throws IllegalStateException if this objective does not train the queries
+     * @since 0.2.0
+     */
+    public Path saveExtractor(Path source, Path target) {
+        if (extractor == null) {
+            throw new IllegalStateException("this objective trains no Q-Former; make it with trainingQueries");
+        }
+        return extractor.parameters().saveAsFolder(source, target);
     }
 
     @Override
     NamedParameters parameters() {
         // a LoRA adapter attached to the language model learns beside the adaptor (LLaVA-1.5's and
         // InstructBLIP's optional stage); the base weights stay frozen
-        return llamaLora().map(l -> NamedParameters.concat(adaptor.parameters(), l.parameters()))
-                .orElse(adaptor.parameters());
+        NamedParameters own = extractor == null ? adaptor.parameters()
+                : NamedParameters.concat(adaptor.parameters(), extractor.parameters()
+                        .select(QUERY_PATH.toArray(String[]::new)));
+        return llamaLora().map(l -> NamedParameters.concat(own, l.parameters())).orElse(own);
     }
 
     private java.util.Optional<org.vlalign.torch.internal.llama.LlamaLora> llamaLora() {
@@ -162,11 +236,20 @@ public final class AdaptorObjective extends Objective<TrainingExample> {
     NDArray loss(NDManager mb, List<TrainingExample> micro) {
         int b = micro.size();
         Encoded[] enc = new Encoded[b];
-        Features[] feats = new Features[b];
+        NDArray[] image = new NDArray[b]; // (rows, featureDim) each
+        NDArray live = extractor == null ? null : extractor.queryOutput(mb,
+                micro.stream().map(e -> ImageInput.of(e.image())).toList(),
+                micro.stream().map(TrainingExample::query).toList()); // (batch, queries, featureDim)
         int len = 0;
         for (int i = 0; i < b; i++) {
-            feats[i] = features.features(micro.get(i));
-            enc[i] = encode(micro.get(i), feats[i]);
+            if (live != null) {
+                image[i] = live.get(i);
+                enc[i] = encode(micro.get(i), (int) image[i].getShape().get(0), (int) image[i].getShape().get(1));
+            } else {
+                Features f = features.features(micro.get(i));
+                image[i] = NdArrays.floats(mb, f.data(), f.rows(), f.cols());
+                enc[i] = encode(micro.get(i), f.rows(), f.cols());
+            }
             len = Math.max(len, enc[i].ids().length);
         }
         int hidden = model.config().hiddenSize();
@@ -182,13 +265,11 @@ public final class AdaptorObjective extends Objective<TrainingExample> {
                 mask[i][j] = 1;
             }
             NDArray tokens = model.embedTokens(mb, new long[][] {ids}); // (1, len_i, hidden)
-            NDArray x = NdArrays.floats(mb, feats[i].data(), feats[i].rows(), feats[i].cols()); // (rows, featureDim)
-            NDArray image = adaptor.forward(x).expandDims(0); // (1, rows, hidden), differentiable
             NDList parts = new NDList();
             if (e.imageStart() > 0) {
                 parts.add(tokens.get(":, 0:" + e.imageStart() + ", :"));
             }
-            parts.add(image);
+            parts.add(adaptor.forward(image[i]).expandDims(0)); // (1, rows, hidden), differentiable
             int after = e.imageStart() + e.imageRows();
             if (after < ids.length) {
                 parts.add(tokens.get(":, " + after + ":" + ids.length + ", :"));
@@ -205,21 +286,28 @@ public final class AdaptorObjective extends Objective<TrainingExample> {
     /** The cached layout, or a new one from the example's features. */
     private Encoded layout(TrainingExample example) {
         Encoded cached = encoded.get(example);
-        return cached != null ? cached : encode(example, features.features(example));
+        if (cached != null) {
+            return cached;
+        }
+        if (extractor != null) {
+            return encode(example, extractor.config().numQueryTokens(), extractor.featureWidth());
+        }
+        Features f = features.features(example);
+        return encode(example, f.rows(), f.cols());
     }
 
     /** The token layout of an example; cached, since the prompt and answer never change. */
-    Encoded encode(TrainingExample example, Features f) {
+    Encoded encode(TrainingExample example, int rows, int cols) {
         Encoded cached = encoded.get(example);
-        if (cached != null && cached.imageRows() == f.rows()) {
+        if (cached != null && cached.imageRows() == rows) {
             return cached;
         }
-        if (f.cols() != adaptor.inputDim()) {
-            throw new InvalidArgumentException("features of " + example.image() + " have width " + f.cols()
+        if (cols != adaptor.inputDim()) {
+            throw new InvalidArgumentException("features of " + example.image() + " have width " + cols
                     + " but the adaptor expects " + adaptor.inputDim() + "; use the extractor the adaptor was made for");
         }
         int hidden = model.config().hiddenSize();
-        Prompt prompt = wrapper.wrap(Features.of(new float[f.rows() * hidden], f.rows(), hidden), example.query());
+        Prompt prompt = wrapper.wrap(Features.of(new float[rows * hidden], rows, hidden), example.query());
         DecoderInput input = languageModel.toDecoderInput(prompt);
         List<Integer> ids = new ArrayList<>();
         int imageStart = -1;
@@ -229,12 +317,12 @@ public final class AdaptorObjective extends Objective<TrainingExample> {
                     ids.add(id);
                 }
             } else if (part instanceof DecoderInput.Embeddings emb) {
-                if (imageStart >= 0 || emb.features().rows() != f.rows()) {
+                if (imageStart >= 0 || emb.features().rows() != rows) {
                     throw new InvalidArgumentException("prompt wrapper " + wrapper.name() + " placed embeddings other than"
-                            + " the image's " + f.rows() + " rows; training needs exactly one image slot");
+                            + " the image's " + rows + " rows; training needs exactly one image slot");
                 }
                 imageStart = ids.size();
-                for (int r = 0; r < f.rows(); r++) {
+                for (int r = 0; r < rows; r++) {
                     ids.add(-1);
                 }
             }
@@ -264,7 +352,7 @@ public final class AdaptorObjective extends Objective<TrainingExample> {
         int[] labels = new int[idArray.length];
         Arrays.fill(labels, IGNORE);
         System.arraycopy(idArray, promptLength, labels, promptLength, answerTokens);
-        Encoded e = new Encoded(idArray, labels, imageStart, f.rows(), answerTokens);
+        Encoded e = new Encoded(idArray, labels, imageStart, rows, answerTokens);
         encoded.put(example, e);
         return e;
     }

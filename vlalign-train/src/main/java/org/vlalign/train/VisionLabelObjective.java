@@ -59,14 +59,18 @@ public final class VisionLabelObjective extends Objective<ImageLabels> {
          * feed-forward layers; its text feed-forward layers get no gradient from a pass over the queries
          * alone.
          */
-        QUERIES("vision_model.**", "query_tokens", "qformer.layernorm.**", "qformer.encoder.layer.*.attention.**",
-                "qformer.encoder.layer.*.crossattention.**", "qformer.encoder.layer.*.intermediate_query.**",
-                "qformer.encoder.layer.*.output_query.**");
+        QUERIES("vision_model.**", AdaptorObjective.QUERY_PATH);
 
         private final List<String> learns;
 
-        Reads(String... learns) {
+        Reads(String learns) {
             this.learns = List.of(learns);
+        }
+
+        Reads(String first, List<String> rest) {
+            List<String> all = new ArrayList<>(List.of(first));
+            all.addAll(rest);
+            this.learns = List.copyOf(all);
         }
 
         /**

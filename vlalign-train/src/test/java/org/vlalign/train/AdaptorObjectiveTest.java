@@ -41,7 +41,8 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
         TrainingExample ex = TrainingExample.of(Path.of("/images/x.jpg"), "what color is the cat", "red", "vqa");
         try (TrainableAdaptor adaptor = TrainableAdaptor.linear(TrainingFixtures.FEATURE_DIM, TrainingFixtures.HIDDEN, 1L)) {
             AdaptorObjective objective = objective(adaptor);
-            AdaptorObjective.Encoded e = objective.encode(ex, TrainingFixtures.featuresOf(ex.image()));
+            AdaptorObjective.Encoded e = objective.encode(ex, TrainingFixtures.featuresOf(ex.image()).rows(),
+                    TrainingFixtures.featuresOf(ex.image()).cols());
             // <s> [INST] <image x4> what color is the cat [/INST] red </s>
             int[] expected = {TrainingFixtures.BOS, TrainingFixtures.id("[INST]"), -1, -1, -1, -1, TrainingFixtures.id("what"),
                 TrainingFixtures.id("color"), TrainingFixtures.id("is"), TrainingFixtures.id("the"), TrainingFixtures.id("cat"),
@@ -56,7 +57,8 @@ class AdaptorObjectiveTest extends TinyLlamaTestBase {
             assertEquals(2, e.answerTokens());
             assertEquals(2.0, objective.weight(ex), "an example weighs its answer tokens");
             AdaptorObjective noEos = AdaptorObjective.create(lm, WRAPPER, adaptor, TrainingFixtures.features(), false);
-            assertEquals(1, noEos.encode(ex, TrainingFixtures.featuresOf(ex.image())).answerTokens());
+            assertEquals(1, noEos.encode(ex, TrainingFixtures.featuresOf(ex.image()).rows(),
+                    TrainingFixtures.featuresOf(ex.image()).cols()).answerTokens());
             assertEquals(adaptor.parameters().keys(), objective.parameters().keys(), "only the adaptor is offered");
         }
     }

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.vlalign.CheckpointException;
 import org.vlalign.Checks;
 import org.vlalign.EmbeddingSpace;
+import org.vlalign.FeatureExtractor;
 import org.vlalign.Features;
 import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
@@ -146,6 +147,27 @@ public final class BlipFeatureExtractor implements AttendingFeatureExtractor, Pa
     @Override
     public NamedParameters parameters() {
         return parameters;
+    }
+
+    /**
+     * A feature extractor as this class, for code that works on its weights (InstructBLIP-style tuning
+     * back-propagates through the Q-Former); the check lives here, in the module that owns the class, so
+     * that callers hold only the {@link FeatureExtractor} interface.
+     *
+     * @param extractor a feature extractor, e.g. a loaded model's {@code VlModel.featureExtractor()}
+     * @param user what needs the Q-Former, for the message
+     * @return the same object as a {@code BlipFeatureExtractor}
+     * @throws UnsupportedModelException if it is another implementation
+     * @since 0.2.0
+     */
+    public static BlipFeatureExtractor requireBlip(FeatureExtractor extractor, String user) {
+        Checks.checkNotNull(extractor, "extractor");
+        if (!(extractor instanceof BlipFeatureExtractor blip)) {
+            throw new UnsupportedModelException(user + " works on the weights of a BLIP-2 / InstructBLIP"
+                    + " Q-Former, but was given " + extractor + "; load the extractor from a BLIP-2 or"
+                    + " InstructBLIP folder with BlipFeatureExtractor.load");
+        }
+        return blip;
     }
 
     /**
@@ -477,14 +499,28 @@ public final class BlipFeatureExtractor implements AttendingFeatureExtractor, Pa
         if (images.isEmpty()) {
             return List.of();
         }
-        long[][][] text = instructionIds(instructions);
-        long[][] ids = text[0];
-        long[][] mask = text[1];
         try (NDManager call = newCallManager()) {
-            NDArray pixels = pixelValues(call, images);
-            float[] out = queryOutput(call, pixels, ids, mask).toFloatArray(); // (batch, queries, hidden)
+            float[] out = queryOutput(call, images, instructions).toFloatArray(); // (batch, queries, hidden)
             return split(out, images.size(), config.numQueryTokens(), config.qformer().hiddenSize());
         }
+    }
+
+    /**
+     * The query rows {@link #extractBatch} returns, as one array in the call's manager: differentiable with
+     * respect to the weights that require a gradient (InstructBLIP's instruction tuning trains the Q-Former's
+     * query path through it).
+     *
+     * @param call the call's manager, which owns the result
+     * @param images the images
+     * @param instructions one instruction per image (read by instruction-aware checkpoints only)
+     * @return {@code (batch, queries, qformerHidden)}
+     * @throws InvalidArgumentException if the lists differ in size
+     * @since 0.2.0
+     */
+    public NDArray queryOutput(NDManager call, List<ImageInput> images, List<String> instructions) {
+        Checks.checkSameSize("images", images, "instructions", instructions);
+        long[][][] text = instructionIds(instructions);
+        return queryOutput(call, pixelValues(call, images), text[0], text[1]);
     }
 
     /** The instructions' Q-Former ids and mask ({@code {ids, mask}}), both null when none are read. */
