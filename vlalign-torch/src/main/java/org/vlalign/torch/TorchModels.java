@@ -23,6 +23,7 @@ import org.vlalign.PromptWrapper;
 import org.vlalign.UnsupportedModelException;
 import org.vlalign.VlModel;
 import org.vlalign.core.ComposedVlModel;
+import org.vlalign.core.SplitFeatureExtractor;
 import org.vlalign.core.VlModelParts;
 import org.vlalign.core.prompt.Llama2ChatPromptWrapper;
 import org.vlalign.core.prompt.PromptWrappers;
@@ -90,7 +91,9 @@ public final class TorchModels {
      * template, e.g. {@code {"model_type": "vlalign-composition", "feature_extractor": "blip2", "adaptor":
      * "adaptor.safetensors", "language_model": "llama", "prompt_template": "instructblip"}}. An optional
      * {@code "lora"} names a LoRA adapter folder (PEFT layout) merged into the language model as it loads, as
-     * {@link LoadOptions#lora()} merges one. This is how the reference system (BLIP-2 Q-Former + trained adaptor
+     * {@link LoadOptions#lora()} merges one; an optional {@code "search_extractor"} names a retrieval checkpoint
+     * that serves search while {@code "feature_extractor"} feeds the language model ({@link
+     * Builder#searchExtractor}). This is how the reference system (BLIP-2 Q-Former + trained adaptor
      * + Llama) and the embedded default model ship as one folder.
      */
     public static final String COMPOSITION_TYPE = "vlalign-composition";
@@ -263,6 +266,8 @@ public final class TorchModels {
         }
         return builder()
                 .featureExtractor(manifestPath(root, config, "feature_extractor"))
+                .searchExtractor(config.has("search_extractor") ? manifestPath(root, config, "search_extractor")
+                        : null)
                 .adaptor(manifestPath(root, config, "adaptor"))
                 .languageModel(manifestPath(root, config, "language_model"))
                 .promptWrapper(wrapper)
@@ -366,6 +371,7 @@ public final class TorchModels {
     public static final class Builder {
         private Path extractorPath;
         private FeatureExtractor extractor;
+        private Path searchExtractorPath;
         private Path adaptorPath;
         private Adaptor adaptor;
         private Path languageModelPath;
@@ -388,6 +394,20 @@ public final class TorchModels {
         public Builder featureExtractor(Path dir) {
             this.extractorPath = dir;
             this.extractor = null;
+            return this;
+        }
+
+        /**
+         * A second feature extractor folder whose embeddings serve search, while {@link #featureExtractor}'s
+         * features feed the language model ({@link SplitFeatureExtractor}): BLIP-2 keeps its retrieval Q-Former
+         * apart from one tuned for generation. Optional; without it the one extractor does both.
+         *
+         * @param dir a retrieval checkpoint folder (BLIP-2 with projections, or CLIP), or null for none
+         * @return this builder
+         * @since 0.2.0
+         */
+        public Builder searchExtractor(Path dir) {
+            this.searchExtractorPath = dir;
             return this;
         }
 
@@ -534,6 +554,13 @@ public final class TorchModels {
             try {
                 FeatureExtractor fe = extractor != null ? extractor : loadFeatureExtractor(extractorPath);
                 loaded.add(fe);
+                if (searchExtractorPath != null) {
+                    FeatureExtractor search = loadFeatureExtractor(searchExtractorPath);
+                    loaded.add(search);
+                    fe = SplitFeatureExtractor.of(fe, search);
+                    loaded.clear();
+                    loaded.add(fe); // owns both
+                }
                 Adaptor ad = adaptor != null ? adaptor : LinearAdaptor.load(adaptorPath);
                 loaded.add(ad);
                 LanguageModel lm = languageModel != null ? languageModel
