@@ -32,7 +32,8 @@ import org.vlalign.core.checkpoint.TensorInfo;
 
 /**
  * Turns the output of {@link DefaultModelRecipe} into the resource folder of the {@code vlalign-default-model}
- * artifact: the two checkpoints and the adaptor with their float32 weights stored as float16 (half the bytes;
+ * artifact: the checkpoints (with the recipe's tuned Q-Former, if it trained one, answering and the stage-1
+ * extractor searching) and the adaptor with their float32 weights stored as float16 (half the bytes;
  * the loaders widen them to float32 as they do for any fp16 checkpoint), the LoRA adapter if the recipe trained
  * one (merged into the language model at load), a composition {@code config.json}
  * ({@link TorchModels#COMPOSITION_TYPE}), bundled sample images from held-out scenes with their ground truth,
@@ -101,7 +102,10 @@ public final class DefaultModelPackager {
         }
         deleteRecursively(to);
         Files.createDirectories(to);
-        for (String part : List.of("blip2", "llama")) {
+        boolean tuned = Files.isRegularFile(from.resolve(DefaultModelRecipe.ANSWER_EXTRACTOR).resolve("config.json"));
+        List<String> parts = tuned ? List.of("blip2", DefaultModelRecipe.ANSWER_EXTRACTOR, "llama")
+                : List.of("blip2", "llama");
+        for (String part : parts) {
             Path dir = Files.createDirectories(to.resolve(part));
             try (Stream<Path> files = Files.list(from.resolve(part))) {
                 for (Path file : files.sorted().toList()) {
@@ -124,7 +128,11 @@ public final class DefaultModelPackager {
         }
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("model_type", TorchModels.COMPOSITION_TYPE);
-        config.put("feature_extractor", "blip2");
+        // a Q-Former tuned with the language model answers; the stage-1 one, still matched to its text side, searches
+        config.put("feature_extractor", tuned ? DefaultModelRecipe.ANSWER_EXTRACTOR : "blip2");
+        if (tuned) {
+            config.put("search_extractor", "blip2");
+        }
         config.put("adaptor", "adaptor.safetensors");
         config.put("language_model", "llama");
         config.put("prompt_template", ImagePrefixPromptWrapper.NAME);

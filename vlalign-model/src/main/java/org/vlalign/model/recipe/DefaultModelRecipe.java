@@ -23,12 +23,14 @@ import java.util.stream.LongStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vlalign.GenerationConfig;
+import org.vlalign.ImageInput;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.VlalignException;
 import org.vlalign.PromptWrapper;
 import org.vlalign.core.metrics.RetrievalEvaluator;
 import org.vlalign.core.prompt.ImagePrefixPromptWrapper;
 import org.vlalign.core.train.AnswerEvaluator;
+import org.vlalign.core.train.FeatureSource;
 import org.vlalign.core.train.LearningRateSchedule;
 import org.vlalign.core.train.TextNormalization;
 import org.vlalign.core.train.TrainingData;
@@ -112,7 +114,9 @@ import org.vlalign.train.VisionLabelObjective;
  * {@link ContrastiveObjective.Losses#contrastHardNegatives()}), {@code --lm-turns N} (8: questions per text after
  * a scene's description, see {@link WorldData#questionTurns}), {@code --vision-steps N} (12000: steps pre-training
  * the image side, read through the Q-Former's queries, on which kind and colour is in each cell and which colour
- * is on which kind, before stage 1's losses; 0 skips them) and {@code --vision-lr X} (1e-3). PyTorch runs
+ * is on which kind, before stage 1's losses; 0 skips them), {@code --vision-lr X} (1e-3) and {@code
+ * --tune-queries true|false} (false: with true, the last stage also trains the Q-Former's query path, see
+ * {@link Settings#tuneQueries()}; the stage runs when this or {@code --lora-rank} asks for it). PyTorch runs
  * one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} is given. Run with
  * {@code java -cp <vlalign-model and its dependencies> org.vlalign.model.recipe.DefaultModelRecipe --out DIR}. It
  * logs its progress at info level; a class path whose {@code simplelogger.properties} sets warn (the CLI jar's
@@ -131,6 +135,11 @@ public final class DefaultModelRecipe {
     static final int SAMPLES = 8;
     /** The generation budget of evaluation answers. */
     static final int MAX_NEW_TOKENS = 48;
+    /**
+     * The folder of the extractor tuned with {@code --tune-queries}: the model answers from it and searches
+     * with {@code blip2/}, as BLIP-2 ships its retrieval and generation Q-Formers apart.
+     */
+    public static final String ANSWER_EXTRACTOR = "blip2-answer";
     /** DJL's PyTorch intra-op thread count; the recipe defaults it to 1 unless set. */
     static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
@@ -180,6 +189,9 @@ public final class DefaultModelRecipe {
      * @param visionSteps steps pre-training the extractor's vision tower on the scenes' labels before stage 1
      *     ({@link WorldData#sceneLabels}; 0: none)
      * @param visionLr peak learning rate of those steps
+     * @param tuneQueries whether the last stage also trains the extractor's Q-Former query path on the
+     *     instructions (InstructBLIP's instruction tuning), saved as {@value #ANSWER_EXTRACTOR} while the
+     *     stage-1 extractor stays the search side
      * @since 0.1.0
      */
     public record Settings(Path out, long worldSeed, long seed, boolean tiny, int trainImages, int testImages,
@@ -187,7 +199,8 @@ public final class DefaultModelRecipe {
             int instructEpochs, int adaptorBatch, double alignLr, double instructLr, int adaptorExamples,
             int evalQuestions, Set<String> stages, double itmWeight, double itgWeight, int probeScenes,
             double lmContextWeight, long lmDrillSteps, long lmLanguageSteps, int gateScenes, boolean enforceGates,
-            int loraRank, boolean itcHardNegatives, int lmTurns, long visionSteps, double visionLr) {
+            int loraRank, boolean itcHardNegatives, int lmTurns, long visionSteps, double visionLr,
+            boolean tuneQueries) {
         /** The stage names {@code --stages} accepts, in the order they run. */
         public static final List<String> STAGES = List.of("itc", "lm", "adaptor");
 
@@ -220,7 +233,7 @@ public final class DefaultModelRecipe {
                     "instruct-epochs", "adaptor-batch", "align-lr", "instruct-lr", "adaptor-examples",
                     "eval-questions", "stages", "itm-weight", "itg-weight", "probe-scenes", "lm-context-weight",
                     "lm-drill-steps", "lm-language-steps", "gate-scenes", "gates", "lora-rank",
-                    "itc-hard-negatives", "lm-turns", "vision-steps", "vision-lr");
+                    "itc-hard-negatives", "lm-turns", "vision-steps", "vision-lr", "tune-queries");
             for (String k : f.keySet()) {
                 if (!known.contains(k)) {
                     throw new InvalidArgumentException("unknown flag --" + k + "; known flags: " + known);
@@ -244,6 +257,11 @@ public final class DefaultModelRecipe {
             if (!hardNegatives.equals("true") && !hardNegatives.equals("false")) {
                 throw new InvalidArgumentException("--itc-hard-negatives must be 'true' or 'false' but was '"
                         + hardNegatives + "'");
+            }
+            String tuneQueries = f.getOrDefault("tune-queries", "false");
+            if (!tuneQueries.equals("true") && !tuneQueries.equals("false")) {
+                throw new InvalidArgumentException("--tune-queries must be 'true' or 'false' but was '"
+                        + tuneQueries + "'");
             }
             try {
                 return new Settings(Path.of(f.getOrDefault("out", "default-model")),
@@ -278,7 +296,8 @@ public final class DefaultModelRecipe {
                         Boolean.parseBoolean(hardNegatives),
                         Integer.parseInt(f.getOrDefault("lm-turns", "8")),
                         Long.parseLong(f.getOrDefault("vision-steps", "12000")),
-                        Double.parseDouble(f.getOrDefault("vision-lr", "1e-3")));
+                        Double.parseDouble(f.getOrDefault("vision-lr", "1e-3")),
+                        Boolean.parseBoolean(tuneQueries));
             } catch (NumberFormatException e) {
                 throw new InvalidArgumentException("a recipe flag has a malformed number: " + e.getMessage(), e);
             }
@@ -392,23 +411,9 @@ public final class DefaultModelRecipe {
                 adaptorMetrics.put("afterInstructionsOverall", after.exactMatch());
                 adaptorMetrics.put("afterInstructionsFittingScores",
                         WorldScores.score(testQuestions, after.predictions()));
-                if (s.loraRank() > 0) {
-                    // LLaVA-1.5 / InstructBLIP's optional stage: LoRA on the language model beside the adaptor
-                    LoraConfig loraConfig = new LoraConfig(s.loraRank(), 2.0 * s.loraRank(), 0.05,
-                            List.copyOf(LoraAdapter.LLAMA_MODULES), false);
-                    try (LlamaLora lora = LlamaLora.attach(languageModel.model(), loraConfig, s.seed() + 3)) {
-                        trainAdaptor("lora", objective, TrainingConfig.builder().epochs(s.instructEpochs())
-                                .microBatchSize(s.adaptorBatch()).seed(s.seed() + 3)
-                                .schedule(referenceShape(s.instructLr(), 1.0 / 3)).build(), instructions,
-                                adaptorMetrics);
-                        after = AnswerEvaluator.evaluate(testQuestions,
-                                AnswerEvaluator.predictor(cache, adaptor, wrapper, languageModel, greedy));
-                        adaptorMetrics.put("afterLora", after.perTypeExactMatch());
-                        adaptorMetrics.put("afterLoraOverall", after.exactMatch());
-                        adaptorMetrics.put("afterLoraFittingScores",
-                                WorldScores.score(testQuestions, after.predictions()));
-                        lora.save(out.resolve("lora"));
-                    }
+                if (s.loraRank() > 0 || s.tuneQueries()) {
+                    after = tune(s, out, blipDir, extractor, languageModel, wrapper, adaptor, objective, cache,
+                            instructions, testQuestions, greedy, adaptorMetrics);
                 }
                 List<Map<String, String>> samples = new ArrayList<>();
                 for (int i = 0; i < Math.min(SAMPLES, testQuestions.size()); i++) {
@@ -426,6 +431,47 @@ public final class DefaultModelRecipe {
         metrics.put("totalSeconds", Duration.between(started, Instant.now()).toMillis() / 1000.0);
         writeReports(out, s, metrics);
         return metrics;
+    }
+
+    /**
+     * The optional last stage, as LLaVA-1.5 and InstructBLIP add one: LoRA on the language model ({@code
+     * --lora-rank}) and, with {@code --tune-queries}, the extractor's Q-Former query path, both beside the
+     * adaptor on the instructions. A tuned Q-Former is saved as {@value #ANSWER_EXTRACTOR} and scored on
+     * features computed live (the cache holds the frozen extractor's); the LoRA adapter as {@code lora/}.
+     * Returns the held-out report after the stage.
+     */
+    private static AnswerEvaluator.Report tune(Settings s, Path out, Path blipDir, BlipFeatureExtractor extractor,
+            LlamaLanguageModel languageModel, PromptWrapper wrapper, TrainableAdaptor adaptor,
+            AdaptorObjective frozenFeatures, FeatureCache cache, List<TrainingExample> instructions,
+            List<TrainingExample> testQuestions, GenerationConfig greedy, Map<String, Object> metrics)
+            throws IOException {
+        String stage = s.loraRank() > 0 ? "lora" : "queries";
+        metrics.put("tunedParts", (s.loraRank() > 0 ? "adaptor + LoRA r" + s.loraRank() : "adaptor")
+                + (s.tuneQueries() ? " + Q-Former query path" : ""));
+        try (LlamaLora lora = s.loraRank() > 0 ? LlamaLora.attach(languageModel.model(), new LoraConfig(s.loraRank(),
+                2.0 * s.loraRank(), 0.05, List.copyOf(LoraAdapter.LLAMA_MODULES), false), s.seed() + 3) : null) {
+            AdaptorObjective objective = s.tuneQueries()
+                    ? AdaptorObjective.trainingQueries(languageModel, wrapper, adaptor, extractor)
+                    : frozenFeatures;
+            trainAdaptor(stage, objective, TrainingConfig.builder().epochs(s.instructEpochs())
+                    .microBatchSize(s.adaptorBatch()).seed(s.seed() + 3)
+                    .schedule(referenceShape(s.instructLr(), 1.0 / 3)).build(), instructions, metrics);
+            FeatureSource features = s.tuneQueries()
+                    ? e -> extractor.extract(ImageInput.of(e.image()), e.query()) : cache;
+            AnswerEvaluator.Report after = AnswerEvaluator.evaluate(testQuestions,
+                    AnswerEvaluator.predictor(features, adaptor, wrapper, languageModel, greedy));
+            // "afterLora" keeps its name in metrics.json for runs that compare with earlier ones
+            metrics.put("afterLora", after.perTypeExactMatch());
+            metrics.put("afterLoraOverall", after.exactMatch());
+            metrics.put("afterLoraFittingScores", WorldScores.score(testQuestions, after.predictions()));
+            if (lora != null) {
+                lora.save(out.resolve("lora"));
+            }
+            if (s.tuneQueries()) {
+                objective.saveExtractor(blipDir, out.resolve(ANSWER_EXTRACTOR));
+            }
+            return after;
+        }
     }
 
     /**

@@ -37,7 +37,7 @@ class DefaultModelRecipeTest {
                 "--train-images", "96", "--test-images", "48", "--itc-steps", "12", "--itc-batch", "16",
                 "--lm-steps", "30", "--lm-batch", "16", "--eval-questions", "16", "--adaptor-batch", "32",
                 "--probe-scenes", "24", "--gate-scenes", "6", "--lm-drill-steps", "6", "--lm-language-steps", "6",
-                "--gates", "report", "--lora-rank", "2", "--vision-steps", "4");
+                "--gates", "report", "--lora-rank", "2", "--vision-steps", "4", "--tune-queries", "true");
         DefaultModelRecipe.run(s, "test");
 
         JsonObject metrics = JsonParser.parseString(Files.readString(out.resolve("metrics.json"))).getAsJsonObject();
@@ -75,13 +75,29 @@ class DefaultModelRecipeTest {
         assertTrue(adaptor.getAsJsonObject("afterLora").has("colour"));
         assertTrue(adaptor.getAsJsonObject("afterInstructionsFittingScores").has("descriptionObjectF1"));
         assertTrue(Files.isRegularFile(out.resolve("lora").resolve("adapter_config.json")));
+        assertTrue(adaptor.get("tunedParts").getAsString().contains("Q-Former query path"), adaptor.toString());
+        Path answering = out.resolve(DefaultModelRecipe.ANSWER_EXTRACTOR);
+        try (BlipFeatureExtractor stage1 = BlipFeatureExtractor.load(out.resolve("blip2"));
+                BlipFeatureExtractor tuned = BlipFeatureExtractor.load(answering)) {
+            Map<String, float[]> before = stage1.parameters().values();
+            Map<String, float[]> after = tuned.parameters().values();
+            boolean queriesChanged = false;
+            for (String key : before.keySet()) {
+                boolean same = Arrays.equals(before.get(key), after.get(key));
+                if (key.startsWith("vision_model.") || key.startsWith("embeddings.") || key.contains("projection")) {
+                    assertTrue(same, key + " changed, but only the Q-Former's query path is tuned");
+                }
+                queriesChanged |= key.equals("query_tokens") && !same;
+            }
+            assertTrue(queriesChanged, "the last stage trains the learned queries");
+        }
         assertTrue(Files.readString(out.resolve("RECIPE.md")).contains("test"));
 
         JsonArray samples = adaptor.getAsJsonArray("samples");
         assertFalse(samples.isEmpty());
         GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(DefaultModelRecipe.MAX_NEW_TOKENS).build();
         try (VlModel model = TorchModels.builder()
-                .featureExtractor(out.resolve("blip2"))
+                .featureExtractor(answering)
                 .adaptor(out.resolve("adaptor.safetensors"))
                 .options(LoadOptions.builder().lora(out.resolve("lora")).build()) // the JVM engine merges it
                 .languageModel(out.resolve("llama"))
@@ -99,13 +115,16 @@ class DefaultModelRecipeTest {
         Path packed = DefaultModelPackager.pack(out, dir.resolve("packed"), 1, 2);
         JsonObject config = JsonParser.parseString(Files.readString(packed.resolve("config.json"))).getAsJsonObject();
         assertEquals(DefaultModelPackager.LORA, config.get("lora").getAsString(), config.toString());
+        // the tuned Q-Former answers; the stage-1 one, matched to its text side, searches
+        assertEquals(DefaultModelRecipe.ANSWER_EXTRACTOR, config.get("feature_extractor").getAsString());
+        assertEquals("blip2", config.get("search_extractor").getAsString(), config.toString());
         String manifest = Files.readString(packed.resolve(DefaultModelPackager.MANIFEST));
         assertTrue(manifest.contains("lora/adapter_model.safetensors"), manifest);
         JsonObject first = samples.get(0).getAsJsonObject();
         ImageInput image = ImageInput.of(out.resolve(first.get("image").getAsString()));
         try (VlModel loaded = VlModel.load(packed);
                 VlModel built = TorchModels.builder()
-                        .featureExtractor(packed.resolve("blip2"))
+                        .featureExtractor(packed.resolve(DefaultModelRecipe.ANSWER_EXTRACTOR))
                         .adaptor(packed.resolve("adaptor.safetensors"))
                         .options(LoadOptions.builder().lora(packed.resolve("lora")).build())
                         .languageModel(packed.resolve("llama"))
@@ -113,6 +132,10 @@ class DefaultModelRecipeTest {
                         .build()) {
             String query = first.get("query").getAsString();
             assertEquals(built.ask(image, query, greedy).text(), loaded.ask(image, query, greedy).text());
+            try (BlipFeatureExtractor search = BlipFeatureExtractor.load(packed.resolve("blip2"))) {
+                assertEquals(search.embedText("a red square"), loaded.featureExtractor().embedText("a red square"));
+                assertEquals(search.embedImage(image), loaded.featureExtractor().embedImage(image));
+            }
         }
     }
 
