@@ -21,7 +21,15 @@ public enum QaType {
     /** "what is the relationship between …?" → "the red circle is left of the blue square". */
     RELATIONSHIP("relationship"),
     /** "describe the image in detail." → every object with size, colour, shape and position. */
-    DESCRIPTION("description");
+    DESCRIPTION("description"),
+    /**
+     * "give the bounding box of the red circle." → the object's box, {@code [x0, y0, x1, y1]} as fractions of the
+     * image side with two decimals, as LLaVA-1.5 writes them; scored by IoU, not exact match. Asked only by {@link
+     * World#boxQuestions}, never among {@link World#questions}.
+     *
+     * @since 0.3.0
+     */
+    BOX("box");
 
     private final String label;
 

@@ -4,6 +4,7 @@ import java.awt.Shape;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
 import java.awt.geom.Rectangle2D;
+import org.vlalign.core.metrics.BoundingBox;
 
 /**
  * Outlines and pixel coverage of scene objects: the single geometric truth that rendering, the
@@ -76,6 +77,26 @@ public final class ShapeGeometry {
             default:
                 throw new AssertionError(object.kind());
         }
+    }
+
+    /**
+     * Returns the box of an object: the bounds of its {@link #outline}, clipped to the image, as fractions of
+     * the image side. Covered parts count (the box is the object's extent, not its visible pixels).
+     *
+     * @param object the object
+     * @param imageSize the image side in pixels
+     * @return the normalised box
+     * @since 0.3.0
+     */
+    public static BoundingBox box(SceneObject object, int imageSize) {
+        Rectangle2D b = outline(object, imageSize).getBounds2D();
+        double n = imageSize;
+        return new BoundingBox(clip(b.getMinX() / n), clip(b.getMinY() / n), clip(b.getMaxX() / n),
+                clip(b.getMaxY() / n));
+    }
+
+    private static double clip(double v) {
+        return Math.max(0, Math.min(1, v));
     }
 
     /** A regular polygon (inner == 1) or star (inner < 1) with its first vertex straight up. */

@@ -397,6 +397,24 @@ public final class World {
     }
 
     /**
+     * Returns the box questions about a scene, one per object in reading order: "give the bounding box of the red
+     * circle." (the object named by kind if that is unique, else by colour and kind), answered with the object's
+     * {@link ShapeGeometry#box} as LLaVA-1.5 writes boxes, e.g. {@code [0.12, 0.34, 0.56, 0.78]}.
+     *
+     * <p>They are apart from {@link #questions} so that the questions of the other types, and the random draws
+     * behind them, stay exactly what they were before box questions existed, and so that text-only corpora built
+     * from {@link #questions} carry no boxes. {@link WorldExport} writes them to {@code instructions.jsonl}
+     * after each scene's other questions.
+     *
+     * @param scene a scene of this world
+     * @return the questions of type {@link QaType#BOX}
+     * @since 0.3.0
+     */
+    public List<QaPair> boxQuestions(Scene scene) {
+        return new WorldText(scene).boxQuestions();
+    }
+
+    /**
      * Returns how object {@code a} relates to object {@code b}, or empty when no predicate is clear
      * (the shapes barely touch, or their centres are too close or too diagonal).
      *
@@ -415,8 +433,9 @@ public final class World {
     }
 
     /**
-     * Returns every token (word or punctuation mark) that any caption, question, answer or
-     * description of any world can contain; a tokenizer built from it never needs an unknown token.
+     * Returns every token (word or punctuation mark) that any caption, description, or question or answer of
+     * {@link #questions} of any world can contain; a tokenizer built from it never needs an unknown token for
+     * them. Box questions need {@link #boxVocabulary()} as well.
      *
      * @return the sorted vocabulary
      */
@@ -425,8 +444,22 @@ public final class World {
     }
 
     /**
+     * Returns the tokens that {@link #boxQuestions} and their answers add to {@link #vocabulary()}: {@code
+     * bounding}, {@code box}, the brackets and the numbers of two-decimal coordinates ({@code 0}, {@code 1},
+     * {@code 00} to {@code 99}). They are kept apart so that the tokenizer of a model trained before box
+     * questions (the shipped default model's) still equals {@code vocabulary()}'s; a tokenizer for training on
+     * box questions is built from both.
+     *
+     * @return the sorted additional tokens, none of them in {@code vocabulary()}
+     * @since 0.3.0
+     */
+    public static SortedSet<String> boxVocabulary() {
+        return new TreeSet<>(WorldText.boxVocabulary());
+    }
+
+    /**
      * Splits a world sentence into tokens the way the exported tokenizer does: on whitespace, with
-     * {@code . , ?} as tokens of their own.
+     * {@code . , ? [ ]} as tokens of their own.
      *
      * @param text a sentence
      * @return its tokens, lower-cased

@@ -31,7 +31,8 @@ import org.vlalign.InvalidArgumentException;
  *       canonical caption first, tokens without punctuation;
  *   <li>{@code captions.jsonl} – one {@code {"image","query":"","answer"}} line per caption;
  *   <li>{@code instructions.jsonl} – one {@code {"image","query","answer","type"}} line per question,
- *       {@code type} being {@link QaType#label()};
+ *       {@code type} being {@link QaType#label()}: per scene its {@link World#questions}, then its {@link
+ *       World#boxQuestions} (so the lines of the other types keep their order and content);
  *   <li>{@code world.json} – the world settings, split and index range, to reproduce the folder.
  * </ul>
  *
@@ -210,8 +211,9 @@ public final class WorldExport {
         return IntStream.range(from, to).parallel()
                 .mapToObj(k -> {
                     Scene scene = world.sample(split, first + k);
-                    return new Rendered(scene, world.renderPng(scene), world.captions(scene),
-                            world.questions(scene));
+                    List<QaPair> questions = new ArrayList<>(world.questions(scene));
+                    questions.addAll(world.boxQuestions(scene));
+                    return new Rendered(scene, world.renderPng(scene), world.captions(scene), questions);
                 })
                 .collect(Collectors.toList());
     }

@@ -29,6 +29,11 @@ final class WorldText {
     private static final String[] NUMBER_WORDS = {
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"
     };
+    /** The box question about an object named {@code %s}: the instruction style of the description queries. */
+    static final String BOX_QUESTION = "give the bounding box of the %s.";
+    // The words of box questions and answers. They are not in vocabulary(): tokenizers shipped before box questions
+    // must keep matching it (see boxVocabulary()).
+    private static final String BOX_WORDS = "give the bounding box of . [ ] ,";
     private static final List<String> DESCRIBE_QUERIES =
             List.of("describe the image in detail.", "give a detailed description of the image.");
     // Every word the templates below use literally; enum words are added in vocabulary().
@@ -81,13 +86,29 @@ final class WorldText {
         return words;
     }
 
+    /**
+     * The tokens box questions and answers add to {@link #vocabulary()}: the question's words, the brackets, and
+     * the numbers a box's coordinates split into ({@code "0.12"} is {@code 0 . 12}; {@code "1.00"} is {@code 1 .
+     * 00}).
+     */
+    static Set<String> boxVocabulary() {
+        Set<String> words = new LinkedHashSet<>(List.of(BOX_WORDS.split(" ")));
+        words.add("0");
+        words.add("1");
+        for (int i = 0; i < 100; i++) {
+            words.add(String.format(Locale.ROOT, "%02d", i));
+        }
+        words.removeAll(vocabulary());
+        return words;
+    }
+
     static List<String> tokenize(String text) {
         List<String> tokens = new ArrayList<>();
         for (String chunk : text.toLowerCase(Locale.ROOT).trim().split("\\s+")) {
             StringBuilder word = new StringBuilder();
             for (int i = 0; i < chunk.length(); i++) {
                 char c = chunk.charAt(i);
-                if (c == '.' || c == ',' || c == '?') {
+                if (c == '.' || c == ',' || c == '?' || c == '[' || c == ']') {
                     if (word.length() > 0) {
                         tokens.add(word.toString());
                         word.setLength(0);
@@ -392,6 +413,22 @@ final class WorldText {
                     QaType.RELATIONSHIP));
         }
         qa.add(new QaPair(rng.pick(DESCRIBE_QUERIES), description(), QaType.DESCRIPTION));
+        return List.copyOf(qa);
+    }
+
+    /**
+     * One box question per object, in reading order, naming the object as position questions do (by kind if that
+     * is unique, else by colour and kind). No random draw: the questions of {@link #questions} and their random
+     * stream stay exactly as they were before box questions existed.
+     */
+    List<QaPair> boxQuestions() {
+        List<QaPair> qa = new ArrayList<>();
+        for (int i : readingOrder()) {
+            SceneObject o = objects.get(i);
+            String ref = countMatching(null, o.kind(), null) == 1 ? o.kind().word() : o.colourKind();
+            qa.add(new QaPair(String.format(Locale.ROOT, BOX_QUESTION, ref),
+                    ShapeGeometry.box(o, scene.imageSize()).format(), QaType.BOX));
+        }
         return List.copyOf(qa);
     }
 

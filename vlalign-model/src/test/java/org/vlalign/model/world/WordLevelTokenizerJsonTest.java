@@ -38,6 +38,34 @@ class WordLevelTokenizerJsonTest {
     }
 
     @Test
+    void should_tokenize_box_questions_and_answers_with_the_box_vocabulary(@TempDir Path dir) throws Exception {
+        Set<String> vocabulary = new java.util.TreeSet<>(World.vocabulary());
+        vocabulary.addAll(World.boxVocabulary());
+        Path file = dir.resolve("tokenizer.json");
+        WordLevelTokenizerJson.write(file, vocabulary);
+        Map<String, Integer> ids = WordLevelTokenizerJson.ids(vocabulary);
+        World world = World.builder().seed(5).maxShapes(5).build();
+        Set<String> sentences = new LinkedHashSet<>(List.of("[0.00, 0.09, 0.90, 1.00]"));
+        for (long i = 0; i < 100; i++) {
+            for (QaPair qa : world.boxQuestions(world.sample(Split.TRAIN, i))) {
+                sentences.add(qa.question());
+                sentences.add(qa.answer());
+            }
+        }
+        try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(file, Map.of())) {
+            for (String sentence : sentences) {
+                long[] tokenIds = tokenizer.encode(sentence).getIds();
+                List<String> expected = World.tokenize(sentence);
+                assertEquals(expected.size() + 1, tokenIds.length, sentence);
+                for (int t = 1; t < tokenIds.length; t++) {
+                    assertEquals((long) ids.get(expected.get(t - 1)), tokenIds[t], sentence);
+                }
+            }
+        }
+        assertTrue(World.boxVocabulary().stream().noneMatch(World.vocabulary()::contains));
+    }
+
+    @Test
     void should_round_trip_every_world_sentence_without_unknown_tokens(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tok").resolve("tokenizer.json");
         WordLevelTokenizerJson.write(file, World.vocabulary());

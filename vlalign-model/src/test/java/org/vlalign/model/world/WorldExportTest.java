@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import javax.imageio.ImageIO;
@@ -84,11 +85,24 @@ class WorldExportTest {
         List<String> instructionLines =
                 Files.readAllLines(dir.resolve(WorldExport.INSTRUCTIONS_JSONL), StandardCharsets.UTF_8);
         assertEquals(summary.instructions(), instructionLines.size());
-        int expected = 0;
+        List<String> expectedLines = new ArrayList<>(); // per scene its questions, then its box questions
         for (int k = 0; k < N; k++) {
-            expected += world.questions(world.sample(Split.VAL, k)).size();
+            Scene scene = world.sample(Split.VAL, k);
+            List<QaPair> pairs = new ArrayList<>(world.questions(scene));
+            pairs.addAll(world.boxQuestions(scene));
+            for (QaPair qa : pairs) {
+                expectedLines.add(scene.name() + "|" + qa.question() + "|" + qa.answer() + "|" + qa.type().label());
+            }
         }
-        assertEquals(expected, instructionLines.size());
+        List<String> actualLines = new ArrayList<>();
+        for (String line : instructionLines) {
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            actualLines.add(o.get("image").getAsString().replaceAll("^images/|\\.png$", "") + "|"
+                    + o.get("query").getAsString() + "|" + o.get("answer").getAsString() + "|"
+                    + o.get("type").getAsString());
+        }
+        assertEquals(expectedLines, actualLines);
+        assertTrue(actualLines.stream().anyMatch(l -> l.endsWith("|box")), "box questions are exported");
         Set<String> types = new HashSet<>();
         JsonObject first = JsonParser.parseString(instructionLines.get(0)).getAsJsonObject();
         QaPair firstQa = world.questions(world.sample(Split.VAL, 0)).get(0);
