@@ -30,8 +30,9 @@ import org.vlalign.core.train.TrainingExample;
 
 /**
  * Scores a model on a fresh sample of the shapes world: exact match per question type (colour, shape,
- * count, position, existence, relationship, description) and the {@link WorldScores} that fit relationship
- * and description answers (relation and both objects; object F1 and CIDEr-D) for {@link VlModel#ask}, and text→image
+ * count, position, existence, relationship, description) and the {@link WorldScores} that fit relationship,
+ * description and box answers (relation and both objects; object F1 and CIDEr-D; accuracy at IoU ≥ 0.5 and mean
+ * IoU) for {@link VlModel#ask}, and text→image
  * Recall@1/5/10 for {@link VlModel#search} with each scene's first caption as the query and only that scene's
  * image counting as a hit (the COCO protocol).
  *
@@ -40,6 +41,10 @@ import org.vlalign.core.train.TrainingExample;
  * deletes afterwards, and indexes their images into the model's own index under ids
  * {@code world-<seed>-<scene>} (so evaluate a model whose index holds nothing else, or the recall is diluted).
  * Questions are answered greedily, in batches.
+ *
+ * <p>Box questions ({@link QaType#BOX}) are scored by IoU only: they are left out of the exact match (overall
+ * and per type), so that its numbers keep their meaning from before box questions existed, and they are asked
+ * after all the others, so that the others are asked in the same batches as before.
  *
  * <p>Not thread-safe with respect to the model's index; run one evaluation per model at a time.
  *
@@ -58,15 +63,15 @@ public final class WorldEvaluation {
      *
      * @param worldSeed the world seed
      * @param scenes the number of scenes
-     * @param questions the number of questions asked
-     * @param exactMatch exact match over all questions, in [0, 1]
-     * @param perType exact match per question type, in first-seen order
+     * @param questions the number of questions asked, box questions included
+     * @param exactMatch exact match over all questions but box questions, in [0, 1]
+     * @param perType exact match per question type but box, in first-seen order
      * @param recall1 text→image Recall@1
      * @param recall5 text→image Recall@5
      * @param recall10 text→image Recall@10
      * @param examples up to 8 (question, expected, predicted) triples, for a look at the answers
-     * @param scores the scores that fit relationship and description answers (relation and both objects,
-     *     object F1, CIDEr-D), beside their exact match
+     * @param scores the scores that fit relationship, description and box answers (relation and both objects,
+     *     object F1, CIDEr-D; box accuracy at IoU ≥ 0.5 and mean IoU), beside their exact match
      * @since 0.1.0
      */
     public record Result(long worldSeed, int scenes, int questions, double exactMatch, Map<String, Double> perType,
@@ -78,13 +83,16 @@ public final class WorldEvaluation {
         }
 
         /**
-         * The one-line summary: {@code exact_match=<0..1> recall@1=<0..1> recall@5=<0..1> recall@10=<0..1>}.
+         * The one-line summary: {@code exact_match=<0..1> recall@1=<0..1> recall@5=<0..1> recall@10=<0..1>
+         * iou@0.5=<0..1>}, the last being the box questions' accuracy at IoU ≥ 0.5 ({@code NaN} without box
+         * questions).
          *
          * @return the line
          */
         public String summaryLine() {
-            return String.format(Locale.ROOT, "exact_match=%.4f recall@1=%.4f recall@5=%.4f recall@10=%.4f",
-                    exactMatch, recall1, recall5, recall10);
+            return String.format(Locale.ROOT,
+                    "exact_match=%.4f recall@1=%.4f recall@5=%.4f recall@10=%.4f iou@0.5=%.4f",
+                    exactMatch, recall1, recall5, recall10, scores.box().accuracy());
         }
     }
 
@@ -144,34 +152,52 @@ public final class WorldEvaluation {
             dir = Files.createTempDirectory("vlalign-world-eval-");
             World world = World.builder().seed(worldSeed).build();
             WorldExport.write(dir, world, Split.TEST, 0, samples);
-            List<TrainingExample> questions = TrainingData.readJsonl(dir.resolve(WorldExport.INSTRUCTIONS_JSONL),
+            List<TrainingExample> all = TrainingData.readJsonl(dir.resolve(WorldExport.INSTRUCTIONS_JSONL),
                     dir, TextNormalization.NONE);
-            List<String> predictions = new ArrayList<>(questions.size());
-            progress.answered(0, questions.size());
-            for (int from = 0; from < questions.size(); from += BATCH) {
-                List<AskRequest> batch = new ArrayList<>();
-                for (TrainingExample e : questions.subList(from, Math.min(questions.size(), from + BATCH))) {
-                    batch.add(new AskRequest(ImageInput.of(e.image()), e.query()));
-                }
-                for (Answer a : model.askBatch(batch, config)) {
-                    predictions.add(a.text());
-                }
-                progress.answered(predictions.size(), questions.size());
+            List<TrainingExample> questions = new ArrayList<>(); // every type but box, in file order
+            List<TrainingExample> boxes = new ArrayList<>();
+            for (TrainingExample e : all) {
+                (e.type().equals(QaType.BOX.label()) ? boxes : questions).add(e);
             }
+            int total = all.size();
+            progress.answered(0, total);
+            List<String> predictions = answer(model, questions, config, 0, total, progress);
+            List<String> boxPredictions = answer(model, boxes, config, questions.size(), total, progress);
             AnswerEvaluator.Report report = AnswerEvaluator.score(questions, predictions);
             List<List<String>> examples = new ArrayList<>();
             for (int i = 0; i < questions.size() && examples.size() < 8; i += Math.max(1, questions.size() / 8)) {
                 TrainingExample e = questions.get(i);
                 examples.add(List.of(e.query(), e.answer(), predictions.get(i)));
             }
+            List<TrainingExample> scored = new ArrayList<>(questions);
+            scored.addAll(boxes);
+            List<String> scoredPredictions = new ArrayList<>(predictions);
+            scoredPredictions.addAll(boxPredictions);
             double[] recall = searchRecall(model, dir, worldSeed);
-            return new Result(worldSeed, samples, questions.size(), report.exactMatch(), report.perTypeExactMatch(),
-                    recall[0], recall[1], recall[2], examples, WorldScores.score(questions, predictions));
+            return new Result(worldSeed, samples, total, report.exactMatch(), report.perTypeExactMatch(),
+                    recall[0], recall[1], recall[2], examples, WorldScores.score(scored, scoredPredictions));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the evaluation scenes to a temporary folder", e);
         } finally {
             TemporaryFolders.deleteQuietly(dir);
         }
+    }
+
+    /** Answers the items in batches of {@link #BATCH}, reporting {@code before + answered} of {@code total}. */
+    private static List<String> answer(VlModel model, List<TrainingExample> items, GenerationConfig config,
+            int before, int total, Progress progress) {
+        List<String> predictions = new ArrayList<>(items.size());
+        for (int from = 0; from < items.size(); from += BATCH) {
+            List<AskRequest> batch = new ArrayList<>();
+            for (TrainingExample e : items.subList(from, Math.min(items.size(), from + BATCH))) {
+                batch.add(new AskRequest(ImageInput.of(e.image()), e.query()));
+            }
+            for (Answer a : model.askBatch(batch, config)) {
+                predictions.add(a.text());
+            }
+            progress.answered(before + predictions.size(), total);
+        }
+        return predictions;
     }
 
     /** Indexes every image, searches with each image's first caption; returns Recall@1, @5, @10. */

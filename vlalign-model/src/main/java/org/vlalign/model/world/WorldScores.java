@@ -9,7 +9,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import org.vlalign.Checks;
 import org.vlalign.InvalidArgumentException;
+import org.vlalign.core.metrics.BoundingBox;
+import org.vlalign.core.metrics.BoxAccuracy;
 import org.vlalign.core.metrics.CiderD;
 import org.vlalign.core.train.TrainingExample;
 
@@ -24,6 +27,9 @@ import org.vlalign.core.train.TrainingExample;
  *       cell), matched one to one with the reference's; precision, recall and their F1 over whole objects (an
  *       object with one wrong attribute is both a false positive and a miss).
  *   <li><b>Description CIDEr-D</b>: {@link CiderD} over the description questions of the evaluation.
+ *   <li><b>Box</b>: the box answer parsed from the text ({@link BoundingBox#parse}, the first {@code [x0, y0,
+ *       x1, y1]}) against the expected box: accuracy at IoU ≥ 0.5 and mean IoU ({@link BoxAccuracy}), an answer
+ *       without a box scoring IoU 0.
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -53,15 +59,36 @@ public final class WorldScores {
      * @param descriptionItems the number of description questions
      * @param descriptionObjectF1 the mean object F1 over them; NaN if none
      * @param descriptionCiderD CIDEr-D over them (0 to about 10); NaN if none
+     * @param box the IoU scores of the box questions; {@code items() == 0} (and NaN scores) if none
      * @since 0.2.0
      */
     public record Summary(int relationshipItems, double relationship, int descriptionItems,
-            double descriptionObjectF1, double descriptionCiderD) {}
+            double descriptionObjectF1, double descriptionCiderD, BoxAccuracy box) {
+        /** Validates. */
+        public Summary {
+            Checks.checkNotNull(box, "box");
+        }
+
+        /**
+         * A summary without box questions, as before they existed.
+         *
+         * @param relationshipItems the number of relationship questions
+         * @param relationship the share of them answered right; NaN if none
+         * @param descriptionItems the number of description questions
+         * @param descriptionObjectF1 the mean object F1 over them; NaN if none
+         * @param descriptionCiderD CIDEr-D over them; NaN if none
+         */
+        public Summary(int relationshipItems, double relationship, int descriptionItems,
+                double descriptionObjectF1, double descriptionCiderD) {
+            this(relationshipItems, relationship, descriptionItems, descriptionObjectF1, descriptionCiderD,
+                    BoxAccuracy.score(List.of(), List.of()));
+        }
+    }
 
     /**
-     * Scores the relationship and description items of an evaluation (by their type labels {@code
-     * relationship} and {@code description}) whose reference is a world statement or description; other
-     * items are ignored, so a user's own question set with these type names is scored where the scores fit.
+     * Scores the relationship, description and box items of an evaluation (by their type labels {@code
+     * relationship}, {@code description} and {@code box}) whose reference is a world statement, description or
+     * box; other items are ignored, so a user's own question set with these type names is scored where the scores fit.
      *
      * @param items the questions, with their first reference as the expected answer
      * @param predictions one prediction per item
@@ -79,6 +106,8 @@ public final class WorldScores {
         List<String> descPredictions = new ArrayList<>();
         List<List<String>> descReferences = new ArrayList<>();
         double f1Sum = 0;
+        List<BoundingBox> boxes = new ArrayList<>();
+        List<Optional<BoundingBox>> predictedBoxes = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             TrainingExample e = items.get(i);
             String p = predictions.get(i);
@@ -89,12 +118,16 @@ public final class WorldScores {
                 descPredictions.add(p);
                 descReferences.add(e.references());
                 f1Sum += descriptionObjectF1(p, e.answer());
+            } else if (e.type().equals(QaType.BOX.label()) && BoundingBox.parse(e.answer()).isPresent()) {
+                boxes.add(BoundingBox.parse(e.answer()).orElseThrow());
+                predictedBoxes.add(BoundingBox.parse(p));
             }
         }
         int descItems = descPredictions.size();
         return new Summary(relItems, relItems == 0 ? Double.NaN : relRight / relItems, descItems,
                 descItems == 0 ? Double.NaN : f1Sum / descItems,
-                descItems == 0 ? Double.NaN : CiderD.score(descPredictions, descReferences).mean());
+                descItems == 0 ? Double.NaN : CiderD.score(descPredictions, descReferences).mean(),
+                BoxAccuracy.score(boxes, predictedBoxes));
     }
 
     /**

@@ -54,6 +54,30 @@ class WorldScoresTest {
     }
 
     @Test
+    void should_score_box_answers_by_iou_counting_answers_without_a_box() {
+        World world = World.builder().seed(5).build();
+        List<TrainingExample> items = new ArrayList<>();
+        List<String> predictions = new ArrayList<>();
+        for (long i = 0; i < 50; i++) {
+            Scene scene = world.sample(i);
+            for (QaPair qa : world.boxQuestions(scene)) {
+                items.add(TrainingExample.of(Path.of(scene.name() + ".png"), qa.question(), qa.answer(),
+                        qa.type().label()));
+                predictions.add("it is at " + qa.answer() + ".");
+            }
+        }
+        WorldScores.Summary s = WorldScores.score(items, predictions);
+        assertEquals(items.size(), s.box().items());
+        assertEquals(1.0, s.box().accuracy());
+        assertEquals(0, s.box().unparseable());
+        predictions.set(0, "top left");
+        WorldScores.Summary one = WorldScores.score(items, predictions);
+        assertEquals(1, one.box().unparseable());
+        assertEquals(1.0 - 1.0 / items.size(), one.box().accuracy(), 1e-12);
+        assertEquals(0, s.relationshipItems(), "box items are no relationships");
+    }
+
+    @Test
     void should_score_every_world_description_and_relationship_as_right_against_itself() {
         World world = World.builder().seed(5).build();
         List<TrainingExample> items = new ArrayList<>();
