@@ -415,6 +415,26 @@ public final class World {
     }
 
     /**
+     * Returns the box question about an object named by a referring expression, in the words of {@link
+     * #boxQuestions}: {@code "red circle"} or {@code "the red circle."} gives {@code "give the bounding box of the
+     * red circle."}; the convention in which to ask a model trained on this world for a box.
+     *
+     * @param expression the object's name, with or without a leading "the" and final punctuation
+     * @return the question, lower case
+     * @throws InvalidArgumentException if the expression is blank
+     * @since 0.3.0
+     */
+    public static String boxQuestion(String expression) {
+        Checks.checkNotNull(expression, "expression");
+        String name = expression.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("[.?!]+$", "").strip()
+                .replaceFirst("^the(\\s+|$)", "");
+        if (name.isEmpty()) {
+            throw new InvalidArgumentException("referring expression '" + expression + "' names nothing");
+        }
+        return WorldText.boxQuestion(name);
+    }
+
+    /**
      * Returns how object {@code a} relates to object {@code b}, or empty when no predicate is clear
      * (the shapes barely touch, or their centres are too close or too diagonal).
      *

@@ -426,10 +426,15 @@ final class WorldText {
         for (int i : readingOrder()) {
             SceneObject o = objects.get(i);
             String ref = countMatching(null, o.kind(), null) == 1 ? o.kind().word() : o.colourKind();
-            qa.add(new QaPair(String.format(Locale.ROOT, BOX_QUESTION, ref),
+            qa.add(new QaPair(boxQuestion(ref),
                     ShapeGeometry.box(o, scene.imageSize()).format(), QaType.BOX));
         }
         return List.copyOf(qa);
+    }
+
+    /** The box question about the object named {@code ref} ("red circle"). */
+    static String boxQuestion(String ref) {
+        return String.format(Locale.ROOT, BOX_QUESTION, ref);
     }
 
     private static String existence(ShapeColour colour, ShapeKind kind) {

@@ -1,6 +1,7 @@
 package org.vlalign.model.world;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -8,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.vlalign.InvalidArgumentException;
 import org.vlalign.core.metrics.BoundingBox;
 
 /** The box questions: their answers are the drawn objects' boxes, each names one object, and they are stable. */
@@ -102,6 +104,17 @@ class WorldBoxQuestionsTest {
         Set<String> vocabulary = new HashSet<>(World.vocabulary());
         vocabulary.addAll(World.boxVocabulary());
         return vocabulary.containsAll(World.tokenize(text));
+    }
+
+    @Test
+    void should_phrase_a_referring_expression_as_the_world_asks_for_boxes() {
+        World world = World.builder().seed(4).build();
+        QaPair asked = world.boxQuestions(world.sample(Split.TRAIN, 0)).get(0);
+        String name = asked.question().substring("give the bounding box of the ".length(),
+                asked.question().length() - 1);
+        assertEquals(asked.question(), World.boxQuestion(name));
+        assertEquals(asked.question(), World.boxQuestion("  The " + name + ". "));
+        assertThrows(InvalidArgumentException.class, () -> World.boxQuestion("the ."));
     }
 
     @Test
