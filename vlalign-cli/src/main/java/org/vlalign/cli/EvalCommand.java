@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.vlalign.Adaptor;
@@ -22,6 +23,8 @@ import org.vlalign.GenerationConfig;
 import org.vlalign.ImageInput;
 import org.vlalign.VlModel;
 import org.vlalign.VlalignException;
+import org.vlalign.core.metrics.BoundingBox;
+import org.vlalign.core.metrics.BoxAccuracy;
 import org.vlalign.core.metrics.CaptionDataset;
 import org.vlalign.core.metrics.RecallAtK;
 import org.vlalign.core.metrics.RetrievalEvaluator;
@@ -47,29 +50,33 @@ import picocli.CommandLine.Spec;
  * {@code vlalign eval}: scores a model on a benchmark. {@code eval vqa} answers every question of a JSONL set
  * and reports exact match and VQA accuracy overall and per question type ({@link AnswerEvaluator}); {@code eval
  * retrieval} reports Recall@1/5/10 in both directions on a Karpathy-split caption set ({@link
- * RetrievalEvaluator}); {@code eval --world-seed S} (no mode) draws fresh held-out scenes of the shapes world
- * and reports exact match per question type and text→image Recall@1/5/10 ({@link WorldEvaluation}), by default
- * of the embedded default model. Each ends with one machine-readable line on standard output. Not
+ * RetrievalEvaluator}); {@code eval rec} reports accuracy at IoU ≥ 0.5 and mean IoU of the boxes a model gives
+ * for referring expressions ({@link BoxAccuracy}); {@code eval --world-seed S} (no mode) draws fresh held-out
+ * scenes of the shapes world and reports exact match per question type, box accuracy and text→image
+ * Recall@1/5/10 ({@link WorldEvaluation}), by default of the embedded default model. Each ends with one machine-readable line on standard output. Not
  * thread-safe: one instance per command-line run.
  *
  * @since 0.1.0
  */
 @Command(
         name = "eval",
-        header = "Evaluate a model: shapes-world score, VQA accuracy or retrieval recall.",
+        header = "Evaluate a model: shapes-world score, VQA accuracy, box IoU or retrieval recall.",
         description = {
             "Evaluate a model on a benchmark. Choose a mode:",
             "  vqa        exact match and VQA accuracy on a JSONL question set",
+            "  rec        box accuracy (IoU >= 0.5) and mean IoU on referring expressions",
             "  retrieval  Recall@1/5/10 on a Karpathy-split caption set",
             "or give --world-seed (no mode) to score the model on N fresh held-out",
-            "scenes of the shapes world: exact match per question type and text->image",
-            "Recall@1/5/10, ending with:",
-            "exact_match=<x> recall@1=<a> recall@5=<b> recall@10=<c>"
+            "scenes of the shapes world: exact match per question type, box accuracy",
+            "at IoU >= 0.5 and mean IoU (box questions are not in exact_match) and",
+            "text->image Recall@1/5/10, ending with:",
+            "exact_match=<x> recall@1=<a> recall@5=<b> recall@10=<c> iou@0.5=<d>"
         },
-        subcommands = {EvalCommand.Vqa.class, EvalCommand.Retrieval.class},
+        subcommands = {EvalCommand.Vqa.class, EvalCommand.Rec.class, EvalCommand.Retrieval.class},
         footer = {"", "Examples:",
             "  vlalign eval --world-seed 3 --samples 100",
             "  vlalign eval vqa --model models/instructblip --data vqav2-val.jsonl",
+            "  vlalign eval rec --model models/llava-1.5-7b --data refcoco-val.jsonl",
             "  vlalign eval retrieval --model models/clip --captions dataset_coco.json \\",
             "      --images coco"})
 final class EvalCommand implements Callable<Integer> {
@@ -147,6 +154,10 @@ final class EvalCommand implements Callable<Integer> {
                     score(e.getValue()), fittingScore(e.getKey(), r.scores())).stripTrailing());
         }
         out.printf(Locale.ROOT, "%-16s %12s%n", "overall", score(r.exactMatch()));
+        if (r.scores().box().items() > 0) {
+            out.printf(Locale.ROOT, "%-16s %12s  %s (%d boxes, not in the exact match)%n", QaType.BOX.label(), "-",
+                    fittingScore(QaType.BOX.label(), r.scores()), r.scores().box().items());
+        }
         out.printf(Locale.ROOT, "text->image search over the %d scene images, each scene's first caption as the"
                 + " query:%n  Recall@1 %s  Recall@5 %s  Recall@10 %s%n", r.scenes(), score(r.recall1()),
                 score(r.recall5()), score(r.recall10()));
@@ -162,9 +173,13 @@ final class EvalCommand implements Callable<Integer> {
 
     /**
      * The world score beside a type's exact match: relation and both objects for relationships, object F1 and
-     * CIDEr-D for descriptions; empty for types exact match already fits.
+     * CIDEr-D for descriptions, accuracy at IoU ≥ 0.5 and mean IoU for boxes; empty for types exact match already
+     * fits.
      */
     static String fittingScore(String type, WorldScores.Summary s) {
+        if (type.equals(QaType.BOX.label()) && s.box().items() > 0) {
+            return "iou@0.5=" + score(s.box().accuracy()) + " mean_iou=" + score(s.box().meanIou());
+        }
         if (type.equals(QaType.RELATIONSHIP.label()) && s.relationshipItems() > 0) {
             return "relation+objects=" + score(s.relationship());
         }
@@ -371,6 +386,153 @@ final class EvalCommand implements Callable<Integer> {
                 throw new VlalignException("cannot write --predictions " + file + ": " + e.getMessage()
                         + "; check that the folder is writable", e);
             }
+        }
+    }
+
+    /**
+     * {@code vlalign eval rec}: referring-expression comprehension, the boxes a model gives for expressions,
+     * scored by IoU against the true boxes ({@link BoxAccuracy}).
+     *
+     * <p>Each model family is asked in its own convention ({@link RecConvention}): LLaVA-1.5 with its REC prompt,
+     * its answer's coordinates mapped from the padded square back to the image; a shapes-world model (the default
+     * model) with the world's box question; other families with LLaVA-1.5's prompt. The first {@code [a, b, c,
+     * d]} of the answer is the box ({@link BoundingBox#parse}); an answer without one scores IoU 0 and is counted
+     * as unparseable. The model answers through {@link VlModel#ask}, so its own prompt template and image
+     * preprocessing apply.
+     *
+     * <p>Not thread-safe: one instance per command-line run.
+     *
+     * @since 0.3.0
+     */
+    @Command(
+            name = "rec",
+            header = "Box accuracy (IoU >= 0.5) and mean IoU on referring expressions.",
+            description = {
+                "Ask for the box of every referring expression of --data (JSONL: {\"image\",",
+                "\"expression\", \"box\": [x0, y0, x1, y1] in [0, 1] or \"bbox\": [x, y, w, h]",
+                "in pixels}), in the model family's convention, and score the first",
+                "[x0, y0, x1, y1] of each answer by IoU; an answer without one scores 0.",
+                "Without --model it evaluates the embedded default model. Ends with:",
+                "iou@0.5=<x> mean_iou=<y> items=<n> unparseable=<u>"
+            },
+            footer = {"", "Examples:",
+                "  vlalign eval rec --data shapes-rec.jsonl",
+                "  vlalign eval rec --model models/llava-1.5-7b --data refcoco-val.jsonl \\",
+                "      --images coco/train2014 --predictions rec-predictions.jsonl"})
+    static final class Rec implements Callable<Integer> {
+
+        @Spec CommandSpec spec;
+
+        @ParentCommand EvalCommand parent;
+
+        @Mixin HelpOption help;
+
+        @Mixin ModelOptions model;
+
+        @Option(names = "--data", required = true, paramLabel = "FILE",
+                description = "The referring expressions (JSONL).")
+        Path data;
+
+        @Option(names = "--images", paramLabel = "DIR",
+                description = "Folder that image paths are relative to (default: the data file's folder).")
+        Path images;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+                description = "Evaluate only the first N items (0: all).")
+        int limit;
+
+        @Option(names = "--predictions", paramLabel = "FILE",
+                description = "Also write each item's answer, its box and IoU as JSON lines to FILE.")
+        Path predictions;
+
+        @Mixin GenerationOptions generation;
+
+        @Override
+        public Integer call() {
+            parent.checkNoWorldOptions(spec);
+            Path modelDir = model.checkFolder();
+            GenerationConfig config = generation.toConfig(spec);
+            if (limit < 0) {
+                throw new ParameterException(spec.commandLine(), "--limit must be >= 0 but was " + limit);
+            }
+            Path file = data.toAbsolutePath().normalize();
+            if (!Files.isRegularFile(file)) {
+                throw new VlalignException("--data " + file + " does not exist or is not a file; pass a JSONL"
+                        + " referring-expression set.");
+            }
+            Path root = images != null ? images.toAbsolutePath().normalize() : file.getParent();
+            List<ReferringExpressions.Item> items = ReferringExpressions.read(file, root);
+            if (limit > 0 && items.size() > limit) {
+                items = items.subList(0, limit);
+            }
+            if (items.isEmpty()) {
+                throw new VlalignException("--data " + file + " holds no referring expressions.");
+            }
+            RecConvention convention = RecConvention.of(modelDir);
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            List<String> answers = new ArrayList<>();
+            List<Optional<BoundingBox>> boxes = new ArrayList<>();
+            try (VlModel vl = model.load(err)) {
+                ProgressBar bar = new ProgressBar(err, System.console() != null, "expressions");
+                for (ReferringExpressions.Item item : items) {
+                    String answer = vl.ask(ImageInput.of(item.image()), convention.prompt(item.expression()), config)
+                            .text();
+                    answers.add(answer);
+                    boxes.add(BoundingBox.parse(answer).map(b -> convention.toImage(b, item.width(), item.height())));
+                    bar.update(answers.size(), items.size(), item.image().getFileName().toString());
+                }
+                bar.finish();
+            }
+            List<BoundingBox> truths = items.stream().map(ReferringExpressions.Item::truth).toList();
+            BoxAccuracy result = BoxAccuracy.score(truths, boxes);
+            if (predictions != null) {
+                writeRecPredictions(predictions.toAbsolutePath().normalize(), items, answers, boxes);
+            }
+            out.printf(Locale.ROOT, "%d referring expressions of %s, box convention: %s%n", result.items(), file,
+                    convention.label());
+            out.printf(Locale.ROOT, "%-12s %9s %7s %12s%n", "iou@0.5", "mean_iou", "items", "unparseable");
+            out.printf(Locale.ROOT, "%-12s %9s %7d %12d%n", score(result.accuracy()), score(result.meanIou()),
+                    result.items(), result.unparseable());
+            out.printf(Locale.ROOT, "iou@0.5=%s mean_iou=%s items=%d unparseable=%d%n", score(result.accuracy()),
+                    score(result.meanIou()), result.items(), result.unparseable());
+            out.flush();
+            return 0;
+        }
+
+        private static void writeRecPredictions(Path file, List<ReferringExpressions.Item> items,
+                List<String> answers, List<Optional<BoundingBox>> boxes) {
+            try {
+                if (file.getParent() != null) {
+                    Files.createDirectories(file.getParent());
+                }
+                try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                    for (int i = 0; i < items.size(); i++) {
+                        ReferringExpressions.Item item = items.get(i);
+                        JsonObject o = new JsonObject();
+                        o.addProperty("image", item.image().toString());
+                        o.addProperty("expression", item.expression());
+                        o.addProperty("prediction", answers.get(i));
+                        o.add("box", boxes.get(i).map(Rec::array).orElse(null));
+                        o.add("truth", array(item.truth()));
+                        o.addProperty("iou", boxes.get(i).map(item.truth()::iou).orElse(0.0));
+                        w.write(o.toString());
+                        w.newLine();
+                    }
+                }
+            } catch (IOException e) {
+                throw new VlalignException("cannot write --predictions " + file + ": " + e.getMessage()
+                        + "; check that the folder is writable", e);
+            }
+        }
+
+        private static JsonArray array(BoundingBox b) {
+            JsonArray a = new JsonArray();
+            a.add(b.x0());
+            a.add(b.y0());
+            a.add(b.x1());
+            a.add(b.y1());
+            return a;
         }
     }
 

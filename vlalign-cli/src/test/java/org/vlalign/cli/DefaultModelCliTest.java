@@ -28,7 +28,8 @@ import org.vlalign.cli.DemoCommand.Question;
 class DefaultModelCliTest {
 
     private static final Pattern SUMMARY = Pattern.compile(
-            "^exact_match=[01]\\.\\d+ recall@1=[01]\\.\\d+ recall@5=[01]\\.\\d+ recall@10=[01]\\.\\d+$");
+            "^exact_match=[01]\\.\\d+ recall@1=[01]\\.\\d+ recall@5=[01]\\.\\d+ recall@10=[01]\\.\\d+"
+                    + " iou@0\\.5=([01]\\.\\d+|NaN)$");
 
     @TempDir Path tmp;
 

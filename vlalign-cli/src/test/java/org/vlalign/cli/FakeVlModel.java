@@ -60,6 +60,9 @@ public final class FakeVlModel implements VlModel {
 
     /** The answer the fake gives: one word per token. */
     static List<String> answerWords(ImageInput image, String query, int turn) {
+        if (query.startsWith(RecConvention.LLAVA_PROMPT)) {
+            return boxWords(image);
+        }
         float[] mean = meanColour(image);
         int best = 0;
         for (int c = 1; c < 3; c++) {
@@ -79,6 +82,37 @@ public final class FakeVlModel implements VlModel {
             words.add("'" + query + "'");
         }
         return words;
+    }
+
+    /**
+     * The answer to a box request: "the box is [x0, y0, x1, y1]" around the saturated (non-grey) pixels, as
+     * fractions of the image; "no box" when every pixel is grey.
+     */
+    static List<String> boxWords(ImageInput image) {
+        RgbImage rgb = ImageDecoder.withDefaults().decode(image);
+        byte[] px = rgb.rgb();
+        int w = rgb.width();
+        int minX = w;
+        int minY = rgb.height();
+        int maxX = -1;
+        int maxY = -1;
+        for (int p = 0; p < w * rgb.height(); p++) {
+            int r = px[3 * p] & 0xff;
+            int g = px[3 * p + 1] & 0xff;
+            int b = px[3 * p + 2] & 0xff;
+            if (Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b)) > 60) {
+                minX = Math.min(minX, p % w);
+                maxX = Math.max(maxX, p % w);
+                minY = Math.min(minY, p / w);
+                maxY = Math.max(maxY, p / w);
+            }
+        }
+        if (maxX < 0) {
+            return List.of("no", "box");
+        }
+        String box = new org.vlalign.core.metrics.BoundingBox((double) minX / w, (double) minY / rgb.height(),
+                (maxX + 1.0) / w, (maxY + 1.0) / rgb.height()).format();
+        return List.of("the", "box", "is", box);
     }
 
     static Answer generate(List<String> words, GenerationConfig config, TokenListener listener) {
