@@ -53,8 +53,8 @@ import picocli.CommandLine.Spec;
  * RetrievalEvaluator}); {@code eval rec} reports accuracy at IoU ≥ 0.5 and mean IoU of the boxes a model gives
  * for referring expressions ({@link BoxAccuracy}); {@code eval --world-seed S} (no mode) draws fresh held-out
  * scenes of the shapes world and reports exact match per question type, box accuracy and text→image
- * Recall@1/5/10 ({@link WorldEvaluation}), by default of the embedded default model. Each ends with one machine-readable line on standard output. Not
- * thread-safe: one instance per command-line run.
+ * Recall@1/5/10 ({@link WorldEvaluation}), by default of the embedded default model. Each ends with one
+ * machine-readable line on standard output. Not thread-safe: one instance per command-line run.
  *
  * @since 0.1.0
  */
@@ -363,29 +363,38 @@ final class EvalCommand implements Callable<Integer> {
         }
 
         private static void writePredictions(Path file, List<TrainingExample> items, List<String> predictions) {
-            try {
-                if (file.getParent() != null) {
-                    Files.createDirectories(file.getParent());
-                }
-                try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-                    for (int i = 0; i < items.size(); i++) {
-                        TrainingExample e = items.get(i);
-                        JsonObject o = new JsonObject();
-                        o.addProperty("image", e.image().toString());
-                        o.addProperty("query", e.query());
-                        o.addProperty("type", e.type());
-                        o.addProperty("prediction", predictions.get(i));
-                        JsonArray refs = new JsonArray();
-                        e.references().forEach(refs::add);
-                        o.add("answers", refs);
-                        w.write(o.toString());
-                        w.newLine();
-                    }
-                }
-            } catch (IOException e) {
-                throw new VlalignException("cannot write --predictions " + file + ": " + e.getMessage()
-                        + "; check that the folder is writable", e);
+            List<JsonObject> lines = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                TrainingExample e = items.get(i);
+                JsonObject o = new JsonObject();
+                o.addProperty("image", e.image().toString());
+                o.addProperty("query", e.query());
+                o.addProperty("type", e.type());
+                o.addProperty("prediction", predictions.get(i));
+                JsonArray refs = new JsonArray();
+                e.references().forEach(refs::add);
+                o.add("answers", refs);
+                lines.add(o);
             }
+            writeJsonLines(file, lines);
+        }
+    }
+
+    /** Writes {@code --predictions}: one JSON object per line. */
+    static void writeJsonLines(Path file, List<JsonObject> lines) {
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                for (JsonObject o : lines) {
+                    w.write(o.toString());
+                    w.newLine();
+                }
+            }
+        } catch (IOException e) {
+            throw new VlalignException("cannot write --predictions " + file + ": " + e.getMessage()
+                    + "; check that the folder is writable", e);
         }
     }
 
@@ -502,28 +511,19 @@ final class EvalCommand implements Callable<Integer> {
 
         private static void writeRecPredictions(Path file, List<ReferringExpressions.Item> items,
                 List<String> answers, List<Optional<BoundingBox>> boxes) {
-            try {
-                if (file.getParent() != null) {
-                    Files.createDirectories(file.getParent());
-                }
-                try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-                    for (int i = 0; i < items.size(); i++) {
-                        ReferringExpressions.Item item = items.get(i);
-                        JsonObject o = new JsonObject();
-                        o.addProperty("image", item.image().toString());
-                        o.addProperty("expression", item.expression());
-                        o.addProperty("prediction", answers.get(i));
-                        o.add("box", boxes.get(i).map(Rec::array).orElse(null));
-                        o.add("truth", array(item.truth()));
-                        o.addProperty("iou", boxes.get(i).map(item.truth()::iou).orElse(0.0));
-                        w.write(o.toString());
-                        w.newLine();
-                    }
-                }
-            } catch (IOException e) {
-                throw new VlalignException("cannot write --predictions " + file + ": " + e.getMessage()
-                        + "; check that the folder is writable", e);
+            List<JsonObject> lines = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                ReferringExpressions.Item item = items.get(i);
+                JsonObject o = new JsonObject();
+                o.addProperty("image", item.image().toString());
+                o.addProperty("expression", item.expression());
+                o.addProperty("prediction", answers.get(i));
+                o.add("box", boxes.get(i).map(Rec::array).orElse(null));
+                o.add("truth", array(item.truth()));
+                o.addProperty("iou", boxes.get(i).map(item.truth()::iou).orElse(0.0));
+                lines.add(o);
             }
+            writeJsonLines(file, lines);
         }
 
         private static JsonArray array(BoundingBox b) {
