@@ -12,7 +12,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.vlalign.model.world.WordLevelTokenizerJson;
 import org.vlalign.model.world.World;
 
-/** The shipped tokenizer files are exactly what the recipe's tokenizer writer produces for the world. */
+/**
+ * The shipped tokenizer files are exactly what the recipe's tokenizer writer produces for the world's vocabulary.
+ * The shipped model predates box questions, so they match {@code World.vocabulary()}; a model retrained with box
+ * questions ships {@code RandomCheckpoints.worldVocabulary()} (which adds {@code World.boxVocabulary()}), and this
+ * test then compares with that.
+ */
 class DefaultModelTokenizerTest {
 
     @TempDir Path tmp;

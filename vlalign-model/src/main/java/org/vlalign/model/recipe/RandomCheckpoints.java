@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.vlalign.InvalidArgumentException;
 import org.vlalign.model.world.WordLevelTokenizerJson;
 import org.vlalign.model.world.World;
@@ -189,12 +191,25 @@ public final class RandomCheckpoints {
     }
 
     /**
+     * The words of the world tokenizer the recipe trains with: {@link World#vocabulary()} and the tokens of the box
+     * questions ({@link World#boxVocabulary()}), which the instruction stage trains on.
+     *
+     * @return the sorted vocabulary, special tokens excluded
+     * @since 0.3.0
+     */
+    public static SortedSet<String> worldVocabulary() {
+        SortedSet<String> words = new TreeSet<>(World.vocabulary());
+        words.addAll(World.boxVocabulary());
+        return words;
+    }
+
+    /**
      * The size of the world tokenizer's vocabulary (special tokens included).
      *
      * @return the vocabulary size
      */
     public static int worldVocabSize() {
-        return WordLevelTokenizerJson.ids(World.vocabulary()).size();
+        return WordLevelTokenizerJson.ids(worldVocabulary()).size();
     }
 
     /**
@@ -261,7 +276,7 @@ public final class RandomCheckpoints {
                     StandardCharsets.UTF_8);
             Files.writeString(dir.resolve("preprocessor_config.json"), preprocessorConfig(spec.imageSize()),
                     StandardCharsets.UTF_8);
-            WordLevelTokenizerJson.write(dir.resolve("tokenizer.json"), World.vocabulary());
+            WordLevelTokenizerJson.write(dir.resolve("tokenizer.json"), worldVocabulary());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the BLIP-2 retrieval checkpoint to " + dir, e);
         }
@@ -306,7 +321,7 @@ public final class RandomCheckpoints {
                     StandardCharsets.UTF_8);
             Files.writeString(dir.resolve("generation_config.json"), GSON.toJson(generationConfig()),
                     StandardCharsets.UTF_8);
-            WordLevelTokenizerJson.write(dir.resolve("tokenizer.json"), World.vocabulary());
+            WordLevelTokenizerJson.write(dir.resolve("tokenizer.json"), worldVocabulary());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the Llama checkpoint to " + dir, e);
         }

@@ -50,7 +50,14 @@ class RandomCheckpointsTest {
         try (LlamaLanguageModel lm = LlamaLanguageModel.load(llama)) {
             assertEquals(RandomCheckpoints.worldVocabSize(), lm.model().config().vocabSize());
             World world = World.builder().seed(3).build();
-            for (String text : WorldData.corpus(world, Split.TRAIN, 0, 20)) {
+            List<String> texts = new java.util.ArrayList<>(WorldData.corpus(world, Split.TRAIN, 0, 20));
+            for (long i = 0; i < 20; i++) { // box questions and answers, which the instruction stage trains on
+                world.boxQuestions(world.sample(Split.TRAIN, i)).forEach(qa -> {
+                    texts.add(qa.question());
+                    texts.add(qa.answer());
+                });
+            }
+            for (String text : texts) {
                 int[] ids = lm.encode(text);
                 assertEquals(World.tokenize(text).size(), ids.length, text);
                 for (int id : ids) {
