@@ -402,8 +402,8 @@ final class EvalCommand implements Callable<Integer> {
      * {@code vlalign eval rec}: referring-expression comprehension, the boxes a model gives for expressions,
      * scored by IoU against the true boxes ({@link BoxAccuracy}).
      *
-     * <p>Each model family is asked in its own convention ({@link RecConvention}): LLaVA-1.5 with its REC prompt,
-     * its answer's coordinates mapped from the padded square back to the image; a shapes-world model (the default
+     * <p>Each model family is asked in its own convention ({@link RecConvention}): LLaVA-1.5 with its REC prompt
+     * about the image padded to a square, its answer's coordinates mapped from that square back to the image; a shapes-world model (the default
      * model) with the world's box question; other families with LLaVA-1.5's prompt. The first {@code [a, b, c,
      * d]} of the answer is the box ({@link BoundingBox#parse}); an answer without one scores IoU 0 and is counted
      * as unparseable. The model answers through {@link VlModel#ask}, so its own prompt template and image
@@ -485,8 +485,8 @@ final class EvalCommand implements Callable<Integer> {
             try (VlModel vl = model.load(err)) {
                 ProgressBar bar = new ProgressBar(err, System.console() != null, "expressions");
                 for (ReferringExpressions.Item item : items) {
-                    String answer = vl.ask(ImageInput.of(item.image()), convention.prompt(item.expression()), config)
-                            .text();
+                    String answer = vl.ask(convention.image(item.image()), convention.prompt(item.expression()),
+                            config).text();
                     answers.add(answer);
                     boxes.add(BoundingBox.parse(answer).map(b -> convention.toImage(b, item.width(), item.height())));
                     bar.update(answers.size(), items.size(), item.image().getFileName().toString());

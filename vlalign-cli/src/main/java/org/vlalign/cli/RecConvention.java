@@ -4,11 +4,17 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 import org.vlalign.CheckpointException;
+import org.vlalign.ImageDecodingException;
+import org.vlalign.ImageInput;
 import org.vlalign.core.metrics.BoundingBox;
 import org.vlalign.model.world.World;
 
@@ -20,8 +26,9 @@ import org.vlalign.model.world.World;
  */
 enum RecConvention {
     /**
-     * LLaVA-1.5: its referring-expression prompt, and coordinates relative to the image padded to a square
-     * ({@code image_aspect_ratio: pad}), mapped back to the image before scoring.
+     * LLaVA-1.5: its referring-expression prompt; the image padded to a square as LLaVA-1.5 pads it ({@code
+     * image_aspect_ratio: pad}) before it is asked about, since the Hugging Face processor would centre-crop it
+     * instead; and the answer's coordinates, relative to that square, mapped back to the image before scoring.
      */
     LLAVA("llava-1.5"),
     /** A model of the shapes world (the default model): the world's own box question, coordinates of the image. */
@@ -35,6 +42,12 @@ enum RecConvention {
     /** LLaVA-1.5's referring-expression-comprehension instruction, followed by the expression. */
     static final String LLAVA_PROMPT =
             "Please provide the bounding box coordinate of the region this sentence describes: ";
+
+    /**
+     * The colour LLaVA-1.5's {@code expand2square} fills the padding with: the CLIP processor's mean, {@code
+     * int(x * 255)} of (0.48145466, 0.4578275, 0.40821073).
+     */
+    static final Color LLAVA_PAD = new Color(122, 116, 104);
 
     private final String label;
 
@@ -88,6 +101,46 @@ enum RecConvention {
      */
     String prompt(String expression) {
         return this == WORLD ? World.boxQuestion(expression) : LLAVA_PROMPT + expression;
+    }
+
+    /**
+     * The image to ask about: the file itself, or for LLaVA-1.5 the file padded to a square.
+     *
+     * @param file an image file
+     * @return the image input
+     * @throws ImageDecodingException if LLaVA's image cannot be decoded
+     */
+    ImageInput image(Path file) {
+        if (this != LLAVA) {
+            return ImageInput.of(file);
+        }
+        BufferedImage image;
+        try {
+            image = ImageIO.read(file.toFile());
+        } catch (IOException e) {
+            throw new ImageDecodingException("cannot read image " + file + ": " + e.getMessage(), e);
+        }
+        if (image == null) {
+            throw new ImageDecodingException("image " + file + " is not in a format Java reads (PNG, JPEG, BMP, GIF)");
+        }
+        return ImageInput.of(padToSquare(image));
+    }
+
+    /** LLaVA-1.5's {@code expand2square}: the image centred on a square of its longer side, at {@code (side - w) / 2}. */
+    static BufferedImage padToSquare(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int side = Math.max(w, h);
+        BufferedImage square = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = square.createGraphics();
+        try {
+            g.setColor(LLAVA_PAD);
+            g.fillRect(0, 0, side, side);
+            g.drawImage(image, (side - w) / 2, (side - h) / 2, null);
+        } finally {
+            g.dispose();
+        }
+        return square;
     }
 
     /**

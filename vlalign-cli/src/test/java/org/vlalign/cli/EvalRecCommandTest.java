@@ -189,4 +189,21 @@ class EvalRecCommandTest {
         assertEquals(onSquare, RecConvention.OTHER.toImage(onSquare, 200, 100));
         assertEquals(onSquare, RecConvention.WORLD.toImage(onSquare, 200, 100));
     }
+
+    @Test
+    void should_pad_the_image_to_a_square_for_llava_and_map_its_box_back() throws IOException {
+        Path file = tmp.resolve("set/img/square.png"); // 80x40, red at x 10..29, y 5..24
+        BufferedImage padded = RecConvention.LLAVA.image(file).image().orElseThrow();
+        assertEquals(80, padded.getWidth());
+        assertEquals(80, padded.getHeight());
+        assertEquals(RecConvention.LLAVA_PAD.getRGB(), padded.getRGB(40, 5), "20 padding rows above");
+        assertEquals(RecConvention.LLAVA_PAD.getRGB(), padded.getRGB(40, 75), "20 padding rows below");
+        assertEquals(Color.RED.getRGB(), padded.getRGB(10, 25));
+        assertEquals(Color.GRAY.getRGB(), padded.getRGB(40, 20));
+        // The red square on the padded image is [10, 25, 30, 45] / 80; mapped back it is the truth on the image.
+        BoundingBox onSquare = new BoundingBox(10 / 80.0, 25 / 80.0, 30 / 80.0, 45 / 80.0);
+        BoundingBox back = RecConvention.LLAVA.toImage(onSquare, 80, 40);
+        assertEquals(1.0, back.iou(new BoundingBox(0.125, 0.125, 0.375, 0.625)), 1e-9, back.toString());
+        assertEquals(file, RecConvention.OTHER.image(file).path().orElseThrow(), "other families see the file");
+    }
 }
