@@ -116,6 +116,33 @@ class DefaultModelCliTest {
     }
 
     @Test
+    void should_ask_the_default_model_for_boxes_in_the_worlds_words_when_eval_rec_has_no_model() throws IOException {
+        org.vlalign.model.world.World world = org.vlalign.model.world.World.builder().seed(12).build();
+        Path data = tmp.resolve("rec");
+        org.vlalign.model.world.WorldExport.write(data, world, org.vlalign.model.world.Split.TEST, 0, 2);
+        List<String> lines = new java.util.ArrayList<>();
+        for (long i = 0; i < 2; i++) {
+            org.vlalign.model.world.Scene scene = world.sample(org.vlalign.model.world.Split.TEST, i);
+            for (org.vlalign.model.world.QaPair qa : world.boxQuestions(scene)) {
+                String name = qa.question().replace("give the bounding box of ", "").replace(".", "");
+                lines.add("{\"image\": \"images/" + scene.name() + ".png\", \"expression\": \"" + name
+                        + "\", \"box\": " + qa.answer() + "}");
+            }
+        }
+        Path file = data.resolve("rec.jsonl");
+        Files.write(file, lines);
+
+        Result r = CliRunner.run("eval", "rec", "--data", file.toString(), "--max-new-tokens", "24");
+
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.err().contains(ModelOptions.DEFAULT_MODEL_NOTICE), r.toString());
+        assertTrue(r.out().contains("box convention: shapes world"), r.toString());
+        List<String> out = r.out().lines().toList();
+        assertTrue(out.get(out.size() - 1).matches("iou@0\\.5=[01]\\.\\d{4} mean_iou=[01]\\.\\d{4} items="
+                + lines.size() + " unparseable=\\d+"), r.toString());
+    }
+
+    @Test
     void should_evaluate_the_default_model_on_a_users_question_file_when_eval_vqa_has_no_model() throws IOException {
         Path data = tmp.resolve("mine");
         org.vlalign.model.world.WorldExport.write(data, org.vlalign.model.world.World.builder().seed(11).build(),
