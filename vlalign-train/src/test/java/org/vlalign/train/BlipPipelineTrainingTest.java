@@ -50,14 +50,22 @@ class BlipPipelineTrainingTest {
         return file;
     }
 
+    private static final String[] CAPTIONS =
+            {"a red cat on the mat", "two blue bird near the tree", "a big dog runs on the road"};
+
+    /** One example per caption, each on its own random image (seeds from {@code firstSeed}). */
+    private List<TrainingExample> captioned(int firstSeed) throws Exception {
+        List<TrainingExample> data = new ArrayList<>();
+        for (int i = 0; i < CAPTIONS.length; i++) {
+            data.add(TrainingExample.caption(image(firstSeed + i), CAPTIONS[i]));
+        }
+        return data;
+    }
+
     @Test
     void should_train_on_cached_blip_features_without_changing_the_extractor() throws Exception {
         Path blipDir = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_MODEL, 3L, 2);
-        String[] captions = {"a red cat on the mat", "two blue bird near the tree", "a big dog runs on the road"};
-        List<TrainingExample> data = new ArrayList<>();
-        for (int i = 0; i < captions.length; i++) {
-            data.add(TrainingExample.caption(image(i), captions[i]));
-        }
+        List<TrainingExample> data = captioned(0);
         Llama2ChatPromptWrapper wrapper = Llama2ChatPromptWrapper.create().withEosTokenId(TrainingFixtures.EOS);
         try (BlipFeatureExtractor blip = BlipFeatureExtractor.load(blipDir);
                 TorchCheckpoint blipCkpt = TorchCheckpoint.open(blipDir);
@@ -86,7 +94,7 @@ class BlipPipelineTrainingTest {
                 assertEquals(3, report.items());
                 // each image's own caption comes back: the adaptor reads the frozen features
                 assertEquals(1.0, report.exactMatch(), "predictions " + report.predictions());
-                assertEquals(java.util.Arrays.asList(captions), report.predictions());
+                assertEquals(Arrays.asList(CAPTIONS), report.predictions());
             }
             // the extractor is frozen: its output is bit-identical after training
             assertEquals(firstBefore, blip.extract(ImageInput.of(data.get(0).image())));
@@ -96,11 +104,7 @@ class BlipPipelineTrainingTest {
     @Test
     void should_train_the_query_path_beside_the_adaptor_and_leave_the_vision_tower_alone() throws Exception {
         Path blipDir = TinyBlip.write(dir.resolve("blip"), TinyBlip.Kind.BLIP2_MODEL, 3L, 2);
-        String[] captions = {"a red cat on the mat", "two blue bird near the tree", "a big dog runs on the road"};
-        List<TrainingExample> data = new ArrayList<>();
-        for (int i = 0; i < captions.length; i++) {
-            data.add(TrainingExample.caption(image(10 + i), captions[i]));
-        }
+        List<TrainingExample> data = captioned(10);
         Llama2ChatPromptWrapper wrapper = Llama2ChatPromptWrapper.create().withEosTokenId(TrainingFixtures.EOS);
         try (BlipFeatureExtractor blip = BlipFeatureExtractor.load(blipDir);
                 LlamaLanguageModel lm = LlamaLanguageModel.load(TrainingFixtures.writeLlama(dir.resolve("llama"), 7L));

@@ -4,17 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
-import org.vlalign.Answer;
 import org.vlalign.AskRequest;
-import org.vlalign.FinishReason;
 import org.vlalign.GenerationConfig;
-import org.vlalign.Timings;
 import org.vlalign.VlModel;
 import org.vlalign.core.metrics.BoundingBox;
 
@@ -26,22 +22,10 @@ class WorldEvaluationTest {
 
     /** A model answering each question with the world's answer, box answers passed through {@code boxes}. */
     private static VlModel oracle(UnaryOperator<String> boxes, List<String> asked) {
-        return (VlModel) Proxy.newProxyInstance(VlModel.class.getClassLoader(), new Class<?>[] {VlModel.class},
-                (proxy, method, args) -> switch (method.getName()) {
-                    case "askBatch" -> {
-                        List<Answer> out = new ArrayList<>();
-                        for (Object o : (List<?>) args[0]) {
-                            AskRequest r = (AskRequest) o;
-                            asked.add(r.query());
-                            out.add(answer(truth(r, boxes)));
-                        }
-                        yield out;
-                    }
-                    case "index" -> null;
-                    case "search" -> List.of();
-                    case "close" -> null;
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        return ScriptedVlModel.answering(r -> {
+            asked.add(r.query());
+            return truth(r, boxes);
+        });
     }
 
     private static String truth(AskRequest r, UnaryOperator<String> boxes) {
@@ -51,10 +35,6 @@ class WorldEvaluationTest {
         all.addAll(WORLD.boxQuestions(scene));
         QaPair qa = all.stream().filter(q -> q.question().equals(r.query())).findFirst().orElseThrow();
         return qa.type() == QaType.BOX ? boxes.apply(qa.answer()) : qa.answer();
-    }
-
-    private static Answer answer(String text) {
-        return new Answer(text, new int[] {4}, FinishReason.EOS, 0, 1, List.of(), Timings.ZERO);
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -14,12 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
-import org.vlalign.Answer;
-import org.vlalign.AskRequest;
-import org.vlalign.FinishReason;
 import org.vlalign.GenerationConfig;
 import org.vlalign.InvalidArgumentException;
-import org.vlalign.Timings;
 import org.vlalign.VlModel;
 
 /**
@@ -136,21 +131,6 @@ class WorldGroundingTest {
     }
 
     private static VlModel model(BiFunction<BufferedImage, String, String> answers) {
-        return (VlModel) Proxy.newProxyInstance(VlModel.class.getClassLoader(), new Class<?>[] {VlModel.class},
-                (proxy, method, args) -> switch (method.getName()) {
-                    case "askBatch" -> {
-                        List<Answer> out = new ArrayList<>();
-                        for (Object o : (List<?>) args[0]) {
-                            AskRequest r = (AskRequest) o;
-                            String text = answers.apply(r.image().image().orElseThrow(), r.query());
-                            out.add(new Answer(text, new int[0], FinishReason.EOS, 0, 0, List.of(), Timings.ZERO));
-                        }
-                        yield out;
-                    }
-                    case "close" -> null;
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        return ScriptedVlModel.answering(r -> answers.apply(r.image().image().orElseThrow(), r.query()));
     }
 }
