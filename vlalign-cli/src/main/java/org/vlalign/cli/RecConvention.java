@@ -7,14 +7,12 @@ import com.google.gson.JsonParser;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 import org.vlalign.CheckpointException;
 import org.vlalign.ImageDecodingException;
 import org.vlalign.ImageInput;
+import org.vlalign.core.checkpoint.BoundedFiles;
+import org.vlalign.core.image.ImageDecoder;
 import org.vlalign.core.metrics.BoundingBox;
 import org.vlalign.model.world.World;
 
@@ -73,12 +71,12 @@ enum RecConvention {
         Path file = modelDir.resolve("config.json");
         JsonObject config;
         try {
-            JsonElement e = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            JsonElement e = JsonParser.parseString(BoundedFiles.readString(file, BoundedFiles.MAX_CONFIG_BYTES));
             if (!e.isJsonObject()) {
                 throw new CheckpointException(file + " is not a JSON object; pass a Hugging Face checkpoint folder.");
             }
             config = e.getAsJsonObject();
-        } catch (IOException | JsonParseException e) {
+        } catch (JsonParseException e) {
             throw new CheckpointException("cannot read " + file + ": " + e.getMessage()
                     + "; pass a Hugging Face checkpoint folder with a valid config.json.", e);
         }
@@ -114,15 +112,8 @@ enum RecConvention {
         if (this != LLAVA) {
             return ImageInput.of(file);
         }
-        BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (IOException e) {
-            throw new ImageDecodingException("cannot read image " + file + ": " + e.getMessage(), e);
-        }
-        if (image == null) {
-            throw new ImageDecodingException("image " + file + " is not in a format Java reads (PNG, JPEG, BMP, GIF)");
-        }
+        // the SDK's decoder, with its size limits, rather than an unbounded ImageIO.read
+        BufferedImage image = ImageDecoder.withDefaults().decode(ImageInput.of(file)).toBufferedImage();
         return ImageInput.of(padToSquare(image));
     }
 

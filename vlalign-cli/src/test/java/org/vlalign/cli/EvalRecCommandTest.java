@@ -158,20 +158,19 @@ class EvalRecCommandTest {
         assertTrue(eval.out().contains("rec ") && eval.out().contains("iou@0.5=<d>"), eval.toString());
     }
 
+    /** A folder holding only {@code config.json}. */
+    private Path modelWithConfig(String name, String config) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        Files.writeString(dir.resolve("config.json"), config);
+        return dir;
+    }
+
     @Test
     void should_pick_the_family_convention_from_config_json() throws IOException {
-        Path llava = tmp.resolve("llava");
-        Files.createDirectories(llava);
-        Files.writeString(llava.resolve("config.json"), "{\"model_type\": \"llava\"}");
-        Path world = tmp.resolve("world");
-        Files.createDirectories(world);
-        Files.writeString(world.resolve("config.json"), "{\"model_type\": \"vlalign-composition\", \"world_seed\": 1}");
-        Path composition = tmp.resolve("composition");
-        Files.createDirectories(composition);
-        Files.writeString(composition.resolve("config.json"), "{\"model_type\": \"vlalign-composition\"}");
-        Path blip = tmp.resolve("blip");
-        Files.createDirectories(blip);
-        Files.writeString(blip.resolve("config.json"), "{\"model_type\": \"instructblip\"}");
+        Path llava = modelWithConfig("llava", "{\"model_type\": \"llava\"}");
+        Path world = modelWithConfig("world", "{\"model_type\": \"vlalign-composition\", \"world_seed\": 1}");
+        Path composition = modelWithConfig("composition", "{\"model_type\": \"vlalign-composition\"}");
+        Path blip = modelWithConfig("blip", "{\"model_type\": \"instructblip\"}");
 
         assertEquals(RecConvention.LLAVA, RecConvention.of(llava));
         assertEquals(RecConvention.WORLD, RecConvention.of(world));

@@ -128,13 +128,7 @@ public final class AttentionMaps {
             w = Math.max(1, (int) ((long) w * maxSide / longSide));
             h = Math.max(1, (int) ((long) h * maxSide / longSide));
         }
-        BufferedImage picture = new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_INT_RGB);
-        byte[] px = rgb.rgb();
-        for (int y = 0, i = 0; y < rgb.height(); y++) {
-            for (int x = 0; x < rgb.width(); x++, i += 3) {
-                picture.setRGB(x, y, (px[i] & 0xff) << 16 | (px[i + 1] & 0xff) << 8 | (px[i + 2] & 0xff));
-            }
-        }
+        BufferedImage picture = rgb.toBufferedImage();
         if (w != rgb.width() || h != rgb.height()) {
             BufferedImage small = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = small.createGraphics();

@@ -1,5 +1,6 @@
 package org.vlalign.core.image;
 
+import java.awt.image.BufferedImage;
 import java.util.Arrays;
 import org.vlalign.InvalidArgumentException;
 
@@ -65,6 +66,22 @@ public record RgbImage(int width, int height, byte[] rgb) {
                             + width + "x" + height + "x3 image");
         }
         return rgb[(y * width + x) * 3 + channel] & 0xFF;
+    }
+
+    /**
+     * The image as a {@code TYPE_INT_RGB} {@link BufferedImage}, for drawing.
+     *
+     * @return a new image with these pixels
+     * @since 0.3.0
+     */
+    public BufferedImage toBufferedImage() {
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0, i = 0; y < height; y++) {
+            for (int x = 0; x < width; x++, i += 3) {
+                out.setRGB(x, y, (rgb[i] & 0xff) << 16 | (rgb[i + 1] & 0xff) << 8 | (rgb[i + 2] & 0xff));
+            }
+        }
+        return out;
     }
 
     /** The internal array, not copied; only for this package, which never writes to it. */
